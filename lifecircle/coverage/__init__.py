@@ -1,0 +1,5 @@
+"""Walking network, reachability, coverage metrics and seat placement."""
+
+from lifecircle.coverage.network import WalkNetwork
+
+__all__ = ["WalkNetwork"]

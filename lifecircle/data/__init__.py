@@ -1,0 +1,1 @@
+"""Embedded synthetic demo district (see ``make_demo.py`` for how it is generated)."""

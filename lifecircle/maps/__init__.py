@@ -1,0 +1,3 @@
+"""Folium maps and committee reports."""
+
+__all__: list[str] = []
