@@ -1,0 +1,583 @@
+"""Shortest walking times from facilities that sit part-way along streets.
+
+The walking network is compiled once into a compressed sparse row (CSR) matrix of seconds
+and solved with :func:`scipy.sparse.csgraph.dijkstra` (multi-source, ``min_only=True``,
+with a cutoff). Facilities rarely sit on a street corner, so the edges that carry a
+facility are **split** at the facility's snap offset (a *virtual node*), and every facility
+gets its own *access node* joined to that split point by its straight off-network leg::
+
+        access node (facility)
+              |  leg (snap_m / speed)
+    u ------- s ---------------- v        edge u-v split at s
+      t_s·c        (L - t_s)·c            c = edge seconds per metre
+
+Times therefore include the leg and the partial edge, and ``source`` of every node tells
+which facility is nearest. A demand point on edge ``(u, v)`` at offset ``t`` reaches its
+nearest facility in ``min(D[a] + (t - t_a)·c, D[b] + (t_b - t)·c) + leg`` where ``a`` and
+``b`` are the split-graph nodes bracketing ``t`` on that edge (``u`` and ``v`` when the edge
+carries no facility), which handles a facility on the same edge exactly.
+
+Edge time is ``length_m / speed + penalties`` (see :mod:`lifecircle.coverage.profiles`);
+on a split edge the penalty is shared in proportion to length so the parts add up to the
+whole. Zero-length legs/edges are given :data:`MIN_SECONDS` so that scipy never has to
+interpret an explicit zero; parallel edges keep the faster one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.ops
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
+
+from lifecircle.coverage.network import WalkNetwork
+from lifecircle.coverage.profiles import WalkProfile
+
+__all__ = [
+    "MIN_SECONDS",
+    "NearestFacility",
+    "SplitGraph",
+    "build_split_graph",
+    "nearest_facility",
+    "path_nodes",
+    "routes_to_nearest",
+    "seconds_to_points",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Smallest edge weight in seconds (stands in for exact zeros; 1 ns ≈ 1e-9 m of walking).
+MIN_SECONDS = 1e-9
+_TOL_M = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class SplitGraph:
+    """The walking network compiled to CSR, with edges split at facility snap points.
+
+    Node numbering: ``0..n_base-1`` are the network's nodes, then one virtual node per
+    distinct interior snap point, then one access node per snapped facility.
+
+    Attributes
+    ----------
+    csr : scipy.sparse.csr_array
+        Symmetric matrix of walking seconds (``directed=True`` is safe to use).
+    entry_segment : numpy.ndarray
+        For each stored CSR entry, the index of the segment it came from.
+    seg_u, seg_v, seg_edge : numpy.ndarray
+        Segment end nodes and original edge index (``-1`` for an access leg).
+    seg_start_m, seg_end_m : numpy.ndarray
+        Offsets of the segment's ``u`` and ``v`` ends along the original edge (``length_m``
+        scale; for legs 0 and the leg length).
+    seg_seconds : numpy.ndarray
+        Walking seconds of each segment.
+    edge_seconds_per_m : numpy.ndarray
+        Per original edge: seconds per metre (penalties spread over the length).
+    vn_edge, vn_offset_m, vn_node : numpy.ndarray
+        Virtual split nodes sorted by (edge, offset).
+    access_node : numpy.ndarray
+        Access node of each facility row (``-1`` when the facility was not snapped).
+    node_facility : numpy.ndarray
+        Facility row of each node (``-1`` for non-access nodes).
+    node_xy : numpy.ndarray
+        ``(n_total, 2)`` coordinates in the network CRS.
+    """
+
+    network: WalkNetwork
+    profile: WalkProfile
+    csr: csr_array
+    entry_segment: np.ndarray
+    seg_u: np.ndarray
+    seg_v: np.ndarray
+    seg_edge: np.ndarray
+    seg_start_m: np.ndarray
+    seg_end_m: np.ndarray
+    seg_seconds: np.ndarray
+    edge_seconds_per_m: np.ndarray
+    vn_edge: np.ndarray
+    vn_offset_m: np.ndarray
+    vn_node: np.ndarray
+    access_node: np.ndarray
+    node_facility: np.ndarray
+    node_xy: np.ndarray
+    facility_index: pd.Index = field(default_factory=lambda: pd.RangeIndex(0))
+
+    @property
+    def n_base(self) -> int:
+        """Number of nodes of the original network."""
+        return self.network.n_nodes
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes of the split graph."""
+        return self.csr.shape[0]
+
+    def segment_between(self, a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
+        """Return the segment index of the (fastest) link between nodes ``a`` and ``b``."""
+        a = np.atleast_1d(np.asarray(a, dtype=np.int64))
+        b = np.atleast_1d(np.asarray(b, dtype=np.int64))
+        indptr, indices = self.csr.indptr, self.csr.indices
+        out = np.full(len(a), -1, dtype=np.int64)
+        for k, (i, j) in enumerate(zip(a, b, strict=True)):
+            lo, hi = indptr[i], indptr[i + 1]
+            pos = lo + np.searchsorted(indices[lo:hi], j)
+            if pos < hi and indices[pos] == j:
+                out[k] = self.entry_segment[pos]
+        return out
+
+
+def build_split_graph(
+    network: WalkNetwork,
+    facilities: pd.DataFrame | None = None,
+    *,
+    profile: WalkProfile,
+) -> SplitGraph:
+    """Compile ``network`` to CSR, splitting the edges that carry facilities.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+        The walking network.
+    facilities : pandas.DataFrame, optional
+        The output of :func:`lifecircle.coverage.snap.snap_points` for the facilities; rows
+        with ``snapped == False`` get no access node. ``None`` compiles the bare network.
+    profile : WalkProfile
+        Speed and penalties that turn metres into seconds.
+
+    Returns
+    -------
+    SplitGraph
+    """
+    n = network.n_nodes
+    u = network.edges["u"].to_numpy(dtype=np.int64)
+    v = network.edges["v"].to_numpy(dtype=np.int64)
+    length = network.edges["length_m"].to_numpy(dtype=float)
+    seconds = profile.edge_seconds(network.edges)
+    per_m = seconds / np.maximum(length, _TOL_M)
+    if facilities is None:
+        facilities = pd.DataFrame(
+            {"edge": [], "offset_m": [], "snap_m": [], "snapped": [], "x": [], "y": []}
+        )
+    fac_ok = facilities["snapped"].to_numpy(dtype=bool)
+    f_edge = facilities["edge"].to_numpy()[fac_ok].astype(np.int64)
+    f_off = np.clip(facilities["offset_m"].to_numpy(dtype=float)[fac_ok], 0.0, length[f_edge])
+    f_leg = facilities["snap_m"].to_numpy(dtype=float)[fac_ok]
+
+    # split points: endpoints snap to u/v, interior offsets become (shared) virtual nodes
+    at_u = f_off <= _TOL_M
+    at_v = ~at_u & (f_off >= length[f_edge] - _TOL_M)
+    interior = ~at_u & ~at_v
+    pairs = pd.DataFrame({"edge": f_edge[interior], "off": f_off[interior]})
+    pairs = pairs.drop_duplicates().sort_values(["edge", "off"], kind="stable")
+    vn_edge = pairs["edge"].to_numpy(dtype=np.int64)
+    vn_off = pairs["off"].to_numpy(dtype=float)
+    n_virtual = len(vn_edge)
+    vn_node = n + np.arange(n_virtual, dtype=np.int64)
+    split_node = np.where(at_u, u[f_edge], v[f_edge])
+    if interior.any():
+        pos = _bracket(vn_edge, vn_off, f_edge[interior], f_off[interior], side="right") - 1
+        split_node[interior] = vn_node[pos]
+
+    segs = _segments(u, v, length, per_m, vn_edge, vn_off, vn_node)
+    n_fac = len(f_edge)
+    access = n + n_virtual + np.arange(n_fac, dtype=np.int64)
+    leg_s = f_leg / profile.speed_m_s
+    seg_u = np.concatenate([segs[0], access])
+    seg_v = np.concatenate([segs[1], split_node])
+    seg_edge = np.concatenate([segs[2], np.full(n_fac, -1, dtype=np.int64)])
+    seg_start = np.concatenate([segs[3], np.zeros(n_fac)])
+    seg_end = np.concatenate([segs[4], f_leg])
+    seg_s = np.maximum(np.concatenate([segs[5], leg_s]), MIN_SECONDS)
+    n_total = n + n_virtual + n_fac
+    csr, entry_segment = _compile_csr(seg_u, seg_v, seg_s, n_total)
+
+    access_node = np.full(len(facilities), -1, dtype=np.int64)
+    access_node[np.flatnonzero(fac_ok)] = access
+    node_facility = np.full(n_total, -1, dtype=np.int64)
+    node_facility[access] = np.flatnonzero(fac_ok)
+    geoms = network.edges.geometry.to_numpy()
+    frac = vn_off / np.maximum(length[vn_edge], _TOL_M)
+    vxy = shapely.get_coordinates(
+        shapely.line_interpolate_point(geoms[vn_edge], frac, normalized=True)
+    )
+    fxy = _facility_xy(facilities, fac_ok, network)
+    node_xy = np.vstack([network.node_xy, vxy.reshape(-1, 2), fxy.reshape(-1, 2)])
+    logger.debug(
+        "split graph: %d nodes (%d virtual, %d access), %d entries",
+        n_total,
+        n_virtual,
+        n_fac,
+        csr.nnz,
+    )
+    return SplitGraph(
+        network=network,
+        profile=profile,
+        csr=csr,
+        entry_segment=entry_segment,
+        seg_u=seg_u,
+        seg_v=seg_v,
+        seg_edge=seg_edge,
+        seg_start_m=seg_start,
+        seg_end_m=seg_end,
+        seg_seconds=seg_s,
+        edge_seconds_per_m=per_m,
+        vn_edge=vn_edge,
+        vn_offset_m=vn_off,
+        vn_node=vn_node,
+        access_node=access_node,
+        node_facility=node_facility,
+        node_xy=node_xy,
+        facility_index=facilities.index,
+    )
+
+
+def _facility_xy(facilities: pd.DataFrame, ok: np.ndarray, network: WalkNetwork) -> np.ndarray:
+    """Return the original (off-street) facility positions, else their snapped positions."""
+    for cols in (("orig_x", "orig_y"), ("x", "y")):
+        if all(c in facilities.columns for c in cols):
+            return facilities.loc[ok, list(cols)].to_numpy(dtype=float)
+    return np.zeros((int(ok.sum()), 2))
+
+
+def _segments(
+    u: np.ndarray,
+    v: np.ndarray,
+    length: np.ndarray,
+    per_m: np.ndarray,
+    vn_edge: np.ndarray,
+    vn_off: np.ndarray,
+    vn_node: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Return (u, v, edge, start_m, end_m, seconds) of every street segment after splitting."""
+    keep = np.ones(len(u), dtype=bool)
+    keep[vn_edge] = False
+    whole = np.flatnonzero(keep)
+    if len(vn_edge):
+        first = np.r_[True, vn_edge[1:] != vn_edge[:-1]]
+        last = np.r_[vn_edge[1:] != vn_edge[:-1], True]
+        prev_node = np.where(first, u[vn_edge], np.r_[-1, vn_node[:-1]])
+        prev_off = np.where(first, 0.0, np.r_[0.0, vn_off[:-1]])
+        tail_edge = vn_edge[last]
+        c_u = np.concatenate([prev_node, vn_node[last]])
+        c_v = np.concatenate([vn_node, v[tail_edge]])
+        c_e = np.concatenate([vn_edge, tail_edge])
+        c_s = np.concatenate([prev_off, vn_off[last]])
+        c_t = np.concatenate([vn_off, length[tail_edge]])
+    else:
+        c_u = c_v = c_e = np.empty(0, dtype=np.int64)
+        c_s = c_t = np.empty(0)
+    seg_u = np.concatenate([u[whole], c_u])
+    seg_v = np.concatenate([v[whole], c_v])
+    seg_e = np.concatenate([whole, c_e])
+    seg_s = np.concatenate([np.zeros(len(whole)), c_s])
+    seg_t = np.concatenate([length[whole], c_t])
+    return seg_u, seg_v, seg_e, seg_s, seg_t, (seg_t - seg_s) * per_m[seg_e]
+
+
+def _compile_csr(
+    seg_u: np.ndarray, seg_v: np.ndarray, seg_s: np.ndarray, n_total: int
+) -> tuple[csr_array, np.ndarray]:
+    """Build a symmetric CSR keeping the fastest of parallel segments; drop self-loops."""
+    seg_id = np.arange(len(seg_u), dtype=np.int64)
+    loop = seg_u == seg_v
+    rows = np.concatenate([seg_u[~loop], seg_v[~loop]])
+    cols = np.concatenate([seg_v[~loop], seg_u[~loop]])
+    data = np.concatenate([seg_s[~loop], seg_s[~loop]])
+    ids = np.concatenate([seg_id[~loop], seg_id[~loop]])
+    order = np.lexsort((data, cols, rows))
+    rows, cols, data, ids = rows[order], cols[order], data[order], ids[order]
+    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
+    rows, cols, data, ids = rows[first], cols[first], data[first], ids[first]
+    indptr = np.zeros(n_total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_total), out=indptr[1:])
+    index_dtype = np.int32 if max(n_total, len(cols)) < 2**31 - 1 else np.int64
+    csr = csr_array(
+        (data, cols.astype(index_dtype), indptr.astype(index_dtype)), shape=(n_total, n_total)
+    )
+    return csr, ids
+
+
+def _bracket(
+    vn_edge: np.ndarray, vn_off: np.ndarray, q_edge: np.ndarray, q_off: np.ndarray, *, side: str
+) -> np.ndarray:
+    """Return, for each query, how many virtual nodes sort before it by (edge, offset).
+
+    ``side="right"`` counts virtual nodes with ``(edge, off) <= query``; ``"left"`` with ``<``.
+    """
+    n_vn = len(vn_edge)
+    kind = np.r_[np.zeros(n_vn, dtype=np.int8), np.ones(len(q_edge), dtype=np.int8)]
+    if side == "left":
+        kind = 1 - kind
+    edges = np.concatenate([vn_edge, q_edge])
+    offs = np.concatenate([vn_off, q_off])
+    order = np.lexsort((kind, offs, edges))
+    is_vn = order < n_vn
+    before = np.cumsum(is_vn) - is_vn
+    out = np.empty(len(q_edge), dtype=np.int64)
+    q_pos = ~is_vn
+    out[order[q_pos] - n_vn] = before[q_pos]
+    return out
+
+
+@dataclass(frozen=True)
+class NearestFacility:
+    """Multi-source shortest-path result over a :class:`SplitGraph`.
+
+    Attributes
+    ----------
+    seconds : numpy.ndarray
+        Walking seconds from the nearest facility to every split-graph node (``inf`` beyond
+        ``limit_s`` or unreachable).
+    facility : numpy.ndarray
+        Row (position) of the nearest facility for every node, ``-1`` when unreachable.
+    predecessors : numpy.ndarray
+        Predecessor of every node on its shortest walk (``-9999`` at sources/unreached).
+    limit_s : float
+        The cutoff used.
+    """
+
+    seconds: np.ndarray
+    facility: np.ndarray
+    predecessors: np.ndarray
+    limit_s: float
+
+
+def nearest_facility(
+    graph: SplitGraph,
+    *,
+    facilities: np.ndarray | None = None,
+    limit_s: float = np.inf,
+) -> NearestFacility:
+    """Walking time from the nearest facility to every node (one multi-source Dijkstra).
+
+    Parameters
+    ----------
+    graph : SplitGraph
+        The compiled network (see :func:`build_split_graph`).
+    facilities : array of int, optional
+        Facility rows (positions in the frame given to :func:`build_split_graph`) to use as
+        sources; default every snapped facility. Unsnapped rows are ignored.
+    limit_s : float, default inf
+        Stop searching beyond this many seconds.
+
+    Returns
+    -------
+    NearestFacility
+    """
+    access = graph.access_node if facilities is None else graph.access_node[facilities]
+    access = np.unique(access[access >= 0])
+    n = graph.n_nodes
+    if len(access) == 0:
+        return NearestFacility(
+            np.full(n, np.inf), np.full(n, -1, dtype=np.int64), np.full(n, -9999), limit_s
+        )
+    dist, pred, src = dijkstra(
+        graph.csr,
+        directed=True,
+        indices=access,
+        min_only=True,
+        limit=limit_s,
+        return_predecessors=True,
+    )
+    src = np.asarray(src, dtype=np.int64)
+    reached = src >= 0
+    facility = np.full(n, -1, dtype=np.int64)
+    facility[reached] = graph.node_facility[src[reached]]
+    return NearestFacility(dist, facility, pred, limit_s)
+
+
+def _entry_nodes(
+    graph: SplitGraph, points: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Bracketing nodes of each snapped point: (a, b, seconds to a, seconds to b, ok)."""
+    ok = points["snapped"].to_numpy(dtype=bool)
+    edge = points["edge"].to_numpy()
+    edge = np.where(ok, edge, 0).astype(np.int64)
+    length = graph.network.edges["length_m"].to_numpy(dtype=float)[edge]
+    off = np.clip(points["offset_m"].to_numpy(dtype=float), 0.0, length)
+    u = graph.network.edges["u"].to_numpy(dtype=np.int64)[edge]
+    v = graph.network.edges["v"].to_numpy(dtype=np.int64)[edge]
+    a, b = u.copy(), v.copy()
+    a_off, b_off = np.zeros(len(edge)), length.copy()
+    n_vn = len(graph.vn_edge)
+    if n_vn:
+        pos = _bracket(graph.vn_edge, graph.vn_offset_m, edge, off, side="right")
+        has_prev = (pos > 0) & (graph.vn_edge[np.maximum(pos - 1, 0)] == edge)
+        prev = np.maximum(pos - 1, 0)[has_prev]
+        a[has_prev], a_off[has_prev] = graph.vn_node[prev], graph.vn_offset_m[prev]
+        nxt_pos = _bracket(graph.vn_edge, graph.vn_offset_m, edge, off, side="left")
+        has_next = (nxt_pos < n_vn) & (graph.vn_edge[np.minimum(nxt_pos, n_vn - 1)] == edge)
+        nxt = nxt_pos[has_next]
+        b[has_next], b_off[has_next] = graph.vn_node[nxt], graph.vn_offset_m[nxt]
+    per_m = graph.edge_seconds_per_m[edge]
+    return a, b, (off - a_off) * per_m, (b_off - off) * per_m, ok
+
+
+def seconds_to_points(
+    graph: SplitGraph, nearest: NearestFacility, points: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Walking seconds from each snapped point to its nearest facility, and which one.
+
+    Parameters
+    ----------
+    graph : SplitGraph
+    nearest : NearestFacility
+    points : pandas.DataFrame
+        Output of :func:`~lifecircle.coverage.snap.snap_points` for the demand points.
+
+    Returns
+    -------
+    seconds : numpy.ndarray
+        ``inf`` for unsnapped or unreachable points and for points farther than
+        ``nearest.limit_s`` (counting the partial edge and the leg).
+    facility : numpy.ndarray
+        Facility row, ``-1`` when unreachable.
+    """
+    a, b, to_a, to_b, ok = _entry_nodes(graph, points)
+    via_a = nearest.seconds[a] + to_a
+    via_b = nearest.seconds[b] + to_b
+    use_b = via_b < via_a
+    best = np.where(use_b, via_b, via_a)
+    fac = np.where(use_b, nearest.facility[b], nearest.facility[a])
+    leg = points["snap_m"].to_numpy(dtype=float) / graph.profile.speed_m_s
+    seconds = np.where(ok, best + leg, np.inf)
+    seconds[seconds > nearest.limit_s] = np.inf
+    fac = np.where(np.isfinite(seconds), fac, -1)
+    return seconds, fac
+
+
+def path_nodes(nearest: NearestFacility, node: int) -> np.ndarray:
+    """Return split-graph nodes from ``node`` back to its nearest facility's access node.
+
+    Empty when ``node`` is unreachable.
+    """
+    if not np.isfinite(nearest.seconds[node]):
+        return np.empty(0, dtype=np.int64)
+    out = [int(node)]
+    pred = nearest.predecessors
+    while pred[out[-1]] >= 0:
+        out.append(int(pred[out[-1]]))
+    return np.asarray(out, dtype=np.int64)
+
+
+def routes_to_nearest(
+    graph: SplitGraph, nearest: NearestFacility, points: pd.DataFrame
+) -> gpd.GeoDataFrame:
+    """Trace each point's shortest walk to its nearest facility.
+
+    Parameters
+    ----------
+    graph : SplitGraph
+    nearest : NearestFacility
+    points : pandas.DataFrame
+        Snapped points (output of :func:`~lifecircle.coverage.snap.snap_points`); may carry
+        ``orig_x``/``orig_y`` (the off-street position) to draw the leg.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed like ``points``: ``facility`` (row, -1 if unreachable), ``seconds``,
+        ``edges`` (tuple of original edge indices walked, in order from the point),
+        ``nodes`` (tuple of split-graph nodes from the point's entry node to the
+        facility's access node) and a LineString from the point to the facility, in the
+        network CRS (``None`` when unreachable).
+    """
+    a, b, to_a, to_b, _ = _entry_nodes(graph, points)
+    seconds, fac = seconds_to_points(graph, nearest, points)
+    use_b = nearest.seconds[b] + to_b < nearest.seconds[a] + to_a
+    entry = np.where(use_b, b, a)
+    start_xy = _point_xy(points)
+    snapped_xy = points[["x", "y"]].to_numpy(dtype=float)
+    geoms: list[shapely.LineString | None] = []
+    edge_seqs: list[tuple[int, ...]] = []
+    node_seqs: list[tuple[int, ...]] = []
+    edge_arr = points["edge"].to_numpy()
+    for k in range(len(points)):
+        if not np.isfinite(seconds[k]):
+            geoms.append(None)
+            edge_seqs.append(())
+            node_seqs.append(())
+            continue
+        nodes = path_nodes(nearest, int(entry[k]))
+        coords = [start_xy[k], snapped_xy[k]]
+        first_seg = _partial_coords(graph, int(edge_arr[k]), points, k, int(entry[k]))
+        coords.extend(first_seg)
+        segs = graph.segment_between(nodes[:-1], nodes[1:]) if len(nodes) > 1 else []
+        edges: list[int] = [int(edge_arr[k])]
+        for i, s in enumerate(segs):
+            coords.extend(_segment_coords(graph, int(s), int(nodes[i]))[1:])
+            e = int(graph.seg_edge[s])
+            if e >= 0 and e != edges[-1]:
+                edges.append(e)
+        geoms.append(shapely.LineString(_dedupe(coords)))
+        edge_seqs.append(tuple(edges))
+        node_seqs.append(tuple(int(x) for x in nodes))
+    return gpd.GeoDataFrame(
+        {"facility": fac, "seconds": seconds, "edges": edge_seqs, "nodes": node_seqs},
+        geometry=gpd.GeoSeries(geoms, index=points.index, crs=graph.network.crs),
+        index=points.index,
+    )
+
+
+def _point_xy(points: pd.DataFrame) -> np.ndarray:
+    cols = ["orig_x", "orig_y"] if "orig_x" in points.columns else ["x", "y"]
+    return points[cols].to_numpy(dtype=float)
+
+
+def _dedupe(coords: list) -> list:
+    out = [tuple(coords[0])]
+    for c in coords[1:]:
+        c = tuple(c)
+        if c != out[-1]:
+            out.append(c)
+    if len(out) == 1:
+        out.append(out[0])
+    return out
+
+
+def _edge_piece(graph: SplitGraph, edge: int, start_m: float, end_m: float) -> np.ndarray:
+    """Coordinates of the original edge between two offsets, in walking order."""
+    line = graph.network.edges.geometry.iloc[edge]
+    length = float(graph.network.edges["length_m"].iloc[edge])
+    lo, hi = sorted((start_m, end_m))
+    piece = shapely.ops.substring(line, lo / length, hi / length, normalized=True)
+    coords = np.asarray(piece.coords) if not piece.is_empty else np.empty((0, 2))
+    if coords.ndim != 2 or len(coords) == 0:
+        coords = np.asarray([piece.coords[0]]) if not piece.is_empty else np.empty((0, 2))
+    return coords[::-1] if start_m > end_m else coords
+
+
+def _segment_coords(graph: SplitGraph, seg: int, from_node: int) -> np.ndarray:
+    """Coordinates of segment ``seg`` walked starting at ``from_node``."""
+    e = int(graph.seg_edge[seg])
+    forward = graph.seg_u[seg] == from_node
+    if e < 0:
+        xy = graph.node_xy[[graph.seg_u[seg], graph.seg_v[seg]]]
+        return xy if forward else xy[::-1]
+    s, t = graph.seg_start_m[seg], graph.seg_end_m[seg]
+    return _edge_piece(graph, e, s, t) if forward else _edge_piece(graph, e, t, s)
+
+
+def _partial_coords(
+    graph: SplitGraph, edge: int, points: pd.DataFrame, k: int, entry: int
+) -> np.ndarray:
+    """Coordinates from the point's snap position along its edge to its entry node."""
+    off = float(points["offset_m"].iloc[k])
+    seg_nodes = graph.network.edges
+    if entry < graph.n_base:
+        target = (
+            0.0
+            if entry == int(seg_nodes["u"].iloc[edge])
+            else float(seg_nodes["length_m"].iloc[edge])
+        )
+        if entry == int(seg_nodes["u"].iloc[edge]) == int(seg_nodes["v"].iloc[edge]):
+            target = 0.0
+    else:
+        target = float(graph.vn_offset_m[entry - graph.n_base])
+    return _edge_piece(graph, edge, off, target)
