@@ -7,7 +7,13 @@ targets met, 1 = a target missed, 2 = bad input or usage.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -24,6 +30,10 @@ app = typer.Typer(
 )
 
 
+#: Options of the root command that subcommands need (set once per invocation).
+_STATE: dict[str, Any] = {"quiet": False}
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"lifecircle {__version__}")
@@ -38,9 +48,13 @@ def _root(
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors."),
 ) -> None:
-    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else
-                                         logging.INFO if verbose else logging.WARNING)
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    )
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    _STATE["quiet"] = quiet
 
 
 @app.command()
@@ -54,6 +68,162 @@ def demo() -> None:
     layers = load_demo_layers()
     typer.echo("lifecircle demo — SYNTHETIC district (fictional, not real streets)")
     typer.echo(layers.summary().to_string())
+
+
+# --------------------------------------------------------------------------- study commands
+class Lang(StrEnum):
+    """Output language."""
+
+    zh = "zh"
+    en = "en"
+
+
+StudyArg = Annotated[
+    Path, typer.Argument(help="The study file (.toml); see `lifecircle init`.", show_default=False)
+]
+LangOpt = Annotated[
+    Lang | None, typer.Option("--lang", help="Output language (default: the study's).")
+]
+
+
+def _show_progress() -> bool:
+    """Progress bars only for a person at a terminal: not with -q, in CI or when piped."""
+    return not _STATE["quiet"] and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn user errors into a one-line message on stderr and exit code 2 (no traceback)."""
+    try:
+        yield
+    except LifecircleError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _lang(lang: Lang | None, study: Any) -> str:
+    return lang.value if lang is not None else study.lang
+
+
+@app.command()
+def check(
+    study: StudyArg,
+    junit: Annotated[
+        Path | None,
+        typer.Option("--junit", help="Write JUnit XML: one test case per target and grid."),
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the results as JSON.")
+    ] = None,
+    markdown: Annotated[
+        Path | None,
+        typer.Option("--markdown", help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)."),
+    ] = None,
+    lang: LangOpt = None,
+    timestamp: Annotated[
+        bool, typer.Option("--timestamp", help="Add generated_at to the JSON.")
+    ] = False,
+) -> None:
+    """Check a study's targets: exit 0 when all are met, 1 when one is missed, 2 on bad input.
+
+    Prints one row per target (scope, required, achieved, result, worst grids).
+
+    Example: lifecircle check study.toml
+
+    Example: lifecircle check study.toml --junit reports/junit.xml --markdown reports/summary.md
+    """
+    from lifecircle.study import load_study, write_text_atomic
+    from lifecircle.study.outputs import (
+        report_to_json,
+        report_to_junit,
+        report_to_markdown,
+        report_to_text,
+    )
+    from lifecircle.study.run import run_study
+
+    with _user_errors():
+        config = load_study(study)
+        run = run_study(config, progress=_show_progress())
+        code = _lang(lang, config)
+        typer.echo(report_to_text(run.report, lang=code), nl=False)
+        stamp = None
+        if timestamp:
+            from datetime import UTC, datetime
+
+            stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
+        outputs = (
+            (junit, report_to_junit(run.report, lang=code) if junit else ""),
+            (json_path, report_to_json(run.report, lang=code, generated_at=stamp)
+             if json_path else ""),
+            (markdown, report_to_markdown(run.report, lang=code) if markdown else ""),
+        )  # fmt: skip
+        for path, text in outputs:
+            if path is not None:
+                write_text_atomic(path, text)
+                logging.getLogger(__name__).info("wrote %s", path)
+    if not run.report.passed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(study: StudyArg) -> None:
+    """Validate a study's configuration and layers (no network, no analysis).
+
+    Example: lifecircle validate study.toml
+    """
+    from lifecircle.study import describe_target, load_study
+    from lifecircle.study.run import load_study_layers
+
+    with _user_errors():
+        config = load_study(study)
+        layers = load_study_layers(config)
+    typer.echo(f"{config.label}: OK — study {config.name!r}, {len(config.targets)} target(s)")
+    typer.echo(layers.summary().to_string())
+    for target in config.targets:
+        typer.echo(f"  {target.id} {describe_target(target, config.lang)} [{target.scope}] "
+                   f">= {target.minimum:.1%}")  # fmt: skip
+
+
+@app.command()
+def network(
+    study: StudyArg,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Rebuild even when cached.")] = False,
+) -> None:
+    """Build the study's walking network (or refresh its cache) and summarise it.
+
+    Example: lifecircle network study.toml --refresh
+    """
+    from lifecircle.study import load_study
+    from lifecircle.study.run import load_study_network
+
+    with _user_errors():
+        config = load_study(study)
+        walk = load_study_network(config, refresh=refresh)
+    typer.echo(repr(walk))
+    typer.echo(walk.components().head(10).to_string())
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the template.")] = Path("study.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    demo_data: Annotated[
+        bool, typer.Option("--demo-data", help="Also copy the synthetic demo layers into data/.")
+    ] = False,
+) -> None:
+    """Write a commented study template (refuses to overwrite without --force).
+
+    Example: lifecircle init study.toml --demo-data
+    """
+    from lifecircle.study.template import write_study_template
+
+    with _user_errors():
+        written = write_study_template(path, force=force, demo_data=demo_data)
+    typer.echo(f"wrote {written}; next: lifecircle validate {written}")
 
 
 def main() -> None:

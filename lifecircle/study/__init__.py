@@ -1,0 +1,73 @@
+"""Studies: a TOML file naming the data, network, analysis and targets; checks and reports.
+
+``load_study`` parses and validates a study file; ``run_study`` computes what its targets
+need and evaluates them into a :class:`CheckReport`; ``report_to_*`` render the report for
+terminals and CI systems (JUnit XML, JSON, Markdown).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from lifecircle.study.config import (
+    DEFAULT_SERVICES,
+    LayerSource,
+    NetworkSource,
+    ProfileSpec,
+    Study,
+    Target,
+    load_study,
+    study_from_text,
+)
+from lifecircle.study.outputs import (
+    describe_target,
+    report_to_json,
+    report_to_junit,
+    report_to_markdown,
+    report_to_text,
+    write_text_atomic,
+)
+from lifecircle.study.targets import (
+    CheckReport,
+    GridOutcome,
+    TargetOutcome,
+    evaluate_target,
+    evaluate_targets,
+    select_scope,
+)
+
+__all__ = [
+    "DEFAULT_SERVICES",
+    "CheckReport",
+    "GridOutcome",
+    "LayerSource",
+    "NetworkSource",
+    "ProfileSpec",
+    "Study",
+    "Target",
+    "TargetOutcome",
+    "demo_study_path",
+    "describe_target",
+    "evaluate_target",
+    "evaluate_targets",
+    "load_study",
+    "report_to_json",
+    "report_to_junit",
+    "report_to_markdown",
+    "report_to_text",
+    "select_scope",
+    "study_from_text",
+    "write_text_atomic",
+]
+
+
+def demo_study_path() -> Path:
+    """Return the path of the example study shipped for the synthetic demo district.
+
+    Examples
+    --------
+    >>> demo_study_path().name
+    'demo_study.toml'
+    """
+    return Path(str(resources.files("lifecircle.data").joinpath("demo_study.toml")))

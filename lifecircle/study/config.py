@@ -1,0 +1,606 @@
+"""Study configuration: one TOML file describing data, network, analysis and targets.
+
+A *study* is what a planning team keeps in a repository next to its data: which layer
+files to read (and in which coordinate system), where the walking network comes from,
+the walking speeds and services to analyse, the **targets** the plan must meet and where
+outputs go. :func:`load_study` parses it with the standard library's :mod:`tomllib` and
+validates everything before any expensive work, collecting every problem into one
+:class:`~lifecircle.errors.ConfigError`::
+
+    study.toml: 2 problems:
+      targets[2].minimum: expected a number between 0 and 1, got "90%" (write 0.9 for 90%)
+      layers.seatz: unknown key; did you mean "seats"?
+
+Targets are numbered from 1 in messages, like the ``T1``, ``T2``... ids of ``lifecircle
+check``. Relative paths are resolved against the folder of the study file. Run
+``lifecircle init`` for a commented template of every key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from lifecircle.errors import ConfigError
+from lifecircle.geo.schema import ELDERLY_TYPES, find_category
+
+__all__ = [
+    "DEFAULT_SERVICES",
+    "LayerSource",
+    "NetworkSource",
+    "ProfileSpec",
+    "Study",
+    "Target",
+    "load_study",
+    "study_from_text",
+]
+
+REQUIRED_LAYERS = ("grids", "seats", "elderly", "heritage")
+OPTIONAL_LAYERS = ("conservation", "buildings")
+NETWORK_KINDS = ("pbf", "xml", "graphml", "lines", "place", "demo")
+METRICS = ("coverage", "seat_reach", "rest_gap")
+SCOPES = ("subdistrict", "area", "microgrid", "leaf", "all")
+BUILTIN_PROFILES = ("adult", "elderly")
+LANGS = ("zh", "en")
+BASEMAPS = ("none", "osm", "tianditu", "amap", "gaode")
+
+#: Services analysed when a study has no ``[services]`` table: name -> elderly ``type`` codes.
+DEFAULT_SERVICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "elderly": tuple(c.code for c in ELDERLY_TYPES if c.code != "bathing"),
+        "care": ("life_centre", "care_home", "day_care"),
+        "bathing": ("bathing",),
+    }
+)
+
+_SUFFIX_KIND = {
+    ".pbf": "pbf",
+    ".osm": "xml",
+    ".xml": "xml",
+    ".graphml": "graphml",
+    ".geojson": "lines",
+    ".json": "lines",
+    ".gpkg": "lines",
+    ".shp": "lines",
+    ".zip": "lines",
+}
+
+_KEYS: dict[str, tuple[str, ...]] = {
+    "": (
+        "study",
+        "layers",
+        "network",
+        "analysis",
+        "profiles",
+        "services",
+        "targets",
+        "outputs",
+        "cache",
+    ),
+    "study": ("name", "description", "synthetic"),
+    "layers": (*REQUIRED_LAYERS, *OPTIONAL_LAYERS, "crs"),
+    "layer": ("path", "crs", "layer", "x", "y", "columns", "encoding"),
+    "network": ("source", "kind", "place", "penalties"),
+    "analysis": ("profile", "walk_minutes", "max_snap_m", "spacing_m"),
+    "profile": ("base", "speed_m_s", "penalties"),
+    "target": (
+        "name",
+        "metric",
+        "minimum",
+        "level",
+        "grids",
+        "kind",
+        "service",
+        "profile",
+        "walk_minutes",
+        "distance_m",
+        "max_gap_m",
+    ),
+    "outputs": ("dir", "lang", "basemap"),
+    "cache": ("dir",),
+}
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """Where one layer comes from and how to read it (arguments of ``lifecircle.geo.read_*``)."""
+
+    path: Path
+    crs: str | int | None = None
+    layer: str | None = None
+    x: str | None = None
+    y: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkSource:
+    """Where the walking network comes from: a file of ``kind``, a place name or ``"demo"``."""
+
+    kind: str
+    path: Path | None = None
+    place: str | None = None
+    penalties: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProfileSpec:
+    """A walking profile of the study: a built-in ``base`` with optional overrides."""
+
+    name: str
+    base: str = "elderly"
+    speed_m_s: float | None = None
+    penalties: Mapping[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One requirement the plan must meet, evaluated per grid of its scope.
+
+    ``metric`` is ``"coverage"`` (share of residents reaching ``service`` within
+    ``walk_minutes`` at ``profile``'s speed), ``"seat_reach"`` (share of walkable street
+    within ``distance_m`` of a seat) or ``"rest_gap"`` (share of residents whose longest
+    seat-less stretch on their walk to the nearest elderly service is at most
+    ``max_gap_m``). Every grid in scope must reach ``minimum`` (a share in [0, 1]).
+    """
+
+    id: str
+    name: str
+    metric: str
+    minimum: float
+    level: str | None = "microgrid"
+    grids: tuple[str, ...] = ()
+    kind: str | None = None
+    service: str = "elderly"
+    profile: str = "elderly"
+    walk_minutes: float = 15.0
+    distance_m: float = 100.0
+    max_gap_m: float = 300.0
+
+    @property
+    def scope(self) -> str:
+        """Human-readable scope: a level (with kind) or the listed grid ids."""
+        if self.grids:
+            return ",".join(self.grids)
+        scope = self.level or "all"
+        return f"{scope}:{self.kind}" if self.kind else scope
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study configuration (see :func:`load_study`)."""
+
+    path: Path
+    name: str
+    layers: Mapping[str, LayerSource]
+    network: NetworkSource
+    targets: tuple[Target, ...] = ()
+    profiles: Mapping[str, ProfileSpec] = field(default_factory=dict)
+    services: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SERVICES))
+    profile: str = "elderly"
+    walk_minutes: float = 15.0
+    max_snap_m: float | None = None
+    spacing_m: float | None = None
+    description: str = ""
+    synthetic: bool = False
+    output_dir: Path = Path("lifecircle-output")
+    lang: str = "zh"
+    basemap: str | None = None
+    cache_dir: Path | None = None
+
+    @property
+    def label(self) -> str:
+        """The file name used in messages."""
+        return self.path.name
+
+
+def _show(value: Any) -> str:
+    """Render a TOML value the way the user wrote it (strings quoted)."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return str(value)
+
+
+class _Checker:
+    """Collects problems with their key paths while reading a parsed TOML document."""
+
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+        self.problems: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}" if where else message)
+
+    def table(self, doc: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+        value = doc.get(key, {})
+        if not isinstance(value, dict):
+            self.add(_join(where, key), f"expected a table, got {_show(value)}")
+            return {}
+        return value
+
+    def known_keys(self, table: Mapping[str, Any], where: str, known: tuple[str, ...]) -> None:
+        for key in table:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f'did you mean "{close[0]}"?' if close else f"expected one of {', '.join(known)}"
+            self.add(_join(where, key), f"unknown key; {hint}")
+
+    def string(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        default: str | None = None,
+        choices: tuple[str, ...] = (),
+    ) -> str | None:
+        if key not in table:
+            return default
+        value = table[key]
+        if not isinstance(value, str) or not value.strip():
+            self.add(_join(where, key), f"expected a non-empty string, got {_show(value)}")
+            return default
+        if choices and value not in choices:
+            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            self.add(
+                _join(where, key),
+                f"expected one of {', '.join(choices)}, got {_show(value)}{hint}",
+            )
+            return default
+        return value
+
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        default: float | None = None,
+        share: bool = False,
+    ) -> float | None:
+        if key not in table:
+            return default
+        value = table[key]
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value) and (0 <= value <= 1 if share else value > 0)
+        if not ok:
+            expected = "a number between 0 and 1" if share else "a positive number"
+            hint = ""
+            if share and isinstance(value, str) and value.strip().endswith("%"):
+                hint = _percent_hint(value.strip()[:-1])
+            elif share and isinstance(value, int | float) and 1 < value <= 100:
+                hint = f" (write {value / 100:g} for {value:g}%)"
+            self.add(_join(where, key), f"expected {expected}, got {_show(value)}{hint}")
+            return default
+        return float(value)
+
+    def boolean(self, table: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.add(_join(where, key), f"expected true or false, got {_show(value)}")
+            return default
+        return value
+
+    def path(self, value: Any, where: str, *, must_exist: bool = True) -> Path | None:
+        if not isinstance(value, str) or not value.strip():
+            self.add(where, f"expected a file path (string), got {_show(value)}")
+            return None
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            path = self.base_dir / path
+        if must_exist and not path.exists():
+            self.add(where, f'file not found: "{value}" (looked for {path})')
+            return None
+        return path
+
+    def numbers(self, table: Mapping[str, Any], key: str, where: str) -> dict[str, float]:
+        value = table.get(key, {})
+        if not isinstance(value, dict):
+            self.add(_join(where, key), f"expected a table of seconds, got {_show(value)}")
+            return {}
+        out = {}
+        for name, seconds in value.items():
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+                self.add(
+                    _join(_join(where, key), name),
+                    f"expected seconds (a number >= 0), got {_show(seconds)}",
+                )
+            else:
+                out[name] = float(seconds)
+        return out
+
+
+def _percent_hint(number: str) -> str:
+    try:
+        return f" (write {float(number) / 100:g} for {number.strip()}%)"
+    except ValueError:
+        return " (write a share, e.g. 0.9 for 90%)"
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _parse_layer(ck: _Checker, value: Any, name: str, default_crs: Any) -> LayerSource | None:
+    where = f"layers.{name}"
+    if isinstance(value, str):
+        path = ck.path(value, where)
+        return LayerSource(path, crs=default_crs) if path else None
+    if not isinstance(value, dict):
+        ck.add(where, f"expected a file path or a table with path = ..., got {_show(value)}")
+        return None
+    ck.known_keys(value, where, _KEYS["layer"])
+    if "path" not in value:
+        ck.add(where, 'missing key "path"')
+        return None
+    path = ck.path(value["path"], f"{where}.path")
+    crs = value.get("crs", default_crs)
+    if crs is not None and (isinstance(crs, bool) or not isinstance(crs, str | int)):
+        ck.add(f"{where}.crs", f'expected a CRS such as "EPSG:4326" or "gcj02", got {_show(crs)}')
+    columns = value.get("columns", {})
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        ck.add(f"{where}.columns", 'expected a table of "source header" = "canonical name"')
+        columns = {}
+    texts = {k: ck.string(value, k, where) for k in ("layer", "x", "y", "encoding")}
+    if path is None:
+        return None
+    return LayerSource(path, crs=crs, columns=dict(columns), **texts)
+
+
+def _parse_layers(ck: _Checker, doc: Mapping[str, Any]) -> dict[str, LayerSource]:
+    table = ck.table(doc, "layers", "")
+    if "layers" not in doc:
+        ck.add("layers", f"missing table; give at least {', '.join(REQUIRED_LAYERS)}")
+        return {}
+    ck.known_keys(table, "layers", _KEYS["layers"])
+    default_crs = table.get("crs")
+    layers = {}
+    for name in (*REQUIRED_LAYERS, *OPTIONAL_LAYERS):
+        if name not in table:
+            if name in REQUIRED_LAYERS:
+                ck.add(f"layers.{name}", "missing: this layer is required")
+            continue
+        source = _parse_layer(ck, table[name], name, default_crs)
+        if source is not None:
+            layers[name] = source
+    return layers
+
+
+def _parse_network(ck: _Checker, doc: Mapping[str, Any]) -> NetworkSource:
+    table = ck.table(doc, "network", "")
+    ck.known_keys(table, "network", _KEYS["network"])
+    kind = ck.string(table, "kind", "network", choices=NETWORK_KINDS)
+    source = table.get("source")
+    place = ck.string(table, "place", "network")
+    penalties = ck.numbers(table, "penalties", "network")
+    if source == "demo" or (kind == "demo" and source is None):
+        return NetworkSource("demo", penalties=penalties)
+    if place is not None or kind == "place":
+        if place is None:
+            ck.add("network.place", 'missing: kind = "place" needs place = "name, city"')
+        return NetworkSource("place", place=place, penalties=penalties)
+    if source is None:
+        ck.add("network.source", 'missing: give a network file, place = "...", or "demo"')
+        return NetworkSource("demo", penalties=penalties)
+    path = ck.path(source, "network.source")
+    if kind is None and path is not None:
+        kind = _SUFFIX_KIND.get(path.suffix.lower())
+        if kind is None:
+            ck.add(
+                "network.kind",
+                f"cannot tell the network format from {path.name!r}; "
+                f"add kind = one of {', '.join(NETWORK_KINDS)}",
+            )
+    return NetworkSource(kind or "lines", path=path, penalties=penalties)
+
+
+def _parse_profiles(ck: _Checker, doc: Mapping[str, Any]) -> dict[str, ProfileSpec]:
+    profiles = {}
+    for name, spec in ck.table(doc, "profiles", "").items():
+        where = f"profiles.{name}"
+        if not isinstance(spec, dict):
+            ck.add(where, f"expected a table such as {{ speed_m_s = 0.8 }}, got {_show(spec)}")
+            continue
+        ck.known_keys(spec, where, _KEYS["profile"])
+        base = ck.string(spec, "base", where, default="elderly", choices=BUILTIN_PROFILES)
+        penalties = ck.numbers(spec, "penalties", where) if "penalties" in spec else None
+        speed = ck.number(spec, "speed_m_s", where)
+        profiles[name] = ProfileSpec(name, base or "elderly", speed, penalties)
+    return profiles
+
+
+def _parse_services(ck: _Checker, doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    if "services" not in doc:
+        return dict(DEFAULT_SERVICES)
+    services = {}
+    allowed = ", ".join(f"{c.code} ({c.zh})" for c in ELDERLY_TYPES)
+    for name, types in ck.table(doc, "services", "").items():
+        where = f"services.{name}"
+        if not isinstance(types, list) or not types:
+            ck.add(where, f"expected a list of facility types, got {_show(types)}")
+            continue
+        codes = []
+        for value in types:
+            cat = find_category(ELDERLY_TYPES, value) if isinstance(value, str) else None
+            if cat is None:
+                ck.add(where, f"unknown facility type {_show(value)}; expected one of {allowed}")
+            else:
+                codes.append(cat.code)
+        services[name] = tuple(dict.fromkeys(codes))
+    return services
+
+
+def _parse_target(ck: _Checker, spec: Any, number: int, study: Mapping[str, Any]) -> Target | None:
+    where = f"targets[{number}]"
+    if not isinstance(spec, dict):
+        ck.add(where, f"expected a table ([[targets]]), got {_show(spec)}")
+        return None
+    ck.known_keys(spec, where, _KEYS["target"])
+    metric = ck.string(spec, "metric", where, default="coverage", choices=METRICS)
+    if "minimum" not in spec:
+        ck.add(f"{where}.minimum", "missing: the share every grid in scope must reach (0..1)")
+    minimum = ck.number(spec, "minimum", where, share=True)
+    grids = spec.get("grids", [])
+    if not isinstance(grids, list) or not all(isinstance(g, str | int) for g in grids):
+        ck.add(f"{where}.grids", f"expected a list of grid ids, got {_show(grids)}")
+        grids = []
+    level = ck.string(spec, "level", where, default="microgrid", choices=SCOPES)
+    kind = ck.string(spec, "kind", where, choices=("residential", "commercial"))
+    service = ck.string(spec, "service", where, default="elderly")
+    if metric == "coverage" and service not in study["services"]:
+        ck.add(
+            f"{where}.service",
+            f"unknown service {_show(service)}; "
+            f"expected one of {', '.join(sorted(study['services']))} (see [services])",
+        )
+    profile = ck.string(spec, "profile", where, default=study["profile"])
+    if profile not in study["profile_names"]:
+        ck.add(
+            f"{where}.profile",
+            f"unknown profile {_show(profile)}; "
+            f"expected one of {', '.join(sorted(study['profile_names']))}",
+        )
+    values = {
+        key: ck.number(spec, key, where, default=study.get(key, dflt))
+        for key, dflt in (("walk_minutes", 15.0), ("distance_m", 100.0), ("max_gap_m", 300.0))
+    }
+    name = ck.string(spec, "name", where, default="") or ""
+    if minimum is None:
+        return None
+    return Target(
+        id=f"T{number}", name=name, metric=metric or "coverage", minimum=minimum,
+        level=None if grids else level, grids=tuple(str(g) for g in grids), kind=kind,
+        service=service or "elderly", profile=profile or "elderly", **values,
+    )  # fmt: skip
+
+
+def _parse_targets(ck: _Checker, doc: Mapping[str, Any], context: dict[str, Any]) -> list[Target]:
+    specs = doc.get("targets", [])
+    if not isinstance(specs, list):
+        ck.add("targets", "expected an array of tables ([[targets]] sections)")
+        return []
+    targets = [_parse_target(ck, spec, i, context) for i, spec in enumerate(specs, start=1)]
+    return [t for t in targets if t is not None]
+
+
+def _parse_document(ck: _Checker, doc: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    ck.known_keys(doc, "", _KEYS[""])
+    head = ck.table(doc, "study", "")
+    ck.known_keys(head, "study", _KEYS["study"])
+    analysis = ck.table(doc, "analysis", "")
+    ck.known_keys(analysis, "analysis", _KEYS["analysis"])
+    outputs = ck.table(doc, "outputs", "")
+    ck.known_keys(outputs, "outputs", _KEYS["outputs"])
+    cache = ck.table(doc, "cache", "")
+    ck.known_keys(cache, "cache", _KEYS["cache"])
+    profiles = _parse_profiles(ck, doc)
+    profile_names = (*BUILTIN_PROFILES, *profiles)
+    fields: dict[str, Any] = {
+        "path": path,
+        "name": ck.string(head, "name", "study", default=path.stem),
+        "description": ck.string(head, "description", "study", default=""),
+        "synthetic": ck.boolean(head, "synthetic", "study", False),
+        "layers": _parse_layers(ck, doc),
+        "network": _parse_network(ck, doc),
+        "profiles": profiles,
+        "services": _parse_services(ck, doc),
+        "profile": ck.string(analysis, "profile", "analysis", "elderly", profile_names),
+        "walk_minutes": ck.number(analysis, "walk_minutes", "analysis", 15.0),
+        "max_snap_m": ck.number(analysis, "max_snap_m", "analysis"),
+        "spacing_m": ck.number(analysis, "spacing_m", "analysis"),
+        "lang": ck.string(outputs, "lang", "outputs", "zh", LANGS),
+        "basemap": ck.string(outputs, "basemap", "outputs", None, BASEMAPS),
+        "output_dir": ck.path(outputs.get("dir", "lifecircle-output"), "outputs.dir",
+                              must_exist=False),
+        "cache_dir": ck.path(cache.get("dir", ".lifecircle-cache"), "cache.dir", must_exist=False),
+    }  # fmt: skip
+    context = {**fields, "profile_names": profile_names}
+    fields["targets"] = tuple(_parse_targets(ck, doc, context))
+    return fields
+
+
+def study_from_text(text: str, path: str | Path = "study.toml") -> Study:
+    """Parse and validate study TOML ``text`` as if read from ``path``.
+
+    Parameters
+    ----------
+    text : str
+        The TOML document.
+    path : str or Path
+        The file it came from: names it in messages and anchors relative paths.
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found, each with its key path.
+    """
+    path = Path(path)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    ck = _Checker(path.resolve().parent)
+    fields = _parse_document(ck, doc, path)
+    if ck.problems:
+        count = len(ck.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = "\n".join(f"  {p}" for p in ck.problems)
+        raise ConfigError(f"{path.name}: {count} {noun}:\n{lines}")
+    if fields["basemap"] == "none":
+        fields["basemap"] = None
+    return Study(**fields)
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.toml`` study file (see ``lifecircle init`` for a template).
+
+    Returns
+    -------
+    Study
+        Paths resolved against the study file's folder; files checked to exist.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, not TOML, or any key is unknown, mistyped or out of range.
+
+    Examples
+    --------
+    >>> from lifecircle.study import demo_study_path
+    >>> load_study(demo_study_path()).name  # doctest: +SKIP
+    'lifecircle demo district (synthetic)'
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: study file not found (run `lifecircle init {path}` to create one)"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    return study_from_text(text, path)

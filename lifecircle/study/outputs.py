@@ -1,0 +1,293 @@
+"""Render a :class:`~lifecircle.study.targets.CheckReport` as text, JUnit XML, JSON or Markdown.
+
+Every renderer is deterministic: targets in study order, grids worst first then by id,
+shares printed with one decimal (``82.1%``) and stored in JSON rounded to six decimals, and
+no timestamp unless one is passed explicitly. Files are written atomically
+(:func:`write_text_atomic`: a temporary file in the same folder, then :func:`os.replace`), so
+an interrupted run never leaves a partial report behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from lifecircle.study.config import Target
+from lifecircle.study.targets import CheckReport, TargetOutcome
+
+__all__ = [
+    "describe_target",
+    "report_to_json",
+    "report_to_junit",
+    "report_to_markdown",
+    "report_to_text",
+    "write_text_atomic",
+]
+
+_LABELS = {
+    "en": {
+        "target": "Target",
+        "scope": "Scope",
+        "required": "Required",
+        "achieved": "Achieved (worst)",
+        "result": "Result",
+        "worst": "Worst grids",
+        "pass": "PASS",
+        "fail": "FAIL",
+        "all_met": "All {n} targets met.",
+        "missed": "{k} of {n} targets missed.",
+        "synthetic": "Synthetic demo district — fictional data.",
+        "grids_met": "{ok}/{n} grids",
+    },
+    "zh": {
+        "target": "目标",
+        "scope": "范围",
+        "required": "要求",
+        "achieved": "实际（最差）",
+        "result": "结果",
+        "worst": "最差网格",
+        "pass": "达标",
+        "fail": "未达标",
+        "all_met": "全部 {n} 项目标达标。",
+        "missed": "{n} 项目标中有 {k} 项未达标。",
+        "synthetic": "合成示范街道——虚构数据。",
+        "grids_met": "{ok}/{n} 个网格",
+    },
+}
+
+_SCOPE_ZH = {
+    "subdistrict": "街道",
+    "area": "居民区/商务区",
+    "microgrid": "微网格",
+    "leaf": "末级网格",
+    "all": "全部网格",
+    "residential": "居民",
+    "commercial": "商务",
+}
+
+
+def _labels(lang: str) -> dict[str, str]:
+    return _LABELS["zh" if lang == "zh" else "en"]
+
+
+def describe_target(target: Target, lang: str = "en") -> str:
+    """Return the target's name, or a generated one-line description in ``lang``."""
+    if target.name:
+        return target.name
+    zh = lang == "zh"
+    if target.metric == "coverage":
+        if zh:
+            return (f"{target.walk_minutes:g}分钟步行可达{target.service}服务的居民比例"
+                    f"（{target.profile}步速）")  # fmt: skip
+        return (
+            f"residents within {target.walk_minutes:g} min of {target.service} ({target.profile})"
+        )
+    if target.metric == "seat_reach":
+        if zh:
+            return f"距座椅{target.distance_m:g}米内的步行街道比例"
+        return f"walkable street within {target.distance_m:g} m of a seat"
+    if zh:
+        return f"为老路线最长无座椅路段≤{target.max_gap_m:g}米的居民比例"
+    return f"residents whose elderly route has no rest gap over {target.max_gap_m:g} m"
+
+
+def _scope(target: Target, lang: str) -> str:
+    if lang != "zh" or target.grids:
+        return target.scope
+    return "：".join(_SCOPE_ZH.get(p, p) for p in target.scope.split(":"))
+
+
+def _pct(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value * 100:.1f}%"
+
+
+def _worst(outcome: TargetOutcome, n: int = 3) -> str:
+    failed = outcome.failed
+    text = ", ".join(f"{g.id} ({_pct(g.value)})" for g in failed[:n])
+    return text + (f" +{len(failed) - n}" if len(failed) > n else "")
+
+
+def _rows(report: CheckReport, lang: str) -> list[list[str]]:
+    lab = _labels(lang)
+    rows = []
+    for o in report.outcomes:
+        ok = len(o.evaluated) - len(o.failed)
+        met = lab["grids_met"].format(ok=ok, n=len(o.evaluated))
+        rows.append([
+            f"{o.target.id} {describe_target(o.target, lang)}",
+            _scope(o.target, lang),
+            f"≥ {_pct(o.target.minimum)}",
+            f"{_pct(o.achieved)} ({met})",
+            lab["pass"] if o.passed else lab["fail"],
+            _worst(o) or "-",
+        ])  # fmt: skip
+    return rows
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def report_to_text(report: CheckReport, *, lang: str = "en") -> str:
+    """Return a plain-text table (aligned for CJK too) and a one-line verdict."""
+    lab = _labels(lang)
+    header = [lab[k] for k in ("target", "scope", "required", "achieved", "result", "worst")]
+    rows = [header, *_rows(report, lang)]
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(header))]
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append("")
+    lines.append(_verdict(report, lang))
+    if report.synthetic:
+        lines.append(lab["synthetic"])
+    return "\n".join(lines) + "\n"
+
+
+def _verdict(report: CheckReport, lang: str) -> str:
+    lab = _labels(lang)
+    missed = sum(not o.passed for o in report.outcomes)
+    n = len(report.outcomes)
+    return lab["all_met"].format(n=n) if missed == 0 else lab["missed"].format(k=missed, n=n)
+
+
+def report_to_markdown(report: CheckReport, *, lang: str = "en") -> str:
+    """Return a Markdown summary (for CI job summaries): verdict, table, failing grids."""
+    lab = _labels(lang)
+    esc = _md_escape
+    icon = "✅" if report.passed else "❌"
+    lines = [f"## {icon} lifecircle check: {esc(report.study)}", "", _verdict(report, lang)]
+    if report.synthetic:
+        lines += ["", f"_{lab['synthetic']}_"]
+    header = [lab[k] for k in ("target", "scope", "required", "achieved", "result", "worst")]
+    lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in _rows(report, lang):
+        lines.append("| " + " | ".join(esc(c) for c in row) + " |")
+    for o in report.outcomes:
+        if not o.failed:
+            continue
+        lines += ["", f"### {o.target.id} {esc(describe_target(o.target, lang))}", ""]
+        lines += [f"- {esc(g.id)} {esc(g.name)}: {_pct(g.value)}" for g in o.failed]
+    return "\n".join(lines) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), 6)
+
+
+def _target_dict(o: TargetOutcome, lang: str) -> dict[str, Any]:
+    t = o.target
+    return {
+        "id": t.id,
+        "name": describe_target(t, lang),
+        "metric": t.metric,
+        "scope": t.scope,
+        "service": t.service if t.metric == "coverage" else None,
+        "profile": t.profile if t.metric != "seat_reach" else None,
+        "walk_minutes": _number(t.walk_minutes) if t.metric == "coverage" else None,
+        "distance_m": _number(t.distance_m) if t.metric == "seat_reach" else None,
+        "max_gap_m": _number(t.max_gap_m) if t.metric == "rest_gap" else None,
+        "minimum": _number(t.minimum),
+        "achieved": _number(o.achieved),
+        "passed": o.passed,
+        "grids_evaluated": len(o.evaluated),
+        "grids_failed": len(o.failed),
+        "grids": [
+            {"id": g.id, "name": g.name, "level": g.level, "value": _number(g.value),
+             "status": "skipped" if g.passed is None else ("pass" if g.passed else "fail")}
+            for g in o.grids
+        ],
+    }  # fmt: skip
+
+
+def report_to_json(
+    report: CheckReport, *, lang: str = "en", generated_at: str | None = None
+) -> str:
+    """Return the report as JSON (sorted keys, 6-decimal shares, no timestamp unless given)."""
+    from lifecircle import __version__
+
+    doc: dict[str, Any] = {
+        "study": report.study,
+        "synthetic": report.synthetic,
+        "passed": report.passed,
+        "lifecircle_version": __version__,
+        "targets": [_target_dict(o, lang) for o in report.outcomes],
+    }
+    if generated_at is not None:
+        doc["generated_at"] = generated_at
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def report_to_junit(report: CheckReport, *, lang: str = "en") -> str:
+    """Return JUnit XML: one ``<testsuite>`` per target, one ``<testcase>`` per grid in scope.
+
+    Grids below the minimum carry a ``<failure>``; grids without a value a ``<skipped>``;
+    a target with no evaluable grid gets one failing ``scope`` test case.
+    """
+    root = ET.Element("testsuites", name=f"lifecircle check: {report.study}")
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for o in report.outcomes:
+        t = o.target
+        title = f"{t.id} {describe_target(t, lang)}"
+        suite = ET.SubElement(root, "testsuite", name=title)
+        classname = f"lifecircle.{t.id}"
+        for g in o.grids:
+            case = ET.SubElement(suite, "testcase", classname=classname,
+                                 name=f"{g.id} {g.name}".strip())  # fmt: skip
+            message = f"{g.id}: {_pct(g.value)} (required ≥ {_pct(t.minimum)})"
+            if g.passed is None:
+                ET.SubElement(case, "skipped", message=f"{g.id}: nothing to measure")
+            elif not g.passed:
+                fail = ET.SubElement(case, "failure", message=message, type="TargetMissed")
+                fail.text = f"{title}\nscope {t.scope}; {message}"
+        if not o.evaluated:
+            case = ET.SubElement(suite, "testcase", classname=classname, name="scope")
+            ET.SubElement(case, "failure", message="no grid in scope has a value",
+                          type="TargetMissed")  # fmt: skip
+        counts = {
+            "tests": len(suite),
+            "failures": sum(c.find("failure") is not None for c in suite),
+            "skipped": sum(c.find("skipped") is not None for c in suite),
+        }
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically; create parent folders.
+
+    The text goes to a temporary file in the same folder, is flushed to disk and then
+    renamed over ``path`` with :func:`os.replace`; on any error the temporary file is
+    removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

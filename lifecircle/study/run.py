@@ -1,0 +1,242 @@
+"""Run a study: load its layers and network, compute what its targets need, evaluate them.
+
+Only the computations the targets need are run: one coverage computation per distinct
+(profile, walking minutes) pair, covering every service those targets name; seat metrics
+only when a seat target exists. The walking network is cached in the study's cache folder
+by the network builders (keyed by the content of the input file and the parameters), so an
+edited network file is rebuilt and an unchanged one is loaded. Layers are always read fresh.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from lifecircle.errors import ConfigError
+from lifecircle.study.config import Study, Target
+from lifecircle.study.targets import CheckReport, evaluate_targets
+
+if TYPE_CHECKING:
+    from lifecircle.coverage.network import WalkNetwork
+    from lifecircle.coverage.profiles import WalkProfile
+    from lifecircle.geo.layers import Layers
+
+__all__ = [
+    "StudyRun",
+    "compute_study_coverage",
+    "load_study_layers",
+    "load_study_network",
+    "run_study",
+    "study_profile",
+]
+
+logger = logging.getLogger(__name__)
+
+_GRID_COLUMNS = ["id", "name", "level", "parent_id", "kind"]
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """Everything one ``run_study`` computed: inputs, per-target tables and the report."""
+
+    study: Study
+    layers: Layers
+    network: WalkNetwork
+    report: CheckReport
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    coverage: Mapping[tuple[str, float], Any] = field(default_factory=dict)
+
+
+def load_study_layers(study: Study) -> Layers:
+    """Read and cross-check the study's layers (``lifecircle.geo`` readers + ``load_layers``)."""
+    from lifecircle import geo
+
+    frames = {}
+    for name, src in study.layers.items():
+        reader = getattr(geo, f"read_{name}")
+        frames[name] = reader(
+            src.path, crs=src.crs, layer=src.layer, encoding=src.encoding,
+            columns=dict(src.columns) or None, x=src.x, y=src.y,
+        )  # fmt: skip
+    layers = geo.load_layers(**frames, name=study.name)
+    if study.synthetic and not layers.synthetic:
+        layers = dataclasses.replace(layers, synthetic=True)
+    return layers
+
+
+def load_study_network(study: Study, *, refresh: bool = False) -> WalkNetwork:
+    """Build (or load from the study's cache) the walking network.
+
+    Parameters
+    ----------
+    study : Study
+    refresh : bool
+        Delete the cached copy first so that the network is rebuilt from its source.
+    """
+    from lifecircle import coverage
+
+    net = study.network
+    cache = str(study.cache_dir) if study.cache_dir is not None else None
+    if refresh and cache is not None:
+        _clear_network_cache(study)
+    penalties = dict(net.penalties) or None
+    if net.kind == "demo":
+        from lifecircle.data import demo_path
+
+        return coverage.network_from_lines(
+            demo_path("network.geojson"), penalties=penalties, cache_dir=cache
+        )
+    if net.kind == "place":
+        return coverage.network_from_place(net.place, penalties=penalties, cache_dir=cache)
+    builder = getattr(coverage, f"network_from_{net.kind}")
+    return builder(net.path, penalties=penalties, cache_dir=cache)
+
+
+def _clear_network_cache(study: Study) -> None:
+    cache_dir = study.cache_dir
+    if cache_dir is None or not cache_dir.is_dir():
+        return
+    for path in sorted(cache_dir.iterdir()):
+        if path.is_file():
+            logger.info("removing cached network %s", path)
+            path.unlink(missing_ok=True)
+
+
+def study_profile(study: Study, name: str | None = None) -> WalkProfile:
+    """Return the :class:`~lifecircle.coverage.profiles.WalkProfile` called ``name``."""
+    from lifecircle.coverage.profiles import PROFILES
+
+    name = name or study.profile
+    spec = study.profiles.get(name)
+    if spec is None:
+        return PROFILES[name]
+    profile = dataclasses.replace(PROFILES[spec.base], name=name)
+    if spec.speed_m_s is not None:
+        profile = dataclasses.replace(profile, speed_m_s=spec.speed_m_s)
+    if spec.penalties is not None:
+        profile = profile.with_penalties(spec.penalties)
+    return profile
+
+
+def compute_study_coverage(
+    study: Study,
+    layers: Layers,
+    network: WalkNetwork,
+    *,
+    profile: str | None = None,
+    walk_minutes: float | None = None,
+    services: tuple[str, ...] | None = None,
+    isochrones: bool = True,
+    progress: bool = False,
+) -> Any:
+    """Run ``compute_coverage`` with the study's services and analysis settings."""
+    from lifecircle.coverage import compute_coverage
+
+    names = services or tuple(study.services)
+    options: dict[str, Any] = {}
+    if study.max_snap_m is not None:
+        options["max_snap_m"] = study.max_snap_m
+    if study.spacing_m is not None:
+        options["spacing_m"] = study.spacing_m
+    return compute_coverage(
+        layers, network,
+        services={s: tuple(study.services[s]) for s in names},
+        profile=study_profile(study, profile),
+        walk_minutes=walk_minutes if walk_minutes is not None else study.walk_minutes,
+        isochrones=isochrones, progress=progress, **options,
+    )  # fmt: skip
+
+
+def _grid_table(grids: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
+    table = pd.DataFrame({c: grids.get(c) for c in _GRID_COLUMNS})
+    table["value"] = values.to_numpy(dtype=float)
+    return table.reset_index(drop=True)
+
+
+def _coverage_tables(
+    study: Study, layers: Layers, network: WalkNetwork, targets: list[Target], bar: Any
+) -> tuple[dict[str, pd.DataFrame], dict[tuple[str, float], Any]]:
+    groups: dict[tuple[str, float], list[Target]] = {}
+    for t in targets:
+        groups.setdefault((t.profile, t.walk_minutes), []).append(t)
+    tables, results = {}, {}
+    for (profile, minutes), members in sorted(groups.items()):
+        bar.set_description(f"coverage {profile} {minutes:g} min")
+        services = tuple(sorted({t.service for t in members}))
+        result = compute_study_coverage(
+            study, layers, network, profile=profile, walk_minutes=minutes,
+            services=services, isochrones=False,
+        )  # fmt: skip
+        results[(profile, minutes)] = result
+        for t in members:
+            tables[t.id] = _grid_table(result.grids, result.grids[f"share_{t.service}"])
+        bar.update(1)
+    return tables, results
+
+
+def _seat_tables(
+    study: Study, layers: Layers, network: WalkNetwork, targets: list[Target], bar: Any
+) -> dict[str, pd.DataFrame]:
+    from lifecircle.coverage import rest_gaps, seat_reach
+
+    tables = {}
+    for t in targets:
+        bar.set_description(f"{t.metric} {t.id}")
+        if t.metric == "seat_reach":
+            frame = seat_reach(layers, network, distance_m=t.distance_m)
+            values = frame["share_street"]
+        else:
+            frame = rest_gaps(layers, network, profile=study_profile(study, t.profile),
+                              max_gap_m=t.max_gap_m, walk_minutes=study.walk_minutes)  # fmt: skip
+            values = frame["share_within_gap"]
+        grids = frame if "level" in frame else layers.grids
+        tables[t.id] = _grid_table(grids, values)
+        bar.update(1)
+    return tables
+
+
+def run_study(study: Study, *, progress: bool = False) -> StudyRun:
+    """Load the study's inputs, compute what its targets need and evaluate them.
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`~lifecircle.study.config.load_study`.
+    progress : bool
+        Show a tqdm progress bar on standard error.
+
+    Returns
+    -------
+    StudyRun
+        ``report`` holds the verdict; ``tables`` the per-grid values of each target.
+
+    Raises
+    ------
+    ConfigError
+        When the study has no targets or a target's scope selects no grid.
+    """
+    if not study.targets:
+        raise ConfigError(f"{study.label}: no [[targets]] to check; add at least one")
+    coverage_targets = [t for t in study.targets if t.metric == "coverage"]
+    seat_targets = [t for t in study.targets if t.metric != "coverage"]
+    n_groups = len({(t.profile, t.walk_minutes) for t in coverage_targets})
+    with tqdm(total=2 + n_groups + len(seat_targets), disable=not progress, unit="step",
+              leave=False) as bar:  # fmt: skip
+        bar.set_description("layers")
+        layers = load_study_layers(study)
+        bar.update(1)
+        bar.set_description("network")
+        network = load_study_network(study)
+        bar.update(1)
+        tables, results = _coverage_tables(study, layers, network, coverage_targets, bar)
+        tables.update(_seat_tables(study, layers, network, seat_targets, bar))
+    report = evaluate_targets(
+        study.targets, tables, study=study.name, label=study.label, synthetic=study.synthetic
+    )
+    return StudyRun(study, layers, network, report, tables, results)
