@@ -148,7 +148,7 @@ def network_from_xml(
     with osmnx_way_tags():
         try:
             graph = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, SyntaxError) as exc:  # ParseError: SyntaxError
             raise NetworkError(f"{path}: cannot read as OSM XML ({exc})") from exc
     graph = simplify_walkable(graph, source=str(path))
     return network_from_graph(graph, bbox=bbox, penalties=penalties, source=str(path))
