@@ -1,0 +1,196 @@
+"""Map controls: title block, legend and the map stylesheet."""
+
+from __future__ import annotations
+
+import html
+
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from lifecircle.maps import style
+from lifecircle.maps.labels import service_label, text, vocab_label
+
+__all__ = ["HtmlControl", "MapStyle", "ScaleBar", "legend_html", "title_html"]
+
+
+class HtmlControl(MacroElement):
+    """A Leaflet control showing fixed HTML (already escaped by the caller).
+
+    The markup travels through Jinja's ``tojson`` filter, so ``</script>`` inside it
+    cannot end the surrounding script element.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+{{ this.get_name() }}.onAdd = function () {
+    var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
+    div.innerHTML = {{ this.markup|tojson }};
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+};
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, markup: str, *, position: str, css_class: str) -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.markup = markup
+        self.position = position
+        self.css_class = css_class
+
+
+class ScaleBar(MacroElement):
+    """Leaflet's ``L.control.scale``, metric only (bottom left)."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+L.control.scale({imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ScaleBar"
+
+
+class MapStyle(Element):
+    """Header ``<style>`` with the CJK font stack and the controls' look."""
+
+    _template = Template("<style>{{ this.css }}</style>\n")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MapStyle"
+        self.css = style.MAP_CSS
+
+
+def title_html(title: str, *, subtitle: str | None, synthetic: bool, lang: str) -> str:
+    """Return the escaped title-block markup."""
+    parts = [f"<h1>{html.escape(title)}</h1>"]
+    if subtitle:
+        parts.append(f"<p>{html.escape(subtitle)}</p>")
+    if synthetic:
+        parts.append(f'<p class="lc-synthetic">{html.escape(text("synthetic", lang))}</p>')
+    return "".join(parts)
+
+
+def _row(swatch: str, label: str) -> str:
+    return f'<div class="lc-row">{swatch}<span>{html.escape(label)}</span></div>'
+
+
+def _box(fill: str, border: str = "#777", dashed: bool = False) -> str:
+    dash = "border-style:dashed;" if dashed else ""
+    return f'<span class="lc-sw" style="background:{fill};border-color:{border};{dash}"></span>'
+
+
+def legend_html(
+    *,
+    lang: str,
+    service: str | None,
+    minutes: float | None,
+    speed_m_s: float | None,
+    entries: dict[str, object],
+    data_name: str | None,
+    data_date: str | None,
+    synthetic: bool,
+) -> str:
+    """Return the escaped legend markup.
+
+    Parameters
+    ----------
+    entries : dict
+        Which layers are on the map: keys ``coverage``, ``boundaries``, ``elderly``,
+        ``seats``, ``heritage``, ``conservation``, ``isochrones``, ``suggestions``.
+        For ``elderly`` and ``heritage`` the value may be the list of type / level
+        codes present, to show only those symbols.
+    """
+    out = [f"<h2>{html.escape(text('legend', lang))}</h2>"]
+    if entries.get("coverage") and service is not None:
+        label = service_label(service, lang)
+        heading = text("legend_coverage", lang, minutes=_fmt_minutes(minutes), service=label)
+        out.append(f"<h3>{html.escape(heading)}</h3>")
+        out += [_row(_box(c.colour), text(c.key, lang)) for c in style.COVERAGE_CLASSES]
+        out.append(_row(_box(style.NODATA_COLOUR), text("class_nodata", lang)))
+    if entries.get("boundaries"):
+        out.append(_row(_box("transparent", "#252525"), text("legend_outline", lang)))
+    if entries.get("isochrones"):
+        colour = style.service_colour(service or "")
+        out.append(
+            _row(
+                _box(colour + "44", colour),
+                text("legend_isochrone", lang, minutes=_fmt_minutes(minutes)),
+            )
+        )
+    if entries.get("elderly"):
+        out.append(f"<h3>{html.escape(text('layer_elderly', lang))}</h3>")
+        rows = []
+        for code in _present(entries["elderly"], style.ELDERLY_SYMBOLS):
+            shape, colour = style.ELDERLY_SYMBOLS[code]
+            symbol = style.svg_symbol(shape, colour, 16)
+            rows.append(_row(symbol, vocab_label("elderly_type", code, lang)))
+        out.append('<div class="lc-cols">' + "".join(rows) + "</div>")
+    if entries.get("seats"):
+        dot = (
+            f'<span class="lc-sw" style="background:{style.SEAT_COLOUR};'
+            'border-radius:50%;width:10px;height:10px"></span>'
+        )
+        out.append(_row(dot, text("legend_seats", lang)))
+    if entries.get("suggestions"):
+        out.append(
+            _row(
+                '<span class="lc-rank" style="display:inline-block">1</span>',
+                text("legend_suggestion", lang),
+            )
+        )
+    if entries.get("heritage"):
+        out.append(f"<h3>{html.escape(text('layer_heritage', lang))}</h3>")
+        for code in _present(entries["heritage"], style.HERITAGE_COLOURS):
+            colour = style.HERITAGE_COLOURS[code]
+            out.append(_row(_box(colour), vocab_label("heritage_level", code, lang)))
+    if entries.get("conservation"):
+        out.append(
+            _row(
+                _box(style.CONSERVATION_COLOUR + "33", style.CONSERVATION_COLOUR, True),
+                text("layer_conservation", lang),
+            )
+        )
+    notes = []
+    if speed_m_s is not None and minutes is not None:
+        notes.append(
+            text(
+                "legend_method",
+                lang,
+                speed_m_s=speed_m_s,
+                speed_km_h=speed_m_s * 3.6,
+                minutes=_fmt_minutes(minutes),
+            )
+        )
+    if data_name:
+        notes.append(text("legend_data", lang, name=data_name))
+    if data_date:
+        notes.append(text("legend_date", lang, date=data_date))
+    if synthetic:
+        notes.append(text("synthetic", lang))
+    out += [f'<div class="lc-note">{html.escape(n)}</div>' for n in notes]
+    return "".join(out)
+
+
+def _present(codes: object, known: dict[str, object]) -> list[str]:
+    """Known codes in legend order, restricted to ``codes`` when it is a collection."""
+    if not isinstance(codes, list | tuple | set | frozenset):
+        return list(known)
+    wanted = {str(c) if str(c) in known else "other" for c in codes}
+    return [code for code in known if code in wanted]
+
+
+def _fmt_minutes(minutes: float | None) -> str:
+    if minutes is None:
+        return "15"
+    return f"{minutes:g}"

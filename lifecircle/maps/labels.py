@@ -1,0 +1,139 @@
+"""Bilingual (中文 / English) strings for maps, legends, tooltips and reports.
+
+Every visible word of lifecircle's maps comes from :data:`TEXT` through :func:`text`,
+so a map is entirely in one language. Vocabulary labels (facility types, heritage
+levels, grid levels) come from :mod:`lifecircle.geo.schema`.
+"""
+
+from __future__ import annotations
+
+from lifecircle.geo.schema import (
+    ELDERLY_TYPES,
+    GRID_LEVELS,
+    HERITAGE_CATEGORIES,
+    HERITAGE_LEVELS,
+    Category,
+    category_label,
+)
+
+__all__ = ["LANGS", "TEXT", "check_lang", "service_label", "text", "vocab_label"]
+
+LANGS = ("zh", "en")
+
+#: key -> (中文, English). Values may hold ``str.format`` fields.
+TEXT: dict[str, tuple[str, str]] = {
+    # titles and layer names
+    "title": (
+        "15分钟社区生活圈：{service}步行可达性",
+        "15-minute life circle: walking access to {service}",
+    ),
+    "title_plain": ("15分钟社区生活圈", "15-minute community life circle"),
+    "layer_coverage": ("网格覆盖率：{service}", "Grid coverage: {service}"),
+    "layer_grids": ("网格", "Grids"),
+    "layer_boundaries": ("街道与居民区边界", "Subdistrict and area boundaries"),
+    "layer_elderly": ("为老服务设施", "Elderly services"),
+    "layer_seats": ("公共座椅", "Public seats"),
+    "layer_heritage": ("历史文化遗产", "Heritage"),
+    "layer_conservation": ("历史文化风貌区", "Historic conservation areas"),
+    "layer_isochrone": ("{minutes}分钟步行范围：{service}", "{minutes}-min walk area: {service}"),
+    "layer_suggestions": ("建议新增座椅", "Suggested new seats"),
+    "layer_network": ("步行网络", "Walking network"),
+    # legend
+    "legend": ("图例", "Legend"),
+    "legend_coverage": (
+        "{minutes}分钟步行可达{service}的居民比例",
+        "Share of residents within a {minutes}-minute walk of {service}",
+    ),
+    "class_lt50": ("低于50%", "below 50%"),
+    "class_50_80": ("50%–80%", "50%–80%"),
+    "class_80_95": ("80%–95%", "80%–95%"),
+    "class_ge95": ("95%及以上", "95% or more"),
+    "class_nodata": ("无居民 / 无数据", "no residents / no data"),
+    "legend_seats": ("公共座椅（圆越大座位越多）", "Public seat (bigger circle = more seats)"),
+    "legend_suggestion": ("建议新增座椅（数字为优先顺序）", "Suggested seat (number = priority)"),
+    "legend_outline": ("粗线：街道 / 居民区边界", "Thick lines: subdistrict / area boundaries"),
+    "legend_isochrone": ("阴影：{minutes}分钟步行范围", "Shading: {minutes}-minute walking area"),
+    "legend_method": (
+        "按步行网络计算：步速 {speed_m_s:.2f} 米/秒（约 {speed_km_h:.1f} 公里/小时），"
+        "{minutes} 分钟",
+        "Measured along the walking network: {speed_m_s:.2f} m/s (about {speed_km_h:.1f} km/h), "
+        "{minutes} minutes",
+    ),
+    "legend_data": ("数据：{name}", "Data: {name}"),
+    "legend_date": ("数据日期：{date}", "Data date: {date}"),
+    "synthetic": ("合成演示数据，不代表真实情况", "Synthetic demo data — not the real situation"),
+    # tooltip / popup fields
+    "f_name": ("名称", "Name"),
+    "f_id": ("编号", "ID"),
+    "f_type": ("类型", "Type"),
+    "f_level": ("级别", "Level"),
+    "f_category": ("保护类别", "Category"),
+    "f_seats": ("座位数", "Seats"),
+    "f_armrest": ("扶手", "Armrests"),
+    "f_charging": ("共享充电", "Phone charging"),
+    "f_capacity": ("容量", "Capacity"),
+    "f_population": ("人口", "Population"),
+    "f_weight": ("居民（权重）", "Residents (weight)"),
+    "f_coverage": ("可达比例", "Share within reach"),
+    "f_rank": ("优先顺序", "Priority"),
+    "f_minutes": ("分钟", "Minutes"),
+    "yes": ("有", "yes"),
+    "no": ("无", "no"),
+    "unknown": ("未知", "unknown"),
+    # services
+    "svc_elderly": ("为老服务设施", "elderly services"),
+    "svc_care": ("照护设施", "care facilities"),
+    "svc_bathing": ("助浴点", "assisted bathing"),
+    "svc_seats": ("公共座椅", "public seats"),
+    "svc_canteen": ("助餐点", "community canteens"),
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is ``"zh"`` or ``"en"``; raise ``ValueError`` otherwise."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    return lang
+
+
+def text(key: str, lang: str = "zh", **fields: object) -> str:
+    """Return the string ``key`` in ``lang``, formatted with ``fields``.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`TEXT`.
+    lang : {"zh", "en"}
+        Display language.
+    **fields
+        Values for the ``str.format`` fields of the string.
+
+    Returns
+    -------
+    str
+        The label. Not HTML-escaped: callers escape when writing HTML.
+    """
+    zh, en = TEXT[key]
+    template = zh if check_lang(lang) == "zh" else en
+    return template.format(**fields) if fields else template
+
+
+def service_label(service: str, lang: str = "zh") -> str:
+    """Return the display name of a coverage service (its own name when unknown)."""
+    key = f"svc_{service}"
+    return text(key, lang) if key in TEXT else str(service)
+
+
+_VOCABS: dict[str, tuple[Category, ...]] = {
+    "elderly_type": ELDERLY_TYPES,
+    "grid_level": GRID_LEVELS,
+    "heritage_level": HERITAGE_LEVELS,
+    "heritage_category": HERITAGE_CATEGORIES,
+}
+
+
+def vocab_label(vocabulary: str, code: object, lang: str = "zh") -> str:
+    """Return the display label of a vocabulary code, e.g. ``("elderly_type", "bathing")``."""
+    if code is None or (isinstance(code, float) and code != code):
+        return text("unknown", lang)
+    return category_label(_VOCABS[vocabulary], str(code), lang)
