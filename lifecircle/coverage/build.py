@@ -273,13 +273,19 @@ def network_from_lines(
     if not snap_m >= 0:
         raise NetworkError(f"snap_m must be >= 0 metres, got {snap_m!r}")
     name, lines = _read_lines(source, layer=layer)
-    lines = lines[walkable_mask(lines, source=name)]
+    walkable = walkable_mask(lines, source=name)
+    lines = lines[walkable]
     if len(lines) == 0:
         raise NetworkError(f"{name}: no walkable lines")
     lines = lines.to_crs(lines.estimate_utm_crs())
     edges, nodes = _lines_topology(lines, snap_m=snap_m)
     return _assemble(
-        edges, nodes, source=name, penalties=penalties, bbox=bbox, extra_meta={"snap_m": snap_m}
+        edges,
+        nodes,
+        source=name,
+        penalties=penalties,
+        bbox=bbox,
+        extra_meta={"snap_m": snap_m, "dropped_not_walkable": int((~walkable).sum())},
     )
 
 
@@ -444,7 +450,7 @@ def _assemble(
     """
     meta: dict[str, object] = {"builder_input_edges": len(edges), **(extra_meta or {})}
     mask = walkable_mask(edges, source=source)
-    meta["dropped_not_walkable"] = int((~mask).sum())
+    meta["dropped_not_walkable"] = int(meta.get("dropped_not_walkable", 0)) + int((~mask).sum())
     edges = edges[mask]
     if bbox is not None:
         edges = _clip_bbox(edges, bbox)

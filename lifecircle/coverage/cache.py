@@ -1,0 +1,267 @@
+"""Saving, loading and caching walking networks.
+
+A saved network is ONE GeoPackage file with three layers: ``nodes``, ``edges`` and an
+attribute table ``lifecircle_meta`` (source, CRS, ``meta`` as JSON, format version and a
+SHA-256 *content checksum* of the nodes and edges). Writes go to a temporary file in the
+same directory followed by :func:`os.replace`, so readers never see a half-written file
+and concurrent writers of the same key simply replace each other's complete files.
+:func:`load_network` recomputes the checksum, so a truncated or corrupted file is
+detected instead of returning wrong data.
+
+The cache (:func:`cached_network`) keys each file on the builder name, the input
+(absolute path, size, modification time and, for files up to 64 MB, a SHA-256 of the
+content; or a hash of an in-memory GeoDataFrame), the builder parameters and the
+lifecircle version. A cache file that fails to load is rebuilt with a logged warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from lifecircle.coverage.network import WalkNetwork
+from lifecircle.errors import NetworkError
+
+__all__ = ["cache_key", "cached_network", "default_cache_dir", "load_network", "save_network"]
+
+logger = logging.getLogger(__name__)
+
+_FORMAT = "lifecircle-walknetwork-1"
+_META_LAYER = "lifecircle_meta"
+#: Files up to this size are hashed by content for the cache key (others: size + mtime).
+HASH_CONTENT_MAX_BYTES = 64 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------- save / load
+def save_network(network: WalkNetwork, path: str | os.PathLike[str]) -> Path:
+    """Write a walking network to a GeoPackage, atomically.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+        The network to save.
+    path : str or path-like
+        Target ``.gpkg`` file; replaced if it exists.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = pd.DataFrame(
+        {
+            "key": ["format", "source", "crs", "meta", "checksum"],
+            "value": [
+                _FORMAT,
+                network.source,
+                pyproj.CRS(network.crs).to_wkt(),
+                json.dumps(network.meta, default=str, ensure_ascii=False, sort_keys=True),
+                content_checksum(network.nodes, network.edges),
+            ],
+        }
+    )
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp.gpkg", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        tmp.unlink()  # GDAL refuses to open an empty file as a GeoPackage
+        import pyogrio
+
+        network.nodes.to_file(tmp, layer="nodes", driver="GPKG")
+        network.edges.to_file(tmp, layer="edges", driver="GPKG")
+        pyogrio.write_dataframe(meta, tmp, layer=_META_LAYER, driver="GPKG")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def load_network(path: str | os.PathLike[str]) -> WalkNetwork:
+    """Read a walking network written by :func:`save_network`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A GeoPackage written by :func:`save_network`.
+
+    Returns
+    -------
+    WalkNetwork
+
+    Raises
+    ------
+    NetworkError
+        When the file is missing, unreadable, not a lifecircle network, or its content
+        checksum does not match (a truncated or corrupted file).
+    """
+    import pyogrio
+
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkError(f"{path}: file not found")
+    try:
+        table = pyogrio.read_dataframe(path, layer=_META_LAYER)
+        info = dict(zip(table["key"], table["value"], strict=True))
+        nodes = gpd.read_file(path, layer="nodes")
+        edges = gpd.read_file(path, layer="edges")
+    except Exception as exc:  # pyogrio/GDAL raise several types on damaged files
+        raise NetworkError(f"{path}: cannot read a saved walking network ({exc})") from exc
+    if info.get("format") != _FORMAT:
+        found = info.get("format")
+        raise NetworkError(f"{path}: not a lifecircle walking network (format {found!r})")
+    edges = _restore_edge_types(edges)
+    if content_checksum(nodes, edges) != info.get("checksum"):
+        raise NetworkError(f"{path}: content checksum mismatch (truncated or corrupted file)")
+    crs = pyproj.CRS.from_wkt(info["crs"])
+    meta = json.loads(info["meta"])
+    return WalkNetwork(nodes, edges, crs, source=str(info["source"]), meta=meta)
+
+
+def _restore_edge_types(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    edges = edges.copy()
+    edges["u"] = edges["u"].astype("int64")
+    edges["v"] = edges["v"].astype("int64")
+    for col in edges.columns.drop(["u", "v", "length_m", "penalty_s", edges.geometry.name]):
+        if not pd.api.types.is_numeric_dtype(edges[col]):
+            edges[col] = pd.Series(
+                [None if _missing(x) else str(x) for x in edges[col]], dtype=object
+            )
+    return edges
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def content_checksum(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> str:
+    """SHA-256 over node and edge geometry, endpoints, lengths, penalties and names."""
+    digest = hashlib.sha256()
+    for frame in (nodes, edges):
+        digest.update(b"".join(shapely.to_wkb(frame.geometry.to_numpy(), hex=False)))
+    for col in ("u", "v"):
+        digest.update(edges[col].to_numpy(dtype="int64").tobytes())
+    for col in ("length_m", "penalty_s"):
+        digest.update(edges[col].to_numpy(dtype="float64").tobytes())
+    for col in ("highway", "name"):
+        digest.update("\x1f".join("\x00" if _missing(x) else str(x) for x in edges[col]).encode())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- cache
+def default_cache_dir() -> Path:
+    """``$LIFECIRCLE_CACHE_DIR`` or ``~/.cache/lifecircle/networks``."""
+    env = os.environ.get("LIFECIRCLE_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "lifecircle" / "networks"
+
+
+def _builders() -> dict[str, Callable[..., WalkNetwork]]:
+    from lifecircle.coverage import build
+
+    return {
+        "network_from_pbf": build.network_from_pbf,
+        "network_from_xml": build.network_from_xml,
+        "network_from_graphml": build.network_from_graphml,
+        "network_from_lines": build.network_from_lines,
+    }
+
+
+def _input_fingerprint(source: object) -> dict[str, object]:
+    if isinstance(source, gpd.GeoDataFrame):
+        digest = hashlib.sha256(str(source.crs).encode())
+        digest.update(b"".join(shapely.to_wkb(source.geometry.to_numpy())))
+        attrs = source.drop(columns=source.geometry.name).astype(str)
+        digest.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
+        digest.update(",".join(map(str, attrs.columns)).encode())
+        return {"frame_sha256": digest.hexdigest()}
+    path = Path(source).resolve()  # type: ignore[arg-type]
+    if not path.is_file():
+        raise NetworkError(f"{path}: file not found")
+    stat = path.stat()
+    out: dict[str, object] = {"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    if stat.st_size <= HASH_CONTENT_MAX_BYTES:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        out["sha256"] = digest.hexdigest()
+    return out
+
+
+def cache_key(builder_name: str, source: object, params: dict[str, Any]) -> str:
+    """The hex key of a cached network (see the module docstring for what it covers)."""
+    from lifecircle import __version__
+
+    payload = {
+        "builder": builder_name,
+        "input": _input_fingerprint(source),
+        "params": params,
+        "version": __version__,
+        "format": _FORMAT,
+    }
+    text = json.dumps(payload, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cached_network(
+    builder_name: str,
+    source: object,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    **params: Any,
+) -> WalkNetwork:
+    """Build a network through the on-disk cache.
+
+    Parameters
+    ----------
+    builder_name : str
+        ``"network_from_pbf"``, ``"network_from_xml"``, ``"network_from_graphml"`` or
+        ``"network_from_lines"``.
+    source : path-like or geopandas.GeoDataFrame
+        The builder's input.
+    cache_dir : str or path-like, optional
+        Cache directory; default :func:`default_cache_dir`.
+    **params
+        Keyword arguments of the builder (part of the key).
+
+    Returns
+    -------
+    WalkNetwork
+        With ``meta["cache"]`` set to ``"hit"`` or ``"miss"``.
+    """
+    builders = _builders()
+    if builder_name not in builders:
+        raise NetworkError(f"unknown builder {builder_name!r}; expected one of {sorted(builders)}")
+    key = cache_key(builder_name, source, params)
+    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = directory / f"{builder_name}-{key[:32]}.gpkg"
+    if path.is_file():
+        try:
+            network = load_network(path)
+        except NetworkError as exc:
+            logger.warning("network cache %s is unusable (%s); rebuilding", path, exc)
+        else:
+            network.meta["cache"] = "hit"
+            logger.info("network cache hit: %s", path)
+            return network
+    network = builders[builder_name](source, **params)
+    save_network(network, path)
+    network.meta["cache"] = "miss"
+    logger.info("network cache miss: built and stored %s", path)
+    return network
