@@ -9,6 +9,7 @@ an interrupted run never leaves a partial report behind.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -181,7 +182,8 @@ def report_to_markdown(report: CheckReport, *, lang: str = "en") -> str:
 
 
 def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Escape table pipes and HTML (job summaries render inline HTML) in user strings."""
+    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def _number(value: float) -> float | None:
