@@ -103,7 +103,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "max_gap_m",
     ),
     "outputs": ("dir", "lang", "basemap"),
-    "cache": ("dir",),
+    "cache": ("dir", "enabled"),
 }
 
 
@@ -525,7 +525,9 @@ def _parse_document(ck: _Checker, doc: Mapping[str, Any], path: Path) -> dict[st
         "basemap": ck.string(outputs, "basemap", "outputs", None, BASEMAPS),
         "output_dir": ck.path(outputs.get("dir", "lifecircle-output"), "outputs.dir",
                               must_exist=False),
-        "cache_dir": ck.path(cache.get("dir", ".lifecircle-cache"), "cache.dir", must_exist=False),
+        "cache_dir": ck.path(cache.get("dir", ".lifecircle-cache"), "cache.dir", must_exist=False)
+        if ck.boolean(cache, "enabled", "cache", True)
+        else None,
     }  # fmt: skip
     context = {**fields, "profile_names": profile_names}
     fields["targets"] = tuple(_parse_targets(ck, doc, context))

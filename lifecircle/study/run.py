@@ -79,7 +79,7 @@ def load_study_network(study: Study, *, refresh: bool = False) -> WalkNetwork:
     refresh : bool
         Delete the cached copy first so that the network is rebuilt from its source.
     """
-    from lifecircle import coverage
+    from lifecircle.coverage import build
 
     net = study.network
     cache = str(study.cache_dir) if study.cache_dir is not None else None
@@ -89,12 +89,14 @@ def load_study_network(study: Study, *, refresh: bool = False) -> WalkNetwork:
     if net.kind == "demo":
         from lifecircle.data import demo_path
 
-        return coverage.network_from_lines(
+        return build.network_from_lines(
             demo_path("network.geojson"), penalties=penalties, cache_dir=cache
         )
     if net.kind == "place":
-        return coverage.network_from_place(net.place, penalties=penalties, cache_dir=cache)
-    builder = getattr(coverage, f"network_from_{net.kind}")
+        from lifecircle.coverage import download
+
+        return download.network_from_place(net.place, penalties=penalties, cache_dir=cache)
+    builder = getattr(build, f"network_from_{net.kind}")
     return builder(net.path, penalties=penalties, cache_dir=cache)
 
 
@@ -136,7 +138,7 @@ def compute_study_coverage(
     progress: bool = False,
 ) -> Any:
     """Run ``compute_coverage`` with the study's services and analysis settings."""
-    from lifecircle.coverage import compute_coverage
+    from lifecircle.coverage.metrics import compute_coverage
 
     names = services or tuple(study.services)
     options: dict[str, Any] = {}
@@ -183,9 +185,11 @@ def _coverage_tables(
 def _seat_tables(
     study: Study, layers: Layers, network: WalkNetwork, targets: list[Target], bar: Any
 ) -> dict[str, pd.DataFrame]:
+    tables: dict[str, pd.DataFrame] = {}
+    if not targets:
+        return tables
     from lifecircle.coverage import rest_gaps, seat_reach
 
-    tables = {}
     for t in targets:
         bar.set_description(f"{t.metric} {t.id}")
         if t.metric == "seat_reach":
