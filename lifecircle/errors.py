@@ -12,6 +12,7 @@ __all__ = [
     "CRSError",
     "ConfigError",
     "CoordinateWarning",
+    "GeometryWarning",
     "InfeasibleError",
     "LayerError",
     "LifecircleError",
@@ -65,3 +66,7 @@ class LifecircleWarning(UserWarning):
 
 class CoordinateWarning(LifecircleWarning):
     """Coordinates look suspicious (swapped axes, datum offset, far from the other layers)."""
+
+
+class GeometryWarning(LifecircleWarning):
+    """An invalid geometry was repaired (``shapely.make_valid``) with little change in area."""

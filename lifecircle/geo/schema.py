@@ -75,8 +75,20 @@ GRID_LEVELS: tuple[Category, ...] = (
         "area",
         "Residential area / commercial zone",
         "居民区 / 商务区",
-        ("居民区", "片区", "小区", "商务区", "商圈", "商务楼宇区", "area", "zone",
-         "residential area", "residential_area", "commercial zone", "commercial_zone"),
+        (
+            "居民区",
+            "片区",
+            "小区",
+            "商务区",
+            "商圈",
+            "商务楼宇区",
+            "area",
+            "zone",
+            "residential area",
+            "residential_area",
+            "commercial zone",
+            "commercial_zone",
+        ),
     ),
     Category(
         "microgrid",
@@ -87,7 +99,9 @@ GRID_LEVELS: tuple[Category, ...] = (
 )
 
 GRID_KINDS: tuple[Category, ...] = (
-    Category("residential", "Residential", "居民", ("居民", "居住", "住宅", "居民区", "residential")),
+    Category(
+        "residential", "Residential", "居民", ("居民", "居住", "住宅", "居民区", "residential")
+    ),
     Category("commercial", "Commercial", "商务", ("商务", "商业", "商圈", "楼宇", "commercial")),
 )
 
@@ -96,22 +110,46 @@ ELDERLY_TYPES: tuple[Category, ...] = (
         "life_centre",
         "Elderly life centre",
         "乐龄生活馆",
-        ("乐龄生活馆", "综合为老服务中心", "社区综合为老服务中心", "life centre", "life center",
-         "elderly life centre", "elderly life center", "comprehensive elderly service centre"),
+        (
+            "乐龄生活馆",
+            "综合为老服务中心",
+            "社区综合为老服务中心",
+            "life centre",
+            "life center",
+            "elderly life centre",
+            "elderly life center",
+            "comprehensive elderly service centre",
+        ),
     ),
     Category(
         "care_home",
         "Elder care home",
         "长者照护之家",
-        ("长者照护之家", "照护之家", "养老院", "敬老院", "care home", "elder care home",
-         "nursing home", "nursing_home"),
+        (
+            "长者照护之家",
+            "照护之家",
+            "养老院",
+            "敬老院",
+            "care home",
+            "elder care home",
+            "nursing home",
+            "nursing_home",
+        ),
     ),
     Category(
         "day_care",
         "Day-care centre",
         "日间照料中心",
-        ("日间照料中心", "日托", "day care", "day-care", "day care centre", "day-care centre",
-         "day care center", "adult day care"),
+        (
+            "日间照料中心",
+            "日托",
+            "day care",
+            "day-care",
+            "day care centre",
+            "day-care centre",
+            "day care center",
+            "adult day care",
+        ),
     ),
     Category(
         "life_station",
@@ -129,8 +167,7 @@ ELDERLY_TYPES: tuple[Category, ...] = (
         "canteen",
         "Community canteen",
         "社区食堂 / 助餐点",
-        ("社区食堂", "助餐点", "长者食堂", "老年食堂", "canteen", "community canteen",
-         "meal site"),
+        ("社区食堂", "助餐点", "长者食堂", "老年食堂", "canteen", "community canteen", "meal site"),
     ),
     Category("other", "Other elderly service", "其他为老服务", ("其他", "other")),
 )
@@ -164,8 +201,14 @@ HERITAGE_LEVELS: tuple[Category, ...] = (
         "historic_building",
         "Excellent historic building",
         "优秀历史建筑",
-        ("优秀历史建筑", "上海市优秀历史建筑", "历史建筑", "historic building",
-         "excellent historic building", "protected historic building"),
+        (
+            "优秀历史建筑",
+            "上海市优秀历史建筑",
+            "历史建筑",
+            "historic building",
+            "excellent historic building",
+            "protected historic building",
+        ),
     ),
     Category("other", "Other heritage", "其他历史遗存", ("其他", "other")),
 )
@@ -173,8 +216,9 @@ HERITAGE_LEVELS: tuple[Category, ...] = (
 #: Protection categories of Shanghai's excellent historic buildings (一类 … 五类).
 HERITAGE_CATEGORIES: tuple[Category, ...] = tuple(
     Category(roman, f"Category {roman}", f"{zh}类", (roman, f"{zh}类", str(i), f"第{zh}类"))
-    for i, (roman, zh) in enumerate(zip(("I", "II", "III", "IV", "V"), "一二三四五", strict=True),
-                                    start=1)
+    for i, (roman, zh) in enumerate(
+        zip(("I", "II", "III", "IV", "V"), "一二三四五", strict=True), start=1
+    )
 )
 
 
@@ -233,14 +277,30 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
         (
             _ID,
             _NAME,
-            ColumnSpec("level", ("level", "级别", "层级", "网格级别"), kind="category",
-                       vocabulary=GRID_LEVELS),
-            ColumnSpec("parent_id", ("parent_id", "parent", "上级", "上级编号", "上级网格", "父级"),
-                       required=False),
-            ColumnSpec("kind", ("kind", "类别", "性质", "网格类型", "type", "类型"),
-                       required=False, kind="category", vocabulary=GRID_KINDS),
-            ColumnSpec("population", ("population", "pop", "人口", "常住人口", "居民数"),
-                       required=False, kind="float"),
+            ColumnSpec(
+                "level",
+                ("level", "级别", "层级", "网格级别"),
+                kind="category",
+                vocabulary=GRID_LEVELS,
+            ),
+            ColumnSpec(
+                "parent_id",
+                ("parent_id", "parent", "上级", "上级编号", "上级网格", "父级"),
+                required=False,
+            ),
+            ColumnSpec(
+                "kind",
+                ("kind", "类别", "性质", "网格类型", "type", "类型"),
+                required=False,
+                kind="category",
+                vocabulary=GRID_KINDS,
+            ),
+            ColumnSpec(
+                "population",
+                ("population", "pop", "人口", "常住人口", "居民数"),
+                required=False,
+                kind="float",
+            ),
         ),
         ("Polygon", "MultiPolygon"),
     ),
@@ -250,12 +310,20 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
         (
             _ID,
             ColumnSpec("name", _NAME.aliases, required=False),
-            ColumnSpec("seats", ("seats", "seat_count", "座位数", "座椅数", "座位", "数量", "count"),
-                       kind="int"),
-            ColumnSpec("armrest", ("armrest", "armrests", "扶手", "有扶手", "带扶手"),
-                       required=False, kind="bool"),
-            ColumnSpec("charging", ("charging", "共享充电", "充电", "charger"),
-                       required=False, kind="bool"),
+            ColumnSpec(
+                "seats",
+                ("seats", "seat_count", "座位数", "座椅数", "座位", "数量", "count"),
+                kind="int",
+            ),
+            ColumnSpec(
+                "armrest",
+                ("armrest", "armrests", "扶手", "有扶手", "带扶手"),
+                required=False,
+                kind="bool",
+            ),
+            ColumnSpec(
+                "charging", ("charging", "共享充电", "充电", "charger"), required=False, kind="bool"
+            ),
         ),
         ("Point",),
     ),
@@ -265,10 +333,18 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
         (
             _ID,
             _NAME,
-            ColumnSpec("type", ("type", "类型", "设施类型", "服务类型", "category"),
-                       kind="category", vocabulary=ELDERLY_TYPES),
-            ColumnSpec("capacity", ("capacity", "床位", "床位数", "容量", "规模"),
-                       required=False, kind="float"),
+            ColumnSpec(
+                "type",
+                ("type", "类型", "设施类型", "服务类型", "category"),
+                kind="category",
+                vocabulary=ELDERLY_TYPES,
+            ),
+            ColumnSpec(
+                "capacity",
+                ("capacity", "床位", "床位数", "容量", "规模"),
+                required=False,
+                kind="float",
+            ),
         ),
         ("Point",),
     ),
@@ -278,10 +354,19 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
         (
             _ID,
             _NAME,
-            ColumnSpec("level", ("level", "保护级别", "级别", "类型", "type"),
-                       kind="category", vocabulary=HERITAGE_LEVELS),
-            ColumnSpec("category", ("category", "保护类别", "类别"), required=False,
-                       kind="category", vocabulary=HERITAGE_CATEGORIES),
+            ColumnSpec(
+                "level",
+                ("level", "保护级别", "级别", "类型", "type"),
+                kind="category",
+                vocabulary=HERITAGE_LEVELS,
+            ),
+            ColumnSpec(
+                "category",
+                ("category", "保护类别", "类别"),
+                required=False,
+                kind="category",
+                vocabulary=HERITAGE_CATEGORIES,
+            ),
         ),
         ("Polygon", "MultiPolygon", "Point"),
     ),
@@ -297,8 +382,9 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
         (
             _ID,
             ColumnSpec("name", _NAME.aliases, required=False),
-            ColumnSpec("population", ("population", "pop", "人口", "居住人口", "户籍人口"),
-                       kind="float"),
+            ColumnSpec(
+                "population", ("population", "pop", "人口", "居住人口", "户籍人口"), kind="float"
+            ),
             ColumnSpec("grid_id", ("grid_id", "grid", "所属网格", "网格编号"), required=False),
         ),
         ("Polygon", "MultiPolygon", "Point"),

@@ -1,0 +1,545 @@
+"""Read planning layers from files or frames into validated GeoDataFrames.
+
+One reader per layer (:func:`read_grids`, :func:`read_seats`, :func:`read_elderly`,
+:func:`read_heritage`, :func:`read_conservation`, :func:`read_buildings`), all with the
+same signature and all built on :func:`read_layer`.
+
+Accepted sources
+----------------
+- Vector files read with pyogrio (through geopandas): GeoJSON (``.geojson``,
+  ``.json``), GeoPackage (``.gpkg``, pick a layer with ``layer=``), Shapefile
+  (``.shp``) and zipped Shapefile (``.zip``), and other formats GDAL reads.
+- Tables with one point per row: CSV (``.csv``, ``.txt``, ``.tsv``; separator
+  sniffed) and Excel (``.xlsx``, ``.xlsm``; ``.xls`` needs the optional ``xlrd``
+  package; pick a sheet with ``layer=``). Coordinates come from the columns named by
+  ``x=``/``y=``, else from headers such as 经度/lng/lon/longitude/x and
+  纬度/lat/latitude/y, or (for any geometry type) from a WKT column named
+  ``WKT``/``geometry``. The coordinate columns are not kept in the output (their
+  values are in the geometry, converted to WGS-84).
+- In-memory :class:`geopandas.GeoDataFrame` (copied, never modified) or
+  :class:`pandas.DataFrame` with coordinate columns.
+
+CSV encodings: UTF-8 (with or without BOM) is tried first, then GB18030 (a
+superset of GBK and GB2312, what Chinese Excel writes); ``encoding=`` overrides.
+Input files are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import zipfile
+from collections.abc import Callable, Mapping
+from os import PathLike
+from pathlib import Path
+from typing import Any, TypeVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from lifecircle.errors import LayerError
+from lifecircle.geo.schema import LATITUDE_ALIASES, LAYER_SCHEMAS, LONGITUDE_ALIASES, LayerSchema
+from lifecircle.geo.validate import CheckedLayer, check_layer, match_columns, normalise_header
+
+__all__ = [
+    "read_buildings",
+    "read_conservation",
+    "read_elderly",
+    "read_grids",
+    "read_heritage",
+    "read_layer",
+    "read_seats",
+]
+
+logger = logging.getLogger(__name__)
+
+Source = str | PathLike[str] | pd.DataFrame
+_F = TypeVar("_F", bound=Callable[..., Any])
+_TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
+_ENCODINGS = ("utf-8-sig", "gb18030")
+_ID_COLUMNS = ("id", "parent_id", "grid_id")
+_WKT_HEADERS = {"wkt", "geometry", "geom", "thegeom", "shape"}
+
+
+def _source_name(source: Source) -> str:
+    if isinstance(source, pd.DataFrame):
+        return f"<{type(source).__name__}>"
+    return Path(source).name
+
+
+# --------------------------------------------------------------------------- vector files
+def _pick_layer(path: Path, schema: LayerSchema, name: str) -> str | None:
+    """The layer to read from a multi-layer file when ``layer=`` was not given."""
+    layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+    if len(layers) <= 1:
+        return None
+    for candidate in layers:
+        if normalise_header(candidate) == schema.layer:
+            return candidate
+    raise LayerError(
+        name,
+        [f"the file holds {len(layers)} layers ({', '.join(layers)}); pass layer= to choose one"],
+    )
+
+
+def _read_vector(
+    path: Path, schema: LayerSchema, *, layer: str | None, encoding: str | None
+) -> gpd.GeoDataFrame:
+    name = path.name
+    kwargs: dict[str, Any] = {}
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    try:
+        chosen = layer if layer is not None else _pick_layer(path, schema, name)
+        if chosen is not None:
+            kwargs["layer"] = chosen
+        frame = gpd.read_file(path, engine="pyogrio", **kwargs)
+    except LayerError:
+        raise
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+        OSError,
+        ValueError,
+        UnicodeDecodeError,
+        LookupError,
+    ) as exc:
+        raise LayerError(
+            name,
+            [f"cannot read the file ({_first_line(exc)}); is it truncated or in another format?"],
+        ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise LayerError(
+            name,
+            [
+                "the file has no geometry column; for a table of points use "
+                "CSV/XLSX with coordinate columns"
+            ],
+        )
+    return frame
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- tables
+def _decode(path: Path, encoding: str | None) -> str:
+    data = path.read_bytes()
+    tried = (encoding,) if encoding else _ENCODINGS
+    errors = []
+    for enc in tried:
+        try:
+            return data.decode(enc)
+        except LookupError:
+            raise LayerError(path.name, [f"unknown encoding {enc!r}"]) from None
+        except UnicodeDecodeError as exc:
+            errors.append(f"{enc}: byte 0x{data[exc.start]:02x} at position {exc.start}")
+    raise LayerError(
+        path.name,
+        [
+            f"cannot decode the file as {' or '.join(tried)} ({'; '.join(errors)}); save it as "
+            "UTF-8 or pass encoding= (e.g. encoding='big5')"
+        ],
+    )
+
+
+def _read_csv(
+    path: Path, schema: LayerSchema, *, encoding: str | None, columns: Mapping[str, str] | None
+) -> pd.DataFrame:
+    text = _decode(path, encoding)
+    if not text.strip():
+        raise LayerError(path.name, ["the file is empty; expected a header row and data rows"])
+    try:
+        sep = csv.Sniffer().sniff(text[:20000].split("\n", 1)[0], delimiters=",;\t|").delimiter
+    except csv.Error:
+        sep = ","
+    try:
+        header = pd.read_csv(io.StringIO(text), sep=sep, nrows=0).columns
+        mapping, _ = match_columns(list(header), schema, columns=columns)
+        as_text = {h: str for h, canon in mapping.items() if canon in _ID_COLUMNS}
+        return pd.read_csv(io.StringIO(text), sep=sep, dtype=as_text)  # type: ignore[arg-type]
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise LayerError(path.name, [f"cannot parse the CSV ({_first_line(exc)})"]) from exc
+
+
+def _read_excel(path: Path, *, layer: str | None) -> pd.DataFrame:
+    try:
+        frame = pd.read_excel(path, sheet_name=layer if layer is not None else 0, dtype=object)
+    except ImportError as exc:
+        raise LayerError(
+            path.name,
+            [
+                f"reading {path.suffix} files needs an extra package "
+                f"({exc}); save the sheet as .xlsx or CSV"
+            ],
+        ) from exc
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+        raise LayerError(
+            path.name,
+            [
+                f"cannot read the spreadsheet ({_first_line(exc)}); is it "
+                "truncated or in another format?"
+            ],
+        ) from exc
+    return frame.infer_objects()
+
+
+def _find_coordinate(
+    headers: list[Any], given: str | None, aliases: tuple[str, ...], axis: str
+) -> tuple[Any | None, str | None]:
+    if given is not None:
+        for h in headers:
+            if h == given or normalise_header(h) == normalise_header(given):
+                return h, None
+        return None, (
+            f"{axis} column {given!r} (from {axis}=) is not in the source "
+            f"(columns: {', '.join(repr(str(h)) for h in headers)})"
+        )
+    keys = {normalise_header(h): h for h in reversed(headers)}
+    for alias in aliases:
+        if normalise_header(alias) in keys:
+            return keys[normalise_header(alias)], None
+    return None, (
+        f"no {axis} column found (looked for {', '.join(aliases)}); columns are "
+        f"{', '.join(repr(str(h)) for h in headers)} — pass x= and y="
+    )
+
+
+def _geometry_from_wkt(frame: pd.DataFrame, column: Any) -> tuple[np.ndarray, dict[int, str]]:
+    texts = frame[column]
+    geoms = shapely.from_wkt(
+        np.array([None if pd.isna(t) else str(t) for t in texts], dtype=object),
+        on_invalid="ignore",
+    )
+    notes = {
+        int(pos): f"column {str(column)!r} holds {str(texts.iloc[pos])[:40]!r} (expected WKT)"
+        for pos in np.flatnonzero(pd.isna(geoms))
+        if not pd.isna(texts.iloc[pos])
+    }
+    return geoms, notes
+
+
+def _points_from_table(
+    frame: pd.DataFrame, name: str, *, x: str | None, y: str | None
+) -> tuple[gpd.GeoDataFrame, dict[int, str], list[Any], list[str]]:
+    """Build geometries from x/y (or WKT) columns.
+
+    Returns the frame, per-row notes on missing geometries, the columns used and problems.
+    """
+    headers = list(frame.columns)
+    wkt = [h for h in headers if normalise_header(h) in _WKT_HEADERS]
+    xcol, xerr = _find_coordinate(headers, x, LONGITUDE_ALIASES, "longitude (x)")
+    ycol, yerr = _find_coordinate(headers, y, LATITUDE_ALIASES, "latitude (y)")
+    if wkt and x is None and y is None and (xerr or yerr):
+        geoms, notes = _geometry_from_wkt(frame, wkt[0])
+        return (
+            gpd.GeoDataFrame(frame.copy(), geometry=gpd.GeoSeries(geoms, index=frame.index)),
+            notes,
+            [wkt[0]],
+            [],
+        )
+    problems = [e for e in (xerr, yerr) if e]
+    if problems:
+        raise LayerError(name, problems)
+    xs = pd.to_numeric(frame[xcol].astype(str).str.strip(), errors="coerce").to_numpy(float)
+    ys = pd.to_numeric(frame[ycol].astype(str).str.strip(), errors="coerce").to_numpy(float)
+    good = np.isfinite(xs) & np.isfinite(ys)
+    notes: dict[int, str] = {}
+    for pos in np.flatnonzero(~good):
+        cells = [(c, frame[c].iloc[pos]) for c in (xcol, ycol)]
+        bad = [
+            f"column {str(c)!r} holds {v!r}"
+            for c, v in cells
+            if not np.isfinite(pd.to_numeric(str(v).strip(), errors="coerce"))
+        ]
+        notes[int(pos)] = "; ".join(bad) + " (expected a number)"
+    if good.any() and np.all(
+        (np.abs(xs[good]) <= 90) & (np.abs(ys[good]) > 90) & (np.abs(ys[good]) <= 180)
+    ):
+        problems.append(
+            f"the coordinate columns look swapped: {str(xcol)!r} (used as longitude) holds "
+            f"{xs[good][0]:g} and {str(ycol)!r} (used as latitude) holds {ys[good][0]:g}; "
+            f"pass x={str(ycol)!r}, y={str(xcol)!r}"
+        )
+    geoms = np.where(good, shapely.points(np.where(good, xs, 0), np.where(good, ys, 0)), None)
+    gdf = gpd.GeoDataFrame(frame.copy(), geometry=gpd.GeoSeries(geoms, index=frame.index))
+    return gdf, notes, [xcol, ycol], problems
+
+
+# --------------------------------------------------------------------------- entry points
+def read_layer(
+    source: Source,
+    kind: str,
+    *,
+    crs: Any = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    x: str | None = None,
+    y: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read one planning layer of type ``kind`` (see the layer readers for the parameters).
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        File path or in-memory frame.
+    kind : str
+        ``"grids"``, ``"seats"``, ``"elderly"``, ``"heritage"``, ``"conservation"`` or
+        ``"buildings"``.
+    crs, layer, encoding, columns, x, y
+        As for :func:`read_seats`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Validated, canonical, EPSG:4326.
+    """
+    checked = _check_source(
+        source, kind, crs=crs, layer=layer, encoding=encoding, columns=columns, x=x, y=y
+    )
+    name = _source_name(source)
+    problems = list(checked.problems)
+    if kind == "grids" and not checked.bad_columns & {"id", "level", "parent_id"}:
+        from lifecircle.geo.hierarchy import hierarchy_problems
+
+        problems += hierarchy_problems(checked.frame)
+    if problems:
+        raise LayerError(name, problems)
+    from lifecircle.geo.crs import check_coordinates
+
+    check_coordinates(checked.frame, source=name)
+    logger.info("%s: read %d %s", name, len(checked.frame), kind)
+    return checked.frame
+
+
+def _check_source(
+    source: Source,
+    kind: str,
+    *,
+    crs: Any,
+    layer: str | None,
+    encoding: str | None,
+    columns: Mapping[str, str] | None,
+    x: str | None,
+    y: str | None,
+) -> CheckedLayer:
+    from lifecircle.geo.crs import parse_crs
+
+    if kind not in LAYER_SCHEMAS:
+        raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(LAYER_SCHEMAS)}")
+    schema = LAYER_SCHEMAS[kind]
+    parse_crs(crs)  # an unknown crs= is an argument error: raise CRSError before reading
+    name = _source_name(source)
+    if isinstance(source, gpd.GeoDataFrame):
+        return check_layer(source, schema, source=name, crs=crs, columns=columns)
+    if isinstance(source, pd.DataFrame):
+        return _check_table(source, schema, name, crs=crs, columns=columns, x=x, y=y, first_row=1)
+    if not isinstance(source, str | PathLike):
+        raise TypeError(f"source must be a path or a (Geo)DataFrame, got {type(source).__name__}")
+    path = Path(source)
+    if not path.is_file():
+        raise LayerError(name, [f"file not found: {path}"])
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        frame = _read_csv(path, schema, encoding=encoding, columns=columns)
+    elif suffix in _TABLE_SUFFIXES:
+        frame = _read_excel(path, layer=layer)
+    else:
+        vector = _read_vector(path, schema, layer=layer, encoding=encoding)
+        return check_layer(vector, schema, source=name, crs=crs, columns=columns)
+    return _check_table(frame, schema, name, crs=crs, columns=columns, x=x, y=y, first_row=2)
+
+
+def _check_table(
+    frame: pd.DataFrame,
+    schema: LayerSchema,
+    name: str,
+    *,
+    crs: Any,
+    columns: Mapping[str, str] | None,
+    x: str | None,
+    y: str | None,
+    first_row: int,
+) -> CheckedLayer:
+    frame = frame.reset_index(drop=True)
+    gdf, notes, coord_cols, problems = _points_from_table(frame, name, x=x, y=y)
+    if problems:  # swapped axes: do not also complain that lat > 90 is not degrees
+        crs = "EPSG:4326"
+    checked = check_layer(
+        gdf,
+        schema,
+        source=name,
+        crs=crs,
+        columns=columns,
+        row_noun="row",
+        first_row=first_row,
+        geometry_notes=notes,
+        drop=coord_cols,
+    )
+    checked.problems[:0] = problems
+    return checked
+
+
+_READER_DOC = """Read the {kind} layer ({zh}) into a validated GeoDataFrame.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        GeoJSON/.json, GeoPackage, Shapefile, zipped Shapefile, CSV or XLSX file, or an
+        in-memory GeoDataFrame/DataFrame (not modified).
+    crs : optional
+        CRS of the source coordinates when the file has none or a wrong one: an EPSG
+        code, ``"EPSG:4549"`` (CGCS2000 Gauss–Krüger), ``"gcj02"`` (AMap/Tencent) or
+        ``"bd09"`` (Baidu). Default: the file's CRS; degrees when there is none.
+    layer : str, optional
+        GeoPackage layer or spreadsheet sheet.
+    encoding : str, optional
+        Text encoding of a CSV/Shapefile (default: UTF-8, then GB18030 for CSV).
+    columns : mapping, optional
+        ``{{source header: canonical name}}`` for headers the synonyms do not cover.
+    x, y : str, optional
+        Longitude/latitude (or easting/northing) columns of a table.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326; columns {columns}, then the other source columns, then
+        ``geometry`` ({geometry}).{extra}
+
+    Raises
+    ------
+    lifecircle.errors.LayerError
+        When the source cannot be read or has any problem; the message lists them all.
+    lifecircle.errors.CRSError
+        When ``crs`` is not a known CRS.
+    """
+
+
+def _documented(kind: str, extra: str = "") -> Callable[[_F], _F]:
+    schema = LAYER_SCHEMAS[kind]
+
+    def decorate(func: _F) -> _F:
+        func.__doc__ = _READER_DOC.format(
+            kind=kind,
+            zh=schema.zh,
+            columns=", ".join(schema.column_names),
+            geometry=" or ".join(schema.geometry_types),
+            extra=extra,
+        )
+        return func
+
+    return decorate
+
+
+_POINT_NOTE = (
+    "\n        Lines and polygons are replaced by their representative point (a point inside)."
+)
+_GRID_NOTE = (
+    "\n        The grid hierarchy is checked too (see "
+    ":func:`lifecircle.geo.hierarchy.validate_hierarchy`)."
+)
+
+
+@_documented("grids", _GRID_NOTE)
+def read_grids(
+    source: Source,
+    *,
+    crs: Any = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    x: str | None = None,
+    y: str | None = None,
+) -> gpd.GeoDataFrame:
+    return read_layer(
+        source, "grids", crs=crs, layer=layer, encoding=encoding, columns=columns, x=x, y=y
+    )
+
+
+@_documented("seats", _POINT_NOTE)
+def read_seats(
+    source: Source,
+    *,
+    crs: Any = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    x: str | None = None,
+    y: str | None = None,
+) -> gpd.GeoDataFrame:
+    return read_layer(
+        source, "seats", crs=crs, layer=layer, encoding=encoding, columns=columns, x=x, y=y
+    )
+
+
+@_documented("elderly", _POINT_NOTE)
+def read_elderly(
+    source: Source,
+    *,
+    crs: Any = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    x: str | None = None,
+    y: str | None = None,
+) -> gpd.GeoDataFrame:
+    return read_layer(
+        source, "elderly", crs=crs, layer=layer, encoding=encoding, columns=columns, x=x, y=y
+    )
+
+
+@_documented("heritage")
+def read_heritage(
+    source: Source,
+    *,
+    crs: Any = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    x: str | None = None,
+    y: str | None = None,
+) -> gpd.GeoDataFrame:
+    return read_layer(
+        source, "heritage", crs=crs, layer=layer, encoding=encoding, columns=columns, x=x, y=y
+    )
+
+
+@_documented("conservation")
+def read_conservation(
+    source: Source,
+    *,
+    crs: Any = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    x: str | None = None,
+    y: str | None = None,
+) -> gpd.GeoDataFrame:
+    return read_layer(
+        source, "conservation", crs=crs, layer=layer, encoding=encoding, columns=columns, x=x, y=y
+    )
+
+
+@_documented("buildings")
+def read_buildings(
+    source: Source,
+    *,
+    crs: Any = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    x: str | None = None,
+    y: str | None = None,
+) -> gpd.GeoDataFrame:
+    return read_layer(
+        source, "buildings", crs=crs, layer=layer, encoding=encoding, columns=columns, x=x, y=y
+    )

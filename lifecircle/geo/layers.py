@@ -1,0 +1,282 @@
+"""The :class:`Layers` bundle: every planning layer of one study area, validated together."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, ClassVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from lifecircle.errors import LayerError
+from lifecircle.geo.io import Source, read_layer
+from lifecircle.geo.schema import LAYER_SCHEMAS
+
+__all__ = ["Layers", "load_demo_layers", "load_layers"]
+
+logger = logging.getLogger(__name__)
+
+_REQUIRED = ("grids", "seats", "elderly", "heritage")
+_OPTIONAL = ("conservation", "buildings")
+#: Layers checked against the grids' extent by :func:`load_layers` (conservation areas
+#: legitimately reach beyond a subdistrict).
+_NEAR_GRIDS = ("seats", "elderly", "heritage", "buildings")
+
+
+@dataclass(frozen=True, eq=False)
+class Layers:
+    """All planning layers of one study area, each a canonical GeoDataFrame in EPSG:4326.
+
+    Build it with :func:`load_layers` or :func:`load_demo_layers` (which validate);
+    the constructor only checks types.
+
+    Parameters
+    ----------
+    grids, seats, elderly, heritage : geopandas.GeoDataFrame
+        The required layers (see :mod:`lifecircle.geo.schema`).
+    conservation, buildings : geopandas.GeoDataFrame or None
+        Optional layers.
+    name : str
+        Name of the study area, shown in reports.
+    synthetic : bool
+        True for the fictional demo district; reports label it so.
+    """
+
+    grids: gpd.GeoDataFrame
+    seats: gpd.GeoDataFrame
+    elderly: gpd.GeoDataFrame
+    heritage: gpd.GeoDataFrame
+    conservation: gpd.GeoDataFrame | None = None
+    buildings: gpd.GeoDataFrame | None = None
+    name: str = "study area"
+    synthetic: bool = False
+
+    LAYER_NAMES: ClassVar[tuple[str, ...]] = _REQUIRED + _OPTIONAL
+
+    def __post_init__(self) -> None:
+        for layer in self.LAYER_NAMES:
+            frame = getattr(self, layer)
+            if frame is None and layer in _OPTIONAL:
+                continue
+            if not isinstance(frame, gpd.GeoDataFrame):
+                raise TypeError(
+                    f"Layers.{layer} must be a GeoDataFrame, got {type(frame).__name__}"
+                )
+
+    def items(self) -> Iterator[tuple[str, gpd.GeoDataFrame]]:
+        """Yield ``(layer name, frame)`` for every layer present, in schema order."""
+        for layer in self.LAYER_NAMES:
+            frame = getattr(self, layer)
+            if frame is not None:
+                yield layer, frame
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """``(min_lon, min_lat, max_lon, max_lat)`` over all layers."""
+        boxes = np.array([f.total_bounds for _, f in self.items() if len(f)])
+        return (
+            float(np.nanmin(boxes[:, 0])),
+            float(np.nanmin(boxes[:, 1])),
+            float(np.nanmax(boxes[:, 2])),
+            float(np.nanmax(boxes[:, 3])),
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """One row per layer: feature count, geometry types, key counts and bounds.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by layer name with columns ``zh`` (Chinese name), ``features``,
+            ``geometry`` (types with counts), ``details`` (e.g. total seats, armrest
+            sites, elderly facilities by type, heritage by level, grids by level/kind)
+            and ``min_lon``, ``min_lat``, ``max_lon``, ``max_lat``.
+        """
+        rows = []
+        for layer, frame in self.items():
+            bounds = frame.total_bounds if len(frame) else [np.nan] * 4
+            rows.append(
+                {
+                    "layer": layer,
+                    "zh": LAYER_SCHEMAS[layer].zh,
+                    "features": len(frame),
+                    "geometry": _counts(frame.geometry.geom_type),
+                    "details": _details(layer, frame),
+                    "min_lon": bounds[0],
+                    "min_lat": bounds[1],
+                    "max_lon": bounds[2],
+                    "max_lat": bounds[3],
+                }
+            )
+        return pd.DataFrame(rows).set_index("layer")
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{layer}={len(frame)}" for layer, frame in self.items())
+        tag = ", synthetic" if self.synthetic else ""
+        return f"Layers({self.name!r}{tag}: {parts})"
+
+    def _repr_html_(self) -> str:
+        badge = (
+            " <b style='color:#b00'>SYNTHETIC DEMO DATA / 虚构示范数据</b>"
+            if self.synthetic
+            else ""
+        )
+        table = self.summary().to_html(float_format=lambda v: f"{v:.5f}", escape=True)
+        return f"<div><h4>Layers / 图层: {html.escape(self.name)}{badge}</h4>{table}</div>"
+
+
+def _counts(values: pd.Series) -> str:
+    counts = values.dropna().value_counts()
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+def _details(layer: str, frame: gpd.GeoDataFrame) -> str:
+    if layer == "grids":
+        kinds = _counts(frame["kind"])
+        return _counts(frame["level"]) + (f"; {kinds}" if kinds else "")
+    if layer == "seats":
+        return (
+            f"{int(frame['seats'].sum())} seats; {int(frame['armrest'].sum())} sites with "
+            f"armrests; {int(frame['charging'].sum())} with charging"
+        )
+    if layer == "elderly":
+        return _counts(frame["type"])
+    if layer == "heritage":
+        cats = _counts(frame["category"])
+        return _counts(frame["level"]) + (f"; category {cats}" if cats else "")
+    if layer == "buildings":
+        return f"population {frame['population'].sum():,.0f}"
+    return ""
+
+
+def _crs_for(crs: Any, layer: str) -> Any:
+    if isinstance(crs, Mapping):
+        return crs.get(layer)
+    return crs
+
+
+def load_layers(
+    *,
+    grids: Source,
+    seats: Source,
+    elderly: Source,
+    heritage: Source,
+    conservation: Source | None = None,
+    buildings: Source | None = None,
+    crs: Any = None,
+    name: str = "study area",
+) -> Layers:
+    """Read and validate every layer of a study area and check them against each other.
+
+    Parameters
+    ----------
+    grids, seats, elderly, heritage : path or DataFrame
+        Required layers (any source the readers accept, e.g. ``read_seats``).
+    conservation, buildings : path or DataFrame, optional
+        Optional layers.
+    crs : optional
+        CRS of sources that lack one (see ``read_seats``), or a dict
+        ``{layer name: crs}`` for per-layer values, e.g. ``{"seats": "gcj02"}``.
+    name : str
+        Name of the study area.
+
+    Returns
+    -------
+    Layers
+
+    Raises
+    ------
+    lifecircle.errors.LayerError
+        For any unusable layer; with several, one error listing every file's problems.
+
+    Warns
+    -----
+    lifecircle.errors.CoordinateWarning
+        When seats, elderly facilities, heritage or buildings lie far outside the grids
+        (often a wrong CRS, e.g. GCJ-02 read as WGS-84).
+    """
+    sources = {
+        "grids": grids,
+        "seats": seats,
+        "elderly": elderly,
+        "heritage": heritage,
+        "conservation": conservation,
+        "buildings": buildings,
+    }
+    if isinstance(crs, Mapping):
+        unknown = sorted(set(crs) - set(sources))
+        if unknown:
+            raise ValueError(f"crs= names unknown layers {unknown}; expected {sorted(sources)}")
+    frames: dict[str, gpd.GeoDataFrame | None] = {}
+    failures: list[LayerError] = []
+    for layer, source in sources.items():
+        if source is None:
+            frames[layer] = None
+            continue
+        try:
+            frames[layer] = read_layer(source, layer, crs=_crs_for(crs, layer))
+        except LayerError as exc:
+            if isinstance(source, pd.DataFrame):
+                exc = LayerError(f"{layer} {exc.source}", exc.problems)
+            failures.append(exc)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise LayerError("layers", [str(exc) for exc in failures])
+    _check_cross_layer(frames)
+    return Layers(**frames, name=name)  # type: ignore[arg-type]
+
+
+def _check_cross_layer(frames: Mapping[str, gpd.GeoDataFrame | None]) -> None:
+    from lifecircle.geo.crs import check_coordinates
+
+    grids = frames["grids"]
+    if grids is None:
+        raise TypeError("grids are required")
+    for layer in _NEAR_GRIDS:
+        frame = frames.get(layer)
+        if frame is not None and len(frame):
+            check_coordinates(frame, source=layer, reference=grids)
+    buildings = frames.get("buildings")
+    if buildings is not None:
+        known = set(grids["id"])
+        stray = [
+            f"{b!r} -> {g!r}"
+            for b, g in zip(buildings["id"], buildings["grid_id"], strict=True)
+            if g is not None and g not in known
+        ]
+        if stray:
+            shown = ", ".join(stray[:5]) + (f" and {len(stray) - 5} more" if len(stray) > 5 else "")
+            raise LayerError(
+                "buildings", [f"grid_id names grids that are not in the grids layer: {shown}"]
+            )
+
+
+def load_demo_layers() -> Layers:
+    """Load the embedded fictional demo district (``synthetic=True``).
+
+    The district sits in open sea east of Shanghai and has no real streets; see
+    ``lifecircle/data/demo/README.md``.
+    """
+    folder = resources.files("lifecircle.data") / "demo"
+    with resources.as_file(folder) as path:
+        present = {p.stem: p for p in path.glob("*.geojson")}
+        missing = [layer for layer in _REQUIRED if layer not in present]
+        if missing:
+            raise LayerError("lifecircle/data/demo", [f"missing demo files: {missing}"])
+        layers = load_layers(
+            **{layer: present[layer] for layer in _REQUIRED},
+            conservation=present.get("conservation"),
+            buildings=present.get("buildings"),
+            name="lifecircle demo district (synthetic)",
+        )
+    return Layers(
+        **{layer: getattr(layers, layer) for layer in Layers.LAYER_NAMES},
+        name=layers.name,
+        synthetic=True,
+    )
