@@ -1,0 +1,215 @@
+"""Demand points: where residents live, with a weight, each tied to its leaf grid.
+
+Three sources, best first:
+
+1. a ``buildings`` layer — one point per building (its representative point), weight =
+   ``population``, grid = ``grid_id`` or, when missing, the leaf grid containing it;
+2. grid ``population`` — spread evenly over a regular lattice (``spacing_m``) inside each
+   leaf grid (at least one point per grid);
+3. nothing known — the same lattice weighted by area (each point stands for
+   ``spacing_m²``), so shares become shares of the built-up area.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from lifecircle.errors import LayerError, LifecircleWarning
+from lifecircle.geo.hierarchy import leaf_grids
+
+__all__ = ["DemandWarning", "demand_from_layers", "leaf_grid_ids"]
+
+logger = logging.getLogger(__name__)
+
+
+class DemandWarning(LifecircleWarning):
+    """Demand data is incomplete (mixed population/area weights, buildings outside grids...)."""
+
+
+def leaf_grid_ids(grids: pd.DataFrame) -> list[str]:
+    """Return the ids (as str) of the grids no other grid names as its ``parent_id``."""
+    return [str(i) for i in leaf_grids(grids)["id"]]
+
+
+def demand_from_layers(
+    grids: gpd.GeoDataFrame,
+    *,
+    crs: pyproj.CRS | str,
+    buildings: gpd.GeoDataFrame | None = None,
+    spacing_m: float = 25.0,
+) -> gpd.GeoDataFrame:
+    """Place weighted demand points inside the leaf grids.
+
+    Parameters
+    ----------
+    grids : geopandas.GeoDataFrame
+        The grids layer (every level; leaves are found from ``parent_id``).
+    crs : pyproj.CRS or str
+        Metric CRS for the lattice (the network's).
+    buildings : geopandas.GeoDataFrame, optional
+        The buildings layer (``population``, optional ``grid_id``).
+    spacing_m : float, default 25
+        Lattice spacing in metres.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In ``crs``: ``grid_id``, ``weight``, ``weight_kind`` (``"population"`` or
+        ``"area"``), ``source`` (``"building"`` or ``"lattice"``), ``building_id`` (or None).
+    """
+    if not spacing_m > 0:
+        raise ValueError(f"spacing_m must be > 0 metres, got {spacing_m!r}")
+    leaf_ids = leaf_grid_ids(grids)
+    leaves = grids.assign(id=grids["id"].astype(str))
+    leaves = leaves[leaves["id"].isin(leaf_ids)].to_crs(crs)
+    if len(leaves) == 0:
+        raise LayerError("grids", ["no leaf grids found (every grid is somebody's parent?)"])
+    parts = []
+    covered: set[str] = set()
+    if buildings is not None and len(buildings):
+        bpts = _building_points(buildings.to_crs(crs), leaves)
+        parts.append(bpts)
+        covered = set(bpts["grid_id"])
+    rest = leaves[~leaves["id"].isin(covered)]
+    if len(rest):
+        kind = _weight_kind(rest, with_buildings=bool(covered))
+        parts.append(_lattice(rest, spacing_m=spacing_m, kind=kind))
+    demand = pd.concat(parts, ignore_index=True)
+    logger.info(
+        "%d demand points in %d leaf grids (%s)",
+        len(demand),
+        demand["grid_id"].nunique(),
+        ", ".join(sorted(set(demand["weight_kind"]))),
+    )
+    return gpd.GeoDataFrame(demand, geometry="geometry", crs=crs)
+
+
+def _weight_kind(leaves: pd.DataFrame, *, with_buildings: bool) -> str:
+    pop = pd.to_numeric(leaves.get("population"), errors="coerce")
+    known = pop.notna() if pop is not None else pd.Series(False, index=leaves.index)
+    if with_buildings:
+        if not known.all():
+            warnings.warn(
+                f"{int((~known).sum())} leaf grids have neither buildings nor population "
+                f"({_ids(leaves.loc[~known, 'id'])}); they get no weight and no share",
+                DemandWarning,
+                stacklevel=4,
+            )
+        return "population"
+    if known.all():
+        return "population"
+    if known.any():
+        warnings.warn(
+            f"only {int(known.sum())} of {len(leaves)} leaf grids have a population; "
+            "weighting every grid by area instead",
+            DemandWarning,
+            stacklevel=4,
+        )
+    return "area"
+
+
+def _ids(values: Iterable[object], limit: int = 5) -> str:
+    values = [str(v) for v in values]
+    more = f" and {len(values) - limit} more" if len(values) > limit else ""
+    return ", ".join(values[:limit]) + more
+
+
+def _lattice(leaves: gpd.GeoDataFrame, *, spacing_m: float, kind: str) -> pd.DataFrame:
+    """Regular lattice points inside each leaf grid, weights summing to its population/area."""
+    frames = []
+    for _, grid in leaves.iterrows():
+        poly = grid.geometry
+        if poly is None or poly.is_empty:
+            continue
+        x0, y0, x1, y1 = poly.bounds
+        # anchor the lattice on a global origin so neighbouring grids share one lattice
+        xs = np.arange(np.ceil(x0 / spacing_m), np.floor(x1 / spacing_m) + 1) * spacing_m
+        ys = np.arange(np.ceil(y0 / spacing_m), np.floor(y1 / spacing_m) + 1) * spacing_m
+        gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+        inside = shapely.contains_xy(poly, gx, gy)
+        gx, gy = gx[inside], gy[inside]
+        if len(gx) == 0:
+            rp = poly.representative_point()
+            gx, gy = np.array([rp.x]), np.array([rp.y])
+        if kind == "population":
+            pop = float(pd.to_numeric(grid.get("population"), errors="coerce"))
+            total = pop if np.isfinite(pop) else 0.0
+        else:
+            total = float(poly.area)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "grid_id": grid["id"],
+                    "weight": total / len(gx),
+                    "weight_kind": kind,
+                    "source": "lattice",
+                    "building_id": None,
+                    "geometry": shapely.points(gx, gy),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _building_points(buildings: gpd.GeoDataFrame, leaves: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One point per building, joined to its leaf grid (by ``grid_id`` or location)."""
+    pop = pd.to_numeric(buildings["population"], errors="coerce")
+    bad = pop.isna() | (pop < 0)
+    if bad.any():
+        rows = _ids(buildings.index[bad])
+        raise LayerError(
+            "buildings", [f"column 'population' must be a number >= 0; bad in rows {rows}"]
+        )
+    pts = shapely.point_on_surface(buildings.geometry.to_numpy())
+    grid_id = buildings["grid_id"] if "grid_id" in buildings else pd.Series(None, buildings.index)
+    grid_id = grid_id.astype(object).where(grid_id.notna(), None)
+    grid_id = grid_id.map(lambda g: None if g is None else str(g))
+    leaf_set = set(leaves["id"])
+    unknown = grid_id.notna() & ~grid_id.isin(leaf_set)
+    if unknown.any():
+        logger.info("%d buildings name a non-leaf grid; locating them instead", int(unknown.sum()))
+    todo = grid_id.isna() | unknown
+    if todo.any():
+        grid_id = grid_id.copy()
+        grid_id[todo] = _locate(pts[todo.to_numpy()], leaves)
+    return pd.DataFrame(
+        {
+            "grid_id": grid_id.to_numpy(),
+            "weight": pop.to_numpy(dtype=float),
+            "weight_kind": "population",
+            "source": "building",
+            "building_id": buildings["id"].astype(str).to_numpy()
+            if "id" in buildings
+            else buildings.index.astype(str),
+            "geometry": pts,
+        }
+    )
+
+
+def _locate(points: np.ndarray, leaves: gpd.GeoDataFrame) -> np.ndarray:
+    """Leaf grid id containing each point; the nearest leaf (with a warning) when outside all."""
+    tree = shapely.STRtree(leaves.geometry.to_numpy())
+    ids = leaves["id"].to_numpy()
+    out = np.full(len(points), None, dtype=object)
+    ip, ig = tree.query(points, predicate="intersects")
+    first = pd.Series(ig).groupby(ip).min()
+    out[first.index.to_numpy()] = ids[first.to_numpy()]
+    outside = np.flatnonzero(pd.isna(out))
+    if len(outside):
+        (jp, jg), dist = tree.query_nearest(points[outside], return_distance=True)
+        out[outside[jp]] = ids[jg]
+        warnings.warn(
+            f"{len(outside)} buildings lie outside every leaf grid (up to {dist.max():.0f} m "
+            "away); each was given the nearest grid",
+            DemandWarning,
+            stacklevel=5,
+        )
+    return out

@@ -1,0 +1,319 @@
+"""Coverage: can every resident of every grid walk to a service within the time budget?"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from lifecircle.coverage.demand import demand_from_layers, leaf_grid_ids
+from lifecircle.coverage.isochrones import isochrones_for_facilities
+from lifecircle.coverage.network import WalkNetwork
+from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
+from lifecircle.coverage.profiles import WalkProfile, resolve_profile
+from lifecircle.coverage.result import CoverageResult
+from lifecircle.coverage.snap import snap_points
+from lifecircle.geo.hierarchy import roll_up
+from lifecircle.geo.schema import ELDERLY_TYPES
+
+__all__ = ["compute_coverage", "default_services"]
+
+logger = logging.getLogger(__name__)
+
+ServiceSpec = gpd.GeoDataFrame | tuple[str, ...] | list[str]
+
+#: Minutes are reported up to this multiple of ``walk_minutes`` (``inf`` beyond).
+SEARCH_FACTOR = 2.0
+
+
+def default_services(layers: Any = None) -> dict[str, tuple[str, ...]]:
+    """Return the standard services as elderly ``type`` codes.
+
+    ``elderly`` — every elderly service except assisted bathing (the stated target: every
+    grid reaches an elderly service within 15 minutes); ``care`` — life centres, care homes
+    and day care; ``bathing`` — assisted-bathing sites.
+    """
+    every = tuple(c.code for c in ELDERLY_TYPES if c.code != "bathing")
+    return {
+        "elderly": every,
+        "care": ("life_centre", "care_home", "day_care"),
+        "bathing": ("bathing",),
+    }
+
+
+def compute_coverage(
+    layers: Any,
+    network: WalkNetwork,
+    *,
+    services: Mapping[str, ServiceSpec] | None = None,
+    profile: str | WalkProfile = "elderly",
+    speed_m_s: float | None = None,
+    walk_minutes: float = 15.0,
+    max_snap_m: float = 100.0,
+    spacing_m: float = 25.0,
+    access_m: float = 30.0,
+    target_share: float = 0.9,
+    isochrones: bool = True,
+    progress: bool | None = None,
+) -> CoverageResult:
+    """Compute walking coverage of each grid for each service.
+
+    Parameters
+    ----------
+    layers : lifecircle.geo.Layers
+        Needs ``grids`` and ``elderly``; ``buildings`` (optional) gives demand points.
+    network : WalkNetwork
+        The walking network (metric CRS).
+    services : mapping, optional
+        Service name -> facilities GeoDataFrame, or a tuple of elderly ``type`` codes.
+        Default :func:`default_services`.
+    profile : str or WalkProfile, default "elderly"
+        Walking speed and penalties (see :mod:`lifecircle.coverage.profiles`).
+    speed_m_s : float, optional
+        Override the profile's speed.
+    walk_minutes : float, default 15
+        The time budget.
+    max_snap_m : float, default 100
+        Points farther from every street are unreachable and listed in ``unsnapped``.
+    spacing_m : float, default 25
+        Demand lattice spacing when there is no buildings layer.
+    access_m : float, default 30
+        Isochrone buffer around reachable streets.
+    target_share : float, default 0.9
+        A grid is ``covered`` when at least this share of its weight is within the budget.
+    isochrones : bool, default True
+        Compute isochrones (per service and per facility).
+    progress : bool, optional
+        Show a progress bar; default only on an interactive terminal.
+
+    Returns
+    -------
+    CoverageResult
+
+    Examples
+    --------
+    >>> result = compute_coverage(load_demo_layers(), load_demo_network())  # doctest: +SKIP
+    >>> result.grid_table("microgrid")[["name", "share_elderly"]]  # doctest: +SKIP
+    """
+    prof = resolve_profile(profile, speed_m_s=speed_m_s)
+    _check_numbers(walk_minutes=walk_minutes, max_snap_m=max_snap_m, access_m=access_m)
+    if not 0 <= target_share <= 1:
+        raise ValueError(f"target_share must be within [0, 1], got {target_share!r}")
+    specs = dict(default_services(layers) if services is None else services)
+    if not specs:
+        raise ValueError("services is empty; give at least one service")
+    show = sys.stderr.isatty() if progress is None else progress
+    facs = _facility_table(layers, specs, crs=network.crs)
+    demand = demand_from_layers(
+        layers.grids,
+        crs=network.crs,
+        buildings=getattr(layers, "buildings", None),
+        spacing_m=spacing_m,
+    )
+    steps = tqdm(total=3 + len(specs), disable=not show, desc="coverage", unit="step")
+    d_snap = snap_points(network, demand, max_snap_m=max_snap_m)
+    f_snap = snap_points(network, facs, max_snap_m=max_snap_m)
+    graph = build_split_graph(network, f_snap, profile=prof)
+    steps.update(3)
+    limit_s = walk_minutes * 60.0
+    demand = demand.assign(snap_m=d_snap["snap_m"], component=d_snap["component"])
+    iso_rows: list[dict[str, Any]] = []
+    for name in specs:
+        rows = np.flatnonzero(facs["service"].to_numpy() == name)
+        nearest = nearest_facility(graph, facilities=rows, limit_s=SEARCH_FACTOR * limit_s)
+        seconds, fac = seconds_to_points(graph, nearest, d_snap)
+        demand[f"minutes_{name}"] = seconds / 60.0
+        demand[f"facility_{name}"] = np.where(fac >= 0, facs["id"].to_numpy()[fac], None)
+        if isochrones:
+            iso_rows += _isochrone_rows(graph, facs, rows, name, limit_s, access_m, walk_minutes)
+        steps.update(1)
+    steps.close()
+    grids = grid_shares(layers.grids, demand, list(specs), walk_minutes, target_share)
+    params = {
+        "profile": prof.name,
+        "speed_m_s": prof.speed_m_s,
+        "penalties": dict(prof.penalties),
+        "walk_minutes": walk_minutes,
+        "max_snap_m": max_snap_m,
+        "access_m": access_m,
+        "spacing_m": spacing_m,
+        "target_share": target_share,
+        "services": {
+            k: (v if isinstance(v, tuple | list) else "<GeoDataFrame>") for k, v in specs.items()
+        },
+        "network": repr(network),
+        "weight_kind": ",".join(sorted(set(demand["weight_kind"]))),
+    }
+    return CoverageResult(
+        demand=demand.to_crs(4326),
+        grids=grids,
+        facilities=_facility_summary(facs, f_snap, demand, list(specs), walk_minutes),
+        isochrones=_isochrone_frame(iso_rows, crs=network.crs),
+        unsnapped=_unsnapped(demand, d_snap, facs, f_snap),
+        params=params,
+    )
+
+
+def _check_numbers(**values: float) -> None:
+    for key, value in values.items():
+        if not isinstance(value, int | float) or not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{key} must be a positive number, got {value!r}")
+
+
+def _facility_table(layers: Any, specs: Mapping[str, ServiceSpec], *, crs: Any) -> gpd.GeoDataFrame:
+    """Stack the facilities of every service: ``service, id, name, type, geometry``."""
+    known = {c.code for c in ELDERLY_TYPES}
+    frames = []
+    for name, spec in specs.items():
+        if isinstance(spec, gpd.GeoDataFrame):
+            frame = spec
+        elif isinstance(spec, tuple | list):
+            unknown = sorted(set(spec) - known)
+            if unknown:
+                raise ValueError(
+                    f"service {name!r}: unknown elderly type(s) {unknown}; "
+                    f"expected codes among {sorted(known)}"
+                )
+            elderly = layers.elderly
+            frame = elderly[elderly["type"].isin(spec)]
+        else:
+            raise TypeError(
+                f"service {name!r} must be a GeoDataFrame or a tuple of elderly type codes, "
+                f"got {type(spec).__name__}"
+            )
+        ids = frame["id"].astype(str) if "id" in frame else frame.index.astype(str).to_series()
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "service": name,
+                    "id": ids.to_numpy(),
+                    "name": frame["name"].to_numpy() if "name" in frame else ids.to_numpy(),
+                    "type": frame["type"].to_numpy() if "type" in frame else name,
+                },
+                geometry=frame.geometry.to_crs(crs).to_numpy(),
+                crs=crs,
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def grid_shares(
+    grids: gpd.GeoDataFrame,
+    demand: pd.DataFrame,
+    services: list[str],
+    walk_minutes: float,
+    target_share: float,
+) -> gpd.GeoDataFrame:
+    """Per-grid weight and covered share at every level.
+
+    Leaf shares are weighted sums over the leaf's demand points; parents get the
+    weighted mean of their leaves (:func:`lifecircle.geo.hierarchy.roll_up`).
+    """
+    out = grids.assign(id=grids["id"].astype(str)).to_crs(4326)
+    out["parent_id"] = [None if pd.isna(p) else str(p) for p in out["parent_id"]]
+    leaf_ids = leaf_grid_ids(out)
+    out["is_leaf"] = out["id"].isin(leaf_ids)
+    weight = demand["weight"].to_numpy(dtype=float)
+    values = pd.DataFrame(index=pd.Index(leaf_ids, name="id"))
+    by = demand["grid_id"].to_numpy()
+    values["weight"] = pd.Series(weight).groupby(by).sum().reindex(leaf_ids).fillna(0.0)
+    shares = [f"share_{s}" for s in services]
+    for s in services:
+        ok = demand[f"minutes_{s}"].to_numpy() <= walk_minutes
+        covered = pd.Series(np.where(ok, weight, 0.0)).groupby(by).sum().reindex(leaf_ids)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values[f"share_{s}"] = np.where(
+                values["weight"] > 0, covered.fillna(0.0) / values["weight"], np.nan
+            )
+    rolled = roll_up(out, values, weight="weight", columns=shares)
+    rolled.index = rolled.index.astype(str)
+    out["weight"] = out["id"].map(rolled["weight"]).fillna(0.0).to_numpy()
+    for s in services:
+        out[f"share_{s}"] = np.clip(out["id"].map(rolled[f"share_{s}"]).to_numpy(float), 0, 1)
+        out[f"covered_{s}"] = out[f"share_{s}"] >= target_share
+    keep = ["id", "name", "level", "parent_id", "kind", "is_leaf", "weight"]
+    keep = [c for c in keep if c in out.columns]
+    cols = keep + [c for s in services for c in (f"share_{s}", f"covered_{s}")]
+    return out[[*cols, "geometry"]].reset_index(drop=True)
+
+
+def _isochrone_rows(
+    graph: Any,
+    facs: gpd.GeoDataFrame,
+    rows: np.ndarray,
+    name: str,
+    limit_s: float,
+    access_m: float,
+    walk_minutes: float,
+) -> list[dict[str, Any]]:
+    union, each = isochrones_for_facilities(graph, rows, limit_s=limit_s, access_m=access_m)
+    out = [{"service": name, "facility_id": None, "minutes": walk_minutes, "geometry": union}]
+    for r, geom in zip(rows, each, strict=True):
+        out.append(
+            {
+                "service": name,
+                "facility_id": facs["id"].iloc[r],
+                "minutes": walk_minutes,
+                "geometry": geom,
+            }
+        )
+    return out
+
+
+def _isochrone_frame(rows: list[dict[str, Any]], *, crs: Any) -> gpd.GeoDataFrame:
+    if not rows:
+        return gpd.GeoDataFrame(
+            {"service": [], "facility_id": [], "minutes": []}, geometry=[], crs=4326
+        )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs).to_crs(4326)
+
+
+def _facility_summary(
+    facs: gpd.GeoDataFrame,
+    f_snap: pd.DataFrame,
+    demand: pd.DataFrame,
+    services: list[str],
+    walk_minutes: float,
+) -> gpd.GeoDataFrame:
+    out = facs.assign(snap_m=f_snap["snap_m"].to_numpy(), snapped=f_snap["snapped"].to_numpy())
+    served = np.zeros(len(out))
+    n_grids = np.zeros(len(out), dtype=np.int64)
+    grid_lists = np.full(len(out), "", dtype=object)
+    for s in services:
+        ok = demand[f"minutes_{s}"] <= walk_minutes
+        sub = demand.loc[ok, [f"facility_{s}", "grid_id", "weight"]]
+        weight = sub.groupby(f"facility_{s}")["weight"].sum()
+        grids = sub.groupby(f"facility_{s}")["grid_id"].agg(lambda g: sorted(set(g)))
+        mine = np.flatnonzero(out["service"].to_numpy() == s)
+        ids = out["id"].to_numpy()[mine]
+        served[mine] = pd.Series(ids).map(weight).fillna(0.0).to_numpy()
+        lists = [grids.get(i, []) for i in ids]
+        n_grids[mine] = [len(g) for g in lists]
+        grid_lists[mine] = [",".join(g) for g in lists]
+    out["served_weight"], out["n_grids"], out["grids"] = served, n_grids, grid_lists
+    return out.to_crs(4326)
+
+
+def _unsnapped(
+    demand: gpd.GeoDataFrame,
+    d_snap: pd.DataFrame,
+    facs: gpd.GeoDataFrame,
+    f_snap: pd.DataFrame,
+) -> pd.DataFrame:
+    far_d = ~d_snap["snapped"].to_numpy()
+    far_f = ~f_snap["snapped"].to_numpy()
+    return pd.DataFrame(
+        {
+            "kind": ["demand"] * int(far_d.sum()) + ["facility"] * int(far_f.sum()),
+            "service": [None] * int(far_d.sum()) + list(facs["service"][far_f]),
+            "id": list(demand.index[far_d].astype(str)) + list(facs["id"][far_f]),
+            "grid_id": list(demand["grid_id"][far_d]) + [None] * int(far_f.sum()),
+            "snap_m": np.r_[d_snap["snap_m"][far_d], f_snap["snap_m"][far_f]],
+        }
+    )
