@@ -13,12 +13,13 @@ and four micro-grids (quadrants)::
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry import Point, box
+
+from lifecircle.coverage.result import CoverageResult
+from lifecircle.geo.layers import Layers
 
 UTM = 32651  # UTM 51N, metric, covers Shanghai
 ORIGIN = (352_000.0, 3_455_000.0)  # ~ (121.447 E, 31.217 N)
@@ -34,7 +35,7 @@ def _pt(x: float, y: float) -> Point:
     return Point(ORIGIN[0] + x, ORIGIN[1] + y)
 
 
-def make_layers(*, evil: bool = False, n_seats: int = 6, seed: int = 0) -> SimpleNamespace:
+def make_layers(*, evil: bool = False, n_seats: int = 6, seed: int = 0) -> Layers:
     """Planning layers; with ``evil=True`` every name is a script-injection attempt."""
 
     def name(plain: str, i: int) -> str:
@@ -94,24 +95,25 @@ def make_layers(*, evil: bool = False, n_seats: int = 6, seed: int = 0) -> Simpl
         geometry=[_sq(550, 550, 950, 950)],
         crs=UTM,
     ).to_crs(4326)
-    return SimpleNamespace(
+    return Layers(
         grids=grids, seats=seats, elderly=elderly, heritage=heritage,
         conservation=conservation, buildings=None,
         name=name("测试街区 Test district", 2), synthetic=True,
     )
 
 
-def make_result(layers: SimpleNamespace) -> SimpleNamespace:
-    """A coverage result shaped like ``lifecircle.coverage.result.CoverageResult``."""
+def make_result(layers: Layers, *, target_share: float = 0.95) -> CoverageResult:
+    """A real :class:`CoverageResult` with hand-set shares (see the module docstring)."""
     grids = layers.grids[["id", "name", "level", "parent_id", "kind", "geometry"]].copy()
     grids["weight"] = layers.grids["population"].to_numpy()
+    grids["is_leaf"] = grids["level"] == "microgrid"
     elderly = {"S": 0.7, "A_w": 0.6, "A_e": 0.8, "g_nw": 0.3, "g_ne": 0.6, "g_sw": 0.9,
                "g_se": 1.0}
     grids["share_elderly"] = grids["id"].map(elderly)
     grids["share_care"] = 0.97
     grids["share_bathing"] = np.where(grids["id"] == "g_se", np.nan, 0.1)
     for s in ("elderly", "care", "bathing"):
-        grids[f"covered_{s}"] = grids[f"share_{s}"] * grids["weight"]
+        grids[f"covered_{s}"] = grids[f"share_{s}"] >= target_share
     isochrones = gpd.GeoDataFrame(
         {
             "service": ["elderly", "care", "bathing", "elderly"],
@@ -122,16 +124,29 @@ def make_result(layers: SimpleNamespace) -> SimpleNamespace:
                   _sq(300, 0, 1000, 700)],
         crs=UTM,
     ).to_crs(4326)
-    facilities = pd.DataFrame(
+    facilities = gpd.GeoDataFrame(
         {"service": ["elderly"], "id": ["e0"], "name": [layers.elderly["name"].iloc[0]],
-         "type": ["life_centre"], "served_weight": [1500.0], "n_grids": [2],
-         "grids": [["g_sw", "g_se"]]}
+         "type": ["life_centre"], "snap_m": [5.0], "served_weight": [1500.0], "n_grids": [2],
+         "grids": ["g_sw,g_se"]},
+        geometry=[layers.elderly.geometry.iloc[0]], crs=4326,
     )
-    return SimpleNamespace(
-        grids=grids, demand=None, facilities=facilities, isochrones=isochrones,
-        profile="elderly", speed_m_s=1.0, walk_minutes=15.0,
-        services=("elderly", "care", "bathing"), snap_max_m=150.0,
-    )
+    demand = gpd.GeoDataFrame(
+        {"grid_id": ["g_nw", "g_ne", "g_sw", "g_se"], "weight": [1000.0] * 4,
+         "snap_m": [3.0] * 4, "component": [0] * 4,
+         "minutes_elderly": [20.0, 14.0, 9.0, 4.0], "facility_elderly": ["e0"] * 4,
+         "minutes_care": [5.0] * 4, "facility_care": ["e1"] * 4,
+         "minutes_bathing": [30.0] * 4, "facility_bathing": [None] * 4},
+        geometry=[_pt(250, 750), _pt(750, 750), _pt(250, 250), _pt(750, 250)],
+        crs=UTM,
+    ).to_crs(4326)
+    unsnapped = pd.DataFrame(columns=["kind", "service", "id", "grid_id", "snap_m"])
+    params = {
+        "profile": "elderly", "speed_m_s": 1.0, "walk_minutes": 15.0, "max_snap_m": 150.0,
+        "access_m": 50.0, "spacing_m": 50.0, "target_share": target_share,
+        "services": {"elderly": ["life_centre"], "care": ["care_home"], "bathing": ["bathing"]},
+    }
+    return CoverageResult(demand=demand, grids=grids, facilities=facilities,
+                          isochrones=isochrones, unsnapped=unsnapped, params=params)
 
 
 def make_suggestions(*, evil: bool = False) -> gpd.GeoDataFrame:

@@ -182,7 +182,7 @@ def _add_layers(
     grids = result.grids if result is not None else _frame(layers, "grids")
     if (g := show("coverage" if result is not None else "grids", grids)) is not None:
         if result is not None:
-            minutes = getattr(result, "walk_minutes", None)
+            minutes = lyr.result_param(result, "walk_minutes")
             lyr.coverage_layer(g, service=service, lang=lang, minutes=minutes).add_to(m)
         else:
             lyr.grid_layer(g, lang=lang).add_to(m)
@@ -259,8 +259,8 @@ def _add_controls(
         position="topleft",
         css_class="lc-title",
     ).add_to(m)
-    minutes = getattr(result, "walk_minutes", None) if result is not None else None
-    speed = getattr(result, "speed_m_s", None) if result is not None else None
+    minutes = lyr.result_param(result, "walk_minutes") if result is not None else None
+    speed = lyr.result_param(result, "speed_m_s") if result is not None else None
     legend = legend_html(
         lang=lang,
         service=service if result is not None else None,

@@ -80,6 +80,76 @@ TEXT: dict[str, tuple[str, str]] = {
     "yes": ("有", "yes"),
     "no": ("无", "no"),
     "unknown": ("未知", "unknown"),
+    # committee report
+    "r_title": ("15分钟社区生活圈评估报告", "15-minute community life circle report"),
+    "r_area": ("范围", "Area"),
+    "r_generated": ("生成日期", "Generated"),
+    "r_data_date": ("数据日期", "Data date"),
+    "r_headline": ("主要结论", "Headline figures"),
+    "r_grids_meeting": (
+        "个网格达到目标（至少 {target} 的居民{minutes}分钟内步行可达）",
+        "grids meet the target (at least {target} of residents within a {minutes}-minute walk)",
+    ),
+    "r_residents_covered": ("步行可达的居民", "Residents within reach"),
+    "r_residents_unit": ("约 {n} 人", "about {n}"),
+    "r_worst": ("最差网格", "Worst grids"),
+    "r_map": ("地图", "Map"),
+    "r_map_hint": (
+        "可拖动、缩放地图，右上角可开关图层；鼠标悬停可查看名称与数值。",
+        "Drag and zoom the map; switch layers at the top right; hover for names and values.",
+    ),
+    "r_grid_table": ("各网格步行可达比例", "Walking coverage by grid"),
+    "r_sort_hint": ("点击表头排序。", "Click a column header to sort."),
+    "r_grid": ("网格", "Grid"),
+    "r_level": ("级别", "Level"),
+    "r_parent": ("上级", "Part of"),
+    "r_residents": ("居民（权重）", "Residents (weight)"),
+    "r_suggestions": ("建议新增座椅", "Suggested new seats"),
+    "r_lonlat": ("位置（经度, 纬度）", "Location (lon, lat)"),
+    "r_method": ("方法与参数", "Method and parameters"),
+    "r_method_text": (
+        "居民位置按网格人口分布，沿步行网络（而非直线距离）计算到最近设施的步行时间；"
+        "网格的可达比例是{minutes}分钟内可到达设施的居民占该网格居民的比例。"
+        "居民点与设施先吸附到最近的步行道路，吸附距离超过上限的点计为不可达。",
+        "Residents are placed according to each grid's population and walking time to the "
+        "nearest facility is measured along the walking network (not straight-line distance). "
+        "A grid's share is the share of its residents who reach a facility within {minutes} "
+        "minutes. Homes and facilities are snapped to the nearest walkable street; points "
+        "farther than the snapping limit count as unreachable.",
+    ),
+    "r_p_minutes": ("步行时间", "Walking time"),
+    "r_p_speed": ("步行速度", "Walking speed"),
+    "r_p_profile": ("步行人群", "Walking profile"),
+    "r_p_snap": ("最大吸附距离", "Maximum snapping distance"),
+    "r_p_target": ("目标", "Target"),
+    "r_p_services": ("服务类型", "Services"),
+    "r_p_network": ("步行网络", "Walking network"),
+    "r_p_unsnapped": ("未能吸附的点", "Points not snapped"),
+    "r_minutes_value": ("{minutes} 分钟", "{minutes} minutes"),
+    "r_speed_value": (
+        "{speed:.2f} 米/秒（约 {kmh:.1f} 公里/小时）",
+        "{speed:.2f} m/s (about {kmh:.1f} km/h)",
+    ),
+    "r_metres_value": ("{m:g} 米", "{m:g} m"),
+    "r_target_value": (
+        "每个网格至少 {target} 的居民可达",
+        "at least {target} of each grid's residents",
+    ),
+    "r_sources": ("数据来源", "Data sources"),
+    "r_src_layers": ("规划图层：{name}", "Planning layers: {name}"),
+    "r_src_synthetic": (
+        "合成演示数据（虚构街区，用于演示软件功能，不代表任何真实地点）",
+        "Synthetic demo data (a fictional district to demonstrate the software; not a real place)",
+    ),
+    "r_src_osm": (
+        "步行网络：© OpenStreetMap 贡献者（ODbL 许可）",
+        "Walking network: © OpenStreetMap contributors (ODbL)",
+    ),
+    "r_src_basemap_osm": (
+        "底图：© OpenStreetMap 贡献者",
+        "Basemap: © OpenStreetMap contributors",
+    ),
+    "r_footer": ("由 lifecircle 生成", "Generated with lifecircle"),
     # services
     "svc_elderly": ("为老服务设施", "elderly services"),
     "svc_care": ("照护设施", "care facilities"),

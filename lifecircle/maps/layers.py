@@ -36,6 +36,7 @@ __all__ = [
     "heritage_layer",
     "isochrone_layer",
     "network_layer",
+    "result_param",
     "seat_layer",
     "suggestion_layer",
 ]
@@ -152,6 +153,14 @@ def tip_html(title: object, rows: Iterable[tuple[str, object]], lang: str) -> st
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame.columns else pd.Series([None] * len(frame), frame.index)
+
+
+def result_param(result: object, key: str, default: object = None) -> object:
+    """Return a parameter of a coverage result (``result.params[key]`` or an attribute)."""
+    params = getattr(result, "params", None) or {}
+    if key in params:
+        return params[key]
+    return getattr(result, key, default)
 
 
 def percent(value: object) -> str:

@@ -172,7 +172,7 @@ MAP_CSS = f"""
 .lc-title .lc-synthetic {{ color: #b2182b; font-weight: bold; }}
 .lc-legend {{ background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; line-height: 1.45; max-width: 300px;
-  max-height: 60vh; overflow-y: auto; }}
+  max-height: 45vh; overflow-y: auto; }}
 .lc-legend h2 {{ font-size: 13px; margin: 0 0 4px 0; }}
 .lc-legend h3 {{ font-size: 12px; margin: 6px 0 2px 0; }}
 .lc-legend .lc-row {{ display: flex; align-items: center; gap: 6px; }}

@@ -1,0 +1,374 @@
+"""A static PNG of the coverage map (matplotlib), for print and for slides.
+
+Chinese labels need a CJK font. :func:`find_cjk_font` looks for a common one among the
+fonts matplotlib knows and the system's font files (Debian: ``fonts-noto-cjk`` or
+``fonts-wqy-microhei``); when none is found, :func:`save_map_png` warns with
+:class:`FontWarning` and draws English labels instead of empty boxes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import warnings
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from lifecircle.errors import LifecircleWarning
+from lifecircle.maps import style
+from lifecircle.maps.labels import check_lang, service_label, text, vocab_label
+from lifecircle.maps.layers import finest_level, result_param
+from lifecircle.maps.save import write_atomic
+
+__all__ = ["FontWarning", "find_cjk_font", "map_png", "save_map_png"]
+
+logger = logging.getLogger(__name__)
+
+_CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "SimHei",
+    "Noto Serif CJK SC",
+    "AR PL UMing CN",
+)
+_CJK_FILES = re.compile(
+    r"(wqy|NotoSansCJK|NotoSerifCJK|SourceHanSans|msyh|simhei|PingFang)", re.IGNORECASE
+)
+_MARKERS = {
+    "star": "*",
+    "square": "s",
+    "diamond": "D",
+    "circle": "o",
+    "triangle": "^",
+    "hexagon": "h",
+}
+
+
+class FontWarning(LifecircleWarning):
+    """No font able to draw Chinese was found; the static map falls back to English."""
+
+
+@cache
+def find_cjk_font() -> str | None:
+    """Return the family name of an installed CJK-capable font, or ``None``."""
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for family in _CJK_FAMILIES:
+        if family in known:
+            return family
+    # fonts installed after matplotlib built its cache: register them now
+    for path in sorted(font_manager.findSystemFonts()):
+        if _CJK_FILES.search(os.path.basename(path)):
+            try:
+                font_manager.fontManager.addfont(path)
+                return font_manager.FontProperties(fname=path).get_name()
+            except (OSError, RuntimeError, ValueError):  # unreadable font file
+                logger.debug("cannot load font %s", path, exc_info=True)
+    return None
+
+
+def _plot_grids(ax: Any, grids: gpd.GeoDataFrame, result: Any, service: str) -> None:
+    level = finest_level(grids)
+    fine = grids[grids["level"] == level] if level else grids
+    if result is not None and f"share_{service}" in fine.columns:
+        index = style.coverage_class_index(pd.to_numeric(fine[f"share_{service}"]))
+        weight = pd.to_numeric(fine.get("weight", pd.Series(1.0, fine.index)), errors="coerce")
+        index = np.where(weight.fillna(0).to_numpy() <= 0, -1, index)
+        colours = [
+            style.NODATA_COLOUR if k < 0 else style.COVERAGE_CLASSES[k].colour for k in index
+        ]
+        fine.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.8, alpha=0.85)
+    else:
+        fine.plot(ax=ax, facecolor="#92c5de33", edgecolor="#2166ac", linewidth=0.8)
+    outer = grids[grids["level"].isin(["subdistrict", "area"]) & (grids["level"] != level)]
+    for lvl, width in (("area", 1.6), ("subdistrict", 2.6)):
+        part = outer[outer["level"] == lvl]
+        if not part.empty:
+            part.boundary.plot(ax=ax, color="#252525", linewidth=width)
+
+
+def _plot_points(
+    ax: Any, layers: Any, suggestions: gpd.GeoDataFrame | None, crs: Any, lang: str
+) -> list[Any]:
+    handles: list[Any] = []
+    cons = getattr(layers, "conservation", None)
+    if cons is not None and len(cons):
+        cons.to_crs(crs).boundary.plot(
+            ax=ax, color=style.CONSERVATION_COLOUR, linewidth=1.4, linestyle="--"
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=style.CONSERVATION_COLOUR,
+                linestyle="--",
+                label=text("layer_conservation", lang),
+            )
+        )
+    heritage = getattr(layers, "heritage", None)
+    if heritage is not None and len(heritage):
+        h = heritage.to_crs(crs)
+        colours = [
+            style.HERITAGE_COLOURS.get(str(v), style.HERITAGE_COLOURS["other"]) for v in h["level"]
+        ]
+        h.plot(ax=ax, color=colours, markersize=14, alpha=0.7)
+        handles.append(
+            Patch(
+                color=style.HERITAGE_COLOURS["municipal"],
+                alpha=0.7,
+                label=text("layer_heritage", lang),
+            )
+        )
+    seats = getattr(layers, "seats", None)
+    if seats is not None and len(seats):
+        s = seats.to_crs(crs)
+        size = style.seat_radius_px(s["seats"]) ** 2 / 2
+        ax.scatter(
+            s.geometry.x,
+            s.geometry.y,
+            s=size,
+            color=style.SEAT_COLOUR,
+            edgecolors="white",
+            linewidths=0.4,
+            zorder=4,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                color=style.SEAT_COLOUR,
+                label=text("legend_seats", lang),
+            )
+        )
+    elderly = getattr(layers, "elderly", None)
+    if elderly is not None and len(elderly):
+        e = elderly.to_crs(crs)
+        for code, (shape, colour) in style.ELDERLY_SYMBOLS.items():
+            part = e[e["type"].astype(str) == code]
+            if part.empty:
+                continue
+            ax.scatter(
+                part.geometry.x,
+                part.geometry.y,
+                marker=_MARKERS[shape],
+                s=70,
+                color=colour,
+                edgecolors="white",
+                linewidths=0.8,
+                zorder=5,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker=_MARKERS[shape],
+                    linestyle="",
+                    color=colour,
+                    label=vocab_label("elderly_type", code, lang),
+                )
+            )
+    if suggestions is not None and len(suggestions):
+        g = suggestions.to_crs(crs)
+        ax.scatter(
+            g.geometry.x,
+            g.geometry.y,
+            s=160,
+            color=style.SUGGESTION_COLOUR,
+            edgecolors="white",
+            linewidths=1.2,
+            zorder=6,
+        )
+        for x, y, rank in zip(g.geometry.x, g.geometry.y, g["rank"], strict=True):
+            ax.text(
+                x,
+                y,
+                str(int(rank)),
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=7,
+                fontweight="bold",
+                zorder=7,
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markersize=9,
+                color=style.SUGGESTION_COLOUR,
+                label=text("legend_suggestion", lang),
+            )
+        )
+    return handles
+
+
+def _scale_bar(ax: Any) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    span = x1 - x0
+    length = next((v for v in (2000, 1000, 500, 200, 100, 50) if v <= span / 4), 50)
+    bx, by = x0 + span * 0.04, y0 + (y1 - y0) * 0.04
+    ax.plot([bx, bx + length], [by, by], color="black", linewidth=3, solid_capstyle="butt")
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length} m"
+    ax.text(bx + length / 2, by + (y1 - y0) * 0.012, label, ha="center", fontsize=8)
+
+
+def save_map_png(
+    layers: Any,
+    result: Any,
+    path: str | os.PathLike[str],
+    **kwargs: Any,
+) -> Path:
+    """Save a static PNG of the coverage map (print-friendly, no network).
+
+    Parameters
+    ----------
+    layers : lifecircle.geo.layers.Layers
+        Planning layers (``grids`` is used when ``result`` is ``None``).
+    result : CoverageResult or None
+        Walking coverage; grids are coloured by the share of ``service``.
+    path : path-like
+        Destination ``.png``; written atomically (temporary file + rename).
+    **kwargs
+        Keyword-only options of :func:`map_png`: ``lang``, ``service``,
+        ``suggestions``, ``title``, ``dpi``, ``figsize``.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    data = map_png(layers, result, **kwargs)
+    out = write_atomic(path, lambda fh: fh.write(data))
+    logger.info("static map written to %s", out)
+    return out
+
+
+def map_png(
+    layers: Any,
+    result: Any,
+    *,
+    lang: str = "zh",
+    service: str = "elderly",
+    suggestions: gpd.GeoDataFrame | None = None,
+    title: str | None = None,
+    dpi: int = 150,
+    figsize: tuple[float, float] = (8.0, 8.5),
+) -> bytes:
+    """Draw the coverage map with matplotlib and return PNG bytes.
+
+    Parameters
+    ----------
+    layers : lifecircle.geo.layers.Layers
+        Planning layers (``grids`` is used when ``result`` is ``None``).
+    result : CoverageResult or None
+        Walking coverage; grids are coloured by the share of ``service``.
+    lang : {"zh", "en"}
+        Label language. Without a CJK font, ``"zh"`` falls back to English with a
+        :class:`FontWarning`.
+    service : str, default "elderly"
+        Which service's coverage colours the grids.
+    suggestions : geopandas.GeoDataFrame, optional
+        Suggested seats with a ``rank`` column.
+    title : str, optional
+        Figure title (default: as in :func:`lifecircle.maps.coverage_map`).
+    dpi : int, default 150
+        Resolution.
+    figsize : tuple of float
+        Figure size in inches.
+
+    Returns
+    -------
+    bytes
+        The PNG image.
+    """
+    check_lang(lang)
+    font = find_cjk_font()
+    if lang == "zh" and font is None:
+        warnings.warn(
+            "no CJK font found (install fonts-noto-cjk or fonts-wqy-microhei); "
+            "drawing the static map with English labels",
+            FontWarning,
+            stacklevel=2,
+        )
+        lang = "en"
+    grids = result.grids if result is not None else layers.grids
+    crs = grids.estimate_utm_crs()
+    grids = grids.to_crs(crs)
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    ax = fig.add_axes((0.02, 0.16, 0.96, 0.76))
+    _plot_grids(ax, grids, result, service)
+    handles = _plot_points(ax, layers, suggestions, crs, lang)
+    if result is not None:
+        handles = (
+            [Patch(color=c.colour, label=text(c.key, lang)) for c in style.COVERAGE_CLASSES]
+            + [Patch(color=style.NODATA_COLOUR, label=text("class_nodata", lang))]
+            + handles
+        )
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.margins(0.04)
+    _scale_bar(ax)
+    if title is None:
+        title = (
+            text("title", lang, service=service_label(service, lang))
+            if result is not None
+            else text("title_plain", lang)
+        )
+    fig.suptitle(title, fontsize=13, fontfamily=families, y=0.975)
+    notes = _notes(layers, result, lang)
+    fig.text(0.5, 0.935, notes, ha="center", fontsize=8, color="#444", fontfamily=families)
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=3,
+        fontsize=7,
+        frameon=False,
+        prop={"family": families, "size": 7},
+    )
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _notes(layers: Any, result: Any, lang: str) -> str:
+    parts = []
+    speed = result_param(result, "speed_m_s") if result is not None else None
+    minutes = result_param(result, "walk_minutes") if result is not None else None
+    if speed is not None and minutes is not None:
+        kmh = float(speed) * 3.6  # type: ignore[arg-type]
+        parts.append(
+            text(
+                "legend_method",
+                lang,
+                speed_m_s=float(speed),  # type: ignore[arg-type]
+                speed_km_h=kmh,
+                minutes=f"{float(minutes):g}",
+            )  # type: ignore[arg-type]
+        )
+    if getattr(layers, "synthetic", False):
+        parts.append(text("synthetic", lang))
+    return " · ".join(parts)
