@@ -46,7 +46,7 @@ MICROGRIDS: dict[str, list[list[tuple]]] = {
 }
 CN_NUM = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
 PARK_BLOCK = (2, 2)
-COURTYARD_CELL = (2, 8)  # the disconnected courtyard path system
+COURTYARD_CELL = (5, 6)  # the disconnected courtyard path system (in business zone C2)
 PRIVATE_CELL = (7, 9)  # gated office compound, access=private
 RAMP_CELL = (6, 4)  # a garage ramp with foot=no
 GAP_ZONES = ((10.5, 14.1, -0.1, 5.0), (1.6, 2.4, 4.0, 10.0))  # (u0, u1, v0, v1): no seats
