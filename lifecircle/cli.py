@@ -207,6 +207,150 @@ def network(
     typer.echo(walk.components().head(10).to_string())
 
 
+ServiceOpt = Annotated[
+    str, typer.Option("--service", help="Which service colours the grids (see [services]).")
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Output file (default: in the study's outputs dir)."),
+]
+
+
+def _study_coverage(study: Path, *, isochrones: bool = True) -> tuple[Any, Any, Any, Any]:
+    """Load a study, its layers and network, and compute coverage at its default settings."""
+    from lifecircle.study import load_study
+    from lifecircle.study.run import compute_study_coverage, load_study_layers, load_study_network
+
+    config = load_study(study)
+    layers = load_study_layers(config)
+    walk = load_study_network(config)
+    result = compute_study_coverage(
+        config, layers, walk, isochrones=isochrones, progress=_show_progress()
+    )
+    return config, layers, walk, result
+
+
+def _check_service(config: Any, service: str) -> None:
+    if service not in config.services:
+        from lifecircle.errors import ConfigError
+
+        raise ConfigError(
+            f"--service {service!r} is not a service of {config.label}; "
+            f"expected one of {', '.join(sorted(config.services))}"
+        )
+
+
+@app.command("map")
+def map_(
+    study: StudyArg,
+    output: OutputOpt = None,
+    service: ServiceOpt = "elderly",
+    lang: LangOpt = None,
+    basemap: Annotated[
+        str | None, typer.Option("--basemap", help="none | osm | tianditu | amap.")
+    ] = None,
+) -> None:
+    """Draw the study's walking coverage on a self-contained, offline HTML map.
+
+    Example: lifecircle map study.toml --lang en -o coverage.html
+    """
+    from lifecircle.maps.coverage_map import coverage_map
+    from lifecircle.maps.save import save_map
+
+    with _user_errors():
+        config, layers, walk, result = _study_coverage(study)
+        _check_service(config, service)
+        chosen = basemap if basemap is not None else config.basemap
+        m = coverage_map(
+            layers, result, service=service, lang=_lang(lang, config),
+            basemap=None if chosen == "none" else chosen, network=walk,
+        )  # fmt: skip
+        path = save_map(m, output or config.output_dir / f"map-{service}.html")
+    typer.echo(f"wrote {path}")
+
+
+SeatsOpt = Annotated[
+    int, typer.Option("--seats", "-k", min=0, help="How many new seat sites to suggest.")
+]
+
+
+def _suggest(layers: Any, walk: Any, k: int) -> Any:
+    """Return the suggested seats as a GeoDataFrame (rank, gains, geometry)."""
+    from lifecircle.coverage.placement.suggest import suggest_seats
+
+    suggestions = suggest_seats(layers, walk, k=k)
+    return getattr(suggestions, "sites", suggestions)
+
+
+@app.command()
+def report(
+    study: StudyArg,
+    output: OutputOpt = None,
+    service: ServiceOpt = "elderly",
+    lang: LangOpt = None,
+    seats: SeatsOpt = 0,
+) -> None:
+    """Write the committee report: one offline HTML page that prints to A4.
+
+    Example: lifecircle report study.toml --lang zh --seats 10 -o report.html
+    """
+    from lifecircle.maps.report import write_report
+
+    with _user_errors():
+        config, layers, walk, result = _study_coverage(study)
+        _check_service(config, service)
+        suggestions = _suggest(layers, walk, seats) if seats else None
+        code = _lang(lang, config)
+        path = write_report(
+            layers, result, output or config.output_dir / f"report-{code}.html", lang=code,
+            suggestions=suggestions, network=walk, service=service, basemap=config.basemap,
+        )  # fmt: skip
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def suggest(
+    study: StudyArg,
+    seats: SeatsOpt = 10,
+    output: OutputOpt = None,
+) -> None:
+    """Suggest where new public seats do the most good, with each site's gain.
+
+    Prints a ranked table; with -o writes the sites (GeoJSON, GeoPackage or CSV by suffix).
+
+    Example: lifecircle suggest study.toml --seats 10 -o new-seats.geojson
+    """
+    from lifecircle.study import load_study
+    from lifecircle.study.run import load_study_layers, load_study_network
+
+    with _user_errors():
+        config = load_study(study)
+        layers = load_study_layers(config)
+        sites = _suggest(layers, load_study_network(config), seats)
+        columns = [c for c in sites.columns if c != "geometry"]
+        typer.echo(sites[columns].to_string(index=False))
+        if output is not None:
+            _write_sites(sites, output)
+            typer.echo(f"wrote {output}")
+
+
+def _write_sites(sites: Any, output: Path) -> None:
+    """Write suggested sites atomically (temporary file in the same folder, then rename)."""
+    import tempfile
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".lifecircle-") as tmp:
+        staged = Path(tmp) / output.name
+        if output.suffix.lower() == ".csv":
+            frame = sites.drop(columns="geometry").assign(
+                lon=sites.geometry.x.round(7), lat=sites.geometry.y.round(7)
+            )
+            frame.to_csv(staged, index=False, encoding="utf-8")
+        else:
+            sites.to_file(staged)
+        os.replace(staged, output)
+
+
 @app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="Where to write the template.")] = Path("study.toml"),

@@ -24,8 +24,8 @@ DEMO_FILES = (
 
 STUDY_TEMPLATE = """\
 # lifecircle study — 15-minute community life circle (15分钟社区生活圈) checks.
-# Check it with:   lifecircle validate {name}      (config and layers only)
-#                  lifecircle check {name}         (exit 0 = all targets met, 1 = missed)
+# Check it with:   lifecircle validate __STUDY__      (config and layers only)
+#                  lifecircle check __STUDY__         (exit 0 = all targets met, 1 = missed)
 # Relative paths are relative to this file's folder.
 
 [study]
@@ -35,7 +35,7 @@ name = "My subdistrict"            # shown in reports
 
 [layers]
 # Every layer: a file path, or a table { path = "...", crs = "...", layer = "...",
-#   x = "经度", y = "纬度", columns = {{ "点位" = "name" }}, encoding = "gb18030" }.
+#   x = "经度", y = "纬度", columns = { "点位" = "name" }, encoding = "gb18030" }.
 # crs: "EPSG:4326" (WGS-84, default for GeoJSON), "gcj02" (Amap/Tencent), "bd09" (Baidu),
 #   "EPSG:4549" (CGCS2000 Gauss-Krüger)... A crs here applies to every layer without one.
 # crs = "gcj02"
@@ -45,7 +45,7 @@ elderly = "data/elderly.geojson"   # elderly services (乐龄生活馆, 长者�
 heritage = "data/heritage.geojson" # cultural relics and historic buildings
 conservation = "data/conservation.geojson"   # optional: historic conservation areas
 buildings = "data/buildings.geojson"         # optional: residential buildings with population
-# seats = {{ path = "data/seats.xlsx", crs = "gcj02", x = "经度", y = "纬度" }}
+# seats = { path = "data/seats.xlsx", crs = "gcj02", x = "经度", y = "纬度" }
 
 [network]
 # The walking network: an OSM file (.pbf, .osm), a GraphML file, a footpath layer
@@ -53,7 +53,7 @@ buildings = "data/buildings.geojson"         # optional: residential buildings w
 # network access), or source = "demo" (the embedded synthetic demo district).
 source = "data/network.geojson"
 # kind = "lines"                   # pbf | xml | graphml | lines | place | demo (from suffix)
-# penalties = {{ steps = 10.0, crossing_signals = 20.0 }}   # extra seconds per edge
+# penalties = { steps = 10.0, crossing_signals = 20.0 }   # extra seconds per edge
 
 [analysis]
 profile = "elderly"                # default walking profile of targets (adult / elderly / yours)
@@ -144,5 +144,5 @@ def write_study_template(
         for name in DEMO_FILES:
             with resources.as_file(demo.joinpath(name)) as source:
                 shutil.copyfile(source, data_dir / name)
-    write_text_atomic(path, STUDY_TEMPLATE.format(name=path.name))
+    write_text_atomic(path, STUDY_TEMPLATE.replace("__STUDY__", path.name))
     return path

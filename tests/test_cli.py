@@ -1,0 +1,264 @@
+"""The command line: help, exit codes 0/1/2, check outputs, init, validate, network, map."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lifecircle import cli
+from lifecircle.cli import app
+from lifecircle.data import demo_path
+from lifecircle.study import demo_study_path, load_study
+
+runner = CliRunner()
+COMMANDS = ("demo", "check", "map", "report", "suggest", "network", "validate", "init")
+SCRIPT = Path(sys.executable).with_name("lifecircle")
+
+
+def _demo_study_text(data_dir: Path | None = None) -> str:
+    """The shipped demo study, with its layer paths pointing at ``data_dir`` (absolute)."""
+    folder = data_dir or demo_path("grids.geojson").parent
+    text = demo_study_path().read_text(encoding="utf-8")
+    return text.replace('"demo/', f'"{folder.as_posix()}/')
+
+
+def _write_study(folder: Path, extra: str = "", *, data_dir: Path | None = None) -> Path:
+    path = folder / "study.toml"
+    path.write_text(_demo_study_text(data_dir) + extra, encoding="utf-8")
+    return path
+
+
+def _invoke(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def demo_check(tmp_path_factory: pytest.TempPathFactory):
+    """One `check` run of the shipped demo study with every output requested."""
+    out = tmp_path_factory.mktemp("check")
+    result = _invoke(
+        "check", demo_study_path(), "--junit", out / "j.xml", "--json", out / "r.json",
+        "--markdown", out / "s.md", "--lang", "en",
+    )  # fmt: skip
+    return result, out
+
+
+# ----------------------------------------------------------------------------- help
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = _invoke(command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output
+    assert f"lifecircle {command}" in result.output
+
+
+def test_root_help_lists_commands_and_version() -> None:
+    result = _invoke("--help")
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.output
+    version = _invoke("--version")
+    assert version.exit_code == 0 and version.output.startswith("lifecircle ")
+
+
+def test_console_script_runs_as_a_real_process() -> None:
+    if not SCRIPT.exists():
+        pytest.skip("console script not installed in this environment")
+    proc = subprocess.run([SCRIPT, "check", "--help"], capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "--junit" in proc.stdout
+    bad = subprocess.run([SCRIPT, "check", "nope.toml"], capture_output=True, text=True,
+                         timeout=120, check=False)  # fmt: skip
+    assert bad.returncode == 2
+    assert "nope.toml: study file not found" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+# ----------------------------------------------------------------------------- check
+def test_check_demo_study_passes_and_writes_outputs(demo_check) -> None:
+    result, out = demo_check
+    assert result.exit_code == 0, result.output
+    assert "All 3 targets met." in result.output
+    root = ET.parse(out / "j.xml").getroot()
+    assert root.get("failures") == "0"
+    assert len(root.findall("testsuite")) == len(load_study(demo_study_path()).targets)
+    doc = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    assert doc["passed"] is True and doc["synthetic"] is True
+    assert all(t["achieved"] >= t["minimum"] for t in doc["targets"])
+    assert (out / "s.md").read_text(encoding="utf-8").startswith("## ✅")
+
+
+def test_check_json_and_junit_are_identical_across_runs(demo_check, tmp_path: Path) -> None:
+    _, out = demo_check
+    again = _invoke("check", demo_study_path(), "--junit", tmp_path / "j.xml",
+                    "--json", tmp_path / "r.json", "--lang", "en")  # fmt: skip
+    assert again.exit_code == 0
+    for name in ("j.xml", "r.json"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_check_exits_1_with_junit_failures_for_an_unmet_target(tmp_path: Path) -> None:
+    """A target set just above the worst micro-grid fails exactly for the grids below it."""
+    from lifecircle.study.run import compute_study_coverage, load_study_layers, load_study_network
+
+    base = load_study(_write_study(tmp_path))
+    layers = load_study_layers(base)
+    result = compute_study_coverage(base, layers, load_study_network(base), isochrones=False)
+    micro = result.grids[result.grids["level"] == "microgrid"]
+    shares = micro.set_index("id")["share_elderly"]
+    minimum = round(float(shares.min()) + 0.005, 4)
+    assert minimum <= 1.0
+    extra = (f'\n[[targets]]\nname = "strict"\nlevel = "microgrid"\nservice = "elderly"\n'
+             f'profile = "elderly"\nminimum = {minimum}\n')  # fmt: skip
+    study = _write_study(tmp_path, extra)
+    run = _invoke("check", study, "--junit", tmp_path / "j.xml", "--lang", "en")
+    assert run.exit_code == 1, run.output
+    assert "FAIL" in run.output and "1 of 4 targets missed." in run.output
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    failed = {c.get("name").split()[0] for c in root.iter("testcase")
+              if c.find("failure") is not None}  # fmt: skip
+    assert failed == set(shares[shares < minimum].index)
+    assert failed
+
+
+def test_check_language_switch(tmp_path: Path) -> None:
+    study = _write_study(tmp_path)
+    zh = _invoke("check", study, "--lang", "zh")
+    assert zh.exit_code == 0 and "达标" in zh.output and "全部 3 项目标达标" in zh.output
+
+
+# ----------------------------------------------------------------------------- exit code 2
+@pytest.mark.parametrize("command", ["check", "validate", "network", "map", "report", "suggest"])
+def test_missing_study_file_exits_2_without_traceback(command: str, tmp_path: Path) -> None:
+    result = _invoke(command, tmp_path / "missing.toml")
+    assert result.exit_code == 2
+    assert "missing.toml: study file not found" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_config_errors_exit_2_with_did_you_mean(tmp_path: Path) -> None:
+    study = _write_study(tmp_path, "\n[[targets]]\nminimun = 0.9\nlevel = 'microgrids'\n")
+    result = _invoke("check", study)
+    assert result.exit_code == 2
+    assert "study.toml: 3 problems:" in result.output
+    assert 'targets[4].minimun: unknown key; did you mean "minimum"?' in result.output
+    assert 'did you mean "microgrid"?' in result.output
+
+
+def test_missing_layer_file_exits_2_naming_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(demo_path("grids.geojson").parent, data)
+    (data / "seats.geojson").unlink()
+    result = _invoke("validate", _write_study(tmp_path, data_dir=data))
+    assert result.exit_code == 2
+    assert "layers.seats: file not found" in result.output and "seats.geojson" in result.output
+
+
+def test_bad_layer_content_exits_2_with_the_layer_error(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(demo_path("grids.geojson").parent, data)
+    (data / "elderly.geojson").write_text("not json at all", encoding="utf-8")
+    result = _invoke("check", _write_study(tmp_path, data_dir=data))
+    assert result.exit_code == 2
+    assert "elderly.geojson" in result.output and "Traceback" not in result.output
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result = _invoke("check", demo_study_path(), "--junitt", "x.xml")
+    assert result.exit_code == 2
+
+
+def test_unwritable_output_exits_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    result = _invoke("check", demo_study_path(), "--json", blocker / "sub" / "r.json")
+    assert result.exit_code == 2 and "error:" in result.output
+
+
+# ----------------------------------------------------------------------------- init / validate
+def test_init_writes_template_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "study.toml"
+    assert _invoke("init", path).exit_code == 0
+    first = path.read_text(encoding="utf-8")
+    assert first.startswith("# lifecircle study")
+    again = _invoke("init", path)
+    assert again.exit_code == 2 and "--force" in again.output
+    assert _invoke("init", path, "--force").exit_code == 0
+    # Without data the template names every file it expects.
+    result = _invoke("validate", path)
+    assert result.exit_code == 2
+    for name in ("grids", "seats", "elderly", "heritage"):
+        assert f'layers.{name}: file not found: "data/{name}.geojson"' in result.output
+
+
+def test_init_with_demo_data_validates(tmp_path: Path) -> None:
+    path = tmp_path / "proj" / "study.toml"
+    path.parent.mkdir()
+    assert _invoke("init", path, "--demo-data").exit_code == 0
+    assert (path.parent / "data" / "network.geojson").is_file()
+    study = load_study(path)
+    assert [t.metric for t in study.targets] == ["coverage", "seat_reach", "rest_gap"]
+    result = _invoke("validate", path)
+    assert result.exit_code == 0, result.output
+    assert "study.toml: OK" in result.output and "T3" in result.output
+
+
+# ----------------------------------------------------------------------------- network / map
+def test_network_command_builds_then_reuses_cache(tmp_path: Path) -> None:
+    study = _write_study(tmp_path)
+    text = study.read_text(encoding="utf-8").replace("enabled = false", 'dir = "cache"')
+    study.write_text(text, encoding="utf-8")
+    first = _invoke("network", study)
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("WalkNetwork(")
+    cached = sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file())
+    assert cached
+    second = _invoke("network", study)
+    assert second.output == first.output
+    refreshed = _invoke("network", study, "--refresh")
+    assert refreshed.exit_code == 0 and refreshed.output == first.output
+
+
+def test_map_writes_offline_html(tmp_path: Path) -> None:
+    out = tmp_path / "m.html"
+    result = _invoke("map", _write_study(tmp_path), "-o", out, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "<html" in page.lower() and "leaflet" in page.lower()
+    bad = _invoke("map", _write_study(tmp_path), "-o", out, "--service", "spa")
+    assert bad.exit_code == 2 and "--service 'spa'" in bad.output
+
+
+# ----------------------------------------------------------------------------- progress
+@pytest.mark.parametrize(("tty", "ci", "quiet", "expected"), [
+    (True, None, False, True), (True, "true", False, False), (False, None, False, False),
+    (True, None, True, False),
+])  # fmt: skip
+def test_progress_only_on_an_interactive_terminal(monkeypatch, tty, ci, quiet, expected) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty, raising=False)
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    monkeypatch.setitem(cli._STATE, "quiet", quiet)
+    assert cli._show_progress() is expected
+
+
+def test_ci_log_has_no_progress_bar_noise(tmp_path: Path) -> None:
+    if not SCRIPT.exists():
+        pytest.skip("console script not installed in this environment")
+    env = {**os.environ, "CI": "true"}
+    proc = subprocess.run([SCRIPT, "check", _write_study(tmp_path), "--lang", "en"],
+                          capture_output=True, text=True, env=env, timeout=300,
+                          check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "\r" not in proc.stderr and "it/s" not in proc.stderr
