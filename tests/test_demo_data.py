@@ -415,7 +415,7 @@ def test_demo_network_builds_with_two_components_without_warnings():
 
 
 # ------------------------------------------------------------------------- helpers
-@settings(derandomize=True, max_examples=200)
+@settings(derandomize=True, max_examples=100)
 @given(
     total=st.integers(min_value=0, max_value=5000),
     weights=st.lists(st.floats(min_value=0.01, max_value=1e4), min_size=1, max_size=40),

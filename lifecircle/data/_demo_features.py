@@ -69,9 +69,10 @@ def build_buildings(
         slots = [(b, c) for b in range(4) for c in range(2)]
         keep = rng.choice(len(slots), size=int(rng.integers(5, 7)), replace=False)
         for i in sorted(keep):
-            geom = footprint(lat, slot_keys(cell, side, *slots[i], inset=0.01), rng.random() < 0.1)
+            band, col = slots[i]
+            geom = footprint(lat, slot_keys(cell, side, band, col, inset=0.01), rng.random() < 0.1)
             by_grid.setdefault(owner[cell], []).append({"geometry": geom, "grid_id": owner[cell]})
-    out = []
+    out: list[dict] = []
     for grid in grids:
         recs = by_grid.get(grid["id"], [])
         if not recs:
@@ -146,7 +147,8 @@ def build_heritage(
 def build_conservation(lat: Lattice) -> list[dict]:
     """Two conservation areas (历史文化风貌区) covering ≈85% of the district."""
     excluded = {(6, 1), (6, 2), (6, 3), (6, 4), (5, 0), (6, 0)}
-    west, east = [], []
+    west: list[tuple[int, int]] = []
+    east: list[tuple[int, int]] = []
     for cu in range(N_CU):
         for cv in range(N_CV):
             block = (cu // 2, cv // 2)

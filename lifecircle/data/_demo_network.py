@@ -61,14 +61,14 @@ def street_tags(axis: str, line: int, k: int) -> dict | None:
 
 def street_ways() -> list[tuple[list[tuple[int, int]], dict]]:
     """Streets along the even lattice lines as runs of equally tagged unit edges."""
-    ways = []
+    ways: list[tuple[list[tuple[int, int]], dict]] = []
     for axis, n_lines, n_edges in (("v", N_CU, N_CV), ("u", N_CV, N_CU)):
         for line in range(0, n_lines + 1, 2):
             run: list[tuple[int, int]] = []
-            run_tags = None
+            run_tags: dict | None = None
             for k in range(n_edges + 1):
                 tags = street_tags(axis, line, k) if k < n_edges else None
-                if tags != run_tags and run:
+                if tags != run_tags and run_tags is not None:
                     ways.append((run, run_tags))
                     run = []
                 if tags is not None:
@@ -92,6 +92,8 @@ def lane_name(cu: int, cv: int, side: str, number_seed: int) -> str:
         line = cv if side == "B" else cv + 1
         tags = street_tags("u", line, cu)
         number = cu * 24 + 2 * number_seed + (1 if side == "T" else 2)
+    if tags is None:
+        raise RuntimeError(f"cell {(cu, cv)} has no street on side {side}")
     zh, en = tags["name"].split(" ", 1)
     return f"{zh}{number}弄 Lane {number}, {en}"
 
@@ -159,7 +161,12 @@ def park_ways() -> list[tuple[list, dict]]:
     ]
     loop = {"highway": "footway", "name": "示范公园环路 Demo Park Loop"}
     ways = [([k_(u0 + a, v0 + b) for a, b in ring], loop)]
-    for a, b, c, d in ((1, 0, 1, 0.3), (1, 2, 1, 1.7), (0, 1, 0.3, 1), (2, 1, 1.7, 1)):
+    for a, b, c, d in (
+        (1.0, 0.0, 1.0, 0.3),
+        (1.0, 2.0, 1.0, 1.7),
+        (0.0, 1.0, 0.3, 1.0),
+        (2.0, 1.0, 1.7, 1.0),
+    ):
         ways.append(([k_(u0 + a, v0 + b), k_(u0 + c, v0 + d)], {"highway": "path"}))
     for n, (a, b) in enumerate(((0.3, 0.3), (1.7, 0.3), (1.7, 1.7), (0.3, 1.7))):
         hw = "steps" if n == 2 else "path"
@@ -206,7 +213,7 @@ def build_network(rng: np.random.Generator) -> tuple[list[tuple[list, dict]], di
 
 def split_ways(ways: list[tuple[list, dict]]) -> list[tuple[list, dict]]:
     """Split every way at junctions (vertices shared by other ways, or their endpoints)."""
-    use = Counter()
+    use: Counter[tuple[int, int]] = Counter()
     for pts, _ in ways:
         use.update(set(pts))
     ends = {p for pts, _ in ways for p in (pts[0], pts[-1])}
@@ -237,7 +244,7 @@ def expressway(lat: Lattice) -> tuple[list[tuple[float, float]], dict]:
 
 def network_records(lat: Lattice, ways: list[tuple[list, dict]]) -> list[dict]:
     """Split ways plus the expressway as records with OSM-like tags."""
-    out = []
+    out: list[dict] = []
     for pts, tags in [*split_ways(ways), expressway(lat)]:
         props = {"id": f"W{len(out) + 1:05d}"}
         props |= {k: tags[k] for k in WALK_TAGS if k in tags}

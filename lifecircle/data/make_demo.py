@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from shapely.geometry import Polygon, mapping
+from shapely.geometry import mapping
 
 from lifecircle.data._demo_base import (
     CN_NUM,
@@ -69,38 +69,8 @@ def microgrid_cells(spec: list[tuple]) -> list[tuple[int, int]]:
 
 def build_grids(lat: Lattice, rng: np.random.Generator) -> tuple[list[dict], dict]:
     """Grid records (id, name, level, parent_id, kind, population, geometry) and cell owners."""
-    leaves, areas, owner = [], [], {}
-    for n, letter in enumerate(sorted(MICROGRIDS), start=1):
-        area_id, area_cells, kids = f"A{n:02d}", [], []
-        for m, spec in enumerate(MICROGRIDS[letter], start=1):
-            cells = microgrid_cells(spec)
-            low, high = {2: (500, 760), 4: (800, 1260), 8: (1200, 1500)}[len(cells)]
-            pop = int(rng.integers(low, high + 1))
-            name = f"示范{CN_NUM[n - 1]}居民区第{m}微网格 Demo Area {n} Micro-grid {m}"
-            rec = _grid(
-                f"{area_id}-{m}",
-                name,
-                "microgrid",
-                area_id,
-                "residential",
-                pop,
-                union_cells(lat, cells),
-            )
-            owner.update(dict.fromkeys(cells, rec["id"]))
-            area_cells += cells
-            kids.append(rec)
-        areas.append(
-            _grid(
-                area_id,
-                f"示范{CN_NUM[n - 1]}居民区 Demo Area {n}",
-                "area",
-                "S",
-                "residential",
-                sum(r["population"] for r in kids),
-                union_cells(lat, area_cells),
-            )
-        )
-        leaves += kids
+    owner: dict[tuple[int, int], str] = {}
+    leaves, areas = residential_grids(lat, rng, owner)
     for z in range(1, 6):
         cells = [
             (cu, cv)
@@ -108,31 +78,48 @@ def build_grids(lat: Lattice, rng: np.random.Generator) -> tuple[list[dict], dic
             for cv in range(N_CV)
             if block_code(cu // 2, cv // 2) == str(z)
         ]
-        rec = _grid(
-            f"C{z}",
-            f"示范商务区{CN_NUM[z - 1]} Demo Business Zone {z}",
-            "area",
-            "S",
-            "commercial",
-            int(rng.integers(50, 301)),
-            union_cells(lat, cells),
-        )
-        owner.update(dict.fromkeys(cells, rec["id"]))
-        areas.append(rec)
-    root = _grid(
-        "S",
-        "示范街道 Demo Subdistrict (synthetic)",
-        "subdistrict",
-        None,
-        None,
-        sum(r["population"] for r in areas),
-        union_cells(lat, list(owner)),
-    )
+        name = f"示范商务区{CN_NUM[z - 1]} Demo Business Zone {z}"
+        pop = int(rng.integers(50, 301))
+        areas.append(_grid(f"C{z}", name, "area", "S", "commercial", pop, lat, cells))
+        owner.update(dict.fromkeys(cells, f"C{z}"))
+    pop = sum(r["population"] for r in areas)
+    name = "示范街道 Demo Subdistrict (synthetic)"
+    root = _grid("S", name, "subdistrict", None, None, pop, lat, list(owner))
     return [root, *areas, *leaves], owner
 
 
+def residential_grids(
+    lat: Lattice, rng: np.random.Generator, owner: dict[tuple[int, int], str]
+) -> tuple[list[dict], list[dict]]:
+    """Residential micro-grids and their areas; records each cell's micro-grid in ``owner``."""
+    leaves, areas = [], []
+    for n, letter in enumerate(sorted(MICROGRIDS), start=1):
+        area_id, area_cells, kids = f"A{n:02d}", [], []
+        for m, spec in enumerate(MICROGRIDS[letter], start=1):
+            cells = microgrid_cells(spec)
+            low, high = {2: (500, 760), 4: (800, 1260), 8: (1200, 1500)}[len(cells)]
+            pop = int(rng.integers(low, high + 1))
+            name = f"示范{CN_NUM[n - 1]}居民区第{m}微网格 Demo Area {n} Micro-grid {m}"
+            kids.append(_grid(f"{area_id}-{m}", name, "microgrid", area_id, "residential", pop,
+                              lat, cells))  # fmt: skip
+            owner.update(dict.fromkeys(cells, kids[-1]["id"]))
+            area_cells += cells
+        name = f"示范{CN_NUM[n - 1]}居民区 Demo Area {n}"
+        pop = sum(r["population"] for r in kids)
+        areas.append(_grid(area_id, name, "area", "S", "residential", pop, lat, area_cells))
+        leaves += kids
+    return leaves, areas
+
+
 def _grid(
-    gid: str, name: str, level: str, parent: str | None, kind: str | None, pop: int, geom: Polygon
+    gid: str,
+    name: str,
+    level: str,
+    parent: str | None,
+    kind: str | None,
+    pop: int,
+    lat: Lattice,
+    cells: list[tuple[int, int]],
 ) -> dict:
     return {
         "id": gid,
@@ -141,7 +128,7 @@ def _grid(
         "parent_id": parent,
         "kind": kind,
         "population": pop,
-        "geometry": geom,
+        "geometry": union_cells(lat, cells),
     }
 
 
