@@ -1,0 +1,68 @@
+"""The CI snippets in the docs (and the README, once it holds them) run exactly as written."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from lifecircle.data import demo_path
+from lifecircle.study import demo_study_path
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = (REPO / "docs" / "ci.md", REPO / "README.md")
+BIN = Path(sys.executable).parent
+
+
+def _check_commands(path: Path) -> list[str]:
+    """Every `lifecircle check ...` command inside the yaml code blocks of ``path``."""
+    if not path.is_file():
+        return []
+    blocks = re.findall(r"```ya?ml\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
+    commands = []
+    for block in blocks:
+        for line in block.splitlines():
+            match = re.match(r"^\s*(?:-\s+|run:\s+|-\s+run:\s+)(lifecircle check .+?)\s*$", line)
+            if match:
+                commands.append(match.group(1))
+    return commands
+
+
+def test_docs_hold_github_and_gitlab_snippets_with_one_command() -> None:
+    commands = _check_commands(DOCS[0])
+    assert len(commands) == 2, commands  # GitHub Actions and GitLab CI
+    assert len(set(commands)) == 1
+    text = DOCS[0].read_text(encoding="utf-8")
+    assert "GITHUB_STEP_SUMMARY" in text and "junit: reports/" in text
+
+
+def test_readme_snippets_match_the_docs() -> None:
+    readme = _check_commands(DOCS[1])
+    if not readme:
+        pytest.skip("README has no CI snippet yet (docs/ci.md is the source)")
+    assert set(readme) == set(_check_commands(DOCS[0]))
+
+
+def test_ci_command_runs_on_the_demo_study(tmp_path: Path) -> None:
+    if not (BIN / "lifecircle").exists():
+        pytest.skip("console script not installed in this environment")
+    (command,) = set(_check_commands(DOCS[0]))
+    data = demo_path("grids.geojson").parent
+    text = demo_study_path().read_text(encoding="utf-8").replace('"demo/', f'"{data.as_posix()}/')
+    (tmp_path / "study.toml").write_text(text, encoding="utf-8")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "CI": "true"}
+    proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    junit = sorted(tmp_path.rglob("*junit*.xml"))
+    assert len(junit) == 1
+    root = ET.parse(junit[0]).getroot()
+    assert root.tag == "testsuites" and root.get("failures") == "0"
+    assert any(p.suffix == ".md" for p in (tmp_path / "reports").iterdir())
+    assert shutil.which("lifecircle", path=env["PATH"]) is not None
