@@ -181,16 +181,14 @@ def _transform_geoms(
     return shapely.transform(geoms, apply, include_z=None)
 
 
-def _degree_sample(gdf: gpd.GeoDataFrame) -> tuple[bool, tuple[float, float] | None]:
-    """Whether every vertex looks like lon/lat degrees, and one offending vertex if not."""
+def _non_degree_vertex(gdf: gpd.GeoDataFrame) -> tuple[float, float] | None:
+    """The first vertex outside lon ±180 / lat ±90, or None when all look like degrees."""
     coords = shapely.get_coordinates(gdf.geometry.to_numpy())
-    if coords.size == 0:
-        return True, None
-    bad = (np.abs(coords[:, 0]) > 180.0) | (np.abs(coords[:, 1]) > 90.0)
-    if not bad.any():
-        return True, None
-    x, y = coords[np.flatnonzero(bad)[0]]
-    return False, (float(x), float(y))
+    bad = np.flatnonzero((np.abs(coords[:, 0]) > 180.0) | (np.abs(coords[:, 1]) > 90.0))
+    if bad.size == 0:
+        return None
+    x, y = coords[bad[0]]
+    return float(x), float(y)
 
 
 def _is_cgcs2000_geographic(crs: pyproj.CRS) -> bool:
@@ -234,18 +232,18 @@ def to_wgs84(
     parsed = parse_crs(crs) if crs is not None else gdf.crs
     out = gdf.copy()
     if parsed is None:
-        looks_degrees, sample = _degree_sample(gdf)
-        if not looks_degrees:
+        sample = _non_degree_vertex(gdf)
+        if sample is not None:
             raise CRSError(
                 f"{source}: the layer has no CRS and its coordinates look projected, not "
-                f"lon/lat degrees (e.g. x={sample[0]:.1f}, y={sample[1]:.1f}); "
-                "pass crs= (e.g. crs='EPSG:4549' for CGCS2000 / 3-degree Gauss-Kruger zone 39)"
+                f"lon/lat degrees (e.g. x={sample[0]:.1f}, y={sample[1]:.1f}); pass crs=, e.g. "
+                "crs='EPSG:4549' (CGCS2000 / 3-degree Gauss-Kruger CM 120E) or crs=32651 (UTM 51N)"
             )
         logger.info("%s: no CRS; coordinates look like degrees, assuming EPSG:4326", source)
         return out.set_crs(4326, allow_override=True)
     if isinstance(parsed, str):
-        looks_degrees, sample = _degree_sample(gdf)
-        if not looks_degrees:
+        sample = _non_degree_vertex(gdf)
+        if sample is not None:
             raise CRSError(
                 f"{source}: crs={crs!r} is a lon/lat datum, but coordinates are not degrees "
                 f"(e.g. x={sample[0]:.1f}, y={sample[1]:.1f})"
