@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiLineString, Point
 
 from lifecircle.coverage.build import network_from_lines
@@ -126,3 +130,60 @@ def test_layer_without_crs_is_rejected():
 def test_missing_file_is_reported(tmp_path):
     with pytest.raises(NetworkError, match="not found"):
         network_from_lines(tmp_path / "nope.gpkg")
+
+
+def test_demo_network_loads_and_applies_rules():
+    from lifecircle.coverage.build import load_demo_network
+
+    demo = Path(__file__).resolve().parents[1] / "lifecircle" / "data" / "demo" / "network.geojson"
+    if not demo.is_file():
+        pytest.skip("demo network not generated yet")
+    net = load_demo_network()
+    raw = gpd.read_file(demo)
+    assert net.crs.is_projected
+    assert not net.edges["highway"].isin(["trunk", "motorway"]).any()
+    forbidden = raw["highway"].isin(["trunk", "motorway"])
+    if "foot" in raw:
+        forbidden |= raw["foot"].eq("no")
+    assert net.meta["dropped_not_walkable"] >= int(forbidden.sum())
+    assert net.meta["n_components"] == len(net.components())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cells=st.integers(min_value=1, max_value=4),
+    seed=st.integers(min_value=0, max_value=2**16),
+)
+def test_grid_topology_is_independent_of_row_order(cells, seed):
+    """A (cells x cells) street grid drawn as unit segments, rows shuffled.
+
+    A grid of k x k cells has (k+1)^2 junctions and 2k(k+1) segments of 100 m.
+    """
+    k = cells
+    segs = []
+    for i in range(k + 1):
+        for j in range(k):
+            segs.append(line((100 * j, 100 * i), (100 * (j + 1), 100 * i)))
+            segs.append(line((100 * i, 100 * j), (100 * i, 100 * (j + 1))))
+    order = np.random.default_rng(seed).permutation(len(segs))
+    net = network_from_lines(layer([segs[i] for i in order]))
+    assert net.n_nodes == (k + 1) ** 2
+    assert net.n_edges == 2 * k * (k + 1)
+    assert len(net.components()) == 1
+    assert net.edges["length_m"].sum() == pytest.approx(100.0 * 2 * k * (k + 1))
+    g = to_nx(net)
+    corner_a = int(np.argmin(net.node_xy.sum(axis=1)))
+    corner_b = int(np.argmax(net.node_xy.sum(axis=1)))
+    assert nx.shortest_path_length(g, corner_a, corner_b, weight="length") == pytest.approx(200 * k)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "epsg"),
+    [(121.45, 31.22, 32651), (24.94, 60.17, 32635), (-58.4, -34.6, 32721), (179.9, 0.0, 32660)],
+)
+def test_utm_zone_of_the_extent(lon, lat, epsg):
+    from lifecircle.coverage.build import utm_crs
+
+    frame = gpd.GeoDataFrame(geometry=[Point(lon, lat)], crs="EPSG:4326")
+    assert utm_crs(frame).to_epsg() == epsg
+    assert utm_crs(frame.to_crs(3857)).to_epsg() == epsg

@@ -15,6 +15,7 @@ outside the largest one (``meta["n_components"]``, ``meta["length_outside_larges
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import os
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 import shapely.ops
 from shapely.geometry import box
@@ -277,7 +279,7 @@ def network_from_lines(
     lines = lines[walkable]
     if len(lines) == 0:
         raise NetworkError(f"{name}: no walkable lines")
-    lines = lines.to_crs(lines.estimate_utm_crs())
+    lines = lines.to_crs(utm_crs(lines))
     edges, nodes = _lines_topology(lines, snap_m=snap_m)
     return _assemble(
         edges,
@@ -456,7 +458,7 @@ def _assemble(
         edges = _clip_bbox(edges, bbox)
     if len(edges) == 0:
         raise NetworkError(f"{source}: no walkable ways remain (bbox={bbox})")
-    utm = edges.estimate_utm_crs()
+    utm = utm_crs(edges)
     edges = edges.to_crs(utm).reset_index(drop=True)
     nodes = nodes.to_crs(utm)
     node_geom = nodes.geometry
@@ -479,6 +481,28 @@ def _assemble(
     network = WalkNetwork(out_nodes, out_edges, utm, source=source, meta=meta)
     _record_components(network, meta, penalties)
     return network
+
+
+def utm_crs(frame: gpd.GeoDataFrame) -> pyproj.CRS:
+    """The WGS-84 UTM zone (EPSG:326xx north / 327xx south) of the frame's extent centre.
+
+    Computed directly from the zone formula: geopandas' ``estimate_utm_crs`` queries the
+    PROJ database and costs ~0.1 s per call.
+    """
+    west, south, east, north = frame.total_bounds
+    if not pyproj.CRS(frame.crs).is_geographic:
+        to_wgs84 = pyproj.Transformer.from_crs(frame.crs, 4326, always_xy=True)
+        west, south, east, north = to_wgs84.transform_bounds(west, south, east, north)
+    lon, lat = (west + east) / 2, (south + north) / 2
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        raise NetworkError(f"cannot choose a UTM zone for bounds {frame.total_bounds}")
+    zone = min(int((lon + 180) // 6) + 1, 60)
+    return _utm_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+@functools.lru_cache(maxsize=16)
+def _utm_epsg(code: int) -> pyproj.CRS:
+    return pyproj.CRS.from_epsg(code)
 
 
 def _clip_bbox(edges: gpd.GeoDataFrame, bbox: BBox) -> gpd.GeoDataFrame:
