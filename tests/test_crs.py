@@ -149,7 +149,7 @@ def test_bd_round_trips_over_china_lattice():
     assert np.abs(back_lat - lat).max() < 2e-8
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(
     lon=st.floats(CHINA_BBOX[0] + 0.1, CHINA_BBOX[2] - 0.1),
     lat=st.floats(CHINA_BBOX[1] + 0.1, CHINA_BBOX[3] - 0.1),
