@@ -152,8 +152,10 @@ def test_route_extraction(line):
 
 def _networkx_seconds(graph):
     G = nx.Graph()
-    for a, b, w in zip(graph.seg_u, graph.seg_v, graph.seg_seconds, strict=True):
-        if a == b:
+    for a, b, w, on in zip(
+        graph.seg_u, graph.seg_v, graph.seg_seconds, graph.seg_active, strict=True
+    ):
+        if a == b or not on:
             continue
         if G.has_edge(a, b):
             G[a][b]["w"] = min(G[a][b]["w"], w)
@@ -174,7 +176,7 @@ def _brute_force_points(graph, nearest_seconds, ds):
             out.append(np.inf)
             continue
         e = int(p["edge"])
-        segs = np.flatnonzero(graph.seg_edge == e)
+        segs = np.flatnonzero((graph.seg_edge == e) & graph.seg_active)
         best = np.inf
         for s in segs:
             lo, hi = graph.seg_start_m[s], graph.seg_end_m[s]

@@ -33,7 +33,7 @@ def reachable_lines(graph: SplitGraph, node_seconds: np.ndarray, *, limit_s: flo
     limit_s : float
         The time budget.
     """
-    street = graph.seg_edge >= 0
+    street = (graph.seg_edge >= 0) & graph.seg_active
     a, b = graph.seg_u[street], graph.seg_v[street]
     edge = graph.seg_edge[street]
     start, end = graph.seg_start_m[street], graph.seg_end_m[street]

@@ -26,6 +26,7 @@ interpret an explicit zero; parallel edges keep the faster one.
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -77,6 +78,9 @@ class SplitGraph:
         scale; for legs 0 and the leg length).
     seg_seconds : numpy.ndarray
         Walking seconds of each segment.
+    seg_active : numpy.ndarray
+        False for original edges replaced by their pieces (segments ``0..m-1`` are the
+        original edges, in order).
     edge_seconds_per_m : numpy.ndarray
         Per original edge: seconds per metre (penalties spread over the length).
     vn_edge, vn_offset_m, vn_node : numpy.ndarray
@@ -99,6 +103,7 @@ class SplitGraph:
     seg_start_m: np.ndarray
     seg_end_m: np.ndarray
     seg_seconds: np.ndarray
+    seg_active: np.ndarray
     edge_seconds_per_m: np.ndarray
     vn_edge: np.ndarray
     vn_offset_m: np.ndarray
@@ -158,7 +163,7 @@ def build_split_graph(
     u = network.edges["u"].to_numpy(dtype=np.int64)
     v = network.edges["v"].to_numpy(dtype=np.int64)
     length = network.edges["length_m"].to_numpy(dtype=float)
-    seconds = profile.edge_seconds(network.edges)
+    seconds, *base = _base_entries(network, profile)
     per_m = seconds / np.maximum(length, _TOL_M)
     if facilities is None:
         facilities = pd.DataFrame(
@@ -194,8 +199,15 @@ def build_split_graph(
     seg_start = np.concatenate([segs[3], np.zeros(n_fac)])
     seg_end = np.concatenate([segs[4], f_leg])
     seg_s = np.maximum(np.concatenate([segs[5], leg_s]), MIN_SECONDS)
+    seg_active = np.concatenate([segs[6], np.ones(n_fac, dtype=bool)])
     n_total = n + n_virtual + n_fac
-    csr, entry_segment = _compile_csr(seg_u, seg_v, seg_s, n_total)
+    fresh = np.arange(len(u), len(seg_u), dtype=np.int64)
+    csr, entry_segment = _compile_csr(
+        tuple(base),
+        np.unique(vn_edge),
+        (seg_u[fresh], seg_v[fresh], seg_s[fresh], fresh),
+        n_total,
+    )
 
     access_node = np.full(len(facilities), -1, dtype=np.int64)
     access_node[np.flatnonzero(fac_ok)] = access
@@ -226,6 +238,7 @@ def build_split_graph(
         seg_start_m=seg_start,
         seg_end_m=seg_end,
         seg_seconds=seg_s,
+        seg_active=seg_active,
         edge_seconds_per_m=per_m,
         vn_edge=vn_edge,
         vn_offset_m=vn_off,
@@ -254,10 +267,13 @@ def _segments(
     vn_off: np.ndarray,
     vn_node: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
-    """Return (u, v, edge, start_m, end_m, seconds) of every street segment after splitting."""
-    keep = np.ones(len(u), dtype=bool)
-    keep[vn_edge] = False
-    whole = np.flatnonzero(keep)
+    """Return (u, v, edge, start_m, end_m, seconds, active) of every street segment.
+
+    Segment ``e < m`` is original edge ``e`` (inactive when split); the pieces of split
+    edges follow, in (edge, offset) order.
+    """
+    active = np.ones(len(u), dtype=bool)
+    active[vn_edge] = False
     if len(vn_edge):
         first = np.r_[True, vn_edge[1:] != vn_edge[:-1]]
         last = np.r_[vn_edge[1:] != vn_edge[:-1], True]
@@ -272,19 +288,24 @@ def _segments(
     else:
         c_u = c_v = c_e = np.empty(0, dtype=np.int64)
         c_s = c_t = np.empty(0)
-    seg_u = np.concatenate([u[whole], c_u])
-    seg_v = np.concatenate([v[whole], c_v])
-    seg_e = np.concatenate([whole, c_e])
-    seg_s = np.concatenate([np.zeros(len(whole)), c_s])
-    seg_t = np.concatenate([length[whole], c_t])
-    return seg_u, seg_v, seg_e, seg_s, seg_t, (seg_t - seg_s) * per_m[seg_e]
+    seg_u = np.concatenate([u, c_u])
+    seg_v = np.concatenate([v, c_v])
+    seg_e = np.concatenate([np.arange(len(u), dtype=np.int64), c_e])
+    seg_s = np.concatenate([np.zeros(len(u)), c_s])
+    seg_t = np.concatenate([length, c_t])
+    active = np.concatenate([active, np.ones(len(c_u), dtype=bool)])
+    return seg_u, seg_v, seg_e, seg_s, seg_t, (seg_t - seg_s) * per_m[seg_e], active
 
 
-def _compile_csr(
-    seg_u: np.ndarray, seg_v: np.ndarray, seg_s: np.ndarray, n_total: int
-) -> tuple[csr_array, np.ndarray]:
-    """Build a symmetric CSR keeping the fastest of parallel segments; drop self-loops."""
-    seg_id = np.arange(len(seg_u), dtype=np.int64)
+_BASE: weakref.WeakKeyDictionary[WalkNetwork, dict[tuple, tuple[np.ndarray, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sorted_entries(
+    seg_u: np.ndarray, seg_v: np.ndarray, seg_s: np.ndarray, seg_id: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Both directions of each segment, sorted by (row, col), fastest of parallels kept."""
     loop = seg_u == seg_v
     rows = np.concatenate([seg_u[~loop], seg_v[~loop]])
     cols = np.concatenate([seg_v[~loop], seg_u[~loop]])
@@ -293,7 +314,49 @@ def _compile_csr(
     order = np.lexsort((data, cols, rows))
     rows, cols, data, ids = rows[order], cols[order], data[order], ids[order]
     first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
-    rows, cols, data, ids = rows[first], cols[first], data[first], ids[first]
+    return rows[first], cols[first], data[first], ids[first]
+
+
+def _base_entries(network: WalkNetwork, profile: WalkProfile) -> tuple[np.ndarray, ...]:
+    """Edge seconds and sorted CSR entries of the unsplit network (rows, cols, data, ids).
+
+    Compiled once per (network, profile) and cached while the network object lives.
+    """
+    key = (profile.speed_m_s, tuple(sorted(profile.penalties.items())))
+    cache = _BASE.setdefault(network, {})
+    if key not in cache:
+        u = network.edges["u"].to_numpy(dtype=np.int64)
+        v = network.edges["v"].to_numpy(dtype=np.int64)
+        ids = np.arange(len(u), dtype=np.int64)
+        seconds = profile.edge_seconds(network.edges)
+        if len(cache) >= 2:  # bounded memory: a couple of profiles per network
+            cache.clear()
+        entries = _sorted_entries(u, v, np.maximum(seconds, MIN_SECONDS), ids)
+        cache[key] = (seconds, *entries)
+    return cache[key]
+
+
+def _compile_csr(
+    base: tuple[np.ndarray, ...],
+    drop_edges: np.ndarray,
+    new: tuple[np.ndarray, ...],
+    n_total: int,
+) -> tuple[csr_array, np.ndarray]:
+    """Merge the cached base entries (minus split edges) with the new ones into a CSR.
+
+    New segments only touch new nodes (ids above every base node), so inserting their
+    entries after the base entries of the same row keeps (row, col) order: O(nnz).
+    """
+    rows, cols, data, ids = base
+    if len(drop_edges):
+        keep = ~np.isin(ids, drop_edges)
+        rows, cols, data, ids = rows[keep], cols[keep], data[keep], ids[keep]
+    n_rows, n_cols, n_data, n_ids = _sorted_entries(*new)
+    at = np.searchsorted(rows, n_rows, side="right")
+    rows = np.insert(rows, at, n_rows)
+    cols = np.insert(cols, at, n_cols)
+    data = np.insert(data, at, n_data)
+    ids = np.insert(ids, at, n_ids)
     indptr = np.zeros(n_total + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_total), out=indptr[1:])
     index_dtype = np.int32 if max(n_total, len(cols)) < 2**31 - 1 else np.int64
