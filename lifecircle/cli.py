@@ -68,6 +68,38 @@ def demo() -> None:
     layers = load_demo_layers()
     typer.echo("lifecircle demo — SYNTHETIC district (fictional, not real streets)")
     typer.echo(layers.summary().to_string())
+    _echo_demo_coverage(layers)
+
+
+def _echo_demo_coverage(layers: object, *, walk_minutes: float = 15.0) -> None:
+    """Print per-grid elderly-service coverage at the elderly and adult walking speeds."""
+    import pandas as pd
+
+    from lifecircle.coverage import PROFILES, compute_coverage
+    from lifecircle.coverage.build import load_demo_network
+
+    network = load_demo_network()
+    columns, covered = {}, {}
+    for name in ("elderly", "adult"):
+        result = compute_coverage(
+            layers, network, profile=name,
+            walk_minutes=walk_minutes, isochrones=False, progress=False,
+        )  # fmt: skip
+        table = result.grid_table()
+        speed = PROFILES[name].speed_m_s
+        columns[f"{name} {speed:g} m/s"] = (100 * table["share_elderly"]).round(1)
+        leaf = table[table["is_leaf"]]
+        covered[name] = (int(leaf["covered_elderly"].sum()), len(leaf))
+    frame = pd.concat([table[["id", "name", "level", "weight"]], pd.DataFrame(columns)], axis=1)
+    frame = frame.rename(columns={"weight": "residents"})
+    typer.echo(f"\n{walk_minutes:g}-minute walk to elderly services (% of residents):")
+    typer.echo(frame.to_string(index=False))
+    (n_old, total), (n_adult, _) = covered["elderly"], covered["adult"]
+    typer.echo(
+        f"\n{n_old} of {total} grids reach >=90% of residents within {walk_minutes:g} minutes "
+        f"at elderly pace ({PROFILES['elderly'].speed_m_s:g} m/s); {n_adult} of {total} at "
+        f"adult pace ({PROFILES['adult'].speed_m_s:g} m/s)."
+    )
 
 
 # --------------------------------------------------------------------------- study commands
