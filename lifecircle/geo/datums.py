@@ -35,7 +35,7 @@ _KRASOVSKY_EE = 0.00669342162296594323
 _X_PI = np.pi * 3000.0 / 180.0
 # Fixed-point iteration stops once the residual |forward(w) - target| is below this. The
 # step just taken shrinks the error by the contraction factor (< 0.01 for both datums, measured
-# over China), so the returned point is within ~1e-8 deg (~1 mm), typically ~1e-9.
+# over China), so the returned point is within ~1e-8 deg (~1 mm): 4e-9 measured for GCJ-02.
 _STOP_RESIDUAL_DEG = 1e-6
 _MAX_ITER = 30
 
