@@ -452,7 +452,8 @@ def _assemble(
     """
     meta: dict[str, object] = {"builder_input_edges": len(edges), **(extra_meta or {})}
     mask = walkable_mask(edges, source=source)
-    meta["dropped_not_walkable"] = int(meta.get("dropped_not_walkable", 0)) + int((~mask).sum())
+    earlier = meta.get("dropped_not_walkable", 0)
+    meta["dropped_not_walkable"] = int(earlier) + int((~mask).sum())  # type: ignore[call-overload]
     edges = edges[mask]
     if bbox is not None:
         edges = _clip_bbox(edges, bbox)

@@ -191,7 +191,7 @@ def _read_pbf(path: Path, *, bbox: BBox | None) -> gpd.GeoDataFrame:
 def _read_xml(path: Path) -> gpd.GeoDataFrame:
     import osmnx as ox
 
-    tags: dict[str, bool | list[str]] = {
+    tags: dict[str, bool | str | list[str]] = {
         "amenity": ["bench", "social_facility", "nursing_home", "community_centre"],
         "leisure": ["picnic_table"],
         "heritage": True,
@@ -321,19 +321,12 @@ def _elderly(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         lambda s: set(re.split(r"[;,]\s*", s)) - {""}
     )
     centre_for = _tag(features, "community_centre:for").map(lambda s: set(re.split(r"[;,]\s*", s)))
-    types: list[str | None] = []
-    tags: list[str] = []
-    for am, fac, fors, cfor in zip(amenity, facility, target, centre_for, strict=True):
-        senior = bool(fors & _SENIOR) or (not fors and fac in _SENIOR_WITHOUT_FOR)
-        if am == "nursing_home" and (not fors or fors & _SENIOR):
-            types.append("care_home"), tags.append("amenity=nursing_home")
-        elif am == "community_centre" and cfor & _SENIOR:
-            types.append("life_centre"), tags.append("amenity=community_centre")
-        elif (am == "social_facility" or fac) and senior:
-            types.append(_ELDERLY_BY_FACILITY.get(fac, "other"))
-            tags.append(f"social_facility={fac or '*'}")
-        else:
-            types.append(None), tags.append("")
+    found = [
+        _elderly_type(am, fac, fors, cfor)
+        for am, fac, fors, cfor in zip(amenity, facility, target, centre_for, strict=True)
+    ]
+    types = [t for t, _ in found]
+    tags = [tag for _, tag in found]
     keep = np.array([t is not None for t in types], dtype=bool)
     rows = features[keep]
     capacity = [
@@ -351,6 +344,20 @@ def _elderly(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         "osm_tag": [t for t, k in zip(tags, keep, strict=True) if k],
     }
     return _layer("elderly", data, _points(rows).to_numpy())
+
+
+def _elderly_type(
+    amenity: str, facility: str, for_groups: set[str], centre_for: set[str]
+) -> tuple[str | None, str]:
+    """The elderly type code and the selecting tag of one feature (None: not elderly)."""
+    senior = bool(for_groups & _SENIOR) or (not for_groups and facility in _SENIOR_WITHOUT_FOR)
+    if amenity == "nursing_home" and (not for_groups or for_groups & _SENIOR):
+        return "care_home", "amenity=nursing_home"
+    if amenity == "community_centre" and centre_for & _SENIOR:
+        return "life_centre", "amenity=community_centre"
+    if (amenity == "social_facility" or facility) and senior:
+        return _ELDERLY_BY_FACILITY.get(facility, "other"), f"social_facility={facility or '*'}"
+    return None, ""
 
 
 def _number(value: str) -> float | None:

@@ -94,7 +94,7 @@ def first_value(value: object) -> object:
 def _values(value: object) -> list[str]:
     """All non-missing values of a tag cell, lower-cased (a cell may hold a list)."""
     items = value if isinstance(value, list | tuple | np.ndarray) else [value]
-    out = []
+    out: list[str] = []
     for item in items:
         if item is None or (isinstance(item, float) and np.isnan(item)):
             continue
