@@ -1,0 +1,410 @@
+"""``suggest_seats``: where new public seats do the most good, each suggestion explained.
+
+Objective (maximal covering on one weighted demand set, documented choice):
+
+- **residents**: every demand point (``weight`` = residents) *not yet* within ``radius_m``
+  walk of a seat counts with its weight when a new seat comes within ``radius_m``;
+- **rest gaps**: each too-long seat-less stretch on residents' walks to their nearest
+  elderly service (see :func:`lifecircle.coverage.seats.rest_gaps`) is sampled every
+  ``spacing_m``; the samples share ``gap_weight x`` the residents whose worst gap it is,
+  so a seat reaching the whole stretch earns that many "resident" points.
+
+With ``target_share`` only residents count: the fewest seats bringing that share of all
+residents within ``radius_m`` of a seat.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+
+from lifecircle.coverage.demand import demand_from_layers
+from lifecircle.coverage.network import WalkNetwork
+from lifecircle.coverage.placement.candidates import (
+    candidates_along_streets,
+    exclude_candidates,
+    thin_candidates,
+)
+from lifecircle.coverage.placement.costs import metric_network, walk_costs
+from lifecircle.coverage.placement.model import CoverageModel
+from lifecircle.coverage.placement.result import PlacementResult
+from lifecircle.coverage.seats import (
+    DEFAULT_MAX_GAP_M,
+    DEFAULT_REACH_M,
+    elderly_routes,
+    rest_gaps,
+    seat_reach,
+)
+from lifecircle.coverage.snap import snap_points
+from lifecircle.errors import InfeasibleError
+
+__all__ = ["SeatSuggestions", "suggest_seats"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SeatSuggestions:
+    """Suggested seat sites, why each helps, and the before/after comparison.
+
+    Attributes
+    ----------
+    sites : geopandas.GeoDataFrame
+        In EPSG:4326, one row per suggested site in rank order: ``rank``, ``candidate``,
+        ``gain_residents`` (residents newly within ``radius_m`` of a seat),
+        ``gain_gap_residents`` (gap-objective points), ``gain_total``, ``grids`` (grids that
+        benefit, most first), ``routes_helped`` (too-long gaps the seat reaches),
+        ``street`` (nearest street name), ``nearest_seat_m`` (straight-line metres to the
+        nearest existing seat).
+    comparison : pandas.DataFrame
+        Per leaf grid, before vs after: ``reach_before``, ``reach_after`` (share of
+        residents within ``radius_m`` of a seat), ``rest_ok_before``, ``rest_ok_after``
+        (share whose longest gap is at most ``max_gap_m``), ``worst_gap_before_m``,
+        ``worst_gap_after_m``.
+    placement : PlacementResult
+        The solver's answer (objective, bound, gap, status, time).
+    n_candidates : int
+        Candidates offered to the solver after exclusions and thinning.
+    """
+
+    sites: gpd.GeoDataFrame
+    comparison: pd.DataFrame
+    placement: PlacementResult
+    n_candidates: int
+    radius_m: float
+    max_gap_m: float
+    notes: tuple[str, ...] = field(default=())
+
+    def __repr__(self) -> str:
+        return (
+            f"SeatSuggestions({len(self.sites)} site(s) from {self.n_candidates} candidates, "
+            f"+{self.sites['gain_residents'].sum():.0f} residents within {self.radius_m:g} m, "
+            f"status={self.placement.status}, gap={100 * self.placement.gap:.3g}%)"
+        )
+
+
+def _gap_samples(
+    segments: gpd.GeoDataFrame, *, spacing_m: float, gap_weight: float
+) -> gpd.GeoDataFrame:
+    """Points every ``spacing_m`` along each too-long gap, sharing its weight."""
+    if len(segments) == 0 or gap_weight <= 0:
+        return gpd.GeoDataFrame({"segment": [], "weight": []}, geometry=[], crs=segments.crs)
+    lines = segments.geometry.to_numpy()
+    count = np.maximum(1, np.round(shapely.length(lines) / spacing_m)).astype(np.int64)
+    seg = np.repeat(np.arange(len(lines)), count)
+    piece = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    pts = shapely.line_interpolate_point(lines[seg], (piece + 0.5) / count[seg], normalized=True)
+    weight = gap_weight * segments["weight"].to_numpy(dtype=float)[seg] / count[seg]
+    return gpd.GeoDataFrame({"segment": seg, "weight": weight}, geometry=pts, crs=segments.crs)
+
+
+def _candidate_sites(
+    layers: Any,
+    net: WalkNetwork,
+    candidates: gpd.GeoDataFrame | None,
+    *,
+    spacing_m: float,
+    heritage_buffer_m: float,
+    min_spacing_m: float,
+) -> gpd.GeoDataFrame:
+    if candidates is None:
+        cands = candidates_along_streets(net, spacing_m=spacing_m)
+    else:
+        cands = candidates.to_crs(net.crs)
+        if len(cands) == 0:
+            raise InfeasibleError("the candidate layer is empty")
+    return exclude_candidates(
+        cands,
+        heritage=getattr(layers, "heritage", None),
+        heritage_buffer_m=heritage_buffer_m,
+        existing_seats=layers.seats,
+        min_spacing_m=min_spacing_m,
+    )
+
+
+def suggest_seats(
+    layers: Any,
+    network: WalkNetwork,
+    *,
+    k: int | None = None,
+    target_share: float | None = None,
+    candidates: gpd.GeoDataFrame | None = None,
+    spacing_m: float = 20.0,
+    radius_m: float = DEFAULT_REACH_M,
+    min_spacing_m: float = 40.0,
+    heritage_buffer_m: float = 5.0,
+    max_gap_m: float = DEFAULT_MAX_GAP_M,
+    gap_weight: float = 1.0,
+    required: tuple[object, ...] | list[object] = (),
+    forbidden: tuple[object, ...] | list[object] = (),
+    method: str = "auto",
+    time_limit_s: float = 10.0,
+    max_snap_m: float = 50.0,
+) -> SeatSuggestions:
+    """Suggest where new public seats do the most good for older residents.
+
+    Parameters
+    ----------
+    layers : lifecircle.geo.Layers
+        Needs ``grids``, ``seats``, ``elderly``; uses ``buildings`` and ``heritage``.
+    network : WalkNetwork
+    k : int, optional
+        Number of new seat sites (maximal covering). Give ``k`` or ``target_share``.
+    target_share : float, optional
+        Share of all residents to bring within ``radius_m`` of a seat (fewest new sites).
+    candidates : GeoDataFrame, optional
+        Your own candidate points (e.g. shops willing to share seats), indexed by id;
+        default: points every ``spacing_m`` along public walkable streets.
+    spacing_m : float, default 20
+        Candidate spacing along streets, and sampling step of the rest gaps.
+    radius_m : float, default 50
+        A seat helps the residents and gaps within this walking distance.
+    min_spacing_m : float, default 40
+        No new seat closer than this (straight line) to an existing seat or to another
+        new one (candidates are thinned, best first, so any selection respects it).
+    heritage_buffer_m : float, default 5
+        Candidates within this distance of a heritage footprint or point are excluded.
+    max_gap_m : float, default 50
+        Longest acceptable seat-less stretch on a walk to an elderly service.
+    gap_weight : float, default 1
+        Weight of the rest-gap objective relative to residents (0 ignores it).
+    required, forbidden : sequence of candidate ids
+        Sites that must / must not be chosen.
+    method, time_limit_s :
+        Passed to :meth:`CoverageModel.solve`.
+    max_snap_m : float, default 50
+        Candidates, homes and gap samples farther than this from the network are ignored.
+
+    Returns
+    -------
+    SeatSuggestions
+
+    Raises
+    ------
+    InfeasibleError
+        No candidate left after the exclusions, ``k`` larger than the candidates, or a
+        ``target_share`` out of reach (the message gives the largest reachable share).
+    """
+    net = metric_network(network)
+    demand = demand_from_layers(
+        layers.grids, crs=net.crs, buildings=getattr(layers, "buildings", None)
+    )
+    before = seat_reach(layers, net, reach_m=radius_m, demand=demand)
+    routes = elderly_routes(layers, network, demand=demand)
+    gaps_before = rest_gaps(layers, network, routes=routes, max_gap_m=max_gap_m)
+    open_demand = demand[~(before.distance_m.to_numpy() <= radius_m)]
+    use_gaps = target_share is None
+    samples = _gap_samples(
+        gaps_before.segments, spacing_m=spacing_m, gap_weight=gap_weight if use_gaps else 0.0
+    )
+    points = pd.concat(
+        [open_demand[["weight", "geometry"]], samples[["weight", "geometry"]]], ignore_index=True
+    )
+    points = gpd.GeoDataFrame(points, geometry="geometry", crs=net.crs)
+    cands = _candidate_sites(
+        layers,
+        net,
+        candidates,
+        spacing_m=spacing_m,
+        heritage_buffer_m=heritage_buffer_m,
+        min_spacing_m=min_spacing_m,
+    )
+    full = CoverageModel.from_costs(
+        walk_costs(points, cands, net, max_walk_m=radius_m, max_snap_m=max_snap_m),
+        radius=radius_m,
+        weights=points["weight"].to_numpy(),
+        candidate_ids=cands.index,
+    )
+    model = _thinned_model(
+        full, cands, min_spacing_m=min_spacing_m, required=required, forbidden=forbidden
+    )
+    share = _model_share(model, before, target_share, n_residents=len(open_demand))
+    placement = model.solve(
+        k, target_share=share, method=method, time_limit_s=time_limit_s, required=required
+    )
+    sites = _explain(
+        placement,
+        model,
+        cands,
+        layers,
+        net,
+        n_residents=len(open_demand),
+        open_demand=open_demand,
+        samples=samples,
+    )
+    comparison = _compare(
+        layers,
+        net,
+        demand,
+        routes,
+        sites,
+        before,
+        gaps_before,
+        radius_m=radius_m,
+        max_gap_m=max_gap_m,
+    )
+    return SeatSuggestions(
+        sites.to_crs("EPSG:4326"),
+        comparison,
+        placement,
+        model.n_candidates,
+        float(radius_m),
+        float(max_gap_m),
+        placement.notes,
+    )
+
+
+def _model_share(
+    model: CoverageModel, before: Any, target_share: float | None, *, n_residents: int
+) -> float | None:
+    """Turn a share of *all* residents into a share of the model's (uncovered) weight."""
+    if target_share is None:
+        return None
+    total = float(before.grids["weight"].sum())
+    covered = float(before.grids["weight_within"].sum())
+    need = target_share * total - covered
+    reachable = covered + model.reduce().coverable_weight
+    if target_share * total > reachable + 1e-9:
+        raise InfeasibleError(
+            f"target share {target_share:.1%} of residents within {model.radius:g} m of a seat "
+            f"cannot be reached: existing seats reach {covered / total:.2%} and every allowed "
+            f"candidate together at most {reachable / total:.2%}"
+        )
+    if need <= 0:
+        raise ValueError(
+            f"target share {target_share:.1%} is already met by the existing seats "
+            f"({covered / total:.2%}); no new seat is needed"
+        )
+    return min(need / model.total_weight, 1.0)
+
+
+def _thinned_model(
+    full: CoverageModel,
+    cands: gpd.GeoDataFrame,
+    *,
+    min_spacing_m: float,
+    required: Any,
+    forbidden: Any,
+) -> CoverageModel:
+    """Drop forbidden candidates and thin the rest (required first, then by single gain)."""
+    required, forbidden = list(required), list(forbidden)
+    unknown = [c for c in [*required, *forbidden] if c not in full.candidate_ids]
+    if unknown:
+        raise ValueError(
+            f"required/forbidden ids are not candidates (or were excluded by the heritage or "
+            f"spacing rules): {unknown[:10]}"
+        )
+    priority = np.asarray(full.by_candidate @ full.weights, dtype=float)
+    priority[full.candidate_ids.get_indexer(required)] = np.inf
+    allowed = ~full.candidate_ids.isin(forbidden)
+    thinned = thin_candidates(
+        cands[allowed], min_spacing_m=min_spacing_m, priority=priority[allowed]
+    )
+    cols = np.sort(full.candidate_ids.get_indexer(thinned.index))
+    return CoverageModel(
+        sparse.csr_array(full.coverage[:, cols]),
+        full.weights,
+        full.candidate_ids[cols],
+        full.demand_ids,
+        full.radius,
+    )
+
+
+def _explain(
+    placement: PlacementResult,
+    model: CoverageModel,
+    cands: gpd.GeoDataFrame,
+    layers: Any,
+    net: WalkNetwork,
+    *,
+    n_residents: int,
+    open_demand: pd.DataFrame,
+    samples: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """One row per chosen site: gains split by objective, grids, gaps, street, nearest seat."""
+    chosen = list(placement.selected)
+    cols = model.candidate_ids.get_indexer(chosen)
+    by_cand = model.by_candidate
+    taken = np.zeros(model.n_demand, dtype=bool)
+    grid_of = open_demand["grid_id"].astype(str).to_numpy()
+    seg_of = samples["segment"].to_numpy()
+    rows = []
+    for rank, col in enumerate(cols, start=1):
+        reach = by_cand.indices[by_cand.indptr[col] : by_cand.indptr[col + 1]]
+        new = reach[~taken[reach]]
+        taken[new] = True
+        res, gap = new[new < n_residents], new[new >= n_residents]
+        per_grid = pd.Series(model.weights[res]).groupby(grid_of[res]).sum()
+        rows.append(
+            {
+                "rank": rank,
+                "gain_residents": float(model.weights[res].sum()),
+                "gain_gap_residents": float(model.weights[gap].sum()),
+                "grids": ",".join(per_grid.sort_values(ascending=False, kind="stable").index[:5]),
+                "routes_helped": len(np.unique(seg_of[gap - n_residents])),
+            }
+        )
+    sites = gpd.GeoDataFrame(
+        pd.DataFrame(
+            rows, columns=["rank", "gain_residents", "gain_gap_residents", "grids", "routes_helped"]
+        ),
+        geometry=cands.geometry.loc[chosen].to_numpy(),
+        crs=cands.crs,
+    )
+    sites.insert(1, "candidate", chosen)
+    sites.insert(4, "gain_total", sites["gain_residents"] + sites["gain_gap_residents"])
+    snapped = snap_points(net, sites)
+    sites["street"] = net.edges["name"].to_numpy()[snapped["edge"].to_numpy()]
+    seat_pts = layers.seats.to_crs(net.crs).geometry.to_numpy()
+    if len(seat_pts) and len(sites):
+        _, dist = shapely.STRtree(seat_pts).query_nearest(
+            sites.geometry.to_numpy(), return_distance=True, all_matches=False
+        )
+        sites["nearest_seat_m"] = dist
+    else:
+        sites["nearest_seat_m"] = np.inf
+    return sites
+
+
+def _compare(
+    layers: Any,
+    net: WalkNetwork,
+    demand: gpd.GeoDataFrame,
+    routes: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    before: Any,
+    gaps_before: Any,
+    *,
+    radius_m: float,
+    max_gap_m: float,
+) -> pd.DataFrame:
+    """Per grid, seat reach and rest-gap figures before and after adding ``sites``."""
+    seats = layers.seats.to_crs(net.crs)
+    new = gpd.GeoDataFrame(
+        {"seats": np.ones(len(sites), dtype=int)}, geometry=sites.geometry, crs=sites.crs
+    )
+    after_seats = gpd.GeoDataFrame(
+        pd.concat([seats[["seats", "geometry"]], new], ignore_index=True),
+        geometry="geometry",
+        crs=net.crs,
+    )
+    after = seat_reach(layers, net, reach_m=radius_m, demand=demand, seats=after_seats)
+    gaps_after = rest_gaps(layers, net, routes=routes, seats=after_seats, max_gap_m=max_gap_m)
+    return pd.DataFrame(
+        {
+            "residents": before.grids["weight"],
+            "reach_before": before.grids["share"],
+            "reach_after": after.grids["share"],
+            "rest_ok_before": gaps_before.grids["share_ok"],
+            "rest_ok_after": gaps_after.grids["share_ok"],
+            "worst_gap_before_m": gaps_before.grids["worst_gap_m"],
+            "worst_gap_after_m": gaps_after.grids["worst_gap_m"],
+        }
+    )

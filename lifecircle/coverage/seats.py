@@ -1,0 +1,433 @@
+"""Public-seat metrics: seat reach, and rest gaps on older people's walks to services.
+
+Default distances follow the UK Department for Transport's *Inclusive Mobility* guide
+(2005 edition, §2.4 and §3.4; carried into the 2021 edition): about 30 % of people with a
+walking impairment manage no more than **50 m** without stopping, so in commonly used
+pedestrian areas seats should be provided at intervals of **no more than 50 m**. Hence
+
+- :data:`DEFAULT_REACH_M` = 50 m: a place "has a seat" when one is within a 50 m walk;
+- :data:`DEFAULT_MAX_GAP_M` = 50 m: a walk is restful when no stretch of it longer than
+  50 m passes without a seat.
+
+Seat sites can be filtered by quality (``min_seats``, ``require_armrest``: armrests help
+older people sit down and stand up); a site counts once whatever its number of seats.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.ops
+
+from lifecircle.coverage.demand import demand_from_layers
+from lifecircle.coverage.network import WalkNetwork
+from lifecircle.coverage.paths import (
+    build_split_graph,
+    nearest_facility,
+    routes_to_nearest,
+    seconds_to_points,
+)
+from lifecircle.coverage.placement.costs import metric_network
+from lifecircle.coverage.profiles import WalkProfile, resolve_profile
+from lifecircle.coverage.snap import snap_points
+from lifecircle.errors import LayerError
+
+__all__ = [
+    "DEFAULT_MAX_GAP_M",
+    "DEFAULT_REACH_M",
+    "DEFAULT_SEAT_ROUTE_M",
+    "RestGaps",
+    "SeatReach",
+    "elderly_routes",
+    "gaps_along_routes",
+    "rest_gaps",
+    "seat_reach",
+    "usable_seats",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Inclusive Mobility (DfT 2005, §3.4): seats at intervals of no more than 50 m.
+DEFAULT_REACH_M = 50.0
+DEFAULT_MAX_GAP_M = 50.0
+#: A seat this close (straight line) to a walk counts as on it (set back in a pocket square).
+DEFAULT_SEAT_ROUTE_M = 15.0
+_METRES = WalkProfile("metres", 1.0)
+
+
+def usable_seats(
+    seats: gpd.GeoDataFrame, *, min_seats: int = 1, require_armrest: bool = False
+) -> gpd.GeoDataFrame:
+    """Keep the seat sites with at least ``min_seats`` seats (and armrests if required)."""
+    keep = seats["seats"].fillna(0).to_numpy() >= min_seats if "seats" in seats else True
+    if require_armrest:
+        if "armrest" not in seats.columns:
+            raise LayerError(
+                "seats", ["require_armrest=True but the layer has no 'armrest' column"]
+            )
+        keep = keep & seats["armrest"].fillna(False).to_numpy(dtype=bool)
+    return seats[np.asarray(keep, dtype=bool) | np.zeros(len(seats), dtype=bool)]
+
+
+def _demand(layers: Any, network: WalkNetwork, demand: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    if demand is not None:
+        return demand.to_crs(network.crs)
+    return demand_from_layers(
+        layers.grids, crs=network.crs, buildings=getattr(layers, "buildings", None)
+    )
+
+
+@dataclass(frozen=True)
+class SeatReach:
+    """How much of the street network and of the residents has a seat within reach.
+
+    Attributes
+    ----------
+    reach_m : float
+        The walking distance used.
+    street_length_m, covered_length_m : float
+        Walkable street length, and the part of it within ``reach_m`` of a seat.
+    weight_share : float
+        Share of the demand weight (residents) within ``reach_m`` of a seat.
+    grids : pandas.DataFrame
+        Per leaf grid: ``weight``, ``weight_within``, ``share``.
+    distance_m : pandas.Series
+        Walking metres from each demand point to its nearest seat (``inf`` beyond reach).
+    """
+
+    reach_m: float
+    street_length_m: float
+    covered_length_m: float
+    weight_share: float
+    grids: pd.DataFrame
+    distance_m: pd.Series
+
+    @property
+    def length_share(self) -> float:
+        """Share of walkable street length within ``reach_m`` of a seat."""
+        return self.covered_length_m / self.street_length_m if self.street_length_m else 0.0
+
+
+def _covered_length(graph: Any, metres: np.ndarray, reach_m: float) -> float:
+    """Street length within ``reach_m`` of a source, segment by segment."""
+    on_street = graph.seg_edge >= 0
+    du = metres[graph.seg_u[on_street]]
+    dv = metres[graph.seg_v[on_street]]
+    seg_len = graph.seg_end_m[on_street] - graph.seg_start_m[on_street]
+    reach = np.maximum(reach_m - du, 0.0) + np.maximum(reach_m - dv, 0.0)
+    reach = np.nan_to_num(reach, nan=0.0, posinf=0.0)
+    return float(np.minimum(seg_len, reach).sum())
+
+
+def seat_reach(
+    layers: Any,
+    network: WalkNetwork,
+    *,
+    reach_m: float = DEFAULT_REACH_M,
+    seats: gpd.GeoDataFrame | None = None,
+    demand: gpd.GeoDataFrame | None = None,
+    min_seats: int = 1,
+    require_armrest: bool = False,
+    max_snap_m: float = 100.0,
+) -> SeatReach:
+    """Share of street length and of residents within ``reach_m`` walk of a seat.
+
+    Parameters
+    ----------
+    layers : lifecircle.geo.Layers
+        Needs ``seats`` (unless ``seats`` is given) and ``grids``; ``buildings`` optional.
+    network : WalkNetwork
+        The walking network; distances are pure metres (penalties ignored).
+    reach_m : float, default 50
+        Walking distance to a seat (see :data:`DEFAULT_REACH_M`).
+    seats : GeoDataFrame, optional
+        Seat sites to use instead of ``layers.seats`` (e.g. existing + suggested).
+    demand : GeoDataFrame, optional
+        Weighted demand points (``grid_id``, ``weight``); default built from the grids.
+    min_seats, require_armrest :
+        Only count sites with at least this many seats / with armrests.
+    max_snap_m : float
+        Seats and homes farther than this from the network do not count.
+
+    Returns
+    -------
+    SeatReach
+    """
+    if not reach_m > 0:
+        raise ValueError(f"reach_m must be > 0 metres, got {reach_m!r}")
+    net = metric_network(network)
+    sites = usable_seats(
+        layers.seats if seats is None else seats,
+        min_seats=min_seats,
+        require_armrest=require_armrest,
+    )
+    points = _demand(layers, net, demand)
+    graph = build_split_graph(net, snap_points(net, sites, max_snap_m=max_snap_m), profile=_METRES)
+    nearest = nearest_facility(graph, limit_s=reach_m)
+    metres, _ = seconds_to_points(graph, nearest, snap_points(net, points, max_snap_m=max_snap_m))
+    within = metres <= reach_m
+    weight = points["weight"].to_numpy(dtype=float)
+    frame = pd.DataFrame(
+        {
+            "grid_id": points["grid_id"].to_numpy(),
+            "weight": weight,
+            "weight_within": np.where(within, weight, 0.0),
+        }
+    )
+    grids = frame.groupby("grid_id", sort=True)[["weight", "weight_within"]].sum()
+    grids["share"] = grids["weight_within"] / grids["weight"].where(grids["weight"] > 0)
+    total = float(weight.sum())
+    return SeatReach(
+        reach_m=float(reach_m),
+        street_length_m=float(net.edges["length_m"].sum()),
+        covered_length_m=_covered_length(graph, nearest.seconds, reach_m),
+        weight_share=float(weight[within].sum() / total) if total else 0.0,
+        grids=grids,
+        distance_m=pd.Series(metres, index=points.index, name="distance_m"),
+    )
+
+
+def elderly_routes(
+    layers: Any,
+    network: WalkNetwork,
+    *,
+    demand: gpd.GeoDataFrame | None = None,
+    profile: str | WalkProfile = "elderly",
+    max_snap_m: float = 100.0,
+) -> gpd.GeoDataFrame:
+    """Each demand point's quickest walk to its nearest elderly service.
+
+    Parameters
+    ----------
+    layers : lifecircle.geo.Layers
+        Needs ``elderly`` and ``grids``; ``buildings`` optional.
+    network : WalkNetwork
+    demand : GeoDataFrame, optional
+        Weighted demand points; default built from the grids.
+    profile : str or WalkProfile, default "elderly"
+        Walking speed and penalties used to pick the quickest walk.
+    max_snap_m : float
+        Points farther than this from the network get no route.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In the network CRS, one row per demand point with a route: ``grid_id``,
+        ``weight``, ``facility`` (elderly ``id``), ``route_m`` and the route LineString.
+    """
+    walk = resolve_profile(profile)
+    points = _demand(layers, network, demand)
+    elderly = layers.elderly
+    graph = build_split_graph(
+        network, snap_points(network, elderly, max_snap_m=max_snap_m), profile=walk
+    )
+    nearest = nearest_facility(graph)
+    routes = routes_to_nearest(graph, nearest, snap_points(network, points, max_snap_m=max_snap_m))
+    ok = routes.geometry.notna().to_numpy()
+    if (~ok).any():
+        logger.info(
+            "%d of %d demand points have no walk to an elderly service", (~ok).sum(), len(ok)
+        )
+    fac = routes["facility"].to_numpy()[ok]
+    return gpd.GeoDataFrame(
+        {
+            "grid_id": points["grid_id"].to_numpy()[ok],
+            "weight": points["weight"].to_numpy(dtype=float)[ok],
+            "facility": elderly["id"].to_numpy()[fac],
+            "route_m": shapely.length(routes.geometry.to_numpy()[ok]),
+        },
+        geometry=routes.geometry.to_numpy()[ok],
+        index=points.index[ok],
+        crs=network.crs,
+    )
+
+
+def gaps_along_routes(
+    routes: gpd.GeoSeries | gpd.GeoDataFrame,
+    seats: gpd.GeoSeries | gpd.GeoDataFrame,
+    *,
+    seat_route_m: float = DEFAULT_SEAT_ROUTE_M,
+) -> pd.DataFrame:
+    """Longest stretch of each route that passes no seat.
+
+    A seat counts for a route when it lies within ``seat_route_m`` (straight line) of it;
+    its position is its projection on the route. The walk's start (home) and end (the
+    service) are rest points too.
+
+    Parameters
+    ----------
+    routes : GeoSeries or GeoDataFrame
+        LineStrings in a metric CRS.
+    seats : GeoSeries or GeoDataFrame
+        Seat points (reprojected to the routes' CRS).
+    seat_route_m : float
+        How close a seat must be to count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``routes``: ``longest_gap_m``, ``gap_start_m``, ``gap_end_m`` (along
+        the route) and ``n_seats`` (seats passed).
+    """
+    lines = np.asarray(routes.geometry if hasattr(routes, "geometry") else routes)
+    seat_geoms = seats.geometry if hasattr(seats, "geometry") else seats
+    pts = np.asarray(seat_geoms.to_crs(routes.crs)) if len(seat_geoms) else np.array([])
+    length = shapely.length(lines)
+    n = len(lines)
+    if len(pts):
+        tree = shapely.STRtree(pts)
+        r_idx, s_idx = tree.query(lines, predicate="dwithin", distance=seat_route_m)
+        pos = shapely.line_locate_point(lines[r_idx], pts[s_idx])
+    else:
+        r_idx, pos = np.zeros(0, dtype=np.int64), np.zeros(0)
+    frame = pd.DataFrame(
+        {
+            "route": np.concatenate([np.arange(n), np.arange(n), r_idx]),
+            "pos": np.concatenate([np.zeros(n), length, pos]),
+        }
+    ).sort_values(["route", "pos"], kind="stable")
+    frame["start"] = frame.groupby("route")["pos"].shift(1)
+    frame["gap"] = frame["pos"] - frame["start"]
+    worst = frame.dropna(subset=["gap"]).sort_values(["route", "gap"], kind="stable")
+    worst = worst.groupby("route").tail(1).set_index("route").reindex(np.arange(n))
+    return pd.DataFrame(
+        {
+            "longest_gap_m": worst["gap"].to_numpy(),
+            "gap_start_m": worst["start"].to_numpy(),
+            "gap_end_m": worst["pos"].to_numpy(),
+            "n_seats": np.bincount(r_idx, minlength=n),
+        },
+        index=routes.index,
+    )
+
+
+@dataclass(frozen=True)
+class RestGaps:
+    """Rest gaps on the walks from homes to the nearest elderly service.
+
+    Attributes
+    ----------
+    max_gap_m : float
+        The longest acceptable stretch without a seat.
+    points : geopandas.GeoDataFrame
+        Per demand point (route geometry): ``grid_id``, ``weight``, ``facility``,
+        ``route_m``, ``longest_gap_m``, ``gap_start_m``, ``gap_end_m``, ``n_seats``, ``ok``.
+    grids : pandas.DataFrame
+        Per leaf grid: ``weight``, ``share_ok`` (weight share whose longest gap is at most
+        ``max_gap_m``), ``worst_gap_m`` and ``median_gap_m`` (weighted by residents).
+    segments : geopandas.GeoDataFrame
+        The stretches responsible: each distinct too-long gap with ``gap_m``,
+        ``weight`` (residents whose worst gap it is), ``n_points`` and ``grids``, sorted by
+        ``weight * gap_m``.
+    """
+
+    max_gap_m: float
+    points: gpd.GeoDataFrame
+    grids: pd.DataFrame
+    segments: gpd.GeoDataFrame
+
+    @property
+    def share_ok(self) -> float:
+        """Share of the routed demand weight whose longest gap is at most ``max_gap_m``."""
+        w = self.points["weight"].to_numpy(dtype=float)
+        return float(w[self.points["ok"].to_numpy()].sum() / w.sum()) if w.sum() else 0.0
+
+
+def _weighted_median(values: pd.Series, weights: pd.Series) -> float:
+    order = np.argsort(values.to_numpy(), kind="stable")
+    v, w = values.to_numpy()[order], weights.to_numpy()[order]
+    return float(v[np.searchsorted(np.cumsum(w), 0.5 * w.sum())]) if w.sum() else float("nan")
+
+
+def _gap_segments(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    bad = points[~points["ok"]]
+    lines = [
+        shapely.ops.substring(geom, start, end)
+        for geom, start, end in zip(bad.geometry, bad["gap_start_m"], bad["gap_end_m"], strict=True)
+    ]
+    geoms = shapely.normalize(shapely.set_precision(np.asarray(lines, dtype=object), 0.1))
+    frame = pd.DataFrame(
+        {
+            "key": shapely.to_wkb(geoms),
+            "geometry": geoms,
+            "gap_m": bad["longest_gap_m"].to_numpy(),
+            "weight": bad["weight"].to_numpy(),
+            "grid_id": bad["grid_id"].astype(str).to_numpy(),
+        }
+    )
+    grouped = frame.groupby("key", sort=False).agg(
+        geometry=("geometry", "first"),
+        gap_m=("gap_m", "max"),
+        weight=("weight", "sum"),
+        n_points=("weight", "size"),
+        grids=("grid_id", lambda s: ",".join(sorted(set(s)))),
+    )
+    grouped = grouped.assign(score=grouped["weight"] * grouped["gap_m"])
+    grouped = grouped.sort_values("score", ascending=False, kind="stable").drop(columns="score")
+    return gpd.GeoDataFrame(grouped.reset_index(drop=True), geometry="geometry", crs=points.crs)
+
+
+def rest_gaps(
+    layers: Any,
+    network: WalkNetwork,
+    *,
+    max_gap_m: float = DEFAULT_MAX_GAP_M,
+    seat_route_m: float = DEFAULT_SEAT_ROUTE_M,
+    seats: gpd.GeoDataFrame | None = None,
+    routes: gpd.GeoDataFrame | None = None,
+    min_seats: int = 1,
+    require_armrest: bool = False,
+) -> RestGaps:
+    """Longest seat-less stretch on each resident's walk to the nearest elderly service.
+
+    Parameters
+    ----------
+    layers : lifecircle.geo.Layers
+        Needs ``seats``, ``elderly`` and ``grids``.
+    network : WalkNetwork
+    max_gap_m : float, default 50
+        Longest acceptable stretch without a seat (see :data:`DEFAULT_MAX_GAP_M`).
+    seat_route_m : float, default 15
+        A seat this close to a walk counts as on it.
+    seats : GeoDataFrame, optional
+        Seats to use instead of ``layers.seats`` (scenarios).
+    routes : GeoDataFrame, optional
+        Output of :func:`elderly_routes` (computed when omitted; reuse it for scenarios).
+    min_seats, require_armrest :
+        Only count seat sites with at least this many seats / with armrests.
+
+    Returns
+    -------
+    RestGaps
+    """
+    if not max_gap_m > 0:
+        raise ValueError(f"max_gap_m must be > 0 metres, got {max_gap_m!r}")
+    routes = elderly_routes(layers, network) if routes is None else routes
+    sites = usable_seats(
+        layers.seats if seats is None else seats,
+        min_seats=min_seats,
+        require_armrest=require_armrest,
+    )
+    gaps = gaps_along_routes(routes, sites, seat_route_m=seat_route_m)
+    points = routes.join(gaps)
+    points["ok"] = points["longest_gap_m"].to_numpy() <= max_gap_m
+    rows = []
+    for grid_id, part in points.groupby("grid_id", sort=True):
+        w = part["weight"]
+        rows.append(
+            {
+                "grid_id": grid_id,
+                "weight": float(w.sum()),
+                "share_ok": float(w[part["ok"]].sum() / w.sum()) if w.sum() else float("nan"),
+                "worst_gap_m": float(part["longest_gap_m"].max()),
+                "median_gap_m": _weighted_median(part["longest_gap_m"], w),
+            }
+        )
+    grids = pd.DataFrame(rows).set_index("grid_id") if rows else pd.DataFrame()
+    return RestGaps(float(max_gap_m), points, grids, _gap_segments(points))
