@@ -126,12 +126,12 @@ def test_concurrent_writers_leave_a_valid_file(tmp_path):
 
     def write() -> None:
         try:
-            for _ in range(3):
+            for _ in range(2):
                 save_network(net, target)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=write) for _ in range(4)]
+    threads = [threading.Thread(target=write) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:

@@ -149,7 +149,7 @@ def test_demo_network_loads_and_applies_rules():
     assert net.meta["n_components"] == len(net.components())
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(
     cells=st.integers(min_value=1, max_value=4),
     seed=st.integers(min_value=0, max_value=2**16),
