@@ -168,7 +168,8 @@ def _geometry_problems(
         problems.append(
             f"grids extend beyond their parent by more than {tolerance_m:g} m: {_listed(outside)}"
         )
-    overlaps = _sibling_overlaps(parent, geom, max_overlap_share)
+    level = dict(zip(grids["id"].astype(str), grids["level"], strict=True))
+    overlaps = _sibling_overlaps(parent, geom, level, max_overlap_share)
     if overlaps:
         problems.append(
             f"sibling grids overlap by more than {max_overlap_share:.0%} of the "
@@ -178,12 +179,16 @@ def _geometry_problems(
 
 
 def _sibling_overlaps(
-    parent: dict[str, str | None], geom: dict[str, shapely.Geometry], max_overlap_share: float
+    parent: dict[str, str | None],
+    geom: dict[str, shapely.Geometry],
+    level: dict[str, str],
+    max_overlap_share: float,
 ) -> list[str]:
-    groups: dict[str | None, list[str]] = {}
+    """Overlapping grids with the same parent and level (roots are siblings too)."""
+    groups: dict[tuple[str | None, str], list[str]] = {}
     for gid, pid in parent.items():
         if geom[gid] is not None and not geom[gid].is_empty:
-            groups.setdefault(pid, []).append(gid)
+            groups.setdefault((pid, level[gid]), []).append(gid)
     found = []
     for members in groups.values():
         shapes = np.array([geom[g] for g in members], dtype=object)
@@ -303,12 +308,14 @@ def roll_up(
         problems.append(f"negative values in the weight column {weight!r}")
     if problems:
         raise LayerError("<values>", problems)
+    scale = weights.max() if len(weights) and weights.max() > 0 else 1.0
+    unit = weights / scale  # a weighted mean is scale-free; this avoids float underflow
     chains = ancestors(grids)
     member = [(g, pos) for pos, leaf in enumerate(index) for g in (leaf, *chains[leaf])]
     groups = pd.Index([g for g, _ in member], name="id")
     rows = np.array([pos for _, pos in member], dtype=int)
-    w = pd.Series(weights[rows], index=groups)
-    out = pd.DataFrame({weight: w.groupby(level=0).sum()})
+    w = pd.Series(unit[rows], index=groups)
+    out = pd.DataFrame({weight: pd.Series(weights[rows], index=groups).groupby(level=0).sum()})
     for col in columns:
         v = pd.Series(
             pd.to_numeric(values[col], errors="coerce").to_numpy(float)[rows], index=groups

@@ -66,9 +66,9 @@ _WKT_HEADERS = {"wkt", "geometry", "geom", "thegeom", "shape"}
 
 
 def _source_name(source: Source) -> str:
-    if isinstance(source, pd.DataFrame):
-        return f"<{type(source).__name__}>"
-    return Path(source).name
+    if isinstance(source, str | PathLike):
+        return Path(source).name
+    return f"<{type(source).__name__}>"
 
 
 # --------------------------------------------------------------------------- vector files
