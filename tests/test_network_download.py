@@ -87,3 +87,22 @@ def test_empty_response_is_a_network_error(monkeypatch):
 def test_bad_polygons_are_rejected(bad):
     with pytest.raises(NetworkError):
         network_from_polygon(bad)
+
+
+def test_download_cache_is_keyed_on_the_polygon(overpass, tmp_path):
+    cache = tmp_path / "cache"
+    first = network_from_polygon(AREA, cache_dir=cache)
+    second = network_from_polygon(AREA, cache_dir=cache)
+    assert (first.meta["cache"], second.meta["cache"]) == ("miss", "hit")
+    assert len(overpass) == 1
+    network_from_polygon(box(121.4389, 31.2180, 121.4440, 31.2220), cache_dir=cache)
+    assert len(overpass) == 2
+
+
+def test_place_cache_is_keyed_on_the_query(overpass, monkeypatch, tmp_path):
+    places = json.loads((OSM_DIR / "nominatim_place.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr(ox._nominatim, "_nominatim_request", lambda params, **kw: places)
+    cache = tmp_path / "cache"
+    assert network_from_place("静安寺街道", cache_dir=cache).meta["cache"] == "miss"
+    assert network_from_place("静安寺街道", cache_dir=cache).meta["cache"] == "hit"
+    assert len(overpass) == 1

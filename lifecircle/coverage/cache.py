@@ -10,8 +10,9 @@ detected instead of returning wrong data.
 
 The cache (:func:`cached_network`) keys each file on the builder name, the input
 (absolute path, size, modification time and, for files up to 64 MB, a SHA-256 of the
-content; or a hash of an in-memory GeoDataFrame), the builder parameters and the
-lifecircle version. A cache file that fails to load is rebuilt with a logged warning.
+content; a hash of an in-memory GeoDataFrame; the place name or polygon of a download),
+the builder parameters and the lifecircle version. A cache file that fails to load is
+rebuilt with a logged warning.
 """
 
 from __future__ import annotations
@@ -34,7 +35,14 @@ import shapely
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.errors import NetworkError
 
-__all__ = ["cache_key", "cached_network", "default_cache_dir", "load_network", "save_network"]
+__all__ = [
+    "PlaceQuery",
+    "cache_key",
+    "cached_network",
+    "default_cache_dir",
+    "load_network",
+    "save_network",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -172,17 +180,23 @@ def default_cache_dir() -> Path:
 
 
 def _builders() -> dict[str, Callable[..., WalkNetwork]]:
-    from lifecircle.coverage import build
+    from lifecircle.coverage import build, download
 
     return {
         "network_from_pbf": build.network_from_pbf,
         "network_from_xml": build.network_from_xml,
         "network_from_graphml": build.network_from_graphml,
         "network_from_lines": build.network_from_lines,
+        "network_from_place": download.network_from_place,
+        "network_from_polygon": download.network_from_polygon,
     }
 
 
 def _input_fingerprint(source: object) -> dict[str, object]:
+    if isinstance(source, shapely.Geometry):  # a downloaded polygon: keyed on its shape
+        return {"polygon_wkb": shapely.to_wkb(shapely.normalize(source), hex=True)}
+    if isinstance(source, PlaceQuery):
+        return {"place": str(source)}
     if isinstance(source, gpd.GeoDataFrame):
         digest = hashlib.sha256(str(source.crs).encode())
         digest.update(b"".join(shapely.to_wkb(source.geometry.to_numpy())))
@@ -204,6 +218,10 @@ def _input_fingerprint(source: object) -> dict[str, object]:
     return out
 
 
+class PlaceQuery(str):
+    """A place name for :func:`cached_network` (keyed on the text, not a file)."""
+
+
 def cache_key(builder_name: str, source: object, params: dict[str, Any]) -> str:
     """The hex key of a cached network (see the module docstring for what it covers)."""
     from lifecircle import __version__
@@ -222,6 +240,7 @@ def cache_key(builder_name: str, source: object, params: dict[str, Any]) -> str:
 def cached_network(
     builder_name: str,
     source: object,
+    /,
     *,
     cache_dir: str | os.PathLike[str] | None = None,
     **params: Any,
@@ -231,10 +250,11 @@ def cached_network(
     Parameters
     ----------
     builder_name : str
-        ``"network_from_pbf"``, ``"network_from_xml"``, ``"network_from_graphml"`` or
-        ``"network_from_lines"``.
-    source : path-like or geopandas.GeoDataFrame
-        The builder's input.
+        ``"network_from_pbf"``, ``"network_from_xml"``, ``"network_from_graphml"``,
+        ``"network_from_lines"``, ``"network_from_place"`` or ``"network_from_polygon"``.
+    source : path-like, geopandas.GeoDataFrame, str or shapely Polygon
+        The builder's input. Downloads are keyed on the place name or polygon and never
+        expire: delete the cache file (or the directory) to download again.
     cache_dir : str or path-like, optional
         Cache directory; default :func:`default_cache_dir`.
     **params
@@ -248,6 +268,8 @@ def cached_network(
     builders = _builders()
     if builder_name not in builders:
         raise NetworkError(f"unknown builder {builder_name!r}; expected one of {sorted(builders)}")
+    if builder_name == "network_from_place":
+        source = PlaceQuery(source)
     key = cache_key(builder_name, source, params)
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     path = directory / f"{builder_name}-{key[:32]}.gpkg"

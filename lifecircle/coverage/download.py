@@ -11,6 +11,7 @@ Offline alternatives: :func:`~lifecircle.coverage.build.network_from_pbf` and
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 
 from shapely.geometry import MultiPolygon, Polygon
@@ -36,6 +37,7 @@ def network_from_polygon(
     penalties: Mapping[str, float] | None = None,
     custom_filter: str | list[str] | None = None,
     source: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> WalkNetwork:
     """Download the walking network inside a WGS-84 polygon from Overpass.
 
@@ -49,6 +51,8 @@ def network_from_polygon(
         An Overpass way filter; default :func:`osmnx_walk_filter`.
     source : str, optional
         Description stored in :attr:`WalkNetwork.source`.
+    cache_dir : str or path-like, optional
+        Network cache directory (keyed on the polygon; delete the file to re-download).
 
     Returns
     -------
@@ -59,6 +63,13 @@ def network_from_polygon(
     NetworkError
         When the download fails or returns no walkable ways.
     """
+    if cache_dir is not None:
+        from lifecircle.coverage.cache import cached_network
+
+        return cached_network(
+            "network_from_polygon", polygon, cache_dir=cache_dir, penalties=penalties,
+            custom_filter=custom_filter, source=source,
+        )  # fmt: skip
     import osmnx as ox
     import requests
 
@@ -97,6 +108,7 @@ def network_from_place(
     which_result: int | None = None,
     penalties: Mapping[str, float] | None = None,
     custom_filter: str | list[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> WalkNetwork:
     """Geocode a place name with Nominatim and download its walking network.
 
@@ -108,11 +120,20 @@ def network_from_place(
         Which Nominatim result to use (osmnx's default picks the first polygon).
     penalties, custom_filter
         As in :func:`network_from_polygon`.
+    cache_dir : str or path-like, optional
+        Network cache directory (keyed on ``query``; delete the file to re-download).
 
     Returns
     -------
     WalkNetwork
     """
+    if cache_dir is not None:
+        from lifecircle.coverage.cache import cached_network
+
+        return cached_network(
+            "network_from_place", query, cache_dir=cache_dir, which_result=which_result,
+            penalties=penalties, custom_filter=custom_filter,
+        )  # fmt: skip
     import osmnx as ox
     import requests
 
