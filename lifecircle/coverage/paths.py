@@ -349,7 +349,9 @@ def _compile_csr(
     """
     rows, cols, data, ids = base
     if len(drop_edges):
-        keep = ~np.isin(ids, drop_edges)
+        dropped = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
+        dropped[drop_edges[drop_edges < len(dropped)]] = True
+        keep = ~dropped[ids]
         rows, cols, data, ids = rows[keep], cols[keep], data[keep], ids[keep]
     n_rows, n_cols, n_data, n_ids = _sorted_entries(*new)
     at = np.searchsorted(rows, n_rows, side="right")
