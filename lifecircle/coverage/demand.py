@@ -117,9 +117,9 @@ def _weight_kind(leaves: pd.DataFrame, *, with_buildings: bool) -> str:
 
 
 def _ids(values: Iterable[object], limit: int = 5) -> str:
-    values = [str(v) for v in values]
-    more = f" and {len(values) - limit} more" if len(values) > limit else ""
-    return ", ".join(values[:limit]) + more
+    texts = [str(v) for v in values]
+    more = f" and {len(texts) - limit} more" if len(texts) > limit else ""
+    return ", ".join(texts[:limit]) + more
 
 
 def _lattice(leaves: gpd.GeoDataFrame, *, spacing_m: float, kind: str) -> pd.DataFrame:

@@ -69,7 +69,7 @@ def isochrone_from_seconds(
     *,
     limit_s: float,
     access_m: float,
-    facilities: Sequence[int] = (),
+    facilities: Sequence[int] | np.ndarray = (),
 ) -> shapely.Geometry:
     """Buffer the reachable street pieces by ``access_m`` into one (multi)polygon.
 

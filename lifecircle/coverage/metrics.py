@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -26,7 +26,7 @@ __all__ = ["compute_coverage", "default_services"]
 
 logger = logging.getLogger(__name__)
 
-ServiceSpec = gpd.GeoDataFrame | tuple[str, ...] | list[str]
+ServiceSpec: TypeAlias = gpd.GeoDataFrame | tuple[str, ...] | list[str]
 
 #: Minutes are reported up to this multiple of ``walk_minutes`` (``inf`` beyond).
 SEARCH_FACTOR = 2.0
@@ -174,7 +174,7 @@ def _facility_table(layers: Any, specs: Mapping[str, ServiceSpec], *, crs: Any) 
         if isinstance(spec, gpd.GeoDataFrame):
             frame = spec
         elif isinstance(spec, tuple | list):
-            unknown = sorted(set(spec) - known)
+            unknown: list[str] = sorted(set(spec) - known)
             if unknown:
                 raise ValueError(
                     f"service {name!r}: unknown elderly type(s) {unknown}; "

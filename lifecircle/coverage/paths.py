@@ -383,7 +383,7 @@ def _bracket(
     offs = np.concatenate([vn_off, q_off])
     order = np.lexsort((kind, offs, edges))
     is_vn = order < n_vn
-    before = np.cumsum(is_vn) - is_vn
+    before: np.ndarray = np.cumsum(is_vn) - is_vn
     out = np.empty(len(q_edge), dtype=np.int64)
     q_pos = ~is_vn
     out[order[q_pos] - n_vn] = before[q_pos]
@@ -573,7 +573,11 @@ def routes_to_nearest(
         coords = [start_xy[k], snapped_xy[k]]
         first_seg = _partial_coords(graph, int(edge_arr[k]), points, k, int(entry[k]))
         coords.extend(first_seg)
-        segs = graph.segment_between(nodes[:-1], nodes[1:]) if len(nodes) > 1 else []
+        segs = (
+            graph.segment_between(nodes[:-1], nodes[1:])
+            if len(nodes) > 1
+            else np.empty(0, dtype=np.int64)
+        )
         edges: list[int] = [int(edge_arr[k])]
         for i, s in enumerate(segs):
             coords.extend(_segment_coords(graph, int(s), int(nodes[i]))[1:])
