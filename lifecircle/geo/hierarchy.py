@@ -92,7 +92,8 @@ def _tree_problems(grids: pd.DataFrame) -> list[str]:
         )
     cycles: set[tuple[str, ...]] = set()
     for gid in parent:
-        path, current = [], gid
+        path: list[str] = []
+        current: str | None = gid
         while current is not None and current in parent and current not in path:
             path.append(current)
             current = parent[current]
@@ -100,8 +101,8 @@ def _tree_problems(grids: pd.DataFrame) -> list[str]:
             loop = path[path.index(current) :]
             start = loop.index(min(loop))
             cycles.add(tuple(loop[start:] + loop[:start]))
-    for loop in sorted(cycles):
-        problems.append(f"parent_id forms a cycle: {' -> '.join((*loop, loop[0]))}")
+    for cycle in sorted(cycles):
+        problems.append(f"parent_id forms a cycle: {' -> '.join((*cycle, cycle[0]))}")
     wrong = [
         f"{g!r} ({level[g]}) under {p!r} ({level[p]})"
         for g, p in parent.items()

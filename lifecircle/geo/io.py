@@ -33,7 +33,7 @@ import zipfile
 from collections.abc import Callable, Mapping
 from os import PathLike
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -57,7 +57,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Source = str | PathLike[str] | pd.DataFrame
+Source: TypeAlias = str | PathLike[str] | pd.DataFrame
 _F = TypeVar("_F", bound=Callable[..., Any])
 _TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 _ENCODINGS = ("utf-8-sig", "gb18030")
@@ -239,10 +239,10 @@ def _points_from_table(
     xcol, xerr = _find_coordinate(headers, x, LONGITUDE_ALIASES, "longitude (x)")
     ycol, yerr = _find_coordinate(headers, y, LATITUDE_ALIASES, "latitude (y)")
     if wkt and x is None and y is None and (xerr or yerr):
-        geoms, notes = _geometry_from_wkt(frame, wkt[0])
+        shapes, wkt_notes = _geometry_from_wkt(frame, wkt[0])
         return (
-            gpd.GeoDataFrame(frame.copy(), geometry=gpd.GeoSeries(geoms, index=frame.index)),
-            notes,
+            gpd.GeoDataFrame(frame.copy(), geometry=gpd.GeoSeries(shapes, index=frame.index)),
+            wkt_notes,
             [wkt[0]],
             [],
         )
@@ -269,8 +269,8 @@ def _points_from_table(
             f"{xs[good][0]:g} and {str(ycol)!r} (used as latitude) holds {ys[good][0]:g}; "
             f"pass x={str(ycol)!r}, y={str(xcol)!r}"
         )
-    geoms = np.where(good, shapely.points(np.where(good, xs, 0), np.where(good, ys, 0)), None)
-    gdf = gpd.GeoDataFrame(frame.copy(), geometry=gpd.GeoSeries(geoms, index=frame.index))
+    points = np.where(good, shapely.points(np.where(good, xs, 0), np.where(good, ys, 0)), None)
+    gdf = gpd.GeoDataFrame(frame.copy(), geometry=gpd.GeoSeries(points, index=frame.index))
     return gdf, notes, [xcol, ycol], problems
 
 

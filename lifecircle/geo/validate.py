@@ -110,7 +110,7 @@ def match_columns(
     schema = _schema(layer)
     mapping: dict[object, str] = {}
     problems: list[str] = []
-    by_key = {}
+    by_key: dict[str, object] = {}
     for h in headers:
         by_key.setdefault(normalise_header(h), h)
     for src, canon in (columns or {}).items():
