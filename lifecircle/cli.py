@@ -179,6 +179,9 @@ def check(
 
     with _user_errors():
         config = load_study(study)
+        for path in (junit, json_path, markdown):
+            if path is not None:  # fail before the analysis, not after it
+                path.parent.mkdir(parents=True, exist_ok=True)
         run = run_study(config, progress=_show_progress())
         code = _lang(lang, config)
         typer.echo(report_to_text(run.report, lang=code), nl=False)

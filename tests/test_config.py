@@ -102,7 +102,7 @@ minimum = 0.9
 [[targets]]
 metric = "seat_reach"
 level = "subdistrict"
-distance_m = 80
+reach_m = 80
 minimum = 0.95
 
 [[targets]]
@@ -116,7 +116,7 @@ minimum = 1
     assert (first.metric, first.level, first.profile, first.walk_minutes) == (
         "coverage", "microgrid", "adult", 10.0,
     )  # fmt: skip
-    assert (second.metric, second.distance_m, second.scope) == ("seat_reach", 80.0, "subdistrict")
+    assert (second.metric, second.reach_m, second.scope) == ("seat_reach", 80.0, "subdistrict")
     assert third.grids == ("A01-1", "7") and third.level is None and third.minimum == 1.0
     assert third.scope == "A01-1,7"
 
@@ -261,3 +261,14 @@ def test_any_unknown_top_level_key_is_rejected(tmp_path_factory, key: str) -> No
     with pytest.raises(ConfigError) as info:
         study_from_text(f"{key} = 1\n[network]\nsource = 'demo'\n", folder / "study.toml")
     assert f"{key}: unknown key" in str(info.value)
+
+
+def test_street_seat_reach_is_only_measured_for_the_whole_network(folder: Path) -> None:
+    body = "[[targets]]\nmetric = 'seat_reach'\nlevel = 'microgrid'\nminimum = 0.5\n"
+    message = _error(_study(body), folder)
+    assert "targets[1].level: the street share is measured over the whole network" in message
+    residents = body.replace("minimum", "measure = 'residents'\nminimum")
+    target = study_from_text(_study(residents), folder / "s.toml").targets[0]
+    assert (target.measure, target.level, target.reach_m) == ("residents", "microgrid", 50.0)
+    bad = _error(_study(body.replace("minimum", "measure = 'street_length'\nminimum")), folder)
+    assert 'targets[1].measure: expected one of street, residents, got "street_length"' in bad

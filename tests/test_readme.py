@@ -20,6 +20,14 @@ DOCS = (REPO / "docs" / "ci.md", REPO / "README.md")
 BIN = Path(sys.executable).parent
 
 
+def _coverage_only(text: str) -> str:
+    """Drop the seat targets (the slow part of a check) from a study text."""
+    head, *blocks = text.split("[[targets]]")
+    tail = blocks[-1][blocks[-1].index("[outputs]") :]
+    kept = [b.split("[outputs]")[0] for b in blocks if 'metric = "coverage"' in b]
+    return "[[targets]]".join([head, *kept]) + tail
+
+
 def _check_commands(path: Path) -> list[str]:
     """Every `lifecircle check ...` command inside the yaml code blocks of ``path``."""
     if not path.is_file():
@@ -55,7 +63,7 @@ def test_ci_command_runs_on_the_demo_study(tmp_path: Path) -> None:
     (command,) = set(_check_commands(DOCS[0]))
     data = demo_path("grids.geojson").parent
     text = demo_study_path().read_text(encoding="utf-8").replace('"demo/', f'"{data.as_posix()}/')
-    (tmp_path / "study.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "study.toml").write_text(_coverage_only(text), encoding="utf-8")
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "CI": "true"}
     proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=300, check=False)  # fmt: skip

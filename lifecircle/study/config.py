@@ -46,6 +46,7 @@ OPTIONAL_LAYERS = ("conservation", "buildings")
 NETWORK_KINDS = ("pbf", "xml", "graphml", "lines", "place", "demo")
 METRICS = ("coverage", "seat_reach", "rest_gap")
 SCOPES = ("subdistrict", "area", "microgrid", "leaf", "all")
+MEASURES = ("street", "residents")
 BUILTIN_PROFILES = ("adult", "elderly")
 LANGS = ("zh", "en")
 BASEMAPS = ("none", "osm", "tianditu", "amap", "gaode")
@@ -99,7 +100,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "service",
         "profile",
         "walk_minutes",
-        "distance_m",
+        "reach_m",
+        "measure",
         "max_gap_m",
     ),
     "outputs": ("dir", "lang", "basemap"),
@@ -145,10 +147,13 @@ class Target:
     """One requirement the plan must meet, evaluated per grid of its scope.
 
     ``metric`` is ``"coverage"`` (share of residents reaching ``service`` within
-    ``walk_minutes`` at ``profile``'s speed), ``"seat_reach"`` (share of walkable street
-    within ``distance_m`` of a seat) or ``"rest_gap"`` (share of residents whose longest
-    seat-less stretch on their walk to the nearest elderly service is at most
-    ``max_gap_m``). Every grid in scope must reach ``minimum`` (a share in [0, 1]).
+    ``walk_minutes`` at ``profile``'s speed), ``"seat_reach"`` (share of walkable street —
+    ``measure = "street"``, whole network only, so scope ``subdistrict`` — or of residents —
+    ``measure = "residents"``, any scope — within a ``reach_m`` walk of a seat) or
+    ``"rest_gap"`` (share of residents whose longest seat-less stretch on their walk to the
+    nearest elderly service is at most ``max_gap_m``). Every grid in scope must reach
+    ``minimum`` (a share in [0, 1]). The seat distances default to 50 m, the interval of
+    the UK *Inclusive Mobility* guidance (see :mod:`lifecircle.coverage.seats`).
     """
 
     id: str
@@ -161,8 +166,9 @@ class Target:
     service: str = "elderly"
     profile: str = "elderly"
     walk_minutes: float = 15.0
-    distance_m: float = 100.0
-    max_gap_m: float = 300.0
+    reach_m: float = 50.0
+    measure: str = "street"
+    max_gap_m: float = 50.0
 
     @property
     def scope(self) -> str:
@@ -475,15 +481,23 @@ def _parse_target(ck: _Checker, spec: Any, number: int, study: Mapping[str, Any]
         )
     values = {
         key: ck.number(spec, key, where, default=study.get(key, dflt))
-        for key, dflt in (("walk_minutes", 15.0), ("distance_m", 100.0), ("max_gap_m", 300.0))
+        for key, dflt in (("walk_minutes", 15.0), ("reach_m", 50.0), ("max_gap_m", 50.0))
     }
+    measure = ck.string(spec, "measure", where, default="street", choices=MEASURES)
+    if metric == "seat_reach" and measure == "street" and (grids or level != "subdistrict"):
+        ck.add(
+            f"{where}.level",
+            "the street share is measured over the whole network: use "
+            'level = "subdistrict", or measure = "residents" for per-grid shares',
+        )
     name = ck.string(spec, "name", where, default="") or ""
     if minimum is None:
         return None
     return Target(
         id=f"T{number}", name=name, metric=metric or "coverage", minimum=minimum,
         level=None if grids else level, grids=tuple(str(g) for g in grids), kind=kind,
-        service=service or "elderly", profile=profile or "elderly", **values,
+        service=service or "elderly", profile=profile or "elderly", measure=measure or "street",
+        **values,
     )  # fmt: skip
 
 

@@ -90,9 +90,11 @@ def describe_target(target: Target, lang: str = "en") -> str:
             f"residents within {target.walk_minutes:g} min of {target.service} ({target.profile})"
         )
     if target.metric == "seat_reach":
+        street = target.measure == "street"
         if zh:
-            return f"距座椅{target.distance_m:g}米内的步行街道比例"
-        return f"walkable street within {target.distance_m:g} m of a seat"
+            return f"步行{target.reach_m:g}米内有座椅的{'街道长度' if street else '居民'}比例"
+        what = "walkable street" if street else "residents"
+        return f"{what} within a {target.reach_m:g} m walk of a seat"
     if zh:
         return f"为老路线最长无座椅路段≤{target.max_gap_m:g}米的居民比例"
     return f"residents whose elderly route has no rest gap over {target.max_gap_m:g} m"
@@ -198,9 +200,10 @@ def _target_dict(o: TargetOutcome, lang: str) -> dict[str, Any]:
         "metric": t.metric,
         "scope": t.scope,
         "service": t.service if t.metric == "coverage" else None,
-        "profile": t.profile if t.metric != "seat_reach" else None,
+        "profile": t.profile if t.metric == "coverage" else None,
         "walk_minutes": _number(t.walk_minutes) if t.metric == "coverage" else None,
-        "distance_m": _number(t.distance_m) if t.metric == "seat_reach" else None,
+        "reach_m": _number(t.reach_m) if t.metric == "seat_reach" else None,
+        "measure": t.measure if t.metric == "seat_reach" else None,
         "max_gap_m": _number(t.max_gap_m) if t.metric == "rest_gap" else None,
         "minimum": _number(t.minimum),
         "achieved": _number(o.achieved),

@@ -182,24 +182,39 @@ def _coverage_tables(
     return tables, results
 
 
+def _leaf_shares(grids: pd.DataFrame, leaf: pd.DataFrame, share: str) -> pd.Series:
+    """Roll per-leaf ``share`` (weighted by ``weight``) up to every grid, in ``grids`` order."""
+    from lifecircle.geo import roll_up
+
+    values = leaf[["weight", share]].copy()
+    values.index = values.index.astype(str)
+    rolled = roll_up(grids, values, weight="weight", columns=[share])
+    return rolled[share].reindex(grids["id"].astype(str)).reset_index(drop=True)
+
+
 def _seat_tables(
     study: Study, layers: Layers, network: WalkNetwork, targets: list[Target], bar: Any
 ) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {}
     if not targets:
         return tables
-    from lifecircle.coverage import rest_gaps, seat_reach
+    from lifecircle.coverage.seats import elderly_routes, rest_gaps, seat_reach
 
+    grids = layers.grids
+    routes = None
     for t in targets:
         bar.set_description(f"{t.metric} {t.id}")
         if t.metric == "seat_reach":
-            frame = seat_reach(layers, network, distance_m=t.distance_m)
-            values = frame["share_street"]
+            reach = seat_reach(layers, network, reach_m=t.reach_m)
+            if t.measure == "street":
+                roots = grids["parent_id"].isna() if "parent_id" in grids else True
+                values = pd.Series(reach.length_share, index=grids.index).where(roots)
+            else:
+                values = _leaf_shares(grids, reach.grids, "share")
         else:
-            frame = rest_gaps(layers, network, profile=study_profile(study, t.profile),
-                              max_gap_m=t.max_gap_m, walk_minutes=study.walk_minutes)  # fmt: skip
-            values = frame["share_within_gap"]
-        grids = frame if "level" in frame else layers.grids
+            routes = elderly_routes(layers, network) if routes is None else routes
+            gaps = rest_gaps(layers, network, max_gap_m=t.max_gap_m, routes=routes)
+            values = _leaf_shares(grids, gaps.grids, "share_ok")
         tables[t.id] = _grid_table(grids, values)
         bar.update(1)
     return tables

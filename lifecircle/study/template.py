@@ -83,16 +83,17 @@ level = "microgrid"
 minimum = 0.9
 
 [[targets]]
-name = "Subdistrict: 95% of walkable street within 100 m of a seat"
+name = "Subdistrict: 95% of walkable street within a 100 m walk of a seat"
 metric = "seat_reach"
-distance_m = 100
+measure = "street"                 # street (whole network, level = "subdistrict") | residents
+reach_m = 100
 level = "subdistrict"
 minimum = 0.95
 
 [[targets]]
 name = "No elderly route has a rest gap over 300 m"
 metric = "rest_gap"                # share of residents whose longest seat-less stretch <= max_gap_m
-max_gap_m = 300
+max_gap_m = 300                    # on the walk to their nearest elderly service
 level = "subdistrict"
 minimum = 1.0
 
