@@ -53,6 +53,14 @@ def _remaining(start: float, limit: float) -> float:
     return max(limit - (time.perf_counter() - start), 0.0)
 
 
+def _lagrange_budget(method: str, time_limit_s: float, start: float) -> float:
+    """All the time left (capped) for the heuristic-only method, a share otherwise."""
+    left = _remaining(start, time_limit_s)
+    if method == "greedy":
+        return min(left, _LAGRANGE_MAX_S)
+    return min(_LAGRANGE_SHARE * time_limit_s, _LAGRANGE_MAX_S, left)
+
+
 def solve_max_covering(
     model: ReducedModel, k: int, *, method: str, time_limit_s: float, start: float
 ) -> SolveOutcome:
@@ -85,7 +93,7 @@ def solve_max_covering(
             k,
             incumbent=selected,
             by_candidate=by_cand,
-            time_budget_s=min(_LAGRANGE_SHARE * time_limit_s, _LAGRANGE_MAX_S),
+            time_budget_s=_lagrange_budget(method, time_limit_s, start),
         )
         selected, value, bound = lagr.selected, lagr.value, min(bound, lagr.bound)
         logger.info("lagrangian: %.6g, bound %.6g after %d steps", value, bound, lagr.iterations)
