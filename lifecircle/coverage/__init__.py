@@ -1,6 +1,17 @@
 """Walking network, reachability, coverage metrics and seat placement."""
 
+from lifecircle.coverage.build import (
+    load_demo_network,
+    network_from_graph,
+    network_from_graphml,
+    network_from_lines,
+    network_from_pbf,
+    network_from_xml,
+)
+from lifecircle.coverage.cache import cached_network, load_network, save_network
+from lifecircle.coverage.download import network_from_place, network_from_polygon
 from lifecircle.coverage.metrics import compute_coverage, default_services
+from lifecircle.coverage.osm_layers import layers_from_osm
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.paths import (
     build_split_graph,
@@ -8,7 +19,7 @@ from lifecircle.coverage.paths import (
     routes_to_nearest,
     seconds_to_points,
 )
-from lifecircle.coverage.profiles import PROFILES, WalkProfile
+from lifecircle.coverage.profiles import PROFILES, WalkProfile, resolve_profile
 from lifecircle.coverage.result import CoverageResult
 from lifecircle.coverage.snap import snap_points
 from lifecircle.coverage.synthetic import network_from_arrays, synthetic_city
@@ -19,10 +30,23 @@ __all__ = [
     "WalkNetwork",
     "WalkProfile",
     "build_split_graph",
+    "cached_network",
+    "layers_from_osm",
+    "load_demo_network",
+    "load_network",
+    "network_from_graph",
+    "network_from_graphml",
+    "network_from_lines",
+    "network_from_pbf",
+    "network_from_place",
+    "network_from_polygon",
+    "network_from_xml",
+    "save_network",
     "compute_coverage",
     "default_services",
     "nearest_facility",
     "network_from_arrays",
+    "resolve_profile",
     "routes_to_nearest",
     "seconds_to_points",
     "snap_points",
