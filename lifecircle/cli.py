@@ -69,6 +69,32 @@ def demo() -> None:
     typer.echo("lifecircle demo — SYNTHETIC district (fictional, not real streets)")
     typer.echo(layers.summary().to_string())
     _echo_demo_coverage(layers)
+    _echo_demo_seats(layers)
+
+
+def _echo_demo_seats(layers: object, *, k: int = 5) -> None:
+    """Print seat reach, rest gaps and the top suggested seats of the demo."""
+    from lifecircle.coverage.build import load_demo_network
+    from lifecircle.coverage.placement.suggest import suggest_seats
+    from lifecircle.coverage.seats import rest_gaps, seat_reach
+
+    network = load_demo_network()
+    reach = seat_reach(layers, network)
+    gaps = rest_gaps(layers, network)
+    typer.echo(
+        f"\nSeats: {100 * reach.length_share:.1f}% of street length and "
+        f"{100 * reach.weight_share:.1f}% of residents are within a {reach.reach_m:g} m walk of "
+        f"a seat; {100 * gaps.share_ok:.1f}% of residents walk to their nearest elderly service "
+        f"with no stretch over {gaps.max_gap_m:g} m without a seat (median longest stretch "
+        f"{gaps.points['longest_gap_m'].median():.0f} m)."
+    )
+    result = suggest_seats(layers, network, k=k, time_limit_s=5)
+    cols = ["rank", "candidate", "gain_residents", "gain_gap_residents", "street", "grids"]
+    typer.echo(
+        f"\nTop {k} suggested new seats ({result.placement.status}, "
+        f"gap {100 * result.placement.gap:.2g}%):"
+    )
+    typer.echo(result.sites[cols].round(1).to_string(index=False))
 
 
 def _echo_demo_coverage(layers: object, *, walk_minutes: float = 15.0) -> None:
@@ -310,11 +336,10 @@ SeatsOpt = Annotated[
 
 
 def _suggest(layers: Any, walk: Any, k: int) -> Any:
-    """Return the suggested seats as a GeoDataFrame (rank, gains, geometry)."""
+    """Return the :class:`SeatSuggestions` for ``k`` new seat sites."""
     from lifecircle.coverage.placement.suggest import suggest_seats
 
-    suggestions = suggest_seats(layers, walk, k=k)
-    return getattr(suggestions, "sites", suggestions)
+    return suggest_seats(layers, walk, k=k)
 
 
 @app.command()
@@ -334,7 +359,7 @@ def report(
     with _user_errors():
         config, layers, walk, result = _study_coverage(study)
         _check_service(config, service)
-        suggestions = _suggest(layers, walk, seats) if seats else None
+        suggestions = _suggest(layers, walk, seats).sites if seats else None
         code = _lang(lang, config)
         path = write_report(
             layers, result, output or config.output_dir / f"report-{code}.html", lang=code,
@@ -361,9 +386,13 @@ def suggest(
     with _user_errors():
         config = load_study(study)
         layers = load_study_layers(config)
-        sites = _suggest(layers, load_study_network(config), seats)
-        columns = [c for c in sites.columns if c != "geometry"]
-        typer.echo(sites[columns].to_string(index=False))
+        suggestions = _suggest(layers, load_study_network(config), seats)
+        sites = suggestions.sites
+        table = sites.drop(columns="geometry")
+        numbers = table.select_dtypes("float").columns
+        table[numbers] = table[numbers].round(1)
+        typer.echo(repr(suggestions))
+        typer.echo(table.to_string(index=False))
         if output is not None:
             _write_sites(sites, output)
             typer.echo(f"wrote {output}")

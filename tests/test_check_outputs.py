@@ -201,3 +201,16 @@ def test_interrupted_write_leaves_old_file_and_no_temp(tmp_path: Path, monkeypat
         write_text_atomic(target, "x" * 100_000)
     assert target.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml"]
+
+
+def test_run_study_rejects_duplicate_target_ids_before_any_work() -> None:
+    import dataclasses
+
+    from lifecircle.study import demo_study_path, load_study, run_study
+
+    study = load_study(demo_study_path())
+    twice = dataclasses.replace(study, targets=(*study.targets, study.targets[0]))
+    with pytest.raises(ConfigError, match=r"demo_study\.toml: target ids must be unique"):
+        run_study(twice)
+    with pytest.raises(ConfigError, match="no \\[\\[targets\\]\\] to check"):
+        run_study(dataclasses.replace(study, targets=()))

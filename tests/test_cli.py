@@ -10,6 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -241,6 +242,22 @@ def test_map_writes_offline_html(tmp_path: Path) -> None:
     assert "<html" in page.lower() and "leaflet" in page.lower()
     bad = _invoke("map", _write_study(tmp_path), "-o", out, "--service", "spa")
     assert bad.exit_code == 2 and "--service 'spa'" in bad.output
+
+
+def test_report_and_suggest(tmp_path: Path) -> None:
+    study = _write_study(tmp_path)
+    sites = tmp_path / "new-seats.csv"
+    result = _invoke("suggest", study, "--seats", "3", "-o", sites)
+    assert result.exit_code == 0, result.output
+    assert "SeatSuggestions(3 site(s)" in result.output
+    frame = pd.read_csv(sites)
+    assert list(frame["rank"]) == [1, 2, 3]
+    assert {"lon", "lat", "gain_total"} <= set(frame.columns)
+    page = tmp_path / "report.html"
+    result = _invoke("report", study, "-o", page, "--lang", "en", "--seats", "2")
+    assert result.exit_code == 0, result.output
+    assert page.stat().st_size > 0
+    assert "<html" in page.read_text(encoding="utf-8").lower()
 
 
 # ----------------------------------------------------------------------------- progress

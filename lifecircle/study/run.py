@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from lifecircle.errors import ConfigError
 from lifecircle.study.config import Study, Target
@@ -242,6 +242,10 @@ def run_study(study: Study, *, progress: bool = False) -> StudyRun:
     """
     if not study.targets:
         raise ConfigError(f"{study.label}: no [[targets]] to check; add at least one")
+    ids = [t.id for t in study.targets]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ConfigError(f"{study.label}: target ids must be unique, got {duplicated} twice")
     coverage_targets = [t for t in study.targets if t.metric == "coverage"]
     seat_targets = [t for t in study.targets if t.metric != "coverage"]
     n_groups = len({(t.profile, t.walk_minutes) for t in coverage_targets})
