@@ -11,29 +11,41 @@ from lifecircle.coverage.build import (
 from lifecircle.coverage.cache import cached_network, load_network, save_network
 from lifecircle.coverage.download import network_from_place, network_from_polygon
 from lifecircle.coverage.metrics import compute_coverage, default_services
-from lifecircle.coverage.osm_layers import layers_from_osm
 from lifecircle.coverage.network import WalkNetwork
+from lifecircle.coverage.osm_layers import layers_from_osm
 from lifecircle.coverage.paths import (
     build_split_graph,
     nearest_facility,
     routes_to_nearest,
     seconds_to_points,
 )
+from lifecircle.coverage.placement import CoverageModel, PlacementResult
+from lifecircle.coverage.placement.suggest import SeatSuggestions, suggest_seats
 from lifecircle.coverage.profiles import PROFILES, WalkProfile, resolve_profile
 from lifecircle.coverage.result import CoverageResult
+from lifecircle.coverage.seats import RestGaps, SeatReach, rest_gaps, seat_reach
 from lifecircle.coverage.snap import snap_points
 from lifecircle.coverage.synthetic import network_from_arrays, synthetic_city
 
 __all__ = [
     "PROFILES",
+    "CoverageModel",
     "CoverageResult",
+    "PlacementResult",
+    "RestGaps",
+    "SeatReach",
+    "SeatSuggestions",
     "WalkNetwork",
     "WalkProfile",
     "build_split_graph",
     "cached_network",
+    "compute_coverage",
+    "default_services",
     "layers_from_osm",
     "load_demo_network",
     "load_network",
+    "nearest_facility",
+    "network_from_arrays",
     "network_from_graph",
     "network_from_graphml",
     "network_from_lines",
@@ -41,14 +53,13 @@ __all__ = [
     "network_from_place",
     "network_from_polygon",
     "network_from_xml",
-    "save_network",
-    "compute_coverage",
-    "default_services",
-    "nearest_facility",
-    "network_from_arrays",
     "resolve_profile",
+    "rest_gaps",
     "routes_to_nearest",
+    "save_network",
+    "seat_reach",
     "seconds_to_points",
     "snap_points",
+    "suggest_seats",
     "synthetic_city",
 ]
