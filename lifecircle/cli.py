@@ -194,40 +194,47 @@ def check(
 
     Example: lifecircle check study.toml --junit reports/junit.xml --markdown reports/summary.md
     """
-    from lifecircle.study import load_study, write_text_atomic
-    from lifecircle.study.outputs import (
-        report_to_json,
-        report_to_junit,
-        report_to_markdown,
-        report_to_text,
-    )
-    from lifecircle.study.run import run_study
+    from lifecircle.study import load_study, report_to_text, run_study
 
+    outputs = {"junit": junit, "json": json_path, "markdown": markdown}
     with _user_errors():
         config = load_study(study)
-        for path in (junit, json_path, markdown):
+        for path in outputs.values():
             if path is not None:  # fail before the analysis, not after it
                 path.parent.mkdir(parents=True, exist_ok=True)
         run = run_study(config, progress=_show_progress())
         code = _lang(lang, config)
         typer.echo(report_to_text(run.report, lang=code), nl=False)
-        stamp = None
-        if timestamp:
-            from datetime import UTC, datetime
-
-            stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
-        outputs = (
-            (junit, report_to_junit(run.report, lang=code) if junit else ""),
-            (json_path, report_to_json(run.report, lang=code, generated_at=stamp)
-             if json_path else ""),
-            (markdown, report_to_markdown(run.report, lang=code) if markdown else ""),
-        )  # fmt: skip
-        for path, text in outputs:
-            if path is not None:
-                write_text_atomic(path, text)
-                logging.getLogger(__name__).info("wrote %s", path)
+        _write_check_outputs(run.report, outputs, lang=code, timestamp=timestamp)
     if not run.report.passed:
         raise typer.Exit(1)
+
+
+def _write_check_outputs(
+    report: Any, outputs: dict[str, Path | None], *, lang: str, timestamp: bool
+) -> None:
+    """Write the requested report files atomically."""
+    from lifecircle.study import (
+        report_to_json,
+        report_to_junit,
+        report_to_markdown,
+        write_text_atomic,
+    )
+
+    stamp = None
+    if timestamp:
+        from datetime import UTC, datetime
+
+        stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
+    renderers = {
+        "junit": lambda: report_to_junit(report, lang=lang),
+        "json": lambda: report_to_json(report, lang=lang, generated_at=stamp),
+        "markdown": lambda: report_to_markdown(report, lang=lang),
+    }
+    for kind, path in outputs.items():
+        if path is not None:
+            write_text_atomic(path, renderers[kind]())
+            logging.getLogger(__name__).info("wrote %s", path)
 
 
 @app.command()

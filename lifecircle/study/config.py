@@ -18,8 +18,6 @@ check``. Relative paths are resolved against the folder of the study file. Run
 
 from __future__ import annotations
 
-import difflib
-import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from typing import Any
 
 from lifecircle.errors import ConfigError
 from lifecircle.geo.schema import ELDERLY_TYPES, find_category
+from lifecircle.study._checker import Checker, show_value
 
 __all__ = [
     "DEFAULT_SERVICES",
@@ -207,146 +206,13 @@ class Study:
         return self.path.name
 
 
-def _show(value: Any) -> str:
-    """Render a TOML value the way the user wrote it (strings quoted)."""
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    return str(value)
-
-
-class _Checker:
-    """Collects problems with their key paths while reading a parsed TOML document."""
-
-    def __init__(self, base_dir: Path) -> None:
-        self.base_dir = base_dir
-        self.problems: list[str] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}" if where else message)
-
-    def table(self, doc: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
-        value = doc.get(key, {})
-        if not isinstance(value, dict):
-            self.add(_join(where, key), f"expected a table, got {_show(value)}")
-            return {}
-        return value
-
-    def known_keys(self, table: Mapping[str, Any], where: str, known: tuple[str, ...]) -> None:
-        for key in table:
-            if key in known:
-                continue
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f'did you mean "{close[0]}"?' if close else f"expected one of {', '.join(known)}"
-            self.add(_join(where, key), f"unknown key; {hint}")
-
-    def string(
-        self,
-        table: Mapping[str, Any],
-        key: str,
-        where: str,
-        default: str | None = None,
-        choices: tuple[str, ...] = (),
-    ) -> str | None:
-        if key not in table:
-            return default
-        value = table[key]
-        if not isinstance(value, str) or not value.strip():
-            self.add(_join(where, key), f"expected a non-empty string, got {_show(value)}")
-            return default
-        if choices and value not in choices:
-            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-            hint = f'; did you mean "{close[0]}"?' if close else ""
-            self.add(
-                _join(where, key),
-                f"expected one of {', '.join(choices)}, got {_show(value)}{hint}",
-            )
-            return default
-        return value
-
-    def number(
-        self,
-        table: Mapping[str, Any],
-        key: str,
-        where: str,
-        default: float | None = None,
-        share: bool = False,
-    ) -> float | None:
-        if key not in table:
-            return default
-        value = table[key]
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        ok = ok and math.isfinite(value) and (0 <= value <= 1 if share else value > 0)
-        if not ok:
-            expected = "a number between 0 and 1" if share else "a positive number"
-            hint = ""
-            if share and isinstance(value, str) and value.strip().endswith("%"):
-                hint = _percent_hint(value.strip()[:-1])
-            elif share and isinstance(value, int | float) and 1 < value <= 100:
-                hint = f" (write {value / 100:g} for {value:g}%)"
-            self.add(_join(where, key), f"expected {expected}, got {_show(value)}{hint}")
-            return default
-        return float(value)
-
-    def boolean(self, table: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
-        value = table.get(key, default)
-        if not isinstance(value, bool):
-            self.add(_join(where, key), f"expected true or false, got {_show(value)}")
-            return default
-        return value
-
-    def path(self, value: Any, where: str, *, must_exist: bool = True) -> Path | None:
-        if not isinstance(value, str) or not value.strip():
-            self.add(where, f"expected a file path (string), got {_show(value)}")
-            return None
-        path = Path(value).expanduser()
-        if not path.is_absolute():
-            path = self.base_dir / path
-        if must_exist and not path.exists():
-            self.add(where, f'file not found: "{value}" (looked for {path})')
-            return None
-        return path
-
-    def numbers(self, table: Mapping[str, Any], key: str, where: str) -> dict[str, float]:
-        value = table.get(key, {})
-        if not isinstance(value, dict):
-            self.add(_join(where, key), f"expected a table of seconds, got {_show(value)}")
-            return {}
-        out = {}
-        for name, seconds in value.items():
-            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-                self.add(
-                    _join(_join(where, key), name),
-                    f"expected seconds (a number >= 0), got {_show(seconds)}",
-                )
-            else:
-                out[name] = float(seconds)
-        return out
-
-
-def _percent_hint(number: str) -> str:
-    try:
-        return f" (write {float(number) / 100:g} for {number.strip()}%)"
-    except ValueError:
-        return " (write a share, e.g. 0.9 for 90%)"
-
-
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-def _parse_layer(ck: _Checker, value: Any, name: str, default_crs: Any) -> LayerSource | None:
+def _parse_layer(ck: Checker, value: Any, name: str, default_crs: Any) -> LayerSource | None:
     where = f"layers.{name}"
     if isinstance(value, str):
         path = ck.path(value, where)
         return LayerSource(path, crs=default_crs) if path else None
     if not isinstance(value, dict):
-        ck.add(where, f"expected a file path or a table with path = ..., got {_show(value)}")
+        ck.add(where, f"expected a file path or a table with path = ..., got {show_value(value)}")
         return None
     ck.known_keys(value, where, _KEYS["layer"])
     if "path" not in value:
@@ -355,7 +221,9 @@ def _parse_layer(ck: _Checker, value: Any, name: str, default_crs: Any) -> Layer
     path = ck.path(value["path"], f"{where}.path")
     crs = value.get("crs", default_crs)
     if crs is not None and (isinstance(crs, bool) or not isinstance(crs, str | int)):
-        ck.add(f"{where}.crs", f'expected a CRS such as "EPSG:4326" or "gcj02", got {_show(crs)}')
+        ck.add(
+            f"{where}.crs", f'expected a CRS such as "EPSG:4326" or "gcj02", got {show_value(crs)}'
+        )
     columns = value.get("columns", {})
     if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
         ck.add(f"{where}.columns", 'expected a table of "source header" = "canonical name"')
@@ -366,7 +234,7 @@ def _parse_layer(ck: _Checker, value: Any, name: str, default_crs: Any) -> Layer
     return LayerSource(path, crs=crs, columns=dict(columns), **texts)
 
 
-def _parse_layers(ck: _Checker, doc: Mapping[str, Any]) -> dict[str, LayerSource]:
+def _parse_layers(ck: Checker, doc: Mapping[str, Any]) -> dict[str, LayerSource]:
     table = ck.table(doc, "layers", "")
     if "layers" not in doc:
         ck.add("layers", f"missing table; give at least {', '.join(REQUIRED_LAYERS)}")
@@ -385,7 +253,7 @@ def _parse_layers(ck: _Checker, doc: Mapping[str, Any]) -> dict[str, LayerSource
     return layers
 
 
-def _parse_network(ck: _Checker, doc: Mapping[str, Any]) -> NetworkSource:
+def _parse_network(ck: Checker, doc: Mapping[str, Any]) -> NetworkSource:
     table = ck.table(doc, "network", "")
     ck.known_keys(table, "network", _KEYS["network"])
     kind = ck.string(table, "kind", "network", choices=NETWORK_KINDS)
@@ -413,12 +281,12 @@ def _parse_network(ck: _Checker, doc: Mapping[str, Any]) -> NetworkSource:
     return NetworkSource(kind or "lines", path=path, penalties=penalties)
 
 
-def _parse_profiles(ck: _Checker, doc: Mapping[str, Any]) -> dict[str, ProfileSpec]:
+def _parse_profiles(ck: Checker, doc: Mapping[str, Any]) -> dict[str, ProfileSpec]:
     profiles = {}
     for name, spec in ck.table(doc, "profiles", "").items():
         where = f"profiles.{name}"
         if not isinstance(spec, dict):
-            ck.add(where, f"expected a table such as {{ speed_m_s = 0.8 }}, got {_show(spec)}")
+            ck.add(where, f"expected a table such as {{ speed_m_s = 0.8 }}, got {show_value(spec)}")
             continue
         ck.known_keys(spec, where, _KEYS["profile"])
         base = ck.string(spec, "base", where, default="elderly", choices=BUILTIN_PROFILES)
@@ -428,7 +296,7 @@ def _parse_profiles(ck: _Checker, doc: Mapping[str, Any]) -> dict[str, ProfileSp
     return profiles
 
 
-def _parse_services(ck: _Checker, doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+def _parse_services(ck: Checker, doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     if "services" not in doc:
         return dict(DEFAULT_SERVICES)
     services = {}
@@ -436,23 +304,25 @@ def _parse_services(ck: _Checker, doc: Mapping[str, Any]) -> dict[str, tuple[str
     for name, types in ck.table(doc, "services", "").items():
         where = f"services.{name}"
         if not isinstance(types, list) or not types:
-            ck.add(where, f"expected a list of facility types, got {_show(types)}")
+            ck.add(where, f"expected a list of facility types, got {show_value(types)}")
             continue
         codes = []
         for value in types:
             cat = find_category(ELDERLY_TYPES, value) if isinstance(value, str) else None
             if cat is None:
-                ck.add(where, f"unknown facility type {_show(value)}; expected one of {allowed}")
+                ck.add(
+                    where, f"unknown facility type {show_value(value)}; expected one of {allowed}"
+                )
             else:
                 codes.append(cat.code)
         services[name] = tuple(dict.fromkeys(codes))
     return services
 
 
-def _parse_target(ck: _Checker, spec: Any, number: int, study: Mapping[str, Any]) -> Target | None:
+def _parse_target(ck: Checker, spec: Any, number: int, study: Mapping[str, Any]) -> Target | None:
     where = f"targets[{number}]"
     if not isinstance(spec, dict):
-        ck.add(where, f"expected a table ([[targets]]), got {_show(spec)}")
+        ck.add(where, f"expected a table ([[targets]]), got {show_value(spec)}")
         return None
     ck.known_keys(spec, where, _KEYS["target"])
     metric = ck.string(spec, "metric", where, default="coverage", choices=METRICS)
@@ -461,7 +331,7 @@ def _parse_target(ck: _Checker, spec: Any, number: int, study: Mapping[str, Any]
     minimum = ck.number(spec, "minimum", where, share=True)
     grids = spec.get("grids", [])
     if not isinstance(grids, list) or not all(isinstance(g, str | int) for g in grids):
-        ck.add(f"{where}.grids", f"expected a list of grid ids, got {_show(grids)}")
+        ck.add(f"{where}.grids", f"expected a list of grid ids, got {show_value(grids)}")
         grids = []
     level = ck.string(spec, "level", where, default="microgrid", choices=SCOPES)
     kind = ck.string(spec, "kind", where, choices=("residential", "commercial"))
@@ -469,18 +339,18 @@ def _parse_target(ck: _Checker, spec: Any, number: int, study: Mapping[str, Any]
     if metric == "coverage" and service not in study["services"]:
         ck.add(
             f"{where}.service",
-            f"unknown service {_show(service)}; "
+            f"unknown service {show_value(service)}; "
             f"expected one of {', '.join(sorted(study['services']))} (see [services])",
         )
     profile = ck.string(spec, "profile", where, default=study["profile"])
     if profile not in study["profile_names"]:
         ck.add(
             f"{where}.profile",
-            f"unknown profile {_show(profile)}; "
+            f"unknown profile {show_value(profile)}; "
             f"expected one of {', '.join(sorted(study['profile_names']))}",
         )
-    values = {
-        key: ck.number(spec, key, where, default=study.get(key, dflt))
+    values: dict[str, float] = {
+        key: ck.number(spec, key, where, default=study.get(key, dflt)) or dflt
         for key, dflt in (("walk_minutes", 15.0), ("reach_m", 50.0), ("max_gap_m", 50.0))
     }
     measure = ck.string(spec, "measure", where, default="street", choices=MEASURES)
@@ -501,7 +371,7 @@ def _parse_target(ck: _Checker, spec: Any, number: int, study: Mapping[str, Any]
     )  # fmt: skip
 
 
-def _parse_targets(ck: _Checker, doc: Mapping[str, Any], context: dict[str, Any]) -> list[Target]:
+def _parse_targets(ck: Checker, doc: Mapping[str, Any], context: dict[str, Any]) -> list[Target]:
     specs = doc.get("targets", [])
     if not isinstance(specs, list):
         ck.add("targets", "expected an array of tables ([[targets]] sections)")
@@ -510,7 +380,7 @@ def _parse_targets(ck: _Checker, doc: Mapping[str, Any], context: dict[str, Any]
     return [t for t in targets if t is not None]
 
 
-def _parse_document(ck: _Checker, doc: Mapping[str, Any], path: Path) -> dict[str, Any]:
+def _parse_document(ck: Checker, doc: Mapping[str, Any], path: Path) -> dict[str, Any]:
     ck.known_keys(doc, "", _KEYS[""])
     head = ck.table(doc, "study", "")
     ck.known_keys(head, "study", _KEYS["study"])
@@ -572,7 +442,7 @@ def study_from_text(text: str, path: str | Path = "study.toml") -> Study:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
-    ck = _Checker(path.resolve().parent)
+    ck = Checker(path.resolve().parent)
     fields = _parse_document(ck, doc, path)
     if ck.problems:
         count = len(ck.problems)

@@ -95,7 +95,7 @@ def load_study_network(study: Study, *, refresh: bool = False) -> WalkNetwork:
     if net.kind == "place":
         from lifecircle.coverage import download
 
-        return download.network_from_place(net.place, penalties=penalties, cache_dir=cache)
+        return download.network_from_place(str(net.place), penalties=penalties, cache_dir=cache)
     builder = getattr(build, f"network_from_{net.kind}")
     return builder(net.path, penalties=penalties, cache_dir=cache)
 

@@ -1,0 +1,147 @@
+"""Collects problems with their key paths while reading a parsed study TOML document.
+
+Private helper of :mod:`lifecircle.study.config`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Checker", "join_key", "show_value"]
+
+
+def show_value(value: Any) -> str:
+    """Render a TOML value the way the user wrote it (strings quoted)."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return str(value)
+
+
+class Checker:
+    """Collects problems with their key paths while reading a parsed TOML document."""
+
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+        self.problems: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}" if where else message)
+
+    def table(self, doc: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+        value = doc.get(key, {})
+        if not isinstance(value, dict):
+            self.add(join_key(where, key), f"expected a table, got {show_value(value)}")
+            return {}
+        return value
+
+    def known_keys(self, table: Mapping[str, Any], where: str, known: tuple[str, ...]) -> None:
+        for key in table:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f'did you mean "{close[0]}"?' if close else f"expected one of {', '.join(known)}"
+            self.add(join_key(where, key), f"unknown key; {hint}")
+
+    def string(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        default: str | None = None,
+        choices: tuple[str, ...] = (),
+    ) -> str | None:
+        if key not in table:
+            return default
+        value = table[key]
+        if not isinstance(value, str) or not value.strip():
+            self.add(join_key(where, key), f"expected a non-empty string, got {show_value(value)}")
+            return default
+        if choices and value not in choices:
+            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            self.add(
+                join_key(where, key),
+                f"expected one of {', '.join(choices)}, got {show_value(value)}{hint}",
+            )
+            return default
+        return value
+
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        default: float | None = None,
+        share: bool = False,
+    ) -> float | None:
+        if key not in table:
+            return default
+        value = table[key]
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value) and (0 <= value <= 1 if share else value > 0)
+        if not ok:
+            expected = "a number between 0 and 1" if share else "a positive number"
+            hint = ""
+            if share and isinstance(value, str) and value.strip().endswith("%"):
+                hint = _percent_hint(value.strip()[:-1])
+            elif share and isinstance(value, int | float) and 1 < value <= 100:
+                hint = f" (write {value / 100:g} for {value:g}%)"
+            self.add(join_key(where, key), f"expected {expected}, got {show_value(value)}{hint}")
+            return default
+        return float(value)
+
+    def boolean(self, table: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.add(join_key(where, key), f"expected true or false, got {show_value(value)}")
+            return default
+        return value
+
+    def path(self, value: Any, where: str, *, must_exist: bool = True) -> Path | None:
+        if not isinstance(value, str) or not value.strip():
+            self.add(where, f"expected a file path (string), got {show_value(value)}")
+            return None
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            path = self.base_dir / path
+        if must_exist and not path.exists():
+            self.add(where, f'file not found: "{value}" (looked for {path})')
+            return None
+        return path
+
+    def numbers(self, table: Mapping[str, Any], key: str, where: str) -> dict[str, float]:
+        value = table.get(key, {})
+        if not isinstance(value, dict):
+            self.add(join_key(where, key), f"expected a table of seconds, got {show_value(value)}")
+            return {}
+        out = {}
+        for name, seconds in value.items():
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+                self.add(
+                    join_key(join_key(where, key), name),
+                    f"expected seconds (a number >= 0), got {show_value(seconds)}",
+                )
+            else:
+                out[name] = float(seconds)
+        return out
+
+
+def _percent_hint(number: str) -> str:
+    try:
+        return f" (write {float(number) / 100:g} for {number.strip()}%)"
+    except ValueError:
+        return " (write a share, e.g. 0.9 for 90%)"
+
+
+def join_key(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
