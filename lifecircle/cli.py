@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -55,6 +56,20 @@ def _root(
     )
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     _STATE["quiet"] = quiet
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning as one ``warning:`` line on stderr (no source excerpt); none with -q."""
+    if not _STATE["quiet"]:
+        typer.echo(f"warning: {message}", err=True)
 
 
 @app.command()

@@ -10,6 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -258,6 +259,27 @@ def test_report_and_suggest(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert page.stat().st_size > 0
     assert "<html" in page.read_text(encoding="utf-8").lower()
+
+
+def test_warnings_are_one_line_messages_and_silenced_by_quiet(tmp_path: Path) -> None:
+    """Seats shifted ~11 km east (a wrong CRS) warn with the layer name, without a traceback."""
+    if not SCRIPT.exists():
+        pytest.skip("console script not installed in this environment")
+    data = tmp_path / "data"
+    shutil.copytree(demo_path("grids.geojson").parent, data)
+    seats = gpd.read_file(data / "seats.geojson")
+    seats.geometry = seats.geometry.translate(xoff=0.11)
+    seats.to_file(data / "seats.geojson", driver="GeoJSON")
+    study = _write_study(tmp_path, data_dir=data)
+    proc = subprocess.run([SCRIPT, "validate", study], capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert lines and all(x.startswith("warning: ") for x in lines), proc.stderr
+    assert "seats" in proc.stderr
+    quiet = subprocess.run([SCRIPT, "-q", "validate", study], capture_output=True, text=True,
+                           timeout=300, check=False)  # fmt: skip
+    assert quiet.returncode == 0 and quiet.stderr == ""
 
 
 # ----------------------------------------------------------------------------- progress
