@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from lifecircle.errors import NetworkError
 
@@ -82,7 +83,7 @@ class WalkNetwork:
     @cached_property
     def node_xy(self) -> np.ndarray:
         """Node coordinates as an ``(n, 2)`` float array in the metric CRS."""
-        return np.column_stack([self.nodes.geometry.x.to_numpy(), self.nodes.geometry.y.to_numpy()])
+        return shapely.get_coordinates(self.nodes.geometry.array)
 
     @cached_property
     def component_labels(self) -> np.ndarray:

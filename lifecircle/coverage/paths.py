@@ -163,8 +163,8 @@ def build_split_graph(
     u = network.edges["u"].to_numpy(dtype=np.int64)
     v = network.edges["v"].to_numpy(dtype=np.int64)
     length = network.edges["length_m"].to_numpy(dtype=float)
-    seconds, *base = _base_entries(network, profile)
-    per_m = seconds / np.maximum(length, _TOL_M)
+    base = _base_entries(network, profile)
+    per_m = base.seconds / np.maximum(length, _TOL_M)
     if facilities is None:
         facilities = pd.DataFrame(
             {"edge": [], "offset_m": [], "snap_m": [], "snapped": [], "x": [], "y": []}
@@ -203,7 +203,7 @@ def build_split_graph(
     n_total = n + n_virtual + n_fac
     fresh = np.arange(len(u), len(seg_u), dtype=np.int64)
     csr, entry_segment = _compile_csr(
-        tuple(base),
+        base,
         np.unique(vn_edge),
         (seg_u[fresh], seg_v[fresh], seg_s[fresh], fresh),
         n_total,
@@ -297,30 +297,63 @@ def _segments(
     return seg_u, seg_v, seg_e, seg_s, seg_t, (seg_t - seg_s) * per_m[seg_e], active
 
 
-_BASE: weakref.WeakKeyDictionary[WalkNetwork, dict[tuple, tuple[np.ndarray, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
+_BASE: weakref.WeakKeyDictionary[WalkNetwork, dict[tuple, _BaseCSR]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class _BaseCSR:
+    """The unsplit network compiled to CSR (cached per network and profile)."""
+
+    seconds: np.ndarray  # per edge, without the MIN_SECONDS floor
+    indptr: np.ndarray
+    cols: np.ndarray
+    data: np.ndarray
+    ids: np.ndarray  # edge id of every stored entry
 
 
 def _sorted_entries(
     seg_u: np.ndarray, seg_v: np.ndarray, seg_s: np.ndarray, seg_id: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """Both directions of each segment, sorted by (row, col), fastest of parallels kept."""
+    """Both directions of each segment, sorted by (row, col), fastest of parallels kept.
+
+    Ties between parallels keep the first segment given. One stable sort of an int64
+    ``row * n + col`` key (linear on the runs that network edge lists are made of);
+    parallels are resolved with a segmented minimum instead of a third sort key.
+    """
     loop = seg_u == seg_v
-    rows = np.concatenate([seg_u[~loop], seg_v[~loop]])
-    cols = np.concatenate([seg_v[~loop], seg_u[~loop]])
-    data = np.concatenate([seg_s[~loop], seg_s[~loop]])
-    ids = np.concatenate([seg_id[~loop], seg_id[~loop]])
-    order = np.lexsort((data, cols, rows))
-    rows, cols, data, ids = rows[order], cols[order], data[order], ids[order]
-    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
-    return rows[first], cols[first], data[first], ids[first]
+    if loop.any():
+        seg_u, seg_v, seg_s, seg_id = seg_u[~loop], seg_v[~loop], seg_s[~loop], seg_id[~loop]
+    rows = np.concatenate([seg_u, seg_v])
+    cols = np.concatenate([seg_v, seg_u])
+    n_cols = int(cols.max()) + 1 if len(cols) else 1
+    key = rows * n_cols + cols
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    start = np.empty(len(key), dtype=bool)
+    start[:1] = True
+    np.not_equal(key[1:], key[:-1], out=start[1:])
+    if not start.all():  # parallel edges: keep the first fastest of each (row, col)
+        data = np.concatenate([seg_s, seg_s])[order]
+        group = np.cumsum(start) - 1
+        fastest = np.minimum.reduceat(data, np.flatnonzero(start))
+        cand = np.flatnonzero(data == fastest[group])
+        first = np.r_[True, group[cand[1:]] != group[cand[:-1]]]
+        order = order[cand[first]]
+    half = len(seg_u)
+    from_v = order >= half
+    pick = order - half * from_v
+    return (
+        np.where(from_v, seg_v[pick], seg_u[pick]),
+        np.where(from_v, seg_u[pick], seg_v[pick]),
+        seg_s[pick],
+        seg_id[pick],
+    )
 
 
-def _base_entries(network: WalkNetwork, profile: WalkProfile) -> tuple[np.ndarray, ...]:
-    """Edge seconds and sorted CSR entries of the unsplit network (rows, cols, data, ids).
+def _base_entries(network: WalkNetwork, profile: WalkProfile) -> _BaseCSR:
+    """The unsplit network as CSR arrays, compiled once per (network, profile).
 
-    Compiled once per (network, profile) and cached while the network object lives.
+    Cached while the network object lives.
     """
     key = (profile.speed_m_s, tuple(sorted(profile.penalties.items())))
     cache = _BASE.setdefault(network, {})
@@ -331,41 +364,62 @@ def _base_entries(network: WalkNetwork, profile: WalkProfile) -> tuple[np.ndarra
         seconds = profile.edge_seconds(network.edges)
         if len(cache) >= 2:  # bounded memory: a couple of profiles per network
             cache.clear()
-        entries = _sorted_entries(u, v, np.maximum(seconds, MIN_SECONDS), ids)
-        cache[key] = (seconds, *entries)
+        rows, cols, data, ids = _sorted_entries(u, v, np.maximum(seconds, MIN_SECONDS), ids)
+        n = network.n_nodes
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        cache[key] = _BaseCSR(seconds, indptr, cols, data, ids)
     return cache[key]
 
 
 def _compile_csr(
-    base: tuple[np.ndarray, ...],
+    base: _BaseCSR,
     drop_edges: np.ndarray,
     new: tuple[np.ndarray, ...],
     n_total: int,
 ) -> tuple[csr_array, np.ndarray]:
     """Merge the cached base entries (minus split edges) with the new ones into a CSR.
 
-    New segments only touch new nodes (ids above every base node), so inserting their
-    entries after the base entries of the same row keeps (row, col) order: O(nnz).
+    New segments only touch new nodes (ids above every base node), so the new entries of
+    a base row go after its base entries, and new rows after every base row: one
+    vectorised scatter, O(nnz).
     """
-    rows, cols, data, ids = base
-    if len(drop_edges):
-        dropped = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
-        dropped[drop_edges[drop_edges < len(dropped)]] = True
-        keep = ~dropped[ids]
-        rows, cols, data, ids = rows[keep], cols[keep], data[keep], ids[keep]
+    n_base = len(base.indptr) - 1
+    counts = np.zeros(n_total, dtype=np.int64)
+    counts[:n_base] = np.diff(base.indptr)
+    cols, data, ids = base.cols, base.data, base.ids
+    if len(drop_edges) and len(ids):
+        dropped = np.zeros(max(int(ids.max()), int(drop_edges.max())) + 1, dtype=bool)
+        dropped[drop_edges] = True
+        gone = dropped[ids]
+        gone_at = np.flatnonzero(gone)
+        if len(gone_at):
+            gone_rows = np.searchsorted(base.indptr, gone_at, side="right") - 1
+            counts -= np.bincount(gone_rows, minlength=n_total)
+            keep = ~gone
+            cols, data, ids = cols[keep], data[keep], ids[keep]
     n_rows, n_cols, n_data, n_ids = _sorted_entries(*new)
-    at = np.searchsorted(rows, n_rows, side="right")
-    rows = np.insert(rows, at, n_rows)
-    cols = np.insert(cols, at, n_cols)
-    data = np.insert(data, at, n_data)
-    ids = np.insert(ids, at, n_ids)
+    new_counts = np.bincount(n_rows, minlength=n_total)
     indptr = np.zeros(n_total + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_total), out=indptr[1:])
-    index_dtype = np.int32 if max(n_total, len(cols)) < 2**31 - 1 else np.int64
-    csr = csr_array(
-        (data, cols.astype(index_dtype), indptr.astype(index_dtype)), shape=(n_total, n_total)
-    )
-    return csr, ids
+    np.cumsum(counts + new_counts, out=indptr[1:])
+    # new entries sit at the end of their row: after the row's kept base entries
+    first_new = indptr[1:] - new_counts  # position of each row's first new entry
+    rank = np.arange(len(n_rows)) - np.searchsorted(n_rows, n_rows, side="left")
+    new_pos = first_new[n_rows] + rank
+    total = len(cols) + len(n_rows)
+    is_new = np.zeros(total, dtype=bool)
+    is_new[new_pos] = True
+    index_dtype = np.int32 if max(n_total, total) < 2**31 - 1 else np.int64
+    out_cols = np.empty(total, dtype=index_dtype)
+    out_data = np.empty(total, dtype=float)
+    out_ids = np.empty(total, dtype=np.int64)
+    is_old = ~is_new
+    merged = ((out_cols, cols, n_cols), (out_data, data, n_data), (out_ids, ids, n_ids))
+    for out, old, add in merged:
+        out[is_old] = old
+        out[new_pos] = add
+    csr = csr_array((out_data, out_cols, indptr.astype(index_dtype)), shape=(n_total, n_total))
+    return csr, out_ids
 
 
 def _bracket(
