@@ -23,19 +23,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import shapely.ops
 
 from lifecircle.coverage.demand import demand_from_layers
 from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.paths import (
-    build_split_graph,
-    nearest_facility,
-    routes_to_nearest,
-    seconds_to_points,
-)
+from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
 from lifecircle.coverage.placement.costs import metric_network
 from lifecircle.coverage.profiles import WalkProfile, resolve_profile
 from lifecircle.coverage.snap import snap_points
+from lifecircle.coverage.tree import line_pieces, trace_routes
 from lifecircle.errors import LayerError
 
 __all__ = [
@@ -230,21 +225,22 @@ def elderly_routes(
         network, snap_points(network, elderly, max_snap_m=max_snap_m), profile=walk
     )
     nearest = nearest_facility(graph)
-    routes = routes_to_nearest(graph, nearest, snap_points(network, points, max_snap_m=max_snap_m))
-    ok = routes.geometry.notna().to_numpy()
+    lines, _, fac = trace_routes(
+        graph, nearest, snap_points(network, points, max_snap_m=max_snap_m)
+    )
+    ok = np.asarray(~shapely.is_missing(lines))
     if (~ok).any():
         logger.info(
             "%d of %d demand points have no walk to an elderly service", (~ok).sum(), len(ok)
         )
-    fac = routes["facility"].to_numpy()[ok]
     return gpd.GeoDataFrame(
         {
             "grid_id": points["grid_id"].to_numpy()[ok],
             "weight": points["weight"].to_numpy(dtype=float)[ok],
-            "facility": elderly["id"].to_numpy()[fac],
-            "route_m": shapely.length(routes.geometry.to_numpy()[ok]),
+            "facility": elderly["id"].to_numpy()[fac[ok]],
+            "route_m": shapely.length(lines[ok]),
         },
-        geometry=routes.geometry.to_numpy()[ok],
+        geometry=lines[ok],
         index=points.index[ok],
         crs=network.crs,
     )
@@ -349,10 +345,13 @@ def _weighted_median(values: pd.Series, weights: pd.Series) -> float:
 
 def _gap_segments(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     bad = points[~points["ok"]]
-    lines = [
-        shapely.ops.substring(geom, start, end)
-        for geom, start, end in zip(bad.geometry, bad["gap_start_m"], bad["gap_end_m"], strict=True)
-    ]
+    coords, offsets = line_pieces(
+        bad.geometry.to_numpy(),
+        bad["gap_start_m"].to_numpy(dtype=float),
+        bad["gap_end_m"].to_numpy(dtype=float),
+    )
+    piece = np.repeat(np.arange(len(bad)), np.diff(offsets))
+    lines = shapely.linestrings(coords, indices=piece) if len(bad) else np.empty(0, object)
     geoms = shapely.normalize(shapely.set_precision(np.asarray(lines, dtype=object), 0.1))
     frame = pd.DataFrame(
         {
