@@ -36,14 +36,11 @@ PUBLIC_NAMES = {
     "seat_reach": "lifecircle.coverage.seats",
     "rest_gaps": "lifecircle.coverage.seats",
     "suggest_seats": "lifecircle.coverage.placement.suggest",
-    "Target": "lifecircle.study",
     "demo_study_path": "lifecircle.study",
     "load_study": "lifecircle.study",
     "report_to_junit": "lifecircle.study",
     "report_to_markdown": "lifecircle.study",
     "run_study": "lifecircle.study",
-    "study_from_text": "lifecircle.study",
-    "write_text_atomic": "lifecircle.study",
 }
 
 
