@@ -214,3 +214,24 @@ def test_run_study_rejects_duplicate_target_ids_before_any_work() -> None:
         run_study(twice)
     with pytest.raises(ConfigError, match="no \\[\\[targets\\]\\] to check"):
         run_study(dataclasses.replace(study, targets=()))
+
+
+def test_killed_writer_never_leaves_a_partial_output_file(tmp_path: Path) -> None:
+    """SIGKILL between writing the temporary file and renaming it: the output path keeps its
+    previous complete content (only a hidden ``*.tmp`` file may remain)."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "report.json"
+    target.write_text('{"old": true}\n', encoding="utf-8")
+    script = (
+        "import os, signal, sys\n"
+        "from lifecircle.study import write_text_atomic\n"
+        "os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "write_text_atomic(sys.argv[1], 'x' * 1_000_000)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(target)], timeout=120, check=False)
+    assert proc.returncode != 0
+    assert target.read_text(encoding="utf-8") == '{"old": true}\n'
+    assert all(p == target or (p.name.startswith(".") and p.suffix == ".tmp")
+               for p in tmp_path.iterdir())  # fmt: skip
