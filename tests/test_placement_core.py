@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -228,3 +229,115 @@ def test_bad_inputs_are_rejected():
         CoverageModel.from_costs(np.ones((2, 1), dtype=bool), weights=[1])
     with pytest.raises(ValueError, match="unique"):
         CoverageModel.from_costs(np.ones((1, 2), dtype=bool), candidate_ids=["a", "a"])
+
+
+def test_from_layers_walking_costs_match_networkx():
+    """Walk costs are leg + street path + leg, checked against networkx on a split graph.
+
+        3 ─────────200───────── 4
+        |                       |
+       100                     100
+        |                       |
+        0 ───100─── 1 ───100─── 2        and a far-away candidate c3 (never snapped)
+
+    Homes d0..d3 and candidates c0..c2 sit a few metres off the streets; c0 shares a
+    street with d0, so their walk stays on that street.
+    """
+    import networkx as nx
+    import shapely
+
+    from lifecircle.coverage.placement.costs import walk_costs
+    from lifecircle.coverage.synthetic import network_from_arrays
+
+    crs = "EPSG:32651"
+    node_xy = [(0, 0), (100, 0), (200, 0), (0, 100), (200, 100)]
+    edges = [(0, 1), (1, 2), (0, 3), (3, 4), (2, 4)]
+    net = network_from_arrays(node_xy, edges, crs=crs)
+    # (x, y, edge it lies beside)
+    homes = [(30, -5, 0), (150, 3, 1), (4, 60, 2), (120, 104, 3)]
+    cands = [(80, 2, 0), (197, 40, 4), (50, 97, 3), (5000, 5000, None)]
+
+    def layer(rows, prefix):
+        return gpd.GeoDataFrame(
+            {"weight": [1.0] * len(rows)},
+            geometry=shapely.points([(x, y) for x, y, _ in rows]),
+            index=[f"{prefix}{i}" for i in range(len(rows))],
+            crs=crs,
+        )
+
+    graph = nx.Graph()
+    on_edge: dict[int, list] = {e: [] for e in range(len(edges))}
+    for name, rows in (("d", homes), ("c", cands)):
+        for i, (x, y, e) in enumerate(rows):
+            if e is None:
+                continue
+            a, b = np.asarray(node_xy[edges[e][0]], float), np.asarray(node_xy[edges[e][1]], float)
+            t = float(np.dot((x, y) - a, b - a) / np.dot(b - a, b - a))
+            foot = a + t * (b - a)
+            on_edge[e].append((t * float(np.linalg.norm(b - a)), f"s{name}{i}"))
+            graph.add_edge(f"{name}{i}", f"s{name}{i}", weight=float(np.hypot(*(foot - (x, y)))))
+    for e, (u, v) in enumerate(edges):
+        length = float(np.hypot(*np.subtract(node_xy[v], node_xy[u])))
+        chain = [(0.0, u), *sorted(on_edge[e]), (length, v)]
+        for (o1, n1), (o2, n2) in itertools.pairwise(chain):
+            graph.add_edge(n1, n2, weight=o2 - o1)
+
+    costs = walk_costs(layer(homes, "d"), layer(cands, "c"), net, max_walk_m=1e4, max_snap_m=50)
+    dense = np.full((len(homes), len(cands)), np.inf)
+    coo = sparse.coo_array(costs)
+    dense[coo.row, coo.col] = coo.data
+    expected = np.full_like(dense, np.inf)
+    for j in range(len(cands) - 1):
+        dist = nx.single_source_dijkstra_path_length(graph, f"c{j}", weight="weight")
+        expected[:, j] = [dist[f"d{i}"] for i in range(len(homes))]
+    np.testing.assert_allclose(dense, expected, atol=1e-6)
+    assert dense[0, 0] == pytest.approx(5 + 50 + 2)  # same street: 30 -> 80
+
+    radius = 160.0
+    model = CoverageModel.from_layers(
+        layer(homes, "d"), layer(cands, "c"), net, radius_m=radius, max_snap_m=50
+    )
+    assert model.candidate_ids.tolist() == ["c0", "c1", "c2", "c3"]
+    assert model.demand_ids.tolist() == ["d0", "d1", "d2", "d3"]
+    np.testing.assert_array_equal(model.coverage.toarray(), expected <= radius)
+
+
+@pytest.mark.slow
+def test_suggest_seats_unreachable_target_share_says_by_how_much():
+    """Three allowed candidates cannot bring 95 % of the demo's residents near a seat."""
+    import re
+
+    import shapely
+
+    from lifecircle.coverage.build import load_demo_network
+    from lifecircle.coverage.demand import demand_from_layers
+    from lifecircle.coverage.placement.candidates import exclude_candidates
+    from lifecircle.coverage.placement.suggest import suggest_seats
+    from lifecircle.coverage.seats import seat_reach
+    from lifecircle.geo import load_demo_layers
+
+    layers, net = load_demo_layers(), load_demo_network()
+    mid = shapely.line_interpolate_point(net.edges.geometry.to_numpy()[:3], 0.5, normalized=True)
+    cands = gpd.GeoDataFrame(geometry=mid, index=["a", "b", "c"], crs=net.crs)
+    kept = exclude_candidates(
+        cands, heritage=layers.heritage, heritage_buffer_m=5, existing_seats=layers.seats
+    )
+    demand = demand_from_layers(layers.grids, crs=net.crs, buildings=layers.buildings)
+    before = seat_reach(layers, net, reach_m=50, demand=demand)
+    open_demand = demand[~(before.distance_m.to_numpy() <= 50)]
+    extra = CoverageModel.from_layers(
+        open_demand, kept, net, radius_m=50, weight_column="weight", max_snap_m=50
+    )
+    total = float(demand["weight"].sum())
+    covered = float(demand["weight"].to_numpy()[before.distance_m.to_numpy() <= 50].sum())
+    reachable = covered + float(
+        extra.weights[np.asarray(extra.coverage.sum(axis=1)).ravel() > 0].sum()
+    )
+    short = 0.95 * total - reachable
+    assert short > 0
+    with pytest.raises(InfeasibleError) as info:
+        suggest_seats(layers, net, target_share=0.95, candidates=cands, min_spacing_m=40)
+    message = str(info.value)
+    assert f"at most {reachable / total:.2%}" in message
+    assert f"{100 * short / total:.2f} percentage points ({short:,.0f} residents) short" in message
+    assert re.search(r"target share 95\.0%", message)

@@ -272,10 +272,13 @@ def _model_share(
     need = target_share * total - covered
     reachable = covered + model.reduce().coverable_weight
     if target_share * total > reachable + 1e-9:
+        short = target_share * total - reachable
         raise InfeasibleError(
             f"target share {target_share:.1%} of residents within {model.radius:g} m of a seat "
             f"cannot be reached: existing seats reach {covered / total:.2%} and every allowed "
-            f"candidate together at most {reachable / total:.2%}"
+            f"candidate together at most {reachable / total:.2%}, "
+            f"{100 * short / total:.2f} percentage points ({short:,.0f} residents) short; "
+            f"lower target_share or offer more candidate sites"
         )
     if need <= 0:
         raise ValueError(
