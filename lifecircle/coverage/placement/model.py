@@ -320,12 +320,15 @@ class CoverageModel:
         reduced = self.reduce(required=required, forbidden=forbidden)
         req = self.positions(required, what="required")
         self._check_feasible(reduced, k, target_share, n_required=len(req))
-        budget = dict(method=method, time_limit_s=time_limit_s, start=start)
         if k is not None:
-            outcome = solve_max_covering(reduced, k - len(req), **budget)
+            outcome = solve_max_covering(
+                reduced, k - len(req), method=method, time_limit_s=time_limit_s, start=start
+            )
         else:
-            target = float(target_share) * self.total_weight - reduced.base_weight
-            outcome = solve_set_cover(reduced, target, **budget)
+            target = float(target_share or 0.0) * self.total_weight - reduced.base_weight
+            outcome = solve_set_cover(
+                reduced, target, method=method, time_limit_s=time_limit_s, start=start
+            )
         return self._result(reduced, req, outcome, k=k, start=start)
 
     def _check_feasible(
