@@ -28,8 +28,13 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # public name -> module that defines it (imported on first access)
 _LAZY: dict[str, str] = {
+    "CoverageModel": "lifecircle.coverage",
     "CoverageResult": "lifecircle.coverage",
     "PROFILES": "lifecircle.coverage",
+    "PlacementResult": "lifecircle.coverage",
+    "RestGaps": "lifecircle.coverage",
+    "SeatReach": "lifecircle.coverage",
+    "SeatSuggestions": "lifecircle.coverage",
     "WalkNetwork": "lifecircle.coverage",
     "WalkProfile": "lifecircle.coverage",
     "cached_network": "lifecircle.coverage",
@@ -46,8 +51,11 @@ _LAZY: dict[str, str] = {
     "network_from_polygon": "lifecircle.coverage",
     "network_from_xml": "lifecircle.coverage",
     "resolve_profile": "lifecircle.coverage",
+    "rest_gaps": "lifecircle.coverage",
     "save_network": "lifecircle.coverage",
+    "seat_reach": "lifecircle.coverage",
     "snap_points": "lifecircle.coverage",
+    "suggest_seats": "lifecircle.coverage",
     "synthetic_city": "lifecircle.coverage",
     "ELDERLY_TYPES": "lifecircle.geo",
     "GRID_KINDS": "lifecircle.geo",
@@ -88,10 +96,22 @@ _LAZY: dict[str, str] = {
     "write_report": "lifecircle.maps",
     "CheckReport": "lifecircle.study",
     "Study": "lifecircle.study",
+    "StudyRun": "lifecircle.study",
+    "Target": "lifecircle.study",
+    "TargetOutcome": "lifecircle.study",
+    "compute_study_coverage": "lifecircle.study",
     "demo_study_path": "lifecircle.study",
+    "describe_target": "lifecircle.study",
     "evaluate_targets": "lifecircle.study",
     "load_study": "lifecircle.study",
+    "load_study_layers": "lifecircle.study",
+    "load_study_network": "lifecircle.study",
+    "report_to_json": "lifecircle.study",
+    "report_to_junit": "lifecircle.study",
+    "report_to_markdown": "lifecircle.study",
+    "report_to_text": "lifecircle.study",
     "run_study": "lifecircle.study",
+    "study_from_text": "lifecircle.study",
 }
 
 __all__ = [

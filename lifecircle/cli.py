@@ -72,30 +72,69 @@ def _show_warning(
         typer.echo(f"warning: {message}", err=True)
 
 
+DemoOutOpt = Annotated[
+    Path,
+    typer.Option("--output-dir", "-o", help="Folder for the map, report and suggested seats."),
+]
+
+
 @app.command()
-def demo() -> None:
-    """Run the whole pipeline on the embedded synthetic demo district.
+def demo(
+    output_dir: DemoOutOpt = Path("lifecircle-output"),
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the map and report: zh | en.")
+    ] = "zh",
+    seats: Annotated[
+        int, typer.Option("--seats", "-k", min=1, help="New seat sites to suggest.")
+    ] = 5,
+) -> None:
+    """Run the whole pipeline on the embedded SYNTHETIC demo district.
+
+    Loads and validates the demo layers, builds the walking network, computes 15-minute
+    elderly-service coverage at the elderly and adult walking speeds, measures seat reach
+    and rest gaps, suggests new seats, checks the demo study's targets, and writes an
+    offline map and committee report.
 
     Example: lifecircle demo
+
+    Example: lifecircle demo --lang en -o out/
     """
-    from lifecircle.geo import load_demo_layers
+    import lifecircle as lc
 
-    layers = load_demo_layers()
-    typer.echo("lifecircle demo — SYNTHETIC district (fictional, not real streets)")
-    typer.echo(layers.summary().to_string())
-    _echo_demo_coverage(layers)
-    _echo_demo_seats(layers)
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("expected zh or en", param_hint="--lang")
+    with _user_errors():
+        layers = lc.load_demo_layers()
+        typer.echo("lifecircle demo — SYNTHETIC district (fictional, not real streets)\n")
+        summary = layers.summary()
+        typer.echo(summary[["zh", "features", "details"]].to_string())
+        network = lc.load_demo_network()
+        typer.echo(f"\n{network!r}")
+        result = _echo_demo_coverage(layers, network)
+        suggestions = _echo_demo_seats(layers, network, k=seats)
+        run = lc.run_study(lc.load_study(lc.demo_study_path()), progress=False)
+        typer.echo("\nTargets of the demo study (lifecircle check):")
+        typer.echo(lc.report_to_text(run.report, lang="en"), nl=False)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        m = lc.coverage_map(layers, result, lang=lang, suggestions=suggestions.sites)
+        written = [
+            lc.save_map(m, output_dir / f"map-elderly-{lang}.html"),
+            lc.write_report(
+                layers, result, output_dir / f"report-{lang}.html", lang=lang,
+                suggestions=suggestions.sites, network=network,
+            ),
+        ]  # fmt: skip
+    typer.echo("")
+    for path in written:
+        typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
 
 
-def _echo_demo_seats(layers: object, *, k: int = 5) -> None:
-    """Print seat reach, rest gaps and the top suggested seats of the demo."""
-    from lifecircle.coverage.build import load_demo_network
-    from lifecircle.coverage.placement.suggest import suggest_seats
-    from lifecircle.coverage.seats import rest_gaps, seat_reach
+def _echo_demo_seats(layers: Any, network: Any, *, k: int) -> Any:
+    """Print seat reach, rest gaps and the top suggested seats; return the suggestions."""
+    import lifecircle as lc
 
-    network = load_demo_network()
-    reach = seat_reach(layers, network)
-    gaps = rest_gaps(layers, network)
+    reach = lc.seat_reach(layers, network)
+    gaps = lc.rest_gaps(layers, network)
     typer.echo(
         f"\nSeats: {100 * reach.length_share:.1f}% of street length and "
         f"{100 * reach.weight_share:.1f}% of residents are within a {reach.reach_m:g} m walk of "
@@ -103,31 +142,30 @@ def _echo_demo_seats(layers: object, *, k: int = 5) -> None:
         f"with no stretch over {gaps.max_gap_m:g} m without a seat (median longest stretch "
         f"{gaps.points['longest_gap_m'].median():.0f} m)."
     )
-    result = suggest_seats(layers, network, k=k, time_limit_s=5)
-    cols = ["rank", "candidate", "gain_residents", "gain_gap_residents", "street", "grids"]
+    result = lc.suggest_seats(layers, network, k=k, time_limit_s=5)
+    cols = ["rank", "gain_residents", "gain_gap_residents", "street", "nearest_seat_m", "grids"]
     typer.echo(
-        f"\nTop {k} suggested new seats ({result.placement.status}, "
-        f"gap {100 * result.placement.gap:.2g}%):"
+        f"\nTop {k} suggested new seat sites ({result.placement.status}, "
+        f"proven gap {100 * result.placement.gap:.2g}%):"
     )
     typer.echo(result.sites[cols].round(1).to_string(index=False))
+    return result
 
 
-def _echo_demo_coverage(layers: object, *, walk_minutes: float = 15.0) -> None:
-    """Print per-grid elderly-service coverage at the elderly and adult walking speeds."""
+def _echo_demo_coverage(layers: Any, network: Any, *, walk_minutes: float = 15.0) -> Any:
+    """Print per-grid elderly-service coverage at elderly and adult speeds; return the former."""
     import pandas as pd
 
-    from lifecircle.coverage import PROFILES, compute_coverage
-    from lifecircle.coverage.build import load_demo_network
+    import lifecircle as lc
 
-    network = load_demo_network()
-    columns, covered = {}, {}
+    columns, covered, results = {}, {}, {}
     for name in ("elderly", "adult"):
-        result = compute_coverage(
-            layers, network, profile=name,
-            walk_minutes=walk_minutes, isochrones=False, progress=False,
+        results[name] = lc.compute_coverage(
+            layers, network, profile=name, walk_minutes=walk_minutes,
+            isochrones=name == "elderly", progress=False,
         )  # fmt: skip
-        table = result.grid_table()
-        speed = PROFILES[name].speed_m_s
+        table = results[name].grid_table()
+        speed = lc.PROFILES[name].speed_m_s
         columns[f"{name} {speed:g} m/s"] = (100 * table["share_elderly"]).round(1)
         leaf = table[table["is_leaf"]]
         covered[name] = (int(leaf["covered_elderly"].sum()), len(leaf))
@@ -138,9 +176,10 @@ def _echo_demo_coverage(layers: object, *, walk_minutes: float = 15.0) -> None:
     (n_old, total), (n_adult, _) = covered["elderly"], covered["adult"]
     typer.echo(
         f"\n{n_old} of {total} grids reach >=90% of residents within {walk_minutes:g} minutes "
-        f"at elderly pace ({PROFILES['elderly'].speed_m_s:g} m/s); {n_adult} of {total} at "
-        f"adult pace ({PROFILES['adult'].speed_m_s:g} m/s)."
+        f"at elderly pace ({lc.PROFILES['elderly'].speed_m_s:g} m/s); {n_adult} of {total} at "
+        f"adult pace ({lc.PROFILES['adult'].speed_m_s:g} m/s)."
     )
+    return results["elderly"]
 
 
 # --------------------------------------------------------------------------- study commands
