@@ -461,11 +461,9 @@ def suggest(
 
 def _write_sites(sites: Any, output: Path) -> None:
     """Write suggested sites atomically (temporary file in the same folder, then rename)."""
-    import tempfile
+    from lifecircle._atomic import atomic_path
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".lifecircle-") as tmp:
-        staged = Path(tmp) / output.name
+    with atomic_path(output) as staged:
         if output.suffix.lower() == ".csv":
             frame = sites.drop(columns="geometry").assign(
                 lon=sites.geometry.x.round(7), lat=sites.geometry.y.round(7)
@@ -473,7 +471,6 @@ def _write_sites(sites: Any, output: Path) -> None:
             frame.to_csv(staged, index=False, encoding="utf-8")
         else:
             sites.to_file(staged)
-        os.replace(staged, output)
 
 
 @app.command()

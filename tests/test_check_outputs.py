@@ -218,7 +218,7 @@ def test_run_study_rejects_duplicate_target_ids_before_any_work() -> None:
 
 def test_killed_writer_never_leaves_a_partial_output_file(tmp_path: Path) -> None:
     """SIGKILL between writing the temporary file and renaming it: the output path keeps its
-    previous complete content (only a hidden ``*.tmp`` file may remain)."""
+    previous complete content (only a hidden ``.*.tmp.*`` file may remain)."""
     import subprocess
     import sys
 
@@ -233,5 +233,5 @@ def test_killed_writer_never_leaves_a_partial_output_file(tmp_path: Path) -> Non
     proc = subprocess.run([sys.executable, "-c", script, str(target)], timeout=120, check=False)
     assert proc.returncode != 0
     assert target.read_text(encoding="utf-8") == '{"old": true}\n'
-    assert all(p == target or (p.name.startswith(".") and p.suffix == ".tmp")
+    assert all(p == target or (p.name.startswith(".") and ".tmp" in p.suffixes)
                for p in tmp_path.iterdir())  # fmt: skip

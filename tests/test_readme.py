@@ -1,4 +1,4 @@
-"""The CI snippets in the docs (and the README, once it holds them) run exactly as written."""
+"""The CI snippets in the README run exactly as written."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from lifecircle.data import demo_path
 from lifecircle.study import demo_study_path
 
 REPO = Path(__file__).resolve().parents[1]
-DOCS = (REPO / "docs" / "ci.md", REPO / "README.md")
+README = REPO / "README.md"
 BIN = Path(sys.executable).parent
 
 
@@ -42,25 +42,18 @@ def _check_commands(path: Path) -> list[str]:
     return commands
 
 
-def test_docs_hold_github_and_gitlab_snippets_with_one_command() -> None:
-    commands = _check_commands(DOCS[0])
+def test_readme_holds_github_and_gitlab_snippets_with_one_command() -> None:
+    commands = _check_commands(README)
     assert len(commands) == 2, commands  # GitHub Actions and GitLab CI
     assert len(set(commands)) == 1
-    text = DOCS[0].read_text(encoding="utf-8")
+    text = README.read_text(encoding="utf-8")
     assert "GITHUB_STEP_SUMMARY" in text and "junit: reports/" in text
-
-
-def test_readme_snippets_match_the_docs() -> None:
-    readme = _check_commands(DOCS[1])
-    if not readme:
-        pytest.skip("README has no CI snippet yet (docs/ci.md is the source)")
-    assert set(readme) == set(_check_commands(DOCS[0]))
 
 
 def test_ci_command_runs_on_the_demo_study(tmp_path: Path) -> None:
     if not (BIN / "lifecircle").exists():
         pytest.skip("console script not installed in this environment")
-    (command,) = set(_check_commands(DOCS[0]))
+    (command,) = set(_check_commands(README))
     data = demo_path("grids.geojson").parent
     text = demo_study_path().read_text(encoding="utf-8").replace('"demo/', f'"{data.as_posix()}/')
     (tmp_path / "study.toml").write_text(_coverage_only(text), encoding="utf-8")

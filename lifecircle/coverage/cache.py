@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from lifecircle._atomic import atomic_path
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.errors import NetworkError
 
@@ -82,19 +82,12 @@ def save_network(network: WalkNetwork, path: str | os.PathLike[str]) -> Path:
             ],
         }
     )
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp.gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        tmp.unlink()  # GDAL refuses to open an empty file as a GeoPackage
-        import pyogrio
+    import pyogrio
 
+    with atomic_path(path) as tmp:
         network.nodes.to_file(tmp, layer="nodes", driver="GPKG")
         network.edges.to_file(tmp, layer="edges", driver="GPKG")
         pyogrio.write_dataframe(meta, tmp, layer=_META_LAYER, driver="GPKG")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import folium
 
+from lifecircle._atomic import write_bytes_atomic
 from lifecircle.maps.assets import make_offline
 
 __all__ = ["external_urls", "map_html", "save_map", "write_atomic"]
@@ -32,36 +32,10 @@ def external_urls(page: str) -> list[str]:
 def write_atomic(path: str | os.PathLike[str], writer: Callable[[IO[bytes]], object]) -> Path:
     """Write a file so that readers see either the old file or the complete new one.
 
-    ``writer`` receives a binary file object in the destination directory; on success the
-    temporary file is flushed, synced and renamed over ``path`` with :func:`os.replace`.
-    On any error the temporary file is removed and the error re-raised.
-
-    Parameters
-    ----------
-    path : path-like
-        Destination; its directory must exist.
-    writer : callable
-        Called once with the open temporary file.
-
-    Returns
-    -------
-    pathlib.Path
-        The destination path.
+    ``writer`` receives a binary file object in the destination directory (created if
+    missing); see :func:`lifecircle._atomic.write_bytes_atomic`.
     """
-    path = Path(path)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, also on errors
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
-            writer(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
+    return write_bytes_atomic(path, writer)
 
 
 def map_html(m: folium.Map, *, self_contained: bool = True) -> str:

@@ -12,13 +12,11 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
-import tempfile
 import unicodedata
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
+from lifecircle._atomic import write_text_atomic
 from lifecircle.study.config import Target
 from lifecircle.study.targets import CheckReport, TargetOutcome
 
@@ -274,27 +272,3 @@ def report_to_junit(report: CheckReport, *, lang: str = "en") -> str:
         root.set(key, str(value))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-
-
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically; create parent folders.
-
-    The text goes to a temporary file in the same folder, is flushed to disk and then
-    renamed over ``path`` with :func:`os.replace`; on any error the temporary file is
-    removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates 0600 files; reports are meant to be shared like any other file.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

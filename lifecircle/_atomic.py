@@ -1,0 +1,74 @@
+"""Atomic file writes shared by every writer (maps, reports, study outputs, network cache).
+
+A file is written to a temporary path in the destination folder and renamed over the
+destination with :func:`os.replace`, so readers (and a run killed midway) see either the old
+file or the complete new one, never half of it. Temporary files get the permissions a normal
+file would (mode ``0o666`` minus the umask), not ``mkstemp``'s private ``0o600``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic"]
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it over ``path``.
+
+    The temporary path keeps ``path``'s suffix (GDAL picks drivers by suffix) and does not
+    exist yet when yielded. Parent folders are created. On any error the temporary file is
+    removed and ``path`` is left untouched.
+
+    Parameters
+    ----------
+    path : path-like
+        The destination file.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write the new content.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
+                                dir=path.parent)  # fmt: skip
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # some writers (GDAL) refuse to open an existing empty file
+    try:
+        yield tmp
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _default_mode())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], writer: Callable[[IO[bytes]], object]) -> Path:
+    """Write a file atomically through ``writer``, which receives an open binary file.
+
+    The data is flushed and synced to disk before the rename. Returns the destination.
+    """
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        writer(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return Path(path)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` as UTF-8 (``\\n`` line ends) atomically; create parent folders."""
+    return write_bytes_atomic(path, lambda handle: handle.write(text.encode("utf-8")))
