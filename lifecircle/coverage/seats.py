@@ -111,9 +111,8 @@ class SeatReach:
 
 def _covered_length(graph: Any, metres: np.ndarray, reach_m: float) -> float:
     """Street length within ``reach_m`` of a source, segment by segment."""
-    on_street = graph.seg_edge >= 0
-    if hasattr(graph, "seg_active"):  # split edges are listed whole too (inactive)
-        on_street &= graph.seg_active
+    # split edges are also listed whole, marked inactive: count only their pieces
+    on_street = (graph.seg_edge >= 0) & graph.seg_active
     du = metres[graph.seg_u[on_street]]
     dv = metres[graph.seg_v[on_street]]
     seg_len = graph.seg_end_m[on_street] - graph.seg_start_m[on_street]
