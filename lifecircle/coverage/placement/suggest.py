@@ -95,14 +95,19 @@ def _gap_samples(
 ) -> gpd.GeoDataFrame:
     """Points every ``spacing_m`` along each too-long gap, sharing its weight."""
     if len(segments) == 0 or gap_weight <= 0:
-        return gpd.GeoDataFrame({"segment": [], "weight": []}, geometry=[], crs=segments.crs)
+        return gpd.GeoDataFrame(
+            {"segment": [], "weight": [], "grids": []}, geometry=[], crs=segments.crs
+        )
     lines = segments.geometry.to_numpy()
     count = np.maximum(1, np.round(shapely.length(lines) / spacing_m)).astype(np.int64)
     seg = np.repeat(np.arange(len(lines)), count)
     piece = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
     pts = shapely.line_interpolate_point(lines[seg], (piece + 0.5) / count[seg], normalized=True)
     weight = gap_weight * segments["weight"].to_numpy(dtype=float)[seg] / count[seg]
-    return gpd.GeoDataFrame({"segment": seg, "weight": weight}, geometry=pts, crs=segments.crs)
+    grids = segments["grids"].to_numpy()[seg] if "grids" in segments else np.full(len(seg), "")
+    return gpd.GeoDataFrame(
+        {"segment": seg, "weight": weight, "grids": grids}, geometry=pts, crs=segments.crs
+    )
 
 
 def _candidate_sites(
@@ -320,6 +325,21 @@ def _thinned_model(
     )
 
 
+def _grid_gains(
+    res_weight: np.ndarray, res_grid: np.ndarray, gap_weight: np.ndarray, gap_grids: np.ndarray
+) -> pd.Series:
+    """Gain per grid: residents newly near a seat plus the residents of the gaps it breaks.
+
+    A gap sample's weight is split evenly among the grids whose residents walk that gap.
+    """
+    names, weights = list(res_grid), list(res_weight)
+    for weight, grids in zip(gap_weight, gap_grids, strict=True):
+        parts = [g for g in str(grids).split(",") if g]
+        names += parts
+        weights += [weight / len(parts)] * len(parts)
+    return pd.Series(weights, dtype=float).groupby(pd.Series(names, dtype=str)).sum()
+
+
 def _explain(
     placement: PlacementResult,
     model: CoverageModel,
@@ -338,13 +358,16 @@ def _explain(
     taken = np.zeros(model.n_demand, dtype=bool)
     grid_of = open_demand["grid_id"].astype(str).to_numpy()
     seg_of = samples["segment"].to_numpy()
+    gap_grids = samples["grids"].astype(str).to_numpy()
     rows = []
     for rank, col in enumerate(cols, start=1):
         reach = by_cand.indices[by_cand.indptr[col] : by_cand.indptr[col + 1]]
         new = reach[~taken[reach]]
         taken[new] = True
         res, gap = new[new < n_residents], new[new >= n_residents]
-        per_grid = pd.Series(model.weights[res]).groupby(grid_of[res]).sum()
+        per_grid = _grid_gains(
+            model.weights[res], grid_of[res], model.weights[gap], gap_grids[gap - n_residents]
+        )
         rows.append(
             {
                 "rank": rank,
