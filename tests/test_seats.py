@@ -137,6 +137,15 @@ def test_suggest_seats_on_the_demo(demo_suggestions):
     assert (comp["reach_after"] >= comp["reach_before"] - 1e-12).all()
     assert (comp["worst_gap_after_m"] <= comp["worst_gap_before_m"] + 1e-9).all()
     assert sites["street"].notna().all()
+    # every suggestion names the grids it helps: residents newly near a seat, or residents
+    # whose too-long rest gap it breaks (sites may gain through gaps alone)
+    grid_ids = set(layers.grids["id"])
+    for row in sites.itertuples():
+        named = [g for g in row.grids.split(",") if g]
+        assert named, f"rank {row.rank} names no grid"
+        assert set(named) <= grid_ids
+        if row.gain_gap_residents > 0:
+            assert row.routes_helped >= 1
 
 
 # --- fast (tree) route tracing and gaps vs the straightforward per-route computation ---
