@@ -141,7 +141,8 @@ def coverage_map(
     )
     bounds = _bounds(drawn)
     if bounds is not None:
-        m.fit_bounds(bounds)
+        # keep the area clear of the title (top left) and the legend (bottom right, 300 px)
+        m.fit_bounds(bounds, padding_top_left=(20, 90), padding_bottom_right=(330, 20))
     folium.LayerControl(collapsed=False).add_to(m)
     _add_controls(
         m,
