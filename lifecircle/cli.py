@@ -28,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: paragraphs rewrapped, flags without metavars
 )
 
 
@@ -82,7 +83,7 @@ DemoOutOpt = Annotated[
 def demo(
     output_dir: DemoOutOpt = Path("lifecircle-output"),
     lang: Annotated[
-        str, typer.Option("--lang", help="Language of the map and report: zh | en.")
+        str, typer.Option("--lang", help="Language of the map and report: zh or en.")
     ] = "zh",
     seats: Annotated[
         int, typer.Option("--seats", "-k", min=1, help="New seat sites to suggest.")
