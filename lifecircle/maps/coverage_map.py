@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import Figure
 
 from lifecircle.maps import layers as lyr
 from lifecircle.maps.assets import make_offline
@@ -126,7 +127,8 @@ def coverage_map(
     )
     make_offline(m)
     ScaleBar().add_to(m)
-    m.get_root().header.add_child(MapStyle(), name="lifecircle_style")
+    # branca types get_root() as a bare Element; a folium.Map's root is always its Figure.
+    cast(Figure, m.get_root()).header.add_child(MapStyle(), name="lifecircle_style")
     add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
     drawn, entries = _add_layers(
         m,
@@ -183,7 +185,7 @@ def _add_layers(
     grids = result.grids if result is not None else _frame(layers, "grids")
     if (g := show("coverage" if result is not None else "grids", grids)) is not None:
         if result is not None:
-            minutes = lyr.result_param(result, "walk_minutes")
+            minutes = lyr.result_float(result, "walk_minutes")
             lyr.coverage_layer(g, service=service, lang=lang, minutes=minutes).add_to(m)
         else:
             lyr.grid_layer(g, lang=lang).add_to(m)
@@ -260,8 +262,8 @@ def _add_controls(
         position="topleft",
         css_class="lc-title",
     ).add_to(m)
-    minutes = lyr.result_param(result, "walk_minutes") if result is not None else None
-    speed = lyr.result_param(result, "speed_m_s") if result is not None else None
+    minutes = lyr.result_float(result, "walk_minutes") if result is not None else None
+    speed = lyr.result_float(result, "speed_m_s") if result is not None else None
     legend = legend_html(
         lang=lang,
         service=service if result is not None else None,

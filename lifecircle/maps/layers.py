@@ -15,6 +15,7 @@ import html
 import json
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any, SupportsFloat, cast, overload
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "heritage_layer",
     "isochrone_layer",
     "network_layer",
+    "result_float",
     "result_param",
     "seat_layer",
     "suggestion_layer",
@@ -163,6 +165,16 @@ def result_param(result: object, key: str, default: object = None) -> object:
     return getattr(result, key, default)
 
 
+@overload
+def result_float(result: object, key: str, default: float) -> float: ...
+@overload
+def result_float(result: object, key: str, default: None = None) -> float | None: ...
+def result_float(result: object, key: str, default: float | None = None) -> float | None:
+    """Return a numeric parameter of a coverage result as a float, ``default`` when absent."""
+    value = result_param(result, key)
+    return default if value is None else float(cast(SupportsFloat, value))
+
+
 def percent(value: object) -> str:
     """Format a share in [0, 1] as a percentage (``"–"`` when missing)."""
     return "–" if _missing(value) else f"{100 * float(value):.0f}%"  # type: ignore[arg-type]
@@ -181,7 +193,7 @@ def finest_level(grids: pd.DataFrame) -> str | None:
 
 
 def coverage_layer(
-    grids: gpd.GeoDataFrame, *, service: str, lang: str, minutes: float
+    grids: gpd.GeoDataFrame, *, service: str, lang: str, minutes: float | None
 ) -> GeoJsonOverlay:
     """Finest-level grids filled by the coverage class of ``service``."""
     level = finest_level(grids)
@@ -367,7 +379,7 @@ def suggestion_layer(suggestions: gpd.GeoDataFrame, *, lang: str) -> GeoJsonOver
 
 def network_layer(edges: gpd.GeoDataFrame, *, lang: str) -> GeoJsonOverlay:
     """The walking network as light lines, off when the map opens."""
-    props = [{} for _ in range(len(edges))]
+    props: list[dict[str, Any]] = [{} for _ in range(len(edges))]
     base = {"color": style.NETWORK_COLOUR, "weight": 1, "opacity": 0.6}
     return GeoJsonOverlay(
         to_features(edges, props),

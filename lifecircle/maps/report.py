@@ -17,7 +17,7 @@ import pandas as pd
 
 from lifecircle.maps.coverage_map import coverage_map
 from lifecircle.maps.labels import check_lang, service_label, text, vocab_label
-from lifecircle.maps.layers import fmt_value, percent, result_param
+from lifecircle.maps.layers import fmt_value, percent, result_float, result_param
 from lifecircle.maps.report_template import REPORT_CSS, REPORT_TEMPLATE, SORT_JS
 from lifecircle.maps.save import map_html, write_atomic
 
@@ -136,8 +136,8 @@ def _suggestion_table(
 
 
 def _parameters(result: Any, network: Any, *, lang: str, target: float) -> list[tuple[str, str]]:
-    minutes = float(result_param(result, "walk_minutes", math.nan))  # type: ignore[arg-type]
-    speed = float(result_param(result, "speed_m_s", math.nan))  # type: ignore[arg-type]
+    minutes = result_float(result, "walk_minutes", math.nan)
+    speed = result_float(result, "speed_m_s", math.nan)
     out = [
         (text("r_p_minutes", lang), text("r_minutes_value", lang, minutes=f"{minutes:g}")),
         (text("r_p_speed", lang), text("r_speed_value", lang, speed=speed, kmh=speed * 3.6)),
@@ -145,9 +145,9 @@ def _parameters(result: Any, network: Any, *, lang: str, target: float) -> list[
     profile = result_param(result, "profile")
     if profile is not None:
         out.append((text("r_p_profile", lang), str(profile)))
-    snap = result_param(result, "max_snap_m")
+    snap = result_float(result, "max_snap_m")
     if snap is not None:
-        out.append((text("r_p_snap", lang), text("r_metres_value", lang, m=float(snap))))  # type: ignore[arg-type]
+        out.append((text("r_p_snap", lang), text("r_metres_value", lang, m=snap)))
     out.append((text("r_p_target", lang), text("r_target_value", lang, target=percent(target))))
     services = list(getattr(result, "services", []) or [])
     out.append((text("r_p_services", lang), ", ".join(service_label(s, lang) for s in services)))
@@ -198,10 +198,12 @@ def report_html(
     if not services:
         raise ValueError("the coverage result has no services to report")
     service = service or services[0]
-    target = float(
-        target_share if target_share is not None else result_param(result, "target_share", 0.95)
-    )  # type: ignore[arg-type]
-    minutes = float(result_param(result, "walk_minutes", 15))  # type: ignore[arg-type]
+    target = (
+        float(target_share)
+        if target_share is not None
+        else result_float(result, "target_share", 0.95)
+    )
+    minutes = result_float(result, "walk_minutes", 15.0)
     m = coverage_map(
         layers,
         result,

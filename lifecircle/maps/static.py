@@ -29,7 +29,7 @@ from matplotlib.patches import Patch
 from lifecircle.errors import LifecircleWarning
 from lifecircle.maps import style
 from lifecircle.maps.labels import check_lang, service_label, text, vocab_label
-from lifecircle.maps.layers import finest_level, result_param
+from lifecircle.maps.layers import finest_level, result_float
 from lifecircle.maps.save import write_atomic
 
 __all__ = ["FontWarning", "find_cjk_font", "map_png", "save_map_png"]
@@ -356,18 +356,17 @@ def map_png(
 
 def _notes(layers: Any, result: Any, lang: str) -> str:
     parts = []
-    speed = result_param(result, "speed_m_s") if result is not None else None
-    minutes = result_param(result, "walk_minutes") if result is not None else None
+    speed = result_float(result, "speed_m_s") if result is not None else None
+    minutes = result_float(result, "walk_minutes") if result is not None else None
     if speed is not None and minutes is not None:
-        kmh = float(speed) * 3.6  # type: ignore[arg-type]
         parts.append(
             text(
                 "legend_method",
                 lang,
-                speed_m_s=float(speed),  # type: ignore[arg-type]
-                speed_km_h=kmh,
-                minutes=f"{float(minutes):g}",
-            )  # type: ignore[arg-type]
+                speed_m_s=speed,
+                speed_km_h=speed * 3.6,
+                minutes=f"{minutes:g}",
+            )
         )
     if getattr(layers, "synthetic", False):
         parts.append(text("synthetic", lang))
