@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 from branca.element import Element, MacroElement
 from folium.template import Template
@@ -182,7 +183,7 @@ def legend_html(
     return "".join(out)
 
 
-def _present(codes: object, known: dict[str, object]) -> list[str]:
+def _present(codes: object, known: Mapping[str, object]) -> list[str]:
     """Known codes in legend order, restricted to ``codes`` when it is a collection."""
     if not isinstance(codes, list | tuple | set | frozenset):
         return list(known)
