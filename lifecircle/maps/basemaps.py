@@ -15,6 +15,7 @@ None       —            default; no tiles, no request (the demo is synthetic)
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -70,6 +71,7 @@ def add_basemap(
     basemap = check_basemap(basemap, tianditu_key=tianditu_key)
     if basemap is None:
         return
+    layers: list[tuple[str, str, str, str | None]]
     if basemap == "osm":
         layers = [(_OSM_URL, _OSM_ATTR, "OpenStreetMap", None)]
     elif basemap == "tianditu":
@@ -92,7 +94,7 @@ def add_basemap(
         url = _AMAP_URL.format(lang="zh_cn" if lang == "zh" else "en")
         layers = [(url, _AMAP_ATTR, "高德 AMap", "1234")]
     for i, (url, attr, name, subdomains) in enumerate(layers):
-        extra = {"subdomains": subdomains} if subdomains else {}
+        extra: dict[str, Any] = {"subdomains": subdomains} if subdomains else {}
         folium.TileLayer(
             tiles=url, attr=attr, name=name, overlay=i > 0, control=False, max_zoom=19, **extra
         ).add_to(m)
