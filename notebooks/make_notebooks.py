@@ -19,6 +19,7 @@ def md(source: str) -> nbformat.NotebookNode:
     """A Markdown cell (plain strings in the cell lists are code cells)."""
     return new_markdown_cell(source)
 
+
 QUICKSTART = [
     md("""# lifecircle quickstart: the demo district
 
@@ -45,13 +46,16 @@ residents whose walk to the nearest service takes at most 15 minutes."""),
     """result = lc.compute_coverage(layers, network, profile="elderly", walk_minutes=15)
 result.summary()""",
     """micro = result.grid_table("microgrid")
-micro.sort_values("share_elderly")[["id", "name", "weight", "share_elderly", "share_care"]].head(8)""",
+columns = ["id", "name", "weight", "share_elderly", "share_care"]
+micro.sort_values("share_elderly")[columns].head(8)""",
     md("""## Elderly pace versus adult pace
 
 The same question at 1.3 m/s shows how much the walking speed matters."""),
     """adult = lc.compute_coverage(layers, network, profile="adult", isochrones=False)
 compare = micro[["id", "share_elderly"]].merge(
-    adult.grid_table("microgrid")[["id", "share_elderly"]], on="id", suffixes=("_elderly_pace", "_adult_pace")
+    adult.grid_table("microgrid")[["id", "share_elderly"]],
+    on="id",
+    suffixes=("_elderly_pace", "_adult_pace"),
 )
 print((compare["share_elderly_elderly_pace"] >= 0.9).sum(), "of", len(compare),
       "micro-grids reach 90% at the elderly pace")
@@ -210,7 +214,8 @@ print(len(layers.seats), "seat sites,", int(layers.seats["seats"].sum()), "seats
 the seating interval of the UK *Inclusive Mobility* guidance. *Rest gaps*: along each
 resident's walk to the nearest elderly service, the longest stretch that passes no seat."""),
     """reach = lc.seat_reach(layers, network)
-print(f"street within 50 m of a seat: {reach.length_share:.1%}; residents: {reach.weight_share:.1%}")
+print(f"street within 50 m of a seat: {reach.length_share:.1%};",
+      f"residents: {reach.weight_share:.1%}")
 gaps = lc.rest_gaps(layers, network)
 print(f"residents whose walk has no seat-less stretch over 50 m: {gaps.share_ok:.1%}")
 gaps.grids.sort_values("share_ok").head()""",
