@@ -17,13 +17,15 @@ rebuilt with a logged warning.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 import geopandas as gpd
 import numpy as np
@@ -38,6 +40,7 @@ from lifecircle.errors import NetworkError
 __all__ = [
     "PlaceQuery",
     "cache_key",
+    "cacheable",
     "cached_network",
     "default_cache_dir",
     "load_network",
@@ -280,3 +283,30 @@ def cached_network(
     network.meta["cache"] = "miss"
     logger.info("network cache miss: built and stored %s", path)
     return network
+
+
+_P = ParamSpec("_P")
+
+
+def cacheable(builder: Callable[_P, WalkNetwork]) -> Callable[_P, WalkNetwork]:
+    """Decorate a network builder so that a call with ``cache_dir`` goes through the cache.
+
+    The builder's first parameter is its source; all other parameters except
+    ``cache_dir``, defaults included, are passed to :func:`cached_network` and so form
+    part of the key. A call without ``cache_dir`` runs the builder itself.
+    """
+    signature = inspect.signature(builder)
+    source_name = next(iter(signature.parameters))
+
+    @functools.wraps(builder)
+    def build_cached(*args: _P.args, **kwargs: _P.kwargs) -> WalkNetwork:
+        if kwargs.get("cache_dir") is None:
+            return builder(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        params = dict(bound.arguments)
+        cache_dir = params.pop("cache_dir")
+        source = params.pop(source_name)
+        return cached_network(builder.__name__, source, cache_dir=cache_dir, **params)
+
+    return build_cached
