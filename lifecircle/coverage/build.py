@@ -33,6 +33,7 @@ import shapely
 import shapely.ops
 from shapely.geometry import box
 
+from lifecircle.coverage.cache import cacheable
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.walkability import edge_penalties, first_value, walkable_mask
 from lifecircle.errors import NetworkError
@@ -65,6 +66,7 @@ PathLike = str | os.PathLike[str]
 
 
 # --------------------------------------------------------------------------- builders
+@cacheable
 def network_from_pbf(
     path: PathLike,
     *,
@@ -89,12 +91,6 @@ def network_from_pbf(
     -------
     WalkNetwork
     """
-    if cache_dir is not None:
-        from lifecircle.coverage.cache import cached_network
-
-        return cached_network(
-            "network_from_pbf", path, cache_dir=cache_dir, bbox=bbox, penalties=penalties
-        )
     import pyrosm
     from pyrosm.exceptions import PBFException
 
@@ -114,6 +110,7 @@ def network_from_pbf(
     return _assemble(edges, nodes, source=str(path), penalties=penalties, bbox=bbox)
 
 
+@cacheable
 def network_from_xml(
     path: PathLike,
     *,
@@ -138,12 +135,6 @@ def network_from_xml(
     -------
     WalkNetwork
     """
-    if cache_dir is not None:
-        from lifecircle.coverage.cache import cached_network
-
-        return cached_network(
-            "network_from_xml", path, cache_dir=cache_dir, bbox=bbox, penalties=penalties
-        )
     import osmnx as ox
 
     path = _existing_file(path)
@@ -156,6 +147,7 @@ def network_from_xml(
     return network_from_graph(graph, bbox=bbox, penalties=penalties, source=str(path))
 
 
+@cacheable
 def network_from_graphml(
     path: PathLike,
     *,
@@ -176,12 +168,6 @@ def network_from_graphml(
     -------
     WalkNetwork
     """
-    if cache_dir is not None:
-        from lifecircle.coverage.cache import cached_network
-
-        return cached_network(
-            "network_from_graphml", path, cache_dir=cache_dir, bbox=bbox, penalties=penalties
-        )
     import osmnx as ox
 
     path = _existing_file(path)
@@ -231,6 +217,7 @@ def network_from_graph(
     return _assemble(edges, nodes, source=source, penalties=penalties, bbox=bbox)
 
 
+@cacheable
 def network_from_lines(
     source: PathLike | gpd.GeoDataFrame,
     *,
@@ -265,13 +252,6 @@ def network_from_lines(
     -------
     WalkNetwork
     """
-    if cache_dir is not None:
-        from lifecircle.coverage.cache import cached_network
-
-        return cached_network(
-            "network_from_lines", source, cache_dir=cache_dir, snap_m=snap_m, bbox=bbox,
-            penalties=penalties, layer=layer,
-        )  # fmt: skip
     if not snap_m >= 0:
         raise NetworkError(f"snap_m must be >= 0 metres, got {snap_m!r}")
     name, lines = _read_lines(source, layer=layer)
