@@ -22,6 +22,7 @@ from lifecircle.coverage.build import (
     osmnx_way_tags,
     simplify_walkable,
 )
+from lifecircle.coverage.cache import cacheable
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.walkability import osmnx_walk_filter
 from lifecircle.errors import NetworkError
@@ -31,6 +32,7 @@ __all__ = ["network_from_place", "network_from_polygon"]
 logger = logging.getLogger(__name__)
 
 
+@cacheable
 def network_from_polygon(
     polygon: BaseGeometry,
     *,
@@ -63,13 +65,6 @@ def network_from_polygon(
     NetworkError
         When the download fails or returns no walkable ways.
     """
-    if cache_dir is not None:
-        from lifecircle.coverage.cache import cached_network
-
-        return cached_network(
-            "network_from_polygon", polygon, cache_dir=cache_dir, penalties=penalties,
-            custom_filter=custom_filter, source=source,
-        )  # fmt: skip
     import osmnx as ox
     import requests
 
@@ -102,6 +97,7 @@ def network_from_polygon(
     return network_from_graph(graph, penalties=penalties, source=label)
 
 
+@cacheable
 def network_from_place(
     query: str,
     *,
@@ -127,13 +123,6 @@ def network_from_place(
     -------
     WalkNetwork
     """
-    if cache_dir is not None:
-        from lifecircle.coverage.cache import cached_network
-
-        return cached_network(
-            "network_from_place", query, cache_dir=cache_dir, which_result=which_result,
-            penalties=penalties, custom_filter=custom_filter,
-        )  # fmt: skip
     import osmnx as ox
     import requests
 
