@@ -195,16 +195,47 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
 
 
 def _wgs84_to_gcj02_block(lon_a: Array, lat_a: Array) -> tuple[Array, Array]:
-    inside = _in_china(lon_a, lat_a)
+    return _inside_china_only(_gcj_forward, lon_a, lat_a)
+
+
+def _gcj_forward(lon: Array, lat: Array) -> tuple[Array, Array]:
+    dlon, dlat = _gcj_offset(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def _inside_china_only(
+    func: Callable[[Array, Array], tuple[Array, Array]], lon: Array, lat: Array
+) -> tuple[Array, Array]:
+    """Apply ``func`` to the points inside :data:`CHINA_BBOX`; copy the others (and NaNs)."""
+    inside = _in_china(lon, lat)
     if inside.all():
-        dlon, dlat = _gcj_offset(lon_a, lat_a)
-        return lon_a + dlon, lat_a + dlat
-    out_lon, out_lat = lon_a.copy(), lat_a.copy()
+        return func(lon, lat)
+    out_lon, out_lat = lon.copy(), lat.copy()
     if inside.any():
-        dlon, dlat = _gcj_offset(lon_a[inside], lat_a[inside])
-        out_lon[inside] += dlon
-        out_lat[inside] += dlat
+        out_lon[inside], out_lat[inside] = func(lon[inside], lat[inside])
     return out_lon, out_lat
+
+
+def _still_active(
+    active: NDArray[np.intp] | slice, r_lon: Array, r_lat: Array
+) -> NDArray[np.intp] | slice:
+    """The points of ``active`` whose residual is still above :data:`_STOP_RESIDUAL_DEG`.
+
+    NaN residuals (NaN input) compare False, so those points stop at once.
+    """
+    still = (np.abs(r_lon) > _STOP_RESIDUAL_DEG) | (np.abs(r_lat) > _STOP_RESIDUAL_DEG)
+    if still.all():
+        return active
+    return np.flatnonzero(still) if isinstance(active, slice) else active[still]
+
+
+def _converged(active: NDArray[np.intp] | slice) -> bool:
+    return not isinstance(active, slice) and active.size == 0
+
+
+def _warn_unconverged(active: NDArray[np.intp] | slice) -> None:
+    if not isinstance(active, slice) and active.size:
+        logger.warning("%d points did not converge", active.size)
 
 
 def _invert(
@@ -224,13 +255,10 @@ def _invert(
         r_lat = f_lat - t_lat[active]
         lon[active] -= r_lon
         lat[active] -= r_lat
-        # NaN residuals (NaN input) compare False and leave the loop at once
-        still = (np.abs(r_lon) > _STOP_RESIDUAL_DEG) | (np.abs(r_lat) > _STOP_RESIDUAL_DEG)
-        active = np.flatnonzero(still) if isinstance(active, slice) else active[still]
-        if active.size == 0:
+        active = _still_active(active, r_lon, r_lat)
+        if _converged(active):
             break
-    if not isinstance(active, slice) and active.size:
-        logger.warning("%d points did not converge", active.size)
+    _warn_unconverged(active)
     return lon.reshape(start_lon.shape), lat.reshape(start_lat.shape)
 
 
@@ -256,14 +284,10 @@ def _gcj_inverse(g_lon: Array, g_lat: Array) -> tuple[Array, Array]:
         r_lat = a_lat + dlat - t_lat
         lon[active] = a_lon - r_lon
         lat[active] = a_lat - r_lat
-        still = (np.abs(r_lon) > _STOP_RESIDUAL_DEG) | (np.abs(r_lat) > _STOP_RESIDUAL_DEG)
-        if still.all():
-            continue
-        active = np.flatnonzero(still) if isinstance(active, slice) else active[still]
-        if active.size == 0:
+        active = _still_active(active, r_lon, r_lat)
+        if _converged(active):
             break
-    if not isinstance(active, slice) and active.size:
-        logger.warning("%d points did not converge", active.size)
+    _warn_unconverged(active)
     return lon, lat
 
 
@@ -285,13 +309,7 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
 
 
 def _gcj02_to_wgs84_block(flat_lon: Array, flat_lat: Array) -> tuple[Array, Array]:
-    inside = _in_china(flat_lon, flat_lat)
-    if inside.all():
-        return _gcj_inverse(flat_lon, flat_lat)
-    out_lon, out_lat = flat_lon.copy(), flat_lat.copy()
-    if inside.any():
-        out_lon[inside], out_lat[inside] = _gcj_inverse(flat_lon[inside], flat_lat[inside])
-    return out_lon, out_lat
+    return _inside_china_only(_gcj_inverse, flat_lon, flat_lat)
 
 
 def _bd_polar_shift(x: Array, y: Array, sign: float) -> tuple[Array, Array]:
