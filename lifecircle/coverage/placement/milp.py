@@ -55,6 +55,17 @@ def _covering_rows(coverage: sparse.csr_array) -> sparse.csr_array:
     )
 
 
+def _covering_matrix(
+    coverage: sparse.csr_array, cols: np.ndarray, values: np.ndarray
+) -> sparse.csr_array:
+    """:func:`_covering_rows` plus one last row with ``values`` at ``cols`` of ``[x, y]``."""
+    n_dem, n_cand = coverage.shape
+    last = sparse.csr_array(
+        (values, (np.zeros(len(cols), dtype=np.int64), cols)), shape=(1, n_cand + n_dem)
+    )
+    return sparse.csr_array(sparse.vstack([_covering_rows(coverage), last], format="csr"))
+
+
 def _run(
     matrix: sparse.csr_array,
     *,
@@ -167,12 +178,7 @@ def solve_max_covering_milp(
         ``bound`` is HiGHS' proven upper bound on the optimum.
     """
     n_dem, n_cand = coverage.shape
-    rows = _covering_rows(coverage)
-    card = sparse.csr_array(
-        (np.ones(n_cand), (np.zeros(n_cand, dtype=np.int64), np.arange(n_cand))),
-        shape=(1, n_cand + n_dem),
-    )
-    matrix = sparse.csr_array(sparse.vstack([rows, card], format="csr"))
+    matrix = _covering_matrix(coverage, np.arange(n_cand), np.ones(n_cand))  # sum_j x_j <= k
     h = _run(
         matrix,
         costs=np.concatenate([np.zeros(n_cand), weights]),
@@ -215,12 +221,8 @@ def solve_set_cover_milp(
         ``bound`` is HiGHS' proven lower bound on the number of sites, rounded up.
     """
     n_dem, n_cand = coverage.shape
-    rows = _covering_rows(coverage)
-    target_row = sparse.csr_array(
-        (weights.astype(float), (np.zeros(n_dem, dtype=np.int64), n_cand + np.arange(n_dem))),
-        shape=(1, n_cand + n_dem),
-    )
-    matrix = sparse.csr_array(sparse.vstack([rows, target_row], format="csr"))
+    # sum_i w_i y_i >= T
+    matrix = _covering_matrix(coverage, n_cand + np.arange(n_dem), weights.astype(float))
     slack = 1e-9 * max(1.0, abs(target_weight))
     h = _run(
         matrix,
