@@ -9,7 +9,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from lifecircle.maps import style
-from lifecircle.maps.labels import service_label, text, vocab_label
+from lifecircle.maps.labels import method_note, service_label, text, vocab_label
 
 __all__ = ["HtmlControl", "MapStyle", "ScaleBar", "legend_html", "title_html"]
 
@@ -164,15 +164,7 @@ def legend_html(
         )
     notes = []
     if speed_m_s is not None and minutes is not None:
-        notes.append(
-            text(
-                "legend_method",
-                lang,
-                speed_m_s=speed_m_s,
-                speed_km_h=speed_m_s * 3.6,
-                minutes=_fmt_minutes(minutes),
-            )
-        )
+        notes.append(method_note(lang, speed_m_s=speed_m_s, minutes=minutes))
     if data_name:
         notes.append(text("legend_data", lang, name=data_name))
     if data_date:

@@ -16,7 +16,7 @@ from lifecircle.geo.schema import (
     category_label,
 )
 
-__all__ = ["LANGS", "TEXT", "check_lang", "service_label", "text", "vocab_label"]
+__all__ = ["LANGS", "TEXT", "check_lang", "method_note", "service_label", "text", "vocab_label"]
 
 LANGS = ("zh", "en")
 
@@ -192,6 +192,17 @@ def service_label(service: str, lang: str = "zh") -> str:
     """Return the display name of a coverage service (its own name when unknown)."""
     key = f"svc_{service}"
     return text(key, lang) if key in TEXT else str(service)
+
+
+def method_note(lang: str, *, speed_m_s: float, minutes: float) -> str:
+    """Return the legend's method line (walking speed and time budget)."""
+    return text(
+        "legend_method",
+        lang,
+        speed_m_s=speed_m_s,
+        speed_km_h=speed_m_s * 3.6,
+        minutes=f"{minutes:g}",
+    )
 
 
 _VOCABS: dict[str, tuple[Category, ...]] = {

@@ -28,7 +28,7 @@ from matplotlib.patches import Patch
 
 from lifecircle.errors import LifecircleWarning
 from lifecircle.maps import style
-from lifecircle.maps.labels import check_lang, service_label, text, vocab_label
+from lifecircle.maps.labels import check_lang, method_note, service_label, text, vocab_label
 from lifecircle.maps.layers import finest_level, result_float
 from lifecircle.maps.save import write_atomic
 
@@ -359,15 +359,7 @@ def _notes(layers: Any, result: Any, lang: str) -> str:
     speed = result_float(result, "speed_m_s") if result is not None else None
     minutes = result_float(result, "walk_minutes") if result is not None else None
     if speed is not None and minutes is not None:
-        parts.append(
-            text(
-                "legend_method",
-                lang,
-                speed_m_s=speed,
-                speed_km_h=speed * 3.6,
-                minutes=f"{minutes:g}",
-            )
-        )
+        parts.append(method_note(lang, speed_m_s=speed, minutes=minutes))
     if getattr(layers, "synthetic", False):
         parts.append(text("synthetic", lang))
     return " · ".join(parts)
