@@ -55,6 +55,22 @@ def jingan_dir() -> Path:
     return JINGAN_DIR
 
 
+@pytest.fixture(scope="module")
+def map_layers():
+    """The small synthetic district of ``test_maps_fixtures`` (maps and report tests)."""
+    from test_maps_fixtures import make_layers
+
+    return make_layers()
+
+
+@pytest.fixture(scope="module")
+def map_result(map_layers):
+    """A hand-built coverage result on :func:`map_layers`."""
+    from test_maps_fixtures import make_result
+
+    return make_result(map_layers)
+
+
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's bytes (to prove readers never modify their input)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -17,19 +17,9 @@ from lifecircle.maps.save import external_urls, map_html, save_map
 from lifecircle.maps.style import coverage_class_index, seat_radius_px, svg_symbol
 
 try:
-    from test_maps_fixtures import make_layers, make_result, make_suggestions
+    from test_maps_fixtures import make_layers, make_suggestions
 except ImportError:  # tests/ imported as a package
-    from tests.test_maps_fixtures import make_layers, make_result, make_suggestions
-
-
-@pytest.fixture(scope="module")
-def layers():
-    return make_layers()
-
-
-@pytest.fixture(scope="module")
-def result(layers):
-    return make_result(layers)
+    from tests.test_maps_fixtures import make_layers, make_suggestions
 
 
 def _overlay_data(page: str) -> list[dict]:
@@ -68,8 +58,8 @@ def test_svg_symbol_rejects_unknown_shape():
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_layer_is_in_the_layer_control(layers, result, lang):
-    page = map_html(coverage_map(layers, result, lang=lang, suggestions=make_suggestions()))
+def test_every_layer_is_in_the_layer_control(map_layers, map_result, lang):
+    page = map_html(coverage_map(map_layers, map_result, lang=lang, suggestions=make_suggestions()))
     names = _layer_names(page)
     expected = {
         "zh": [
@@ -103,19 +93,19 @@ def test_every_layer_is_in_the_layer_control(layers, result, lang):
     assert counts == [4, 3, 1, 3, 1, 1, 1, 6, 7, 3]
 
 
-def test_grid_colours_follow_shares(layers, result):
-    page = map_html(coverage_map(layers, result, service="elderly"))
+def test_grid_colours_follow_shares(map_layers, map_result):
+    page = map_html(coverage_map(map_layers, map_result, service="elderly"))
     grids = _overlay_data(page)[0]["features"]
     fills = [f["properties"]["_style"]["fillColor"] for f in grids]
     # nw 0.30, ne 0.60, sw 0.90, se 1.00 (order of the fixture)
     assert fills == ["#d7191c", "#fdae61", "#abd9e9", "#2c7bb6"]
-    bathing = _overlay_data(map_html(coverage_map(layers, result, service="bathing")))[0]
+    bathing = _overlay_data(map_html(coverage_map(map_layers, map_result, service="bathing")))[0]
     assert bathing["features"][3]["properties"]["_style"]["fillColor"] == "#d9d9d9"  # NaN
 
 
-def test_labels_legend_and_metadata_in_both_languages(layers, result):
-    zh = map_html(coverage_map(layers, result, lang="zh"))
-    en = map_html(coverage_map(layers, result, lang="en"))
+def test_labels_legend_and_metadata_in_both_languages(map_layers, map_result):
+    zh = map_html(coverage_map(map_layers, map_result, lang="zh"))
+    en = map_html(coverage_map(map_layers, map_result, lang="en"))
     for needle in [
         "图例",
         "低于50%",
@@ -142,28 +132,28 @@ def test_labels_legend_and_metadata_in_both_languages(layers, result):
     assert "L.control.scale" in zh
 
 
-def test_map_without_result_draws_plain_grids(layers):
-    page = map_html(coverage_map(layers, lang="en"))
+def test_map_without_result_draws_plain_grids(map_layers):
+    page = map_html(coverage_map(map_layers, lang="en"))
     assert _layer_names(page)[0] == "Grids"
     assert "Grid coverage" not in page
 
 
-def test_unknown_service_and_bad_options_raise(layers, result):
+def test_unknown_service_and_bad_options_raise(map_layers, map_result):
     with pytest.raises(ValueError, match="'library' is not in the coverage result"):
-        coverage_map(layers, result, service="library")
+        coverage_map(map_layers, map_result, service="library")
     with pytest.raises(ValueError, match="lang must be"):
-        coverage_map(layers, result, lang="fr")
+        coverage_map(map_layers, map_result, lang="fr")
     with pytest.raises(ValueError, match="basemap must be"):
-        coverage_map(layers, result, basemap="google")
+        coverage_map(map_layers, map_result, basemap="google")
     with pytest.raises(ValueError, match="tianditu_key"):
-        coverage_map(layers, result, basemap="tianditu")
+        coverage_map(map_layers, map_result, basemap="tianditu")
     with pytest.raises(ValueError, match="rank"):
-        coverage_map(layers, result, suggestions=make_suggestions().drop(columns="rank"))
+        coverage_map(map_layers, map_result, suggestions=make_suggestions().drop(columns="rank"))
 
 
-def test_self_contained_map_loads_nothing_from_the_internet(layers, result, tmp_path):
+def test_self_contained_map_loads_nothing_from_the_internet(map_layers, map_result, tmp_path):
     path = save_map(
-        coverage_map(layers, result, suggestions=make_suggestions()), tmp_path / "map.html"
+        coverage_map(map_layers, map_result, suggestions=make_suggestions()), tmp_path / "map.html"
     )
     page = path.read_text(encoding="utf-8")
     assert external_urls(page) == []
@@ -202,8 +192,8 @@ def test_self_contained_refuses_maps_with_cdn_plugins(tmp_path):
 
 
 @pytest.mark.parametrize("basemap", ["osm", "tianditu", "amap"])
-def test_online_basemap_is_the_only_remote_url(layers, result, basemap):
-    page = map_html(coverage_map(layers, result, basemap=basemap, tianditu_key="KEY"))
+def test_online_basemap_is_the_only_remote_url(map_layers, map_result, basemap):
+    page = map_html(coverage_map(map_layers, map_result, basemap=basemap, tianditu_key="KEY"))
     assert external_urls(page) == []
     page = page.replace(leaflet_js(), "").replace(leaflet_css(), "")
     urls = set(re.findall(r"https?://[^\"'\s\\]+", page)) - {"http://www.w3.org/2000/svg"}
@@ -216,9 +206,9 @@ def test_online_basemap_is_the_only_remote_url(layers, result, basemap):
     assert hosts == expected
 
 
-def test_amap_shifts_every_geometry_to_gcj02(layers, result):
-    plain = _overlay_data(map_html(coverage_map(layers, result, network=None)))
-    shifted = _overlay_data(map_html(coverage_map(layers, result, basemap="gaode")))
+def test_amap_shifts_every_geometry_to_gcj02(map_layers, map_result):
+    plain = _overlay_data(map_html(coverage_map(map_layers, map_result, network=None)))
+    shifted = _overlay_data(map_html(coverage_map(map_layers, map_result, basemap="gaode")))
     assert len(plain) == len(shifted)
     for fc_plain, fc_shift in zip(plain, shifted, strict=True):
         for a, b in zip(fc_plain["features"], fc_shift["features"], strict=True):
@@ -236,7 +226,7 @@ def _first_coordinate(geometry: dict) -> list[float]:
     return coords
 
 
-def test_network_layer_is_light_and_off_by_default(layers, result):
+def test_network_layer_is_light_and_off_by_default(map_layers, map_result):
     import geopandas as gpd
     from shapely.geometry import LineString, Point
 
@@ -262,7 +252,7 @@ def test_network_layer_is_light_and_off_by_default(layers, result):
         crs=32651,
     )
     net = WalkNetwork(nodes, edges, edges.crs, source="hand-made")
-    m = coverage_map(layers, result, network=net, lang="en")
+    m = coverage_map(map_layers, map_result, network=net, lang="en")
     page = map_html(m)
     assert "Walking network" in _layer_names(page)
     layer = next(
@@ -273,19 +263,19 @@ def test_network_layer_is_light_and_off_by_default(layers, result):
 
 
 @pytest.mark.slow
-def test_many_seats_use_the_canvas_renderer(result):
+def test_many_seats_use_the_canvas_renderer(map_result):
     many = make_layers(n_seats=10_000, seed=3)
-    page = map_html(coverage_map(many, result))
+    page = map_html(coverage_map(many, map_result))
     assert '"preferCanvas": true' in page
     seats = next(fc for fc in _overlay_data(page) if len(fc["features"]) == 10_000)
     assert all("_icon" not in f["properties"] for f in seats["features"][:50])
     assert len(page) < 6_000_000
 
 
-def test_write_is_atomic_when_interrupted(layers, result, tmp_path, monkeypatch):
+def test_write_is_atomic_when_interrupted(map_layers, map_result, tmp_path, monkeypatch):
     target = tmp_path / "map.html"
     target.write_text("old version", encoding="utf-8")
-    m = coverage_map(layers, result)
+    m = coverage_map(map_layers, map_result)
 
     def exploding_replace(src, dst):
         raise OSError("disk unplugged")
@@ -307,8 +297,8 @@ def test_write_atomic_cleans_up_when_writer_fails_midway(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_map_has_jupyter_repr(layers, result):
-    html = coverage_map(layers, result)._repr_html_()
+def test_map_has_jupyter_repr(map_layers, map_result):
+    html = coverage_map(map_layers, map_result)._repr_html_()
     assert html.startswith("<div") and "iframe" in html
 
 

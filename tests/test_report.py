@@ -14,26 +14,16 @@ from lifecircle.maps.save import external_urls
 from lifecircle.maps.static import FontWarning, save_map_png
 
 try:
-    from test_maps_fixtures import make_layers, make_result, make_suggestions
+    from test_maps_fixtures import make_suggestions
 except ImportError:  # tests/ imported as a package
-    from tests.test_maps_fixtures import make_layers, make_result, make_suggestions
+    from tests.test_maps_fixtures import make_suggestions
 
 
 @pytest.fixture(scope="module")
-def layers():
-    return make_layers()
-
-
-@pytest.fixture(scope="module")
-def result(layers):
-    return make_result(layers)
-
-
-@pytest.fixture(scope="module")
-def report_en(layers, result):
+def report_en(map_layers, map_result):
     return report_html(
-        layers,
-        result,
+        map_layers,
+        map_result,
         lang="en",
         suggestions=make_suggestions(),
         date="2025-06-01",
@@ -74,9 +64,9 @@ def test_report_has_every_section_and_parameter(report_en):
     assert "@page { size: A4" in report_en and "@media print" in report_en
 
 
-def test_grid_table_is_sortable_and_complete(report_en, result):
+def test_grid_table_is_sortable_and_complete(report_en, map_result):
     table = report_en.split('id="grid-table"')[1].split("</table>")[0]
-    assert table.count("<tr>") == len(result.grids) + 1
+    assert table.count("<tr>") == len(map_result.grids) + 1
     assert 'class="sortable"' in report_en and 'addEventListener("click"' in report_en
     assert 'data-sort="0.300000"' in table and 'data-sort="-1"' in table
 
@@ -88,23 +78,23 @@ def test_suggestions_sorted_by_rank_with_gains(report_en):
     assert ranks == ["1", "2", "3"]
 
 
-def test_osm_attribution_appears_with_an_osm_network(layers, result):
+def test_osm_attribution_appears_with_an_osm_network(map_layers, map_result):
     class FakeNetwork:
         source = "/data/jingan.osm.pbf"
-        edges = result.grids.iloc[:0]
+        edges = map_result.grids.iloc[:0]
 
         def __repr__(self):
             return "WalkNetwork(fake)"
 
-    page = report_html(layers, result, network=None, static_map=False)
+    page = report_html(map_layers, map_result, network=None, static_map=False)
     assert "OpenStreetMap" not in page.split('id="sources"')[1]
-    page = report_html(layers, result, lang="en", network=FakeNetwork(), static_map=False)
+    page = report_html(map_layers, map_result, lang="en", network=FakeNetwork(), static_map=False)
     assert "© OpenStreetMap contributors" in page.split('id="sources"')[1]
 
 
-def test_written_report_is_offline_and_small(layers, result, tmp_path):
+def test_written_report_is_offline_and_small(map_layers, map_result, tmp_path):
     path = write_report(
-        layers, result, tmp_path / "report.html", lang="zh", suggestions=make_suggestions()
+        map_layers, map_result, tmp_path / "report.html", lang="zh", suggestions=make_suggestions()
     )
     page = path.read_text(encoding="utf-8")
     assert external_urls(page) == []
@@ -115,17 +105,22 @@ def test_written_report_is_offline_and_small(layers, result, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
-def test_report_rejects_result_without_services(layers, result):
+def test_report_rejects_result_without_services(map_layers, map_result):
     from dataclasses import replace
 
-    empty = replace(result, params={**result.params, "services": {}})
+    empty = replace(map_result, params={**map_result.params, "services": {}})
     with pytest.raises(ValueError, match="no services"):
-        report_html(layers, empty)
+        report_html(map_layers, empty)
 
 
-def test_static_png_is_drawn(layers, result, tmp_path):
+def test_static_png_is_drawn(map_layers, map_result, tmp_path):
     path = save_map_png(
-        layers, result, tmp_path / "map.png", lang="zh", suggestions=make_suggestions(), dpi=60
+        map_layers,
+        map_result,
+        tmp_path / "map.png",
+        lang="zh",
+        suggestions=make_suggestions(),
+        dpi=60,
     )
     with Image.open(path) as im:
         assert im.format == "PNG" and im.size[0] > 300
@@ -133,7 +128,9 @@ def test_static_png_is_drawn(layers, result, tmp_path):
     assert len(colours) > 50  # not blank
 
 
-def test_static_png_falls_back_to_english_without_cjk_font(layers, result, tmp_path, monkeypatch):
+def test_static_png_falls_back_to_english_without_cjk_font(
+    map_layers, map_result, tmp_path, monkeypatch
+):
     monkeypatch.setattr(static_mod, "find_cjk_font", lambda: None)
     texts = []
     original = static_mod.text
@@ -144,8 +141,8 @@ def test_static_png_falls_back_to_english_without_cjk_font(layers, result, tmp_p
 
     monkeypatch.setattr(static_mod, "text", spy)
     with pytest.warns(FontWarning, match="no CJK font"):
-        save_map_png(layers, result, tmp_path / "map.png", lang="zh", dpi=40)
+        save_map_png(map_layers, map_result, tmp_path / "map.png", lang="zh", dpi=40)
     assert texts and set(texts) == {"en"}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        save_map_png(layers, result, tmp_path / "map_en.png", lang="en", dpi=40)
+        save_map_png(map_layers, map_result, tmp_path / "map_en.png", lang="en", dpi=40)
