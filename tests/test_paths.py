@@ -10,14 +10,9 @@ import numpy as np
 import pytest
 import shapely
 
-from lifecircle.coverage.paths import (
-    build_split_graph,
-    nearest_facility,
-    path_nodes,
-    routes_to_nearest,
-    seconds_to_points,
-)
+from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
 from lifecircle.coverage.profiles import WalkProfile
+from lifecircle.coverage.routes import path_nodes, routes_to_nearest
 from lifecircle.coverage.snap import snap_points
 from lifecircle.coverage.synthetic import network_from_arrays, synthetic_city
 

@@ -153,8 +153,9 @@ def test_suggest_seats_on_the_demo(demo_suggestions):
 
 def reference_rest_gaps(layers, net, *, max_gap_m=50.0, seat_route_m=15.0):
     """Per-route computation: trace each walk one at a time, locate seats on each line."""
-    from lifecircle.coverage.paths import build_split_graph, nearest_facility, routes_to_nearest
+    from lifecircle.coverage.paths import build_split_graph, nearest_facility
     from lifecircle.coverage.profiles import resolve_profile
+    from lifecircle.coverage.routes import routes_to_nearest
     from lifecircle.coverage.snap import snap_points
 
     graph = build_split_graph(

@@ -13,16 +13,12 @@ from lifecircle.coverage.download import network_from_place, network_from_polygo
 from lifecircle.coverage.metrics import compute_coverage, default_services
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.osm_layers import layers_from_osm
-from lifecircle.coverage.paths import (
-    build_split_graph,
-    nearest_facility,
-    routes_to_nearest,
-    seconds_to_points,
-)
+from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
 from lifecircle.coverage.placement import CoverageModel, PlacementResult
 from lifecircle.coverage.placement.suggest import SeatSuggestions, suggest_seats
 from lifecircle.coverage.profiles import PROFILES, WalkProfile, resolve_profile
 from lifecircle.coverage.result import CoverageResult
+from lifecircle.coverage.routes import routes_to_nearest
 from lifecircle.coverage.seats import RestGaps, SeatReach, rest_gaps, seat_reach
 from lifecircle.coverage.snap import snap_points
 from lifecircle.coverage.synthetic import network_from_arrays, synthetic_city

@@ -11,7 +11,7 @@ node, then the tree path from that node to the root (the facility's access node)
 cut once (:func:`line_pieces`), the tree paths are enumerated by pointer jumping
 (:func:`tree_paths`), and the per-walk coordinate runs are gathered with index arithmetic
 and turned into LineStrings by :func:`shapely.linestrings`. It draws the same lines as
-:func:`lifecircle.coverage.paths.routes_to_nearest` (up to floating-point rounding), which
+:func:`lifecircle.coverage.routes.routes_to_nearest` (up to floating-point rounding), which
 traces one walk at a time in Python.
 """
 
@@ -236,7 +236,7 @@ def trace_routes(
     -------
     lines : numpy.ndarray
         LineString from each point (its off-street position) to its facility (``None``
-        when unreachable), as :func:`~lifecircle.coverage.paths.routes_to_nearest` draws it.
+        when unreachable), as :func:`~lifecircle.coverage.routes.routes_to_nearest` draws it.
     seconds : numpy.ndarray
         Walking seconds (``inf`` when unreachable).
     facility : numpy.ndarray
