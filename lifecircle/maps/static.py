@@ -107,120 +107,138 @@ def _plot_grids(ax: Any, grids: gpd.GeoDataFrame, result: Any, service: str) -> 
 def _plot_points(
     ax: Any, layers: Any, suggestions: gpd.GeoDataFrame | None, crs: Any, lang: str
 ) -> list[Any]:
+    """Draw the point and outline layers in stacking order; return their legend handles."""
     handles: list[Any] = []
-    cons = getattr(layers, "conservation", None)
-    if cons is not None and len(cons):
-        cons.to_crs(crs).boundary.plot(
-            ax=ax, color=style.CONSERVATION_COLOUR, linewidth=1.4, linestyle="--"
+    if (cons := _nonempty(getattr(layers, "conservation", None), crs)) is not None:
+        handles += _plot_conservation(ax, cons, lang)
+    if (heritage := _nonempty(getattr(layers, "heritage", None), crs)) is not None:
+        handles += _plot_heritage(ax, heritage, lang)
+    if (seats := _nonempty(getattr(layers, "seats", None), crs)) is not None:
+        handles += _plot_seats(ax, seats, lang)
+    if (elderly := _nonempty(getattr(layers, "elderly", None), crs)) is not None:
+        handles += _plot_elderly(ax, elderly, lang)
+    if (suggested := _nonempty(suggestions, crs)) is not None:
+        handles += _plot_suggestions(ax, suggested, lang)
+    return handles
+
+
+def _nonempty(frame: gpd.GeoDataFrame | None, crs: Any) -> gpd.GeoDataFrame | None:
+    """``frame`` in ``crs``, or ``None`` when it is missing or empty."""
+    return frame.to_crs(crs) if frame is not None and len(frame) else None
+
+
+def _plot_conservation(ax: Any, cons: gpd.GeoDataFrame, lang: str) -> list[Any]:
+    cons.boundary.plot(ax=ax, color=style.CONSERVATION_COLOUR, linewidth=1.4, linestyle="--")
+    return [
+        Line2D(
+            [],
+            [],
+            color=style.CONSERVATION_COLOUR,
+            linestyle="--",
+            label=text("layer_conservation", lang),
         )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color=style.CONSERVATION_COLOUR,
-                linestyle="--",
-                label=text("layer_conservation", lang),
-            )
+    ]
+
+
+def _plot_heritage(ax: Any, h: gpd.GeoDataFrame, lang: str) -> list[Any]:
+    colours = [
+        style.HERITAGE_COLOURS.get(str(v), style.HERITAGE_COLOURS["other"]) for v in h["level"]
+    ]
+    h.plot(ax=ax, color=colours, markersize=14, alpha=0.7)
+    return [
+        Patch(
+            color=style.HERITAGE_COLOURS["municipal"],
+            alpha=0.7,
+            label=text("layer_heritage", lang),
         )
-    heritage = getattr(layers, "heritage", None)
-    if heritage is not None and len(heritage):
-        h = heritage.to_crs(crs)
-        colours = [
-            style.HERITAGE_COLOURS.get(str(v), style.HERITAGE_COLOURS["other"]) for v in h["level"]
-        ]
-        h.plot(ax=ax, color=colours, markersize=14, alpha=0.7)
-        handles.append(
-            Patch(
-                color=style.HERITAGE_COLOURS["municipal"],
-                alpha=0.7,
-                label=text("layer_heritage", lang),
-            )
-        )
-    seats = getattr(layers, "seats", None)
-    if seats is not None and len(seats):
-        s = seats.to_crs(crs)
-        size = style.seat_radius_px(s["seats"]) ** 2 / 2
-        ax.scatter(
-            s.geometry.x,
-            s.geometry.y,
-            s=size,
+    ]
+
+
+def _plot_seats(ax: Any, s: gpd.GeoDataFrame, lang: str) -> list[Any]:
+    size = style.seat_radius_px(s["seats"]) ** 2 / 2
+    ax.scatter(
+        s.geometry.x,
+        s.geometry.y,
+        s=size,
+        color=style.SEAT_COLOUR,
+        edgecolors="white",
+        linewidths=0.4,
+        zorder=4,
+    )
+    return [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
             color=style.SEAT_COLOUR,
-            edgecolors="white",
-            linewidths=0.4,
-            zorder=4,
+            label=text("legend_seats", lang),
         )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                linestyle="",
-                color=style.SEAT_COLOUR,
-                label=text("legend_seats", lang),
-            )
-        )
-    elderly = getattr(layers, "elderly", None)
-    if elderly is not None and len(elderly):
-        e = elderly.to_crs(crs)
-        for code, (shape, colour) in style.ELDERLY_SYMBOLS.items():
-            part = e[e["type"].astype(str) == code]
-            if part.empty:
-                continue
-            ax.scatter(
-                part.geometry.x,
-                part.geometry.y,
-                marker=_MARKERS[shape],
-                s=70,
-                color=colour,
-                edgecolors="white",
-                linewidths=0.8,
-                zorder=5,
-            )
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    marker=_MARKERS[shape],
-                    linestyle="",
-                    color=colour,
-                    label=vocab_label("elderly_type", code, lang),
-                )
-            )
-    if suggestions is not None and len(suggestions):
-        g = suggestions.to_crs(crs)
+    ]
+
+
+def _plot_elderly(ax: Any, e: gpd.GeoDataFrame, lang: str) -> list[Any]:
+    handles: list[Any] = []
+    for code, (shape, colour) in style.ELDERLY_SYMBOLS.items():
+        part = e[e["type"].astype(str) == code]
+        if part.empty:
+            continue
         ax.scatter(
-            g.geometry.x,
-            g.geometry.y,
-            s=160,
-            color=style.SUGGESTION_COLOUR,
+            part.geometry.x,
+            part.geometry.y,
+            marker=_MARKERS[shape],
+            s=70,
+            color=colour,
             edgecolors="white",
-            linewidths=1.2,
-            zorder=6,
+            linewidths=0.8,
+            zorder=5,
         )
-        for x, y, rank in zip(g.geometry.x, g.geometry.y, g["rank"], strict=True):
-            ax.text(
-                x,
-                y,
-                str(int(rank)),
-                ha="center",
-                va="center",
-                color="white",
-                fontsize=7,
-                fontweight="bold",
-                zorder=7,
-            )
         handles.append(
             Line2D(
                 [],
                 [],
-                marker="o",
+                marker=_MARKERS[shape],
                 linestyle="",
-                markersize=9,
-                color=style.SUGGESTION_COLOUR,
-                label=text("legend_suggestion", lang),
+                color=colour,
+                label=vocab_label("elderly_type", code, lang),
             )
         )
     return handles
+
+
+def _plot_suggestions(ax: Any, g: gpd.GeoDataFrame, lang: str) -> list[Any]:
+    ax.scatter(
+        g.geometry.x,
+        g.geometry.y,
+        s=160,
+        color=style.SUGGESTION_COLOUR,
+        edgecolors="white",
+        linewidths=1.2,
+        zorder=6,
+    )
+    for x, y, rank in zip(g.geometry.x, g.geometry.y, g["rank"], strict=True):
+        ax.text(
+            x,
+            y,
+            str(int(rank)),
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=7,
+            fontweight="bold",
+            zorder=7,
+        )
+    return [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markersize=9,
+            color=style.SUGGESTION_COLOUR,
+            label=text("legend_suggestion", lang),
+        )
+    ]
 
 
 def _scale_bar(ax: Any) -> None:
