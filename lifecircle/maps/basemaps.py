@@ -49,6 +49,11 @@ def check_basemap(basemap: str | None, *, tianditu_key: str | None = None) -> st
         raise ValueError(f"basemap must be one of None, 'osm', 'tianditu', 'amap', got {basemap!r}")
     if basemap == "tianditu" and not tianditu_key:
         raise ValueError("basemap='tianditu' needs a Tianditu key: pass tianditu_key='...'")
+    key = str(tianditu_key)
+    if basemap == "tianditu" and not (key.isascii() and key.isalnum()):
+        raise ValueError(
+            f"tianditu_key must be letters and digits (a Tianditu API key), got {tianditu_key!r}"
+        )
     return "amap" if basemap == "gaode" else basemap
 
 

@@ -9,6 +9,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from lifecircle.maps import style
+from lifecircle.maps.inert import script_json
 from lifecircle.maps.labels import method_note, service_label, text, vocab_label
 
 __all__ = ["HtmlControl", "MapStyle", "ScaleBar", "legend_html", "title_html"]
@@ -17,8 +18,8 @@ __all__ = ["HtmlControl", "MapStyle", "ScaleBar", "legend_html", "title_html"]
 class HtmlControl(MacroElement):
     """A Leaflet control showing fixed HTML (already escaped by the caller).
 
-    The markup travels through Jinja's ``tojson`` filter, so ``</script>`` inside it
-    cannot end the surrounding script element.
+    The markup travels as :func:`~lifecircle.maps.inert.script_json`, so ``</script>``
+    inside it cannot end the surrounding script element and ``{{`` is no template code.
     """
 
     _template = Template(
@@ -27,7 +28,7 @@ class HtmlControl(MacroElement):
 var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
 {{ this.get_name() }}.onAdd = function () {
     var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
-    div.innerHTML = {{ this.markup|tojson }};
+    div.innerHTML = {{ this.markup_json }};
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;
@@ -43,6 +44,11 @@ var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
         self.markup = markup
         self.position = position
         self.css_class = css_class
+
+    @property
+    def markup_json(self) -> str:
+        """The markup as script- and template-safe JSON."""
+        return script_json(self.markup)
 
 
 class ScaleBar(MacroElement):

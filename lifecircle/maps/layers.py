@@ -6,7 +6,9 @@ shifted to GCJ-02, see :func:`lifecircle.maps.basemaps.to_display`) and returns 
 
 Security: features carry only pre-built, HTML-escaped tooltip markup (``_tip``) and
 style numbers; user strings never reach JavaScript unescaped. The GeoJSON itself is
-embedded with Jinja's ``tojson`` filter, which escapes ``<``, ``>``, ``&`` and ``'``.
+embedded with :func:`lifecircle.maps.inert.script_json`, which escapes ``<``, ``>``, ``&``
+and ``'`` and every Jinja opener (branca re-parses rendered scripts as templates), and
+layer names are HTML-escaped the same way (Leaflet shows them with ``innerHTML``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from lifecircle.maps import style
+from lifecircle.maps.inert import html_label, script_json
 from lifecircle.maps.labels import service_label, text, vocab_label
 
 __all__ = [
@@ -64,7 +67,7 @@ class GeoJsonOverlay(Layer):
     _template = Template(
         """
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
     interactive: {{ this.interactive|tojson }},
     style: function (f) {
         return Object.assign({}, {{ this.base_style|tojson }}, f.properties._style || {});
@@ -97,11 +100,16 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
         show: bool = True,
         interactive: bool = True,
     ) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        super().__init__(name=html_label(name), overlay=True, control=True, show=show)
         self._name = "GeoJsonOverlay"
         self.data = {"type": "FeatureCollection", "features": features}
         self.base_style = base_style or {}
         self.interactive = interactive
+
+    @property
+    def data_json(self) -> str:
+        """The features as script- and template-safe JSON (see the module documentation)."""
+        return script_json(self.data)
 
     @property
     def n_features(self) -> int:
