@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -271,4 +272,10 @@ def report_to_junit(report: CheckReport, *, lang: str = "en") -> str:
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return _XML_ILLEGAL.sub("\ufffd", text)  # ElementTree writes them; parsers reject them
+
+
+#: Characters XML 1.0 forbids even escaped (control characters, e.g. a vertical tab
+#: pasted from a spreadsheet into a grid name); replaced by U+FFFD in JUnit files.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
