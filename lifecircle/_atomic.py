@@ -8,14 +8,17 @@ file would (mode ``0o666`` minus the umask), not ``mkstemp``'s private ``0o600``
 
 from __future__ import annotations
 
+import errno
+import glob
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["atomic_path", "prepare_destination", "write_bytes_atomic", "write_text_atomic"]
 
 
 def _default_mode() -> int:
@@ -42,10 +45,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     pathlib.Path
         Where to write the new content.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
-                                dir=path.parent)  # fmt: skip
+    path = prepare_destination(path)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
+                                    dir=path.parent)  # fmt: skip
+    except OSError as exc:
+        raise _named(exc, path) from None
     os.close(fd)
     tmp = Path(name)
     tmp.unlink()  # some writers (GDAL) refuse to open an existing empty file
@@ -53,8 +58,52 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _default_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.filename in (str(tmp), tmp):  # name the user's file, not the temporary one
+            raise _named(exc, path) from exc
+        raise
     finally:
-        tmp.unlink(missing_ok=True)
+        _remove_staged(tmp)
+
+
+def prepare_destination(path: str | os.PathLike[str]) -> Path:
+    """Check that ``path`` can become a file and create its folder; return it as a Path.
+
+    Writers call this before long work, so a bad output path fails first, not last.
+
+    Raises
+    ------
+    OSError
+        Naming ``path``: it is a folder, a file stands where one of its folders should
+        be, or its folder cannot be created.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name", str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(
+            errno.ENOTDIR, "cannot create the file: a file stands where a folder should be",
+            str(path),
+        ) from None  # fmt: skip
+    except OSError as exc:
+        raise _named(exc, path) from None
+    return path
+
+
+def _remove_staged(tmp: Path) -> None:
+    """Remove the temporary file, its sidecars (``.dbf``...) or a folder a writer made."""
+    if tmp.is_dir():  # e.g. GDAL writing a suffix-less path as a shapefile folder
+        shutil.rmtree(tmp, ignore_errors=True)
+    tmp.unlink(missing_ok=True)
+    for sidecar in tmp.parent.glob(glob.escape(tmp.stem) + ".*"):
+        sidecar.unlink(missing_ok=True)
+
+
+def _named(exc: OSError, path: Path) -> OSError:
+    """The same error about ``path`` (not the temporary file), e.g. for ``error: PATH: ...``."""
+    return type(exc)(exc.errno, f"cannot write here ({exc.strerror})", str(path))
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], writer: Callable[[IO[bytes]], object]) -> Path:
