@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -249,6 +249,7 @@ def check(
 
     Example: lifecircle check study.toml --junit reports/junit.xml --markdown reports/summary.md
     """
+    from lifecircle._atomic import prepare_destination
     from lifecircle.study import load_study, report_to_text, run_study
 
     outputs = {"junit": junit, "json": json_path, "markdown": markdown}
@@ -256,7 +257,7 @@ def check(
         config = load_study(study)
         for path in outputs.values():
             if path is not None:  # fail before the analysis, not after it
-                path.parent.mkdir(parents=True, exist_ok=True)
+                prepare_destination(path)
         run = run_study(config, progress=_show_progress())
         code = _lang(lang, config)
         typer.echo(report_to_text(run.report, lang=code), nl=False)
@@ -339,28 +340,34 @@ OutputOpt = Annotated[
 ]
 
 
-def _study_coverage(study: Path, *, isochrones: bool = True) -> tuple[Any, Any, Any, Any]:
-    """Load a study, its layers and network, and compute coverage at its default settings."""
-    from lifecircle.study import load_study
+def _study_coverage(config: Any, *, isochrones: bool = True) -> tuple[Any, Any, Any]:
+    """Load a study's layers and network, and compute coverage at its default settings."""
     from lifecircle.study.run import compute_study_coverage, load_study_layers, load_study_network
 
-    config = load_study(study)
     layers = load_study_layers(config)
     walk = load_study_network(config)
     result = compute_study_coverage(
         config, layers, walk, isochrones=isochrones, progress=_show_progress()
     )
-    return config, layers, walk, result
+    return layers, walk, result
 
 
-def _check_service(config: Any, service: str) -> None:
+def _load_for_output(
+    study: Path, service: str, output: Path | None, default: Callable[[Any], str]
+) -> tuple[Any, Path]:
+    """Load the study; check ``--service`` and the output path (default: ``default(study)``
+    in the outputs folder) before any analysis."""
+    from lifecircle._atomic import prepare_destination
+    from lifecircle.errors import ConfigError
+    from lifecircle.study import load_study
+
+    config = load_study(study)
     if service not in config.services:
-        from lifecircle.errors import ConfigError
-
         raise ConfigError(
             f"--service {service!r} is not a service of {config.label}; "
             f"expected one of {', '.join(sorted(config.services))}"
         )
+    return config, prepare_destination(output or config.output_dir / default(config))
 
 
 @app.command("map")
@@ -381,19 +388,19 @@ def map_(
     from lifecircle.maps.save import save_map
 
     with _user_errors():
-        config, layers, walk, result = _study_coverage(study)
-        _check_service(config, service)
+        config, path = _load_for_output(study, service, output, lambda _: f"map-{service}.html")
+        layers, walk, result = _study_coverage(config)
         chosen = basemap if basemap is not None else config.basemap
         m = coverage_map(
             layers, result, service=service, lang=_lang(lang, config),
             basemap=None if chosen == "none" else chosen, network=walk,
         )  # fmt: skip
-        path = save_map(m, output or config.output_dir / f"map-{service}.html")
+        path = save_map(m, path)
     typer.echo(f"wrote {path}")
 
 
 SeatsOpt = Annotated[
-    int, typer.Option("--seats", "-k", min=0, help="How many new seat sites to suggest.")
+    int, typer.Option("--seats", "-k", min=0, help="How many new seat sites to suggest (0: none).")
 ]
 
 
@@ -419,13 +426,14 @@ def report(
     from lifecircle.maps.report import write_report
 
     with _user_errors():
-        config, layers, walk, result = _study_coverage(study)
-        _check_service(config, service)
+        config, path = _load_for_output(
+            study, service, output, lambda c: f"report-{_lang(lang, c)}.html"
+        )
+        layers, walk, result = _study_coverage(config)
         suggestions = _suggest(layers, walk, seats).sites if seats else None
-        code = _lang(lang, config)
         path = write_report(
-            layers, result, output or config.output_dir / f"report-{code}.html", lang=code,
-            suggestions=suggestions, network=walk, service=service, basemap=config.basemap,
+            layers, result, path, lang=_lang(lang, config), suggestions=suggestions, network=walk,
+            service=service, basemap=config.basemap,
         )  # fmt: skip
     typer.echo(f"wrote {path}")
 
@@ -433,7 +441,9 @@ def report(
 @app.command()
 def suggest(
     study: StudyArg,
-    seats: SeatsOpt = 10,
+    seats: Annotated[
+        int, typer.Option("--seats", "-k", min=1, help="How many new seat sites to suggest.")
+    ] = 10,
     output: OutputOpt = None,
 ) -> None:
     """Suggest where new public seats do the most good, with each site's gain.
@@ -442,11 +452,15 @@ def suggest(
 
     Example: lifecircle suggest study.toml --seats 10 -o new-seats.geojson
     """
+    from lifecircle._atomic import prepare_destination
     from lifecircle.study import load_study
     from lifecircle.study.run import load_study_layers, load_study_network
 
     with _user_errors():
         config = load_study(study)
+        if output is not None:  # fail before the analysis, not after it
+            _sites_format(output)
+            prepare_destination(output)
         layers = load_study_layers(config)
         suggestions = _suggest(layers, load_study_network(config), seats)
         sites = suggestions.sites
@@ -460,18 +474,33 @@ def suggest(
             typer.echo(f"wrote {output}")
 
 
+#: Output formats of ``suggest -o``, by suffix (a shapefile would truncate the column names).
+_SITE_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".csv": "CSV"}
+
+
+def _sites_format(output: Path) -> str:
+    """The format of ``output`` by its suffix; a usage error for any other suffix."""
+    driver = _SITE_DRIVERS.get(output.suffix.lower())
+    if driver is None:
+        raise typer.BadParameter(
+            f"{output}: expected a .geojson, .gpkg or .csv file name", param_hint="--output"
+        )
+    return driver
+
+
 def _write_sites(sites: Any, output: Path) -> None:
     """Write suggested sites atomically (temporary file in the same folder, then rename)."""
     from lifecircle._atomic import atomic_path
 
+    driver = _sites_format(output)
     with atomic_path(output) as staged:
-        if output.suffix.lower() == ".csv":
+        if driver == "CSV":
             frame = sites.drop(columns="geometry").assign(
                 lon=sites.geometry.x.round(7), lat=sites.geometry.y.round(7)
             )
             frame.to_csv(staged, index=False, encoding="utf-8")
-        else:
-            sites.to_file(staged)
+        else:  # the layer is named after the file, not the temporary name
+            sites.to_file(staged, driver=driver, layer=output.stem if driver == "GPKG" else None)
 
 
 @app.command()
