@@ -169,11 +169,12 @@ def network_from_graphml(
     WalkNetwork
     """
     import osmnx as ox
+    from networkx import NetworkXError
 
     path = _existing_file(path)
     try:
         graph = ox.load_graphml(path)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, SyntaxError, NetworkXError) as exc:
         raise NetworkError(f"{path}: cannot read as GraphML ({exc})") from exc
     return network_from_graph(graph, bbox=bbox, penalties=penalties, source=str(path))
 
@@ -211,6 +212,12 @@ def network_from_graph(
         raise NetworkError(f"{source}: the graph has no edges")
     if "crs" not in graph.graph:
         raise NetworkError(f"{source}: graph.graph['crs'] is missing (osmnx convention)")
+    bare = [n for n, d in graph.nodes(data=True) if "x" not in d or "y" not in d]
+    if bare:
+        raise NetworkError(
+            f"{source}: {len(bare)} nodes have no 'x'/'y' coordinates (e.g. node {bare[0]!r}); "
+            "expected an osmnx graph"
+        )
     nodes, edges = ox.graph_to_gdfs(graph, nodes=True, edges=True, fill_edge_geometry=True)
     edges = edges.reset_index()
     nodes = nodes[["geometry"]].assign(osmid=nodes.index.to_numpy())
