@@ -122,6 +122,8 @@ def line_pieces(
     start_m = np.asarray(start_m, dtype=float)
     end_m = np.asarray(end_m, dtype=float)
     n = len(lines)
+    if n == 0:  # e.g. no point reached any facility
+        return np.empty((0, 2)), np.zeros(1, dtype=np.int64)
     lo, hi = np.minimum(start_m, end_m), np.maximum(start_m, end_m)
     p_lo = shapely.get_coordinates(shapely.line_interpolate_point(lines, lo))
     p_hi = shapely.get_coordinates(shapely.line_interpolate_point(lines, hi))
@@ -244,6 +246,8 @@ def trace_routes(
     """
     seconds, facility = seconds_to_points(graph, nearest, points)
     reached = np.flatnonzero(np.isfinite(seconds))
+    if len(reached) == 0:  # e.g. every point or facility lies beyond max_snap_m
+        return np.full(len(seconds), None, dtype=object), seconds, facility
     edge, off, entry, entry_off = (x[reached] for x in _entry(graph, nearest, points))
     link_xy, link_off = _link_coords(graph, nearest.predecessors)
     owner, node = tree_paths(nearest.predecessors, entry)
