@@ -223,6 +223,11 @@ def _allowed(spec: ColumnSpec) -> str:
     return ", ".join(f"{c.code} ({c.zh})" for c in spec.vocabulary)
 
 
+#: Counts (seats, population, capacity) at or above this are out of range (and inf/NaN
+#: never pass): they would overflow int64 or make every share meaningless.
+_MAX_NUMBER = 2.0**53
+
+
 def _coerce(spec: ColumnSpec, values: Sequence[Any], rows: _Rows) -> tuple[list[Any], list[str]]:
     """Coerce one column; return the values and the problems found."""
     col = f"column {spec.name!r}"
@@ -249,7 +254,9 @@ def _coerce(spec: ColumnSpec, values: Sequence[Any], rows: _Rows) -> tuple[list[
             elif np.isnan(value):
                 if spec.required and kind == "int":
                     missing.append(rows(pos))
-            elif value < (1 if kind == "int" else 0) or (kind == "int" and not value.is_integer()):
+            elif not (0 if kind == "float" else 1) <= value < _MAX_NUMBER or (
+                kind == "int" and not value.is_integer()
+            ):
                 low.append(f"{raw!r} at {rows(pos)}")
         else:  # category
             value = None
@@ -336,10 +343,15 @@ def _check_geometries(
         allowed |= _POINT_CONVERTIBLE
     geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
     ok = np.ones(len(geoms), dtype=bool)
-    missing, empty, wrong, broken, repaired = [], [], [], [], []
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    infinite = np.zeros(len(geoms), dtype=bool)
+    infinite[owner[~np.isfinite(coords).all(axis=1)]] = True
+    missing, empty, wrong, broken, repaired, nonfinite = [], [], [], [], [], []
     for pos, geom in enumerate(geoms):
         if geom is None:
             missing.append(f"{rows(pos)} ({notes[pos]})" if pos in notes else rows(pos))
+        elif infinite[pos]:
+            nonfinite.append(rows(pos))
         elif geom.is_empty:
             empty.append(rows(pos))
         elif geom.geom_type not in allowed:
@@ -367,6 +379,10 @@ def _check_geometries(
         problems.append(_grouped("missing geometry", missing, noun, "a geometry"))
     if empty:
         problems.append(_grouped("empty geometry", empty, noun, "a non-empty geometry"))
+    if nonfinite:
+        problems.append(
+            _grouped("NaN or infinite coordinates", nonfinite, noun, "finite coordinates")
+        )
     if wrong:
         problems.append(_grouped("wrong geometry type", wrong, noun, expected))
     if broken:
@@ -489,7 +505,9 @@ def _typed(spec: ColumnSpec, values: list[Any]) -> pd.Series:
     if spec.kind == "float":
         return pd.Series([np.nan if v is None else v for v in values], dtype=float)
     if spec.kind == "int":
-        clean = [v if v is not None and np.isfinite(v) and v.is_integer() else 0 for v in values]
+        clean = [
+            v if v is not None and abs(v) < _MAX_NUMBER and v.is_integer() else 0 for v in values
+        ]
         return pd.Series(clean, dtype="int64")
     return pd.Series(values, dtype=object)
 
