@@ -1,0 +1,265 @@
+"""A demanding first user: bad input gets one clear error, outputs stay whole, text stays inert.
+
+Regression tests for problems found by trying to break lifecircle from the README: every
+user error names the file/row/column and what was expected (the CLI exits 2 with one
+``error:`` line, never a traceback), failed writes leave nothing behind, and user strings
+never run as HTML, JavaScript or Jinja template code.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from shapely.geometry import Point
+from typer.testing import CliRunner
+
+import lifecircle as lc
+from lifecircle._atomic import atomic_path, write_text_atomic
+from lifecircle.cli import app
+from lifecircle.data import demo_path
+from lifecircle.errors import LayerError
+from lifecircle.maps.coverage_map import coverage_map
+from lifecircle.maps.save import map_html
+from lifecircle.study import demo_study_path
+
+try:
+    from test_maps_fixtures import make_layers, make_result
+except ImportError:  # tests/ imported as a package
+    from tests.test_maps_fixtures import make_layers, make_result
+
+#: If branca's second template pass evaluated user text, this would set the variable.
+SSTI = "{{ lipsum.__globals__.os.environ.setdefault(dict(LC_SSTI=1)|join, dict(ran=1)|join) }}"
+runner = CliRunner()
+#: Shown by Leaflet's layer control with innerHTML: must arrive escaped.
+IMG = "<img src=x onerror=window.__pwned=1>"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return lc.load_demo_layers(), lc.load_demo_network()
+
+
+# ----------------------------------------------------------------------------- maps
+def test_template_code_in_names_is_never_evaluated(monkeypatch):
+    """Names with ``{{ }}``/``{% %}`` render literally instead of running as Jinja (RCE)."""
+    monkeypatch.delenv("LC_SSTI", raising=False)
+    layers = make_layers()
+    leaves = layers.grids.index[layers.grids["level"] == "microgrid"]
+    layers.grids.loc[leaves, "name"] = [SSTI, "{% if 1 %}JINJA{% endif %}", "{{ unclosed", "{#"]
+    layers.seats["name"] = "{{ 6*7 }}"
+    page = map_html(
+        coverage_map(layers, make_result(layers), lang="en", title="{{ 6*7 }} {%", data_date="{#")
+    )
+    assert "LC_SSTI" not in os.environ
+    assert "\\u007b{ 6*7 }}" in page  # the seat names, still shown, only escaped
+    assert "\\u007b% if 1 %}JINJA\\u007b% endif %}" in page
+
+
+def test_service_names_are_escaped_in_the_layer_list(demo):
+    """A service name (study ``[services]`` key) reaches the layer control as text."""
+    layers, network = demo
+    result = lc.compute_coverage(
+        layers, network, services={IMG: ("life_centre", "care_home")}, progress=False
+    )
+    page = map_html(coverage_map(layers, result, service=IMG, lang="en"))
+    assert "\\u003cimg" not in page  # a raw tag inside the page's JSON
+    assert "\\u0026lt;img src=x" in page
+
+
+def test_tianditu_key_must_be_a_plain_key():
+    with pytest.raises(ValueError, match="tianditu_key must be letters and digits"):
+        coverage_map(make_layers(), basemap="tianditu", tianditu_key="abc{{ 1 }}")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
+def test_service_name_does_not_execute_in_chromium(demo, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    layers, network = demo
+    result = lc.compute_coverage(
+        layers, network, services={IMG: ("life_centre",)}, isochrones=False, progress=False
+    )
+    path = lc.save_map(coverage_map(layers, result, service=IMG), tmp_path / "m.html")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page()
+        page.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+        )
+        page.goto(path.as_uri())
+        page.wait_for_selector(".leaflet-control-layers")
+        page.wait_for_timeout(200)
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert IMG in page.inner_text(".leaflet-control-layers")  # shown as text
+        browser.close()
+
+
+# ----------------------------------------------------------------------------- check outputs
+@pytest.fixture(scope="module")
+def ctrl_char_study(tmp_path_factory):
+    """A coverage-only demo study whose grid names hold a vertical tab (from a spreadsheet)."""
+    folder = tmp_path_factory.mktemp("ctrl")
+    grids = gpd.read_file(demo_path("grids.geojson"))
+    grids["name"] = grids["name"] + "\x0b<b>"
+    grids.to_file(folder / "grids.geojson")
+    text = demo_study_path().read_text(encoding="utf-8")
+    text = text.replace('"demo/grids.geojson"', '"grids.geojson"')
+    text = text.replace('"demo/', f'"{demo_path("grids.geojson").parent.as_posix()}/')
+    head, *blocks = text.split("[[targets]]")
+    tail = blocks[-1][blocks[-1].index("[outputs]") :]
+    kept = [b.split("[outputs]")[0] for b in blocks if 'metric = "coverage"' in b]
+    (folder / "study.toml").write_text("[[targets]]".join([head, *kept]) + tail, "utf-8")
+    return folder / "study.toml"
+
+
+def test_junit_file_parses_with_control_characters_in_names(ctrl_char_study, tmp_path):
+    result = _invoke("check", ctrl_char_study, "--junit", tmp_path / "j.xml")
+    assert result.exit_code in (0, 1), result.output
+    root = ET.parse(tmp_path / "j.xml").getroot()  # raised ParseError before
+    names = [c.get("name") for c in root.iter("testcase")]
+    assert any("\ufffd<b>" in n for n in names)
+
+
+# ----------------------------------------------------------------------------- CLI
+def _invoke(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def _one_error_line(result, *needles: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.fixture()
+def study(tmp_path):
+    assert _invoke("init", tmp_path / "study.toml", "--demo-data").exit_code == 0
+    return tmp_path / "study.toml"
+
+
+def _network(study: Path, source: str) -> Path:
+    text = study.read_text(encoding="utf-8")
+    study.write_text(text.replace('"data/network.geojson"', f'"{source}"'), encoding="utf-8")
+    return study
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("junk.graphml", "hello", "cannot read as GraphML"),
+        ("osm.graphml", '<?xml version="1.0"?><osm version="0.6"></osm>', "cannot read as GraphML"),
+    ],
+)
+def test_unreadable_graphml_is_a_one_line_error(study, name, content, needle):
+    (study.parent / "data" / name).write_text(content, encoding="utf-8")
+    _one_error_line(_invoke("network", _network(study, f"data/{name}")), name, needle)
+
+
+def test_graphml_without_node_coordinates_is_a_one_line_error(study):
+    graph = nx.MultiDiGraph(crs="EPSG:4326")
+    graph.add_edge(1, 2)
+    nx.write_graphml(graph, study.parent / "data" / "bare.graphml")
+    result = _invoke("network", _network(study, "data/bare.graphml"))
+    _one_error_line(result, "bare.graphml", "no 'x'/'y' coordinates")
+
+
+@pytest.mark.parametrize("command", ["map", "report"])
+def test_output_folder_fails_before_the_analysis(study, command, monkeypatch):
+    import lifecircle.study.run as run
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the analysis ran before the output path was checked")
+
+    monkeypatch.setattr(run, "load_study_layers", boom)
+    (study.parent / "out").mkdir()
+    _one_error_line(_invoke(command, study, "-o", study.parent / "out"), "out", "is a folder")
+    _one_error_line(_invoke(command, study, "--service", "nope"), "--service 'nope'")
+
+
+def test_check_output_under_a_file_is_one_clear_line(study):
+    (study.parent / "afile").write_text("x", encoding="utf-8")
+    result = _invoke("check", study, "--json", study.parent / "afile" / "r.json")
+    _one_error_line(result, "afile", "a file stands where a folder should be")
+
+
+def test_suggest_needs_at_least_one_seat_and_a_known_format(study):
+    assert _invoke("suggest", study, "--seats", "0").exit_code == 2  # was a ValueError traceback
+    for name in ("new.txt", "new.shp", "new"):
+        result = _invoke("suggest", study, "--seats", "1", "-o", study.parent / name)
+        assert result.exit_code == 2 and "expected a .geojson, .gpkg or .csv" in result.output
+    assert sorted(p.name for p in study.parent.iterdir()) == ["data", "study.toml"]
+
+
+def test_suggest_writes_a_geopackage_named_after_the_file(study):
+    out = study.parent / "new-seats.gpkg"
+    result = _invoke("suggest", study, "--seats", "2", "-o", out)
+    assert result.exit_code == 0, result.output  # crashed on the temporary layer name
+    assert [name for name, _ in pyogrio.list_layers(out)] == ["new-seats"]
+    assert len(gpd.read_file(out)) == 2
+    assert [p.name for p in study.parent.iterdir() if p.name.startswith(".")] == [
+        ".lifecircle-cache"
+    ]
+
+
+# ----------------------------------------------------------------------------- atomic writes
+def test_failed_writes_name_the_users_file_and_leave_nothing(tmp_path):
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError, match="is a folder") as err:
+        write_text_atomic(tmp_path / "folder", "x")
+    assert err.value.filename == str(tmp_path / "folder")
+
+    def fail(path: Path) -> None:  # a writer that leaves a shapefile's sidecars behind
+        path.with_suffix(".dbf").write_text("x")
+        Path(str(path)).mkdir()
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    with pytest.raises(OSError, match="No space left") as err, atomic_path(tmp_path / "a.shp") as p:
+        fail(p)
+    assert err.value.filename == str(tmp_path / "a.shp")  # not the temporary name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+
+
+# ----------------------------------------------------------------------------- layers
+def test_non_finite_coordinates_are_a_listed_problem():
+    frame = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"], "seats": [2, 2, 2]},
+        geometry=[Point(np.nan, np.nan), Point(np.inf, 31.0), Point(121.4, 31.2)],
+        crs=4326,
+    )
+    with pytest.raises(LayerError, match="NaN or infinite coordinates in 2 features") as err:
+        lc.read_seats(frame)
+    assert "id 'a' (feature 1)" in str(err.value) and "id 'b' (feature 2)" in str(err.value)
+
+
+def test_absurd_counts_are_out_of_range_not_an_overflow():
+    frame = pd.DataFrame({"id": ["a"], "seats": [1e30], "lon": [121.4], "lat": [31.2]})
+    with pytest.raises(LayerError, match=r"column 'seats' has out-of-range values.*1e\+30"):
+        lc.read_seats(frame)
+    grids = make_layers().grids.assign(population=np.inf)
+    with pytest.raises(LayerError, match="column 'population' has out-of-range values"):
+        lc.read_grids(grids)
+
+
+# ----------------------------------------------------------------------------- coverage
+def test_layers_beyond_max_snap_m_give_empty_routes_not_a_crash(demo):
+    layers, network = demo
+    far = {
+        name: getattr(layers, name).set_geometry(getattr(layers, name).geometry.translate(0.5, 0.5))
+        for name in ("grids", "seats", "elderly", "heritage")
+    }
+    moved = lc.load_layers(**far)
+    gaps = lc.rest_gaps(moved, network)  # IndexError before
+    assert gaps.points.empty  # no resident reaches a facility, so no route to measure
