@@ -14,6 +14,7 @@ import shapely
 from lifecircle.coverage import WalkProfile, compute_coverage, default_services
 from lifecircle.coverage.demand import DemandWarning, demand_from_layers
 from lifecircle.coverage.synthetic import network_from_arrays
+from lifecircle.errors import CoordinateWarning
 
 CRS = "EPSG:32651"
 UNIT = WalkProfile("unit", 1.0)  # 1 m/s: 600 m in 10 minutes
@@ -129,9 +130,12 @@ def test_unsnapped_points_are_listed_and_unreachable():
     buildings = _buildings()
     buildings.loc[3, "geometry"] = shapely.Point(400, -45)  # 45 m off the street
     layers = _layers(_elderly([(0, 5), (1000, 48)], ["care_home", "care_home"]), buildings)
-    result = compute_coverage(
-        layers, _street(), services={"care": ("care_home",)}, max_snap_m=30, isochrones=False
-    )
+    with pytest.warns(CoordinateWarning, match=r"1 of 4 demand points \(25%\).*median 45 m") as rec:
+        result = compute_coverage(
+            layers, _street(), services={"care": ("care_home",)}, max_snap_m=30, isochrones=False
+        )
+    assert "1 of 2 facilities" in str(rec[0].message)
+    assert "GCJ-02" not in str(rec[0].message)  # 45 m off is not a datum mix-up
     assert set(result.unsnapped["kind"]) == {"demand", "facility"}
     far = result.unsnapped.set_index("kind")
     assert far.loc["facility", "id"] == "E1" and far.loc["facility", "service"] == "care"

@@ -8,6 +8,7 @@ never run as HTML, JavaScript or Jinja template code.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import xml.etree.ElementTree as ET
@@ -19,12 +20,14 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 from shapely.geometry import Point
 from typer.testing import CliRunner
 
 import lifecircle as lc
 from lifecircle._atomic import atomic_path, write_text_atomic
 from lifecircle.cli import app
+from lifecircle.coverage.demand import demand_from_layers
 from lifecircle.data import demo_path
 from lifecircle.errors import LayerError
 from lifecircle.maps.coverage_map import coverage_map
@@ -263,3 +266,134 @@ def test_layers_beyond_max_snap_m_give_empty_routes_not_a_crash(demo):
     moved = lc.load_layers(**far)
     gaps = lc.rest_gaps(moved, network)  # IndexError before
     assert gaps.points.empty  # no resident reaches a facility, so no route to measure
+
+
+def _moved(layers, *, dlon: float = 0.0, datum: bool = False):
+    """The layers translated by ``dlon`` degrees, or GCJ-02 coordinates read as WGS-84."""
+    from lifecircle.geo.datums import wgs84_to_gcj02
+
+    def gcj(xy):
+        return np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+
+    def move(frame):
+        geoms = frame.geometry.to_crs(4326)
+        if datum:
+            geoms = gpd.GeoSeries(shapely.transform(geoms.to_numpy(), gcj), crs=4326)
+        return frame.to_crs(4326).set_geometry(geoms.translate(dlon, dlon).to_numpy())
+
+    names = ("grids", "seats", "elderly", "heritage", "buildings")
+    return lc.load_layers(
+        **{n: move(getattr(layers, n)) for n in names if getattr(layers, n) is not None}
+    )
+
+
+def test_layers_in_another_place_are_a_network_error_not_zero_coverage(demo):
+    """Every home beyond max_snap_m: one clear error instead of a silent 0 % (or a KeyError)."""
+    layers, network = demo
+    moved = _moved(layers, dlon=0.5)
+    n = len(demand_from_layers(moved.grids, crs=network.crs, buildings=moved.buildings))
+    pattern = rf"none of the {n} demand points lies within max_snap_m=100 m of the walking network"
+    pattern += r" \(median distance 7\d,\d{3} m\).*same place / coordinate system.*crs='gcj02'"
+    with pytest.raises(lc.NetworkError, match=pattern):
+        lc.compute_coverage(moved, network, progress=False)
+    with pytest.raises(lc.NetworkError, match="none of the"):
+        lc.seat_reach(moved, network)
+    with pytest.raises(lc.NetworkError, match="none of the"):
+        lc.suggest_seats(moved, network, k=1)  # KeyError before
+
+
+def test_gcj02_read_as_wgs84_warns_with_counts_share_and_median(demo):
+    layers, network = demo
+    with pytest.warns(lc.CoordinateWarning) as record:
+        result = lc.compute_coverage(_moved(layers, datum=True), network, progress=False)
+    (message,) = [str(w.message) for w in record]
+    far = result.unsnapped
+    n_far, n_all = int((far["kind"] == "demand").sum()), len(result.demand)
+    median = np.median(far.loc[far["kind"] == "demand", "snap_m"])
+    assert 0 < n_far < n_all
+    assert f"{n_far} of {n_all} demand points ({n_far / n_all:.0%})" in message
+    assert f"(median {median:,.0f} m)" in message and "result.unsnapped" in message
+    assert "crs='gcj02'" in message
+
+
+def test_a_service_whose_facilities_all_miss_the_network_is_named(demo):
+    layers, network = demo
+    far = layers.elderly[layers.elderly["type"] == "bathing"].geometry.translate(0.05, 0.05)
+    elderly = layers.elderly.copy()
+    elderly.loc[far.index, "geometry"] = far
+    moved = dataclasses.replace(layers, elderly=elderly)  # load_layers would warn first
+    with pytest.warns(lc.CoordinateWarning, match="service 'bathing': none of its 7 facilities"):
+        result = lc.compute_coverage(moved, network, isochrones=False, progress=False)
+    assert result.summary().loc["bathing", "share"] == 0
+
+
+def _frames(layers):
+    names = ("grids", "seats", "elderly", "heritage", "buildings")
+    return {n: getattr(layers, n) for n in names if getattr(layers, n) is not None}
+
+
+def test_check_on_layers_off_the_network_is_one_error_line(study):
+    for path in (study.parent / "data").glob("*.geojson"):
+        if path.name != "network.geojson":
+            frame = gpd.read_file(path)
+            frame.set_geometry(frame.geometry.translate(0.5, 0.5)).to_file(path)
+    _one_error_line(_invoke("check", study), "none of the", "crs='gcj02'")
+
+
+def test_grids_with_nothing_to_measure_are_skipped_not_a_key_error(demo, monkeypatch):
+    """A rest-gap target on layers no route reaches: grids are skipped (KeyError before)."""
+    import lifecircle.study.run as run
+
+    layers, network = demo
+    moved = _moved(layers, dlon=0.5)
+    gaps = lc.rest_gaps(moved, network)
+    assert gaps.grids.empty and {"weight", "share_ok"} <= set(gaps.grids.columns)
+    assert run._leaf_shares(layers.grids, pd.DataFrame(), "share_ok").isna().all()
+    study = lc.load_study(demo_study_path())
+    rest_only = dataclasses.replace(
+        study, targets=tuple(t for t in study.targets if t.metric == "rest_gap")
+    )
+    monkeypatch.setattr(run, "load_study_layers", lambda study: moved)
+    (outcome,) = lc.run_study(rest_only).report.outcomes
+    assert outcome.grids and not outcome.evaluated and not outcome.passed
+
+
+# ----------------------------------------------------------------------------- arguments
+@pytest.mark.parametrize(
+    ("kwargs", "error", "needle"),
+    [
+        ({"services": {"x": ()}}, ValueError, "service 'x' has no elderly type codes"),
+        ({"services": ["care_home"]}, TypeError, "services must be a mapping"),
+        ({"walk_minutes": True}, ValueError, "walk_minutes must be a finite number > 0"),
+        ({"walk_minutes": np.nan}, ValueError, "walk_minutes must be a finite number > 0"),
+        ({"max_snap_m": np.inf}, ValueError, "max_snap_m must be a finite number > 0"),
+        ({"access_m": 0}, ValueError, "access_m must be a finite number > 0"),
+        ({"walk_minutes": "15"}, TypeError, "walk_minutes must be a number > 0, got '15'"),
+        ({"target_share": 1.5}, ValueError, "target_share must be within"),
+        ({"spacing_m": 0.01}, ValueError, r"spacing_m=0.01 would lay out about [\d,]+ demand"),
+    ],
+)
+def test_compute_coverage_arguments_are_checked(demo, kwargs, error, needle):
+    layers, network = demo
+    with pytest.raises(error, match=needle):
+        lc.compute_coverage(layers, network, progress=False, **kwargs)
+
+
+def test_compute_coverage_needs_layers_and_a_network(demo):
+    layers, network = demo
+    with pytest.raises(TypeError, match=r"layers must be a Layers object .* got dict"):
+        lc.compute_coverage(_frames(layers), network)
+    with pytest.raises(TypeError, match=r"network must be a WalkNetwork .* got str"):
+        lc.compute_coverage(layers, "network.graphml")
+
+
+def test_numpy_numbers_are_accepted(demo):
+    layers, network = demo
+    kwargs = {"isochrones": False, "progress": False, "services": {"care": ("care_home",)}}
+    plain = lc.compute_coverage(layers, network, walk_minutes=15, spacing_m=25, **kwargs)
+    numpy = lc.compute_coverage(
+        layers, network, walk_minutes=np.float32(15), max_snap_m=np.int64(100),
+        target_share=np.float64(0.9), **kwargs,
+    )  # fmt: skip
+    assert numpy.params["walk_minutes"] == 15.0
+    pd.testing.assert_frame_equal(plain.grid_table(), numpy.grid_table())

@@ -13,6 +13,7 @@ Three sources, best first:
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections.abc import Iterable
 
@@ -28,6 +29,9 @@ from lifecircle.geo.hierarchy import leaf_grids
 __all__ = ["DemandWarning", "demand_from_layers", "leaf_grid_ids"]
 
 logger = logging.getLogger(__name__)
+
+#: The demand lattice may not exceed this many points (a too small ``spacing_m``).
+MAX_LATTICE_POINTS = 2_000_000
 
 
 class DemandWarning(LifecircleWarning):
@@ -80,6 +84,7 @@ def demand_from_layers(
         covered = set(bpts["grid_id"])
     rest = leaves[~leaves["id"].isin(covered)]
     if len(rest):
+        _check_lattice_size(rest, spacing_m)
         kind = _weight_kind(rest, with_buildings=bool(covered))
         parts.append(_lattice(rest, spacing_m=spacing_m, kind=kind))
     demand = pd.concat(parts, ignore_index=True)
@@ -120,6 +125,21 @@ def _ids(values: Iterable[object], limit: int = 5) -> str:
     texts = [str(v) for v in values]
     more = f" and {len(texts) - limit} more" if len(texts) > limit else ""
     return ", ".join(texts[:limit]) + more
+
+
+def _check_lattice_size(leaves: gpd.GeoDataFrame, spacing_m: float) -> None:
+    """Refuse a lattice too fine to fit in memory (counted over each grid's bounding box)."""
+    bounds = leaves.geometry.bounds.fillna(0.0)
+    width = (bounds["maxx"] - bounds["minx"]) / spacing_m + 1
+    height = (bounds["maxy"] - bounds["miny"]) / spacing_m + 1
+    count = float((width * height).sum())
+    if count > MAX_LATTICE_POINTS:
+        suggest = math.ceil(spacing_m * math.sqrt(count / MAX_LATTICE_POINTS))
+        raise ValueError(
+            f"spacing_m={spacing_m:g} would lay out about {count:,.0f} demand lattice points "
+            f"over {len(leaves)} leaf grids (at most {MAX_LATTICE_POINTS:,} allowed); use "
+            f"spacing_m of at least {suggest:g} metres (default 25)"
+        )
 
 
 def _lattice(leaves: gpd.GeoDataFrame, *, spacing_m: float, kind: str) -> pd.DataFrame:

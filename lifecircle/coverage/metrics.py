@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
@@ -12,13 +13,15 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from lifecircle.coverage.checks import check_positive
 from lifecircle.coverage.demand import demand_from_layers, leaf_grid_ids
 from lifecircle.coverage.isochrones import isochrones_for_facilities
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
 from lifecircle.coverage.profiles import WalkProfile, resolve_profile
 from lifecircle.coverage.result import CoverageResult
-from lifecircle.coverage.snap import snap_points
+from lifecircle.coverage.snap import check_snapped, snap_points
+from lifecircle.errors import CoordinateWarning
 from lifecircle.geo.hierarchy import roll_up
 from lifecircle.geo.schema import ELDERLY_TYPES
 
@@ -101,13 +104,17 @@ def compute_coverage(
     >>> result = compute_coverage(load_demo_layers(), load_demo_network())  # doctest: +SKIP
     >>> result.grid_table("microgrid")[["name", "share_elderly"]]  # doctest: +SKIP
     """
-    prof = resolve_profile(profile, speed_m_s=speed_m_s)
-    _check_numbers(walk_minutes=walk_minutes, max_snap_m=max_snap_m, access_m=access_m)
-    if not 0 <= target_share <= 1:
+    _check_inputs(layers, network)
+    walk_minutes, max_snap_m, access_m, spacing_m = check_positive(
+        walk_minutes=walk_minutes, max_snap_m=max_snap_m, access_m=access_m, spacing_m=spacing_m
+    )
+    if speed_m_s is not None:
+        (speed_m_s,) = check_positive(speed_m_s=speed_m_s)
+    (target_share,) = check_positive(target_share=target_share, allow_zero=True)
+    if target_share > 1:
         raise ValueError(f"target_share must be within [0, 1], got {target_share!r}")
-    specs = dict(default_services(layers) if services is None else services)
-    if not specs:
-        raise ValueError("services is empty; give at least one service")
+    prof = resolve_profile(profile, speed_m_s=speed_m_s)
+    specs = _check_services(default_services(layers) if services is None else services)
     show = sys.stderr.isatty() if progress is None else progress
     facs = _facility_table(layers, specs, crs=network.crs)
     demand = demand_from_layers(
@@ -119,6 +126,15 @@ def compute_coverage(
     steps = tqdm(total=3 + len(specs), disable=not show, desc="coverage", unit="step")
     d_snap = snap_points(network, demand, max_snap_m=max_snap_m)
     f_snap = snap_points(network, facs, max_snap_m=max_snap_m)
+    far = check_snapped(
+        d_snap,
+        f_snap,
+        services=facs["service"],
+        max_snap_m=max_snap_m,
+        listed_in="result.unsnapped",
+    )
+    if far:
+        warnings.warn(far, CoordinateWarning, stacklevel=2)
     graph = build_split_graph(network, f_snap, profile=prof)
     steps.update(3)
     limit_s = walk_minutes * 60.0
@@ -129,7 +145,8 @@ def compute_coverage(
         nearest = nearest_facility(graph, facilities=rows, limit_s=SEARCH_FACTOR * limit_s)
         seconds, fac = seconds_to_points(graph, nearest, d_snap)
         demand[f"minutes_{name}"] = seconds / 60.0
-        demand[f"facility_{name}"] = np.where(fac >= 0, facs["id"].to_numpy()[fac], None)
+        ids = np.array([*facs["id"], None], dtype=object)  # fac == -1: unreachable
+        demand[f"facility_{name}"] = ids[fac]
         if isochrones:
             iso_rows += _isochrone_rows(graph, facs, rows, name, limit_s, access_m, walk_minutes)
         steps.update(1)
@@ -160,10 +177,35 @@ def compute_coverage(
     )
 
 
-def _check_numbers(**values: float) -> None:
-    for key, value in values.items():
-        if not isinstance(value, int | float) or not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{key} must be a positive number, got {value!r}")
+def _check_inputs(layers: Any, network: Any) -> None:
+    if not isinstance(network, WalkNetwork):
+        raise TypeError(
+            "network must be a WalkNetwork (from network_from_pbf, network_from_lines, "
+            f"network_from_graphml...), got {type(network).__name__}"
+        )
+    if not isinstance(getattr(layers, "grids", None), gpd.GeoDataFrame):
+        raise TypeError(
+            "layers must be a Layers object with a 'grids' GeoDataFrame (from load_layers or "
+            f"load_demo_layers), got {type(layers).__name__}"
+        )
+
+
+def _check_services(services: object) -> dict[str, ServiceSpec]:
+    if not isinstance(services, Mapping):
+        raise TypeError(
+            "services must be a mapping of service name -> elderly type codes or a facilities "
+            f"GeoDataFrame, e.g. {{'care': ('care_home', 'day_care')}}; got "
+            f"{type(services).__name__}"
+        )
+    if not services:
+        raise ValueError("services is empty; give at least one service")
+    for name, spec in services.items():
+        if isinstance(spec, tuple | list) and not spec:
+            raise ValueError(
+                f"service {name!r} has no elderly type codes; give at least one, e.g. "
+                "('care_home',)"
+            )
+    return dict(services)
 
 
 def _facility_table(layers: Any, specs: Mapping[str, ServiceSpec], *, crs: Any) -> gpd.GeoDataFrame:

@@ -29,7 +29,7 @@ from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
 from lifecircle.coverage.placement.costs import metric_network
 from lifecircle.coverage.profiles import WalkProfile, resolve_profile
-from lifecircle.coverage.snap import snap_points
+from lifecircle.coverage.snap import check_snapped, snap_points
 from lifecircle.coverage.tree import line_pieces, trace_routes
 from lifecircle.errors import LayerError
 
@@ -154,6 +154,13 @@ def seat_reach(
     Returns
     -------
     SeatReach
+        Homes beyond ``max_snap_m`` count as having no seat within reach.
+
+    Raises
+    ------
+    lifecircle.errors.NetworkError
+        When no home lies within ``max_snap_m`` of the network (layers and network in
+        different places or datums).
     """
     if not reach_m > 0:
         raise ValueError(f"reach_m must be > 0 metres, got {reach_m!r}")
@@ -164,9 +171,11 @@ def seat_reach(
         require_armrest=require_armrest,
     )
     points = _demand(layers, net, demand)
+    homes = snap_points(net, points, max_snap_m=max_snap_m)
+    check_snapped(homes, max_snap_m=max_snap_m)  # raises when no home reaches the network
     graph = build_split_graph(net, snap_points(net, sites, max_snap_m=max_snap_m), profile=_METRES)
     nearest = nearest_facility(graph, limit_s=reach_m)
-    metres, _ = seconds_to_points(graph, nearest, snap_points(net, points, max_snap_m=max_snap_m))
+    metres, _ = seconds_to_points(graph, nearest, homes)
     within = metres <= reach_m
     weight = points["weight"].to_numpy(dtype=float)
     frame = pd.DataFrame(
@@ -316,8 +325,10 @@ class RestGaps:
         Per demand point (route geometry): ``grid_id``, ``weight``, ``facility``,
         ``route_m``, ``longest_gap_m``, ``gap_start_m``, ``gap_end_m``, ``n_seats``, ``ok``.
     grids : pandas.DataFrame
-        Per leaf grid: ``weight``, ``share_ok`` (weight share whose longest gap is at most
-        ``max_gap_m``), ``worst_gap_m`` and ``median_gap_m`` (weighted by residents).
+        Per leaf grid with a routed resident (a grid none of whose residents reaches an
+        elderly service has nothing to measure and no row; the frame may be empty):
+        ``weight``, ``share_ok`` (weight share whose longest gap is at most ``max_gap_m``),
+        ``worst_gap_m`` and ``median_gap_m`` (weighted by residents).
     segments : geopandas.GeoDataFrame
         The stretches responsible: each distinct too-long gap with ``gap_m``,
         ``weight`` (residents whose worst gap it is), ``n_points`` and ``grids``, sorted by
@@ -429,5 +440,7 @@ def rest_gaps(
                 "median_gap_m": _weighted_median(part["longest_gap_m"], w),
             }
         )
-    grids = pd.DataFrame(rows).set_index("grid_id") if rows else pd.DataFrame()
+    columns = ["grid_id", "weight", "share_ok", "worst_gap_m", "median_gap_m"]
+    grids = pd.DataFrame(rows, columns=columns).astype({c: float for c in columns[1:]})
+    grids = grids.set_index("grid_id")
     return RestGaps(float(max_gap_m), points, grids, _gap_segments(points))

@@ -183,10 +183,14 @@ def _coverage_tables(
 
 
 def _leaf_shares(grids: pd.DataFrame, leaf: pd.DataFrame, share: str) -> pd.Series:
-    """Roll per-leaf ``share`` (weighted by ``weight``) up to every grid, in ``grids`` order."""
+    """Roll per-leaf ``share`` (weighted by ``weight``) up to every grid, in ``grids`` order.
+
+    Leaves missing from ``leaf`` (nothing to measure) get NaN and are skipped by the check;
+    ``leaf`` may be empty, even without columns.
+    """
     from lifecircle.geo import roll_up
 
-    values = leaf[["weight", share]].copy()
+    values = leaf.reindex(columns=["weight", share]).astype(float)
     values.index = values.index.astype(str)
     rolled = roll_up(grids, values, weight="weight", columns=[share])
     return rolled[share].reindex(grids["id"].astype(str)).reset_index(drop=True)
