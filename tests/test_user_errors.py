@@ -397,3 +397,48 @@ def test_numpy_numbers_are_accepted(demo):
     )  # fmt: skip
     assert numpy.params["walk_minutes"] == 15.0
     pd.testing.assert_frame_equal(plain.grid_table(), numpy.grid_table())
+
+
+# ----------------------------------------------------------------------------- suggest_seats
+def test_suggest_takes_one_string_as_one_required_id(demo):
+    layers, network = demo
+    result = lc.suggest_seats(layers, network, k=1, required="C00001", time_limit_s=5)
+    assert list(result.sites["candidate"]) == ["C00001"]  # was split into 'C', '0', ...
+
+
+def test_an_id_both_required_and_forbidden_is_named(demo):
+    layers, network = demo
+    with pytest.raises(ValueError, match="both required and forbidden: 'C00001'"):
+        lc.suggest_seats(layers, network, k=2, required=["C00001"], forbidden="C00001")
+
+
+def test_polygon_candidates_stand_for_a_point_inside_them(demo):
+    layers, network = demo
+    shops = layers.buildings.head(30).set_index("id")  # polygons (failed: wrong length)
+    result = lc.suggest_seats(layers, network, k=1, candidates=shops, time_limit_s=5)
+    (chosen,) = result.sites["candidate"]
+    footprint = shops.to_crs(4326).geometry[chosen]
+    assert footprint.contains(result.sites.geometry.iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"k": 1, "spacing_m": 0}, "spacing_m must be a finite number > 0, got 0"),
+        ({"k": 1, "radius_m": np.nan}, "radius_m must be a finite number > 0"),
+        ({"k": 1, "min_spacing_m": -1}, "min_spacing_m must be a finite number >= 0"),
+        ({"target_share": 1.5}, r"target_share must be within \[0, 1\], got 1.5"),
+        ({"target_share": -0.1}, "target_share must be a finite number >= 0, got -0.1"),
+    ],
+)
+def test_suggest_arguments_are_checked_first(demo, kwargs, needle, monkeypatch):
+    import lifecircle.coverage.placement.suggest as suggest
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the analysis ran before the arguments were checked")
+
+    monkeypatch.setattr(suggest, "seat_reach", boom)
+    layers, network = demo
+    with pytest.raises(ValueError, match=needle) as err:
+        lc.suggest_seats(layers, network, **kwargs)
+    assert not isinstance(err.value, lc.InfeasibleError)

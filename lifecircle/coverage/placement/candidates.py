@@ -11,9 +11,14 @@ import shapely
 from scipy.spatial import cKDTree
 
 from lifecircle.coverage.network import WalkNetwork
-from lifecircle.errors import InfeasibleError
+from lifecircle.errors import InfeasibleError, LayerError
 
-__all__ = ["candidates_along_streets", "exclude_candidates", "thin_candidates"]
+__all__ = [
+    "candidate_points",
+    "candidates_along_streets",
+    "exclude_candidates",
+    "thin_candidates",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +74,48 @@ def candidates_along_streets(network: WalkNetwork, *, spacing_m: float = 20.0) -
         geometry=gpd.GeoSeries(geoms, crs=network.crs, index=index),
         index=index,
     )
+
+
+def candidate_points(candidates: object, *, crs: object) -> gpd.GeoDataFrame:
+    """Return user candidate sites as points in ``crs``, checked.
+
+    A polygon or line stands for its representative point (a point inside it, see
+    :func:`shapely.point_on_surface`); the index (the candidate ids) is kept.
+
+    Raises
+    ------
+    TypeError
+        When ``candidates`` is not a GeoDataFrame.
+    lifecircle.errors.LayerError
+        When it has no CRS or features without geometry.
+    InfeasibleError
+        When it is empty.
+    """
+    if not isinstance(candidates, gpd.GeoDataFrame):
+        raise TypeError(
+            f"candidates must be a GeoDataFrame indexed by candidate id, got "
+            f"{type(candidates).__name__}"
+        )
+    if len(candidates) == 0:
+        raise InfeasibleError("the candidate layer is empty")
+    if candidates.crs is None:
+        raise LayerError("candidates", ["no CRS; set one (e.g. candidates.set_crs(4326))"])
+    geoms = candidates.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        ids = [repr(i) for i in candidates.index[missing]]
+        more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+        raise LayerError(
+            "candidates", [f"{len(ids)} features have no geometry: ids {', '.join(ids[:5])}{more}"]
+        )
+    points = np.where(
+        shapely.get_type_id(geoms) == shapely.GeometryType.POINT,
+        geoms,
+        shapely.point_on_surface(geoms),
+    )
+    return candidates.set_geometry(
+        gpd.GeoSeries(points, index=candidates.index, crs=candidates.crs)
+    ).to_crs(crs)
 
 
 def exclude_candidates(

@@ -16,6 +16,7 @@ residents within ``radius_m`` of a seat.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +26,11 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
+from lifecircle.coverage.checks import check_positive
 from lifecircle.coverage.demand import demand_from_layers
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.placement.candidates import (
+    candidate_points,
     candidates_along_streets,
     exclude_candidates,
     thin_candidates,
@@ -122,9 +125,7 @@ def _candidate_sites(
     if candidates is None:
         cands = candidates_along_streets(net, spacing_m=spacing_m)
     else:
-        cands = candidates.to_crs(net.crs)
-        if len(cands) == 0:
-            raise InfeasibleError("the candidate layer is empty")
+        cands = candidate_points(candidates, crs=net.crs)
     return exclude_candidates(
         cands,
         heritage=getattr(layers, "heritage", None),
@@ -147,8 +148,8 @@ def suggest_seats(
     heritage_buffer_m: float = 5.0,
     max_gap_m: float = DEFAULT_MAX_GAP_M,
     gap_weight: float = 1.0,
-    required: tuple[object, ...] | list[object] = (),
-    forbidden: tuple[object, ...] | list[object] = (),
+    required: object = (),
+    forbidden: object = (),
     method: str = "auto",
     time_limit_s: float = 10.0,
     max_snap_m: float = 50.0,
@@ -165,8 +166,9 @@ def suggest_seats(
     target_share : float, optional
         Share of all residents to bring within ``radius_m`` of a seat (fewest new sites).
     candidates : GeoDataFrame, optional
-        Your own candidate points (e.g. shops willing to share seats), indexed by id;
-        default: points every ``spacing_m`` along public walkable streets.
+        Your own candidate sites (e.g. shops willing to share seats), indexed by id; a
+        polygon or line stands for its representative point (inside it). Default: points
+        every ``spacing_m`` along public walkable streets.
     spacing_m : float, default 20
         Candidate spacing along streets, and sampling step of the rest gaps.
     radius_m : float, default 50
@@ -180,8 +182,8 @@ def suggest_seats(
         Longest acceptable seat-less stretch on a walk to an elderly service.
     gap_weight : float, default 1
         Weight of the rest-gap objective relative to residents (0 ignores it).
-    required, forbidden : sequence of candidate ids
-        Sites that must / must not be chosen.
+    required, forbidden : candidate id or iterable of candidate ids
+        Sites that must / must not be chosen (a single string is one id).
     method, time_limit_s :
         Passed to :meth:`CoverageModel.solve`.
     max_snap_m : float, default 50
@@ -193,10 +195,27 @@ def suggest_seats(
 
     Raises
     ------
+    ValueError
+        A distance that is not a finite number > 0 (>= 0 for ``min_spacing_m``,
+        ``heritage_buffer_m`` and ``gap_weight``), a ``target_share`` outside [0, 1], or
+        an id both required and forbidden.
     InfeasibleError
         No candidate left after the exclusions, ``k`` larger than the candidates, or a
         ``target_share`` out of reach (the message gives the largest reachable share).
     """
+    spacing_m, radius_m, max_gap_m, time_limit_s, max_snap_m = check_positive(
+        spacing_m=spacing_m, radius_m=radius_m, max_gap_m=max_gap_m,
+        time_limit_s=time_limit_s, max_snap_m=max_snap_m,
+    )  # fmt: skip
+    min_spacing_m, heritage_buffer_m, gap_weight = check_positive(
+        allow_zero=True, min_spacing_m=min_spacing_m, heritage_buffer_m=heritage_buffer_m,
+        gap_weight=gap_weight,
+    )  # fmt: skip
+    if target_share is not None:
+        (target_share,) = check_positive(target_share=target_share, allow_zero=True)
+        if target_share > 1:
+            raise ValueError(f"target_share must be within [0, 1], got {target_share!r}")
+    required, forbidden = _id_lists(required=required, forbidden=forbidden)
     net = metric_network(network)
     demand = demand_from_layers(
         layers.grids, crs=net.crs, buildings=getattr(layers, "buildings", None)
@@ -264,6 +283,29 @@ def suggest_seats(
         float(max_gap_m),
         placement.notes,
     )
+
+
+def _id_lists(**values: object) -> list[tuple[object, ...]]:
+    """Each value as a tuple of ids: a string (or other single value) is one id."""
+    out: list[tuple[object, ...]] = []
+    for value in values.values():
+        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+            out.append((value,))
+        else:
+            out.append(tuple(value))
+    if len(out) == 2:
+        both = [i for i in dict.fromkeys(out[0]) if i in set(out[1])]
+        if both:
+            raise ValueError(
+                f"candidate ids both required and forbidden: {_listed(both)}; "
+                "an id may be in only one of them"
+            )
+    return out
+
+
+def _listed(values: list[object], limit: int = 5) -> str:
+    shown = ", ".join(repr(v) for v in values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
 def _model_share(
@@ -387,7 +429,7 @@ def _explain(
     sites.insert(1, "candidate", chosen)
     sites.insert(4, "gain_total", sites["gain_residents"] + sites["gain_gap_residents"])
     snapped = snap_points(net, sites)
-    sites["street"] = net.edges["name"].to_numpy()[snapped["edge"].to_numpy()]
+    sites["street"] = net.edges["name"].to_numpy()[snapped["edge"].to_numpy(dtype=np.int64)]
     seat_pts = layers.seats.to_crs(net.crs).geometry.to_numpy()
     if len(seat_pts) and len(sites):
         _, dist = shapely.STRtree(seat_pts).query_nearest(
