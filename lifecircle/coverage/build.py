@@ -33,6 +33,7 @@ import shapely
 import shapely.ops
 from shapely.geometry import box
 
+from lifecircle._paths import input_file_problem
 from lifecircle.coverage.cache import cacheable
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.walkability import edge_penalties, first_value, walkable_mask
@@ -331,8 +332,9 @@ def simplify_walkable(graph: nx.MultiDiGraph, *, source: str) -> nx.MultiDiGraph
 # --------------------------------------------------------------------------- assembly
 def _existing_file(path: PathLike) -> Path:
     path = Path(path)
-    if not path.is_file():
-        raise NetworkError(f"{path}: file not found")
+    problem = input_file_problem(path)
+    if problem:
+        raise NetworkError(f"{path}: {problem}")
     return path
 
 

@@ -34,6 +34,7 @@ import pyproj
 import shapely
 
 from lifecircle._atomic import atomic_path
+from lifecircle._paths import input_file_problem
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.errors import NetworkError
 
@@ -115,8 +116,9 @@ def load_network(path: str | os.PathLike[str]) -> WalkNetwork:
     import pyogrio
 
     path = Path(path)
-    if not path.is_file():
-        raise NetworkError(f"{path}: file not found")
+    problem = input_file_problem(path)
+    if problem:
+        raise NetworkError(f"{path}: {problem}")
     try:
         table = pyogrio.read_dataframe(path, layer=_META_LAYER)
         info = dict(zip(table["key"], table["value"], strict=True))
@@ -201,8 +203,9 @@ def _input_fingerprint(source: object) -> dict[str, object]:
         digest.update(",".join(map(str, attrs.columns)).encode())
         return {"frame_sha256": digest.hexdigest()}
     path = Path(source).resolve()  # type: ignore[arg-type]
-    if not path.is_file():
-        raise NetworkError(f"{path}: file not found")
+    problem = input_file_problem(path)
+    if problem:
+        raise NetworkError(f"{path}: {problem}")
     stat = path.stat()
     out: dict[str, object] = {"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     if stat.st_size <= HASH_CONTENT_MAX_BYTES:

@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
+from lifecircle._paths import input_file_problem
 from lifecircle.errors import LayerError
 from lifecircle.geo.schema import HERITAGE_CATEGORIES, LAYER_SCHEMAS, find_category
 
@@ -146,8 +147,9 @@ def _read_features(
     if isinstance(source, gpd.GeoDataFrame):
         return "<GeoDataFrame>", _normalise(source.copy(), "<GeoDataFrame>")
     path = Path(source)
-    if not path.is_file():
-        raise LayerError(str(path), ["file not found"])
+    problem = input_file_problem(path)
+    if problem:
+        raise LayerError(str(path), [problem])
     suffix = "".join(path.suffixes[-2:]).lower()
     if suffix.endswith(".pbf"):
         return str(path), _read_pbf(path, bbox=bbox)

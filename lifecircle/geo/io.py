@@ -41,6 +41,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from lifecircle._paths import input_file_problem
 from lifecircle.errors import LayerError
 from lifecircle.geo.schema import LATITUDE_ALIASES, LAYER_SCHEMAS, LONGITUDE_ALIASES, LayerSchema
 from lifecircle.geo.validate import CheckedLayer, check_layer, match_columns, normalise_header
@@ -346,8 +347,9 @@ def _check_source(
     if not isinstance(source, str | PathLike):
         raise TypeError(f"source must be a path or a (Geo)DataFrame, got {type(source).__name__}")
     path = Path(source)
-    if not path.is_file():
-        raise LayerError(name, [f"file not found: {path}"])
+    problem = input_file_problem(path)
+    if problem:
+        raise LayerError(name, [f"{problem}: {path}"])
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         frame = _read_csv(path, schema, encoding=encoding, columns=columns)

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lifecircle._paths import input_file_problem
+
 __all__ = ["Checker", "join_key", "show_value"]
 
 
@@ -114,8 +116,9 @@ class Checker:
         path = Path(value).expanduser()
         if not path.is_absolute():
             path = self.base_dir / path
-        if must_exist and not path.exists():
-            self.add(where, f'file not found: "{value}" (looked for {path})')
+        problem = input_file_problem(path) if must_exist else None
+        if problem:
+            self.add(where, f'{problem}: "{value}" (looked for {path})')
             return None
         return path
 

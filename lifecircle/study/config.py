@@ -25,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from lifecircle._paths import input_file_problem
 from lifecircle.errors import ConfigError
 from lifecircle.geo.schema import ELDERLY_TYPES, find_category
 from lifecircle.study._checker import Checker, show_value
@@ -479,10 +480,13 @@ def load_study(path: str | Path) -> Study:
     'lifecircle demo district (synthetic)'
     """
     path = Path(path)
-    if not path.is_file():
+    problem = input_file_problem(path)
+    if problem == "file not found":
         raise ConfigError(
             f"{path}: study file not found (run `lifecircle init {path}` to create one)"
         )
+    if problem:
+        raise ConfigError(f"{path}: {problem} (the study's .toml file)")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
