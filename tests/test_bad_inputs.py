@@ -63,9 +63,8 @@ EXPECTED = {
     "heritage_missing_geometry.geojson": ["missing geometry", "id 'H1' (feature 1)"],
     "heritage_empty_geometry.geojson": ["empty geometry", "id 'H1' (feature 1)"],
     "grids_wrong_geometry.geojson": [
-        "wrong geometry type",
-        "LineString at id 'S' (feature 1)",
-        "expected Polygon or MultiPolygon",
+        "read as grids: expected Polygon or MultiPolygon geometries",
+        "got LineString in 1 feature: id 'S' (feature 1)",
     ],
     "grids_invalid_geometry.geojson": [
         "invalid geometry",

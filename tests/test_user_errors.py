@@ -442,3 +442,37 @@ def test_suggest_arguments_are_checked_first(demo, kwargs, needle, monkeypatch):
     with pytest.raises(ValueError, match=needle) as err:
         lc.suggest_seats(layers, network, **kwargs)
     assert not isinstance(err.value, lc.InfeasibleError)
+
+
+# ----------------------------------------------------------------------------- messages
+def test_a_folder_given_as_a_file_says_so(study, tmp_path):
+    (tmp_path / "grids.geojson").mkdir()
+    with pytest.raises(LayerError, match="is a folder, expected a file"):
+        lc.read_grids(tmp_path / "grids.geojson")
+    with pytest.raises(lc.ConfigError, match="is a folder, expected a file"):
+        lc.load_study(tmp_path)
+    _one_error_line(_invoke("check", tmp_path), "is a folder, expected a file")
+    text = study.read_text(encoding="utf-8").replace('"data/grids.geojson"', '"data"')
+    study.write_text(text, encoding="utf-8")
+    result = _invoke("check", study)  # a config error lists its problems, one per line
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert 'layers.grids: is a folder, expected a file: "data"' in result.stderr
+
+
+def test_duplicate_ids_show_five_features_then_a_count():
+    frame = pd.DataFrame(
+        {"id": ["a"] * 9, "seats": 1, "lon": 121.4 + np.arange(9) * 1e-4, "lat": 31.2}
+    )
+    with pytest.raises(LayerError, match="duplicate values") as err:
+        lc.read_seats(frame)
+    assert "'a' (row 1, row 2, row 3, row 4, row 5 and 4 more)" in str(err.value)
+
+
+def test_wrong_geometry_names_the_layer_kind_it_was_read_as():
+    points = make_layers().seats.head(3)[["id", "geometry"]].assign(name="x", level="microgrid")
+    with pytest.raises(LayerError) as err:
+        lc.read_grids(points)
+    assert (
+        "read as grids: expected Polygon or MultiPolygon geometries, got Point in 3 features"
+        in str(err.value)
+    )

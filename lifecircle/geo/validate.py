@@ -287,13 +287,19 @@ def _coerce(spec: ColumnSpec, values: Sequence[Any], rows: _Rows) -> tuple[list[
     return out, problems
 
 
+def _first_few(texts: Sequence[str]) -> str:
+    """At most :data:`MAX_EXAMPLES` of ``texts``, then "and N more"."""
+    more = len(texts) - MAX_EXAMPLES
+    return ", ".join(texts[:MAX_EXAMPLES]) + (f" and {more} more" if more > 0 else "")
+
+
 def _duplicate_ids(ids: Sequence[str | None], rows: _Rows) -> list[str]:
     seen: dict[str, list[int]] = {}
     for pos, ident in enumerate(ids):
         if ident is not None:
             seen.setdefault(ident, []).append(pos)
     dups = [
-        f"{ident!r} ({', '.join(f'{rows.noun} {p + rows.first}' for p in where)})"
+        f"{ident!r} ({_first_few([f'{rows.noun} {p + rows.first}' for p in where])})"
         for ident, where in seen.items()
         if len(where) > 1
     ]
@@ -333,6 +339,12 @@ def _repair(geom: shapely.Geometry, allowed: set[str]) -> tuple[shapely.Geometry
     return fixed, (abs(after - before) / scale if scale > 0 else 0.0)
 
 
+def _geometries(expected: str) -> str:
+    """``"Point (note)"`` -> ``"Point geometries (note)"``."""
+    types, sep, note = expected.partition(" (")
+    return f"{types} geometries{' (' if sep else ''}{note}"
+
+
 def _check_geometries(
     geoms: np.ndarray, schema: LayerSchema, rows: _Rows, notes: Mapping[int, str]
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
@@ -346,7 +358,8 @@ def _check_geometries(
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
     infinite = np.zeros(len(geoms), dtype=bool)
     infinite[owner[~np.isfinite(coords).all(axis=1)]] = True
-    missing, empty, wrong, broken, repaired, nonfinite = [], [], [], [], [], []
+    missing, empty, broken, repaired, nonfinite = [], [], [], [], []
+    wrong: dict[str, list[str]] = {}
     for pos, geom in enumerate(geoms):
         if geom is None:
             missing.append(f"{rows(pos)} ({notes[pos]})" if pos in notes else rows(pos))
@@ -355,7 +368,7 @@ def _check_geometries(
         elif geom.is_empty:
             empty.append(rows(pos))
         elif geom.geom_type not in allowed:
-            wrong.append(f"{geom.geom_type} at {rows(pos)}")
+            wrong.setdefault(geom.geom_type, []).append(rows(pos))
         elif not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
             fixed, change = _repair(geom, allowed)
@@ -383,8 +396,9 @@ def _check_geometries(
         problems.append(
             _grouped("NaN or infinite coordinates", nonfinite, noun, "finite coordinates")
         )
-    if wrong:
-        problems.append(_grouped("wrong geometry type", wrong, noun, expected))
+    for kind, where in wrong.items():
+        what = f"read as {schema.layer}: expected {_geometries(expected)}, got {kind}"
+        problems.append(_grouped(what, where, noun))
     if broken:
         problems.append(
             _grouped(
