@@ -476,3 +476,19 @@ def test_wrong_geometry_names_the_layer_kind_it_was_read_as():
         "read as grids: expected Polygon or MultiPolygon geometries, got Point in 3 features"
         in str(err.value)
     )
+
+
+def test_a_service_without_facilities_warns_instead_of_silent_zero() -> None:
+    from lifecircle.coverage import compute_coverage, load_demo_network
+    from lifecircle.errors import LifecircleWarning
+    from lifecircle.geo import load_demo_layers
+
+    layers, network = load_demo_layers(), load_demo_network()
+    assert not (layers.elderly["type"] == "other").any()
+    with pytest.warns(LifecircleWarning, match=r"service 'misc' has no facilities .*type other"):
+        result = compute_coverage(
+            layers, network, services={"elderly": ("life_station",), "misc": ("other",)},
+            isochrones=False, progress=False,
+        )  # fmt: skip
+    assert result.grids["share_misc"].fillna(0).eq(0).all()
+    assert result.grids["share_elderly"].max() > 0

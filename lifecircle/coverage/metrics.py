@@ -21,7 +21,7 @@ from lifecircle.coverage.paths import build_split_graph, nearest_facility, secon
 from lifecircle.coverage.profiles import WalkProfile, resolve_profile
 from lifecircle.coverage.result import CoverageResult
 from lifecircle.coverage.snap import check_snapped, snap_points
-from lifecircle.errors import CoordinateWarning
+from lifecircle.errors import CoordinateWarning, LifecircleWarning
 from lifecircle.geo.hierarchy import roll_up
 from lifecircle.geo.schema import ELDERLY_TYPES
 
@@ -228,6 +228,15 @@ def _facility_table(layers: Any, specs: Mapping[str, ServiceSpec], *, crs: Any) 
             raise TypeError(
                 f"service {name!r} must be a GeoDataFrame or a tuple of elderly type codes, "
                 f"got {type(spec).__name__}"
+            )
+        if len(frame) == 0:
+            what = f"no elderly facility of type {', '.join(spec)}" if isinstance(
+                spec, tuple | list) else "its facilities layer is empty"  # fmt: skip
+            warnings.warn(
+                f"service {name!r} has no facilities ({what}): nobody reaches it, so its "
+                "coverage is 0% everywhere",
+                LifecircleWarning,
+                stacklevel=3,
             )
         ids = frame["id"].astype(str) if "id" in frame else frame.index.astype(str).to_series()
         frames.append(
