@@ -116,7 +116,7 @@ def compute_coverage(
     prof = resolve_profile(profile, speed_m_s=speed_m_s)
     specs = _check_services(default_services(layers) if services is None else services)
     show = sys.stderr.isatty() if progress is None else progress
-    facs = _facility_table(layers, specs, crs=network.crs)
+    facs = _facility_table(layers, specs, crs=network.crs, warn_empty=services is not None)
     demand = demand_from_layers(
         layers.grids,
         crs=network.crs,
@@ -208,8 +208,14 @@ def _check_services(services: object) -> dict[str, ServiceSpec]:
     return dict(services)
 
 
-def _facility_table(layers: Any, specs: Mapping[str, ServiceSpec], *, crs: Any) -> gpd.GeoDataFrame:
-    """Stack the facilities of every service: ``service, id, name, type, geometry``."""
+def _facility_table(
+    layers: Any, specs: Mapping[str, ServiceSpec], *, crs: Any, warn_empty: bool
+) -> gpd.GeoDataFrame:
+    """Stack the facilities of every service: ``service, id, name, type, geometry``.
+
+    With ``warn_empty``, a service the user asked for that has no facility warns (its
+    coverage is 0% everywhere); default services missing from the data stay silent.
+    """
     known = {c.code for c in ELDERLY_TYPES}
     frames = []
     for name, spec in specs.items():
@@ -229,7 +235,7 @@ def _facility_table(layers: Any, specs: Mapping[str, ServiceSpec], *, crs: Any) 
                 f"service {name!r} must be a GeoDataFrame or a tuple of elderly type codes, "
                 f"got {type(spec).__name__}"
             )
-        if len(frame) == 0:
+        if len(frame) == 0 and warn_empty:
             what = f"no elderly facility of type {', '.join(spec)}" if isinstance(
                 spec, tuple | list) else "its facilities layer is empty"  # fmt: skip
             warnings.warn(
