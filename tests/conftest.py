@@ -12,6 +12,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests are seeded (derandomize) and never fail on timing: CI machines are shared and
+# loaded, so hypothesis' per-example deadline would turn a slow example into a flaky failure.
+settings.register_profile(
+    "lifecircle",
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("lifecircle")
 
 TESTS_DIR = Path(__file__).resolve().parent
 DATA_DIR = TESTS_DIR / "data"
