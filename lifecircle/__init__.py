@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from lifecircle.errors import (
+    ColumnWarning,
     ConfigError,
     CoordinateWarning,
     CRSError,
@@ -63,6 +64,7 @@ _LAZY: dict[str, str] = {
     "HERITAGE_CATEGORIES": "lifecircle.geo",
     "HERITAGE_LEVELS": "lifecircle.geo",
     "LAYER_SCHEMAS": "lifecircle.geo",
+    "LayerInput": "lifecircle.geo",
     "Layers": "lifecircle.geo",
     "ancestors": "lifecircle.geo",
     "bd09_to_gcj02": "lifecircle.geo",
@@ -116,6 +118,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "CRSError",
+    "ColumnWarning",
     "ConfigError",
     "CoordinateWarning",
     "InfeasibleError",

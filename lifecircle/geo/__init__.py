@@ -29,7 +29,7 @@ from lifecircle.geo.io import (
     read_layer,
     read_seats,
 )
-from lifecircle.geo.layers import Layers, load_demo_layers, load_layers
+from lifecircle.geo.layers import LayerInput, Layers, load_demo_layers, load_layers
 from lifecircle.geo.schema import (
     ELDERLY_TYPES,
     GRID_KINDS,
@@ -55,6 +55,7 @@ __all__ = [
     "LEVEL_RANK",
     "Category",
     "ColumnSpec",
+    "LayerInput",
     "LayerSchema",
     "Layers",
     "ancestors",

@@ -5,19 +5,19 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lifecircle.errors import LayerError
+from lifecircle.errors import CRSError, LayerError, Problem, hint_style
 from lifecircle.geo.io import Source, read_layer
 from lifecircle.geo.schema import LAYER_SCHEMAS
 
-__all__ = ["Layers", "load_demo_layers", "load_layers"]
+__all__ = ["LayerInput", "Layers", "load_demo_layers", "load_layers"]
 
 logger = logging.getLogger(__name__)
 
@@ -154,36 +154,115 @@ def _details(layer: str, frame: gpd.GeoDataFrame) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class LayerInput:
+    """A layer source with its reader settings, for :func:`load_layers`.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        What ``read_seats`` & co. accept.
+    crs, layer, encoding, columns, x, y
+        The reader settings (see :func:`~lifecircle.geo.io.read_seats`); ``crs`` here
+        wins over ``load_layers(crs=...)``.
+    """
+
+    source: Source
+    crs: Any = None
+    layer: str | None = None
+    encoding: str | None = None
+    columns: Mapping[str, str] | None = field(default=None)
+    x: str | None = None
+    y: str | None = None
+
+
 def _crs_for(crs: Any, layer: str) -> Any:
     if isinstance(crs, Mapping):
         return crs.get(layer)
     return crs
 
 
+def _source_label(source: Source) -> str:
+    from pathlib import PurePath
+
+    if isinstance(source, pd.DataFrame):
+        return f"<{type(source).__name__}>"
+    return PurePath(source).name
+
+
+def _read_one(layer: str, spec: Source | LayerInput, crs: Any) -> gpd.GeoDataFrame:
+    """Read one layer; every failure (incl. an unknown ``crs``) is a LayerError naming it."""
+    item = spec if isinstance(spec, LayerInput) else LayerInput(spec)
+    crs = item.crs if item.crs is not None else _crs_for(crs, layer)
+    label = _source_label(item.source)
+    try:
+        return read_layer(
+            item.source,
+            layer,
+            crs=crs,
+            layer=item.layer,
+            encoding=item.encoding,
+            columns=item.columns,
+            x=item.x,
+            y=item.y,
+        )
+    except LayerError as exc:
+        source = f"{layer} {exc.source}" if isinstance(item.source, pd.DataFrame) else exc.source
+        raise LayerError(source, exc.problems, layer=layer) from exc
+    except CRSError as exc:
+        message = str(exc).removeprefix(f"{label}: ")
+        raise LayerError(label, [Problem(message, key="crs")], layer=layer) from exc
+
+
+def _read_all(
+    sources: Mapping[str, Source | LayerInput | None], crs: Any, hints: Literal["python", "toml"]
+) -> dict[str, gpd.GeoDataFrame | None]:
+    """Read every layer, collecting every file's LayerError into one."""
+    frames: dict[str, gpd.GeoDataFrame | None] = {}
+    failures: list[LayerError] = []
+    for layer, source in sources.items():
+        frames[layer] = None
+        if source is None:
+            continue
+        with hint_style(hints, layer):
+            try:
+                frames[layer] = _read_one(layer, source, crs)
+            except LayerError as exc:
+                failures.append(exc)
+    if failures:
+        raise LayerError.combine(failures)
+    return frames
+
+
 def load_layers(
     *,
-    grids: Source,
-    seats: Source,
-    elderly: Source,
-    heritage: Source,
-    conservation: Source | None = None,
-    buildings: Source | None = None,
+    grids: Source | LayerInput,
+    seats: Source | LayerInput,
+    elderly: Source | LayerInput,
+    heritage: Source | LayerInput,
+    conservation: Source | LayerInput | None = None,
+    buildings: Source | LayerInput | None = None,
     crs: Any = None,
     name: str = "study area",
+    hints: Literal["python", "toml"] = "python",
 ) -> Layers:
     """Read and validate every layer of a study area and check them against each other.
 
     Parameters
     ----------
-    grids, seats, elderly, heritage : path or DataFrame
-        Required layers (any source the readers accept, e.g. ``read_seats``).
-    conservation, buildings : path or DataFrame, optional
+    grids, seats, elderly, heritage : path, DataFrame or LayerInput
+        Required layers (any source the readers accept, e.g. ``read_seats``; a
+        :class:`LayerInput` adds reader settings such as ``columns=``).
+    conservation, buildings : path, DataFrame or LayerInput, optional
         Optional layers.
     crs : optional
         CRS of sources that lack one (see ``read_seats``), or a dict
         ``{layer name: crs}`` for per-layer values, e.g. ``{"seats": "gcj02"}``.
     name : str
         Name of the study area.
+    hints : {"python", "toml"}
+        How fixes in messages are written: reader keywords (``columns={'类型': 'level'}``)
+        or study-file TOML (``columns = { "类型" = "level" } in [layers.heritage]``).
 
     Returns
     -------
@@ -192,13 +271,16 @@ def load_layers(
     Raises
     ------
     lifecircle.errors.LayerError
-        For any unusable layer; with several, one error listing every file's problems.
+        For any unusable layer (an unknown CRS included). With several, one error with
+        a section per file (``sections``) listing every file's problems.
 
     Warns
     -----
     lifecircle.errors.CoordinateWarning
         When seats, elderly facilities, heritage or buildings lie far outside the grids
         (often a wrong CRS, e.g. GCJ-02 read as WGS-84).
+    lifecircle.errors.ColumnWarning
+        When a layer has no id column and ids were generated.
     """
     sources = {
         "grids": grids,
@@ -212,22 +294,7 @@ def load_layers(
         unknown = sorted(set(crs) - set(sources))
         if unknown:
             raise ValueError(f"crs= names unknown layers {unknown}; expected {sorted(sources)}")
-    frames: dict[str, gpd.GeoDataFrame | None] = {}
-    failures: list[LayerError] = []
-    for layer, source in sources.items():
-        if source is None:
-            frames[layer] = None
-            continue
-        try:
-            frames[layer] = read_layer(source, layer, crs=_crs_for(crs, layer))
-        except LayerError as exc:
-            if isinstance(source, pd.DataFrame):
-                exc = LayerError(f"{layer} {exc.source}", exc.problems)
-            failures.append(exc)
-    if len(failures) == 1:
-        raise failures[0]
-    if failures:
-        raise LayerError("layers", [str(exc) for exc in failures])
+    frames = _read_all(sources, crs, hints)
     _check_cross_layer(frames)
     return Layers(**frames, name=name)  # type: ignore[arg-type]
 
@@ -270,7 +337,10 @@ def load_demo_layers() -> Layers:
         if missing:
             raise LayerError("lifecircle/data/demo", [f"missing demo files: {missing}"])
         layers = load_layers(
-            **{layer: present[layer] for layer in _REQUIRED},
+            grids=present["grids"],
+            seats=present["seats"],
+            elderly=present["elderly"],
+            heritage=present["heritage"],
             conservation=present.get("conservation"),
             buildings=present.get("buildings"),
             name="lifecircle demo district (synthetic)",

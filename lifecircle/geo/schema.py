@@ -30,6 +30,8 @@ buildings        id (str), name (str), population (float >= 0), grid_id (str or
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "Category",
     "ColumnSpec",
     "LayerSchema",
+    "match_category",
 ]
 
 
@@ -100,9 +103,45 @@ GRID_LEVELS: tuple[Category, ...] = (
 
 GRID_KINDS: tuple[Category, ...] = (
     Category(
-        "residential", "Residential", "居民", ("居民", "居住", "住宅", "居民区", "residential")
+        "residential",
+        "Residential",
+        "居民",
+        (
+            "居民",
+            "居住",
+            "住宅",
+            "居民区",
+            "居住区",
+            "住宅区",
+            "小区",
+            "社区",
+            "residential",
+            "residential area",
+            "housing",
+        ),
     ),
-    Category("commercial", "Commercial", "商务", ("商务", "商业", "商圈", "楼宇", "commercial")),
+    Category(
+        "commercial",
+        "Commercial",
+        "商务",
+        (
+            "商务",
+            "商业",
+            "商圈",
+            "楼宇",
+            "商务区",
+            "商业区",
+            "商务楼宇",
+            "商务楼宇区",
+            "楼宇区",
+            "商办",
+            "commercial",
+            "commercial zone",
+            "business",
+            "business district",
+            "office",
+        ),
+    ),
 )
 
 ELDERLY_TYPES: tuple[Category, ...] = (
@@ -238,6 +277,10 @@ class ColumnSpec:
         ``"str"``, ``"int"``, ``"float"``, ``"bool"`` or ``"category"``.
     vocabulary : tuple of Category
         For ``kind == "category"``: the allowed values.
+    ranked : bool
+        For categories: the vocabulary is ordered from highest to lowest, so a cell
+        naming several values (``"上海市不可移动文物名录; 上海市文物保护单位"``) takes the
+        highest one it names. Unranked vocabularies reject cells naming two values.
     """
 
     name: str
@@ -245,6 +288,7 @@ class ColumnSpec:
     required: bool = True
     kind: str = "str"
     vocabulary: tuple[Category, ...] = ()
+    ranked: bool = False
 
 
 @dataclass(frozen=True)
@@ -264,7 +308,24 @@ class LayerSchema:
 
 
 _ID = ColumnSpec("id", ("id", "编号", "序号", "编码", "代码", "fid", "objectid", "code"))
-_NAME = ColumnSpec("name", ("name", "名称", "名字", "站点名称", "点位名称", "地点", "title"))
+_NAME = ColumnSpec(
+    "name",
+    (
+        "name",
+        "名称",
+        "名字",
+        "中文名称",
+        "中文名",
+        "站点名称",
+        "点位名称",
+        "地点",
+        "title",
+        "name_zh",
+        "name_cn",
+        # Shanghai Library open data: nameS (简体), nameT (繁體), nameE (pinyin)
+        "nameS",
+    ),
+)
 
 #: Headers that carry point coordinates in tabular files (CSV/XLSX).
 LONGITUDE_ALIASES: tuple[str, ...] = ("lon", "lng", "long", "longitude", "x", "经度", "东经")
@@ -282,6 +343,7 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
                 ("level", "级别", "层级", "网格级别"),
                 kind="category",
                 vocabulary=GRID_LEVELS,
+                ranked=True,
             ),
             ColumnSpec(
                 "parent_id",
@@ -359,6 +421,7 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
                 ("level", "保护级别", "级别", "类型", "type"),
                 kind="category",
                 vocabulary=HERITAGE_LEVELS,
+                ranked=True,
             ),
             ColumnSpec(
                 "category",
@@ -392,18 +455,64 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
 }
 
 
+def _category_key(value: object) -> str:
+    """Case-, width- and white-space-insensitive form of a category name."""
+    return " ".join(unicodedata.normalize("NFKC", str(value)).strip().lower().split())
+
+
 def find_category(vocabulary: tuple[Category, ...], value: str) -> Category | None:
     """Return the category whose code, labels or synonyms match ``value``.
 
-    Matching ignores case and surrounding white space. Returns ``None`` when
-    nothing matches.
+    Matching ignores case, full-width forms (NFKC) and surrounding white space.
+    Returns ``None`` when nothing matches.
     """
-    key = " ".join(str(value).strip().lower().split())
+    key = _category_key(value)
     for cat in vocabulary:
         names = (cat.code, cat.en, cat.zh, *cat.synonyms)
-        if any(key == " ".join(n.strip().lower().split()) for n in names):
+        if any(key == _category_key(n) for n in names):
             return cat
     return None
+
+
+#: Separators between the values of a multi-valued category cell
+#: (``"上海市不可移动文物名录; 上海市文物保护单位; 红色旅游景点"``).
+_VALUE_SEPARATORS = re.compile(r"\s*[;；,，、|/\n]\s*")
+
+
+def match_category(
+    vocabulary: tuple[Category, ...], value: str, *, ranked: bool = False
+) -> tuple[Category | None, list[Category]]:
+    """Match a category cell that may name several values.
+
+    The whole cell is matched first (:func:`find_category`). Otherwise it is split at
+    ``;`` ``,`` ``、`` ``|`` ``/`` (and their full-width forms) and every part is
+    matched; parts that name no category (e.g. "红色旅游景点") are ignored.
+
+    Parameters
+    ----------
+    vocabulary : tuple of Category
+        The allowed values, highest first when ``ranked``.
+    value : str
+        The cell text.
+    ranked : bool
+        Take the highest category named (first in ``vocabulary``).
+
+    Returns
+    -------
+    category : Category or None
+        The match; None when nothing matches or, unranked, when the cell names
+        several different categories.
+    named : list of Category
+        Every distinct category the cell names, in vocabulary order.
+    """
+    whole = find_category(vocabulary, value)
+    if whole is not None:
+        return whole, [whole]
+    found = {find_category(vocabulary, part) for part in _VALUE_SEPARATORS.split(str(value))}
+    named = [cat for cat in vocabulary if cat in found]
+    if len(named) == 1 or (named and ranked):
+        return named[0], named
+    return None, named
 
 
 def category_label(vocabulary: tuple[Category, ...], code: str, lang: str = "zh") -> str:

@@ -33,11 +33,9 @@ tabular files (the header is row 1).
 from __future__ import annotations
 
 import logging
-import re
-import sys
-import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 import geopandas as gpd
@@ -45,126 +43,39 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lifecircle.errors import CRSError, GeometryWarning, LayerError, LifecircleWarning
-from lifecircle.geo.schema import LAYER_SCHEMAS, ColumnSpec, LayerSchema, find_category
+from lifecircle.errors import (
+    ColumnWarning,
+    CRSError,
+    GeometryWarning,
+    LayerError,
+    Problem,
+)
+from lifecircle.geo._report import MAX_EXAMPLES, Rows, first_few, grouped, warn_user
+from lifecircle.geo.geometry_checks import (
+    check_geometries,
+    coordinate_range_problems,
+    extent_problems,
+)
+from lifecircle.geo.headers import (
+    explicit_fix,
+    layer_schema,
+    list_headers,
+    match_columns,
+    normalise_header,
+    rival_headers,
+    rival_problem,
+)
+from lifecircle.geo.schema import ColumnSpec, LayerSchema, match_category
 
-__all__ = ["match_columns", "normalise_header", "validate_layer"]
+__all__ = ["check_layer", "match_columns", "normalise_header", "validate_layer", "warn_user"]
 
 logger = logging.getLogger(__name__)
 
-#: How many offending rows a problem message lists before "and N more".
-MAX_EXAMPLES = 5
-#: Largest relative area change accepted when repairing an invalid polygon.
-MAX_REPAIR_AREA_SHARE = 0.01
-
 _TRUE = {"是", "有", "y", "yes", "true", "t", "1", "1.0", "✓", "√", "对"}
 _FALSE = {"否", "无", "没有", "n", "no", "false", "f", "0", "0.0", "×", "x", "不"}
-_POINT_CONVERTIBLE = {"MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
-
-
-def normalise_header(header: object) -> str:
-    """Return the matching key of a column header.
-
-    Lower-cases, strips a byte-order mark and removes white space, ``_`` and ``-``,
-    so ``"Seat Count"``, ``"seat_count"`` and ``" SEAT-COUNT "`` all match.
-    """
-    return re.sub(r"[\s_\-]+", "", str(header).replace("\ufeff", "").lower())
-
-
-def _schema(layer: str | LayerSchema) -> LayerSchema:
-    if isinstance(layer, LayerSchema):
-        return layer
-    try:
-        return LAYER_SCHEMAS[layer]
-    except KeyError:
-        raise ValueError(
-            f"unknown layer {layer!r}; expected one of {', '.join(LAYER_SCHEMAS)}"
-        ) from None
-
-
-def match_columns(
-    headers: Sequence[object],
-    layer: str | LayerSchema,
-    *,
-    columns: Mapping[str, str] | None = None,
-) -> tuple[dict[object, str], list[str]]:
-    """Match source headers to the canonical columns of ``layer``.
-
-    Parameters
-    ----------
-    headers : sequence
-        The source column names.
-    layer : str or LayerSchema
-        ``"grids"``, ``"seats"``... or a schema.
-    columns : mapping, optional
-        Explicit ``{source header: canonical name}`` for unusual headers; wins over
-        the synonyms.
-
-    Returns
-    -------
-    mapping : dict
-        ``{source header: canonical name}`` for every matched header.
-    problems : list of str
-        Problems with ``columns=`` (unknown header or canonical name).
-    """
-    schema = _schema(layer)
-    mapping: dict[object, str] = {}
-    problems: list[str] = []
-    by_key: dict[str, object] = {}
-    for h in headers:
-        by_key.setdefault(normalise_header(h), h)
-    for src, canon in (columns or {}).items():
-        if canon not in schema.column_names:
-            problems.append(
-                f"columns= maps {src!r} to {canon!r}, which is not a column of the "
-                f"{schema.layer} layer (expected one of {', '.join(schema.column_names)})"
-            )
-        elif src in headers:
-            mapping[src] = canon
-        elif normalise_header(src) in by_key:
-            mapping[by_key[normalise_header(src)]] = canon
-        else:
-            problems.append(
-                f"columns= names header {src!r}, which is not in the source "
-                f"(columns: {_list_headers(headers)})"
-            )
-    for spec in schema.columns:
-        if spec.name in mapping.values():
-            continue
-        for alias in (spec.name, *spec.aliases):
-            header = by_key.get(normalise_header(alias))
-            if header is not None and header not in mapping:
-                mapping[header] = spec.name
-                break
-    return mapping, problems
-
-
-def _list_headers(headers: Sequence[object]) -> str:
-    shown = [repr(str(h)) for h in headers if str(h) != "geometry"]
-    return ", ".join(shown) if shown else "none"
-
-
-@dataclass
-class _Rows:
-    """Labels rows as ``id 'S1' (row 3)`` or ``feature 4``."""
-
-    noun: str
-    first: int
-    ids: list[str | None] = field(default_factory=list)
-
-    def __call__(self, pos: int) -> str:
-        where = f"{self.noun} {pos + self.first}"
-        ident = self.ids[pos] if pos < len(self.ids) else None
-        return f"id {ident!r} ({where})" if ident is not None else where
-
-
-def _grouped(what: str, hits: Sequence[str], noun: str, expected: str = "") -> str:
-    count = len(hits)
-    shown = ", ".join(hits[:MAX_EXAMPLES])
-    more = f" and {count - MAX_EXAMPLES} more" if count > MAX_EXAMPLES else ""
-    plural = noun if count == 1 else noun + "s"
-    tail = f"; expected {expected}" if expected else ""
-    return f"{what} in {count} {plural}: {shown}{more}{tail}"
+#: A column read through a synonym is probably the wrong column when at least this
+#: share of its non-blank cells is unusable (e.g. a list's ``type`` read as ``level``).
+_MISREAD_SHARE = 0.8
 
 
 def _is_blank(value: Any) -> bool:
@@ -228,187 +139,198 @@ def _allowed(spec: ColumnSpec) -> str:
 _MAX_NUMBER = 2.0**53
 
 
-def _coerce(spec: ColumnSpec, values: Sequence[Any], rows: _Rows) -> tuple[list[Any], list[str]]:
-    """Coerce one column; return the values and the problems found."""
-    col = f"column {spec.name!r}"
+@dataclass
+class _Column:
+    """One canonical column being coerced: its spec and the source header it comes from."""
+
+    spec: ColumnSpec
+    header: object
+
+    @property
+    def by_synonym(self) -> bool:
+        return normalise_header(self.header) != normalise_header(self.spec.name)
+
+
+def _coerce_one(spec: ColumnSpec, raw: Any) -> tuple[Any, str | None]:
+    """Coerce one cell; return the value and ``None``, ``"missing"``, ``"bad"``, ``"low"``
+    or ``"several"`` (an unranked category cell naming several values)."""
     kind = spec.kind
+    if kind == "str":
+        value = _as_text(raw)
+        if value is None and spec.name == "id":
+            return None, "missing"
+        return ("" if value is None and spec.name == "name" else value), None
+    if kind == "bool":
+        flag = _as_bool(raw)
+        return flag, (None if flag is not None else "bad")
+    if kind in ("int", "float"):
+        number = _as_number(raw)
+        if number is None:
+            return None, "bad"
+        if np.isnan(number):
+            return number, ("missing" if spec.required and kind == "int" else None)
+        low = 0 if kind == "float" else 1
+        if not low <= number < _MAX_NUMBER or (kind == "int" and not number.is_integer()):
+            return number, "low"
+        return number, None
+    if _is_blank(raw):
+        return None, ("missing" if spec.required else None)
+    cat, named = match_category(spec.vocabulary, _as_text(raw) or "", ranked=spec.ranked)
+    if cat is not None:
+        return cat.code, None
+    return None, ("several" if len(named) > 1 else "bad")
+
+
+_EXPECTED = {
+    "int": "a whole number >= 1",
+    "float": "a number >= 0 (blank when unknown)",
+    "bool": "是/否, 有/无, Y/N, yes/no, true/false or 1/0",
+    "str": "a non-empty id",
+}
+
+
+def _coerce(column: _Column, values: Sequence[Any], rows: Rows) -> tuple[list[Any], list[str]]:
+    """Coerce one column; return the values and the problems found."""
+    spec = column.spec
     out: list[Any] = []
-    bad: list[str] = []
-    missing: list[str] = []
-    low: list[str] = []
+    found: dict[str, list[str]] = {"missing": [], "bad": [], "low": [], "several": []}
     for pos, raw in enumerate(values):
-        if kind == "str":
-            value: Any = _as_text(raw)
-            if value is None and spec.name == "id":
-                missing.append(rows(pos))
-            elif value is None and spec.name == "name":
-                value = ""
-        elif kind == "bool":
-            value = _as_bool(raw)
-            if value is None:
-                bad.append(f"{raw!r} at {rows(pos)}")
-        elif kind in ("int", "float"):
-            value = _as_number(raw)
-            if value is None:
-                bad.append(f"{raw!r} at {rows(pos)}")
-            elif np.isnan(value):
-                if spec.required and kind == "int":
-                    missing.append(rows(pos))
-            elif not (0 if kind == "float" else 1) <= value < _MAX_NUMBER or (
-                kind == "int" and not value.is_integer()
-            ):
-                low.append(f"{raw!r} at {rows(pos)}")
-        else:  # category
-            value = None
-            if not _is_blank(raw):
-                cat = find_category(spec.vocabulary, _as_text(raw) or "")
-                if cat is None:
-                    bad.append(f"{raw!r} at {rows(pos)}")
-                else:
-                    value = cat.code
-            elif spec.required:
-                missing.append(rows(pos))
+        value, trouble = _coerce_one(spec, raw)
         out.append(value)
-    expected = {
-        "int": "a whole number >= 1",
-        "float": "a number >= 0 (blank when unknown)",
-        "bool": "是/否, 有/无, Y/N, yes/no, true/false or 1/0",
-        "category": f"one of {_allowed(spec)}",
-        "str": "a non-empty id",
-    }[kind]
-    problems = []
-    if missing:
-        problems.append(_grouped(f"{col} has missing values", missing, rows.noun, expected))
-    if bad:
-        what = "non-numeric" if kind in ("int", "float") else "unknown"
-        problems.append(_grouped(f"{col} has {what} values", bad, rows.noun, expected))
-    if low:
-        problems.append(_grouped(f"{col} has out-of-range values", low, rows.noun, expected))
-    return out, problems
+        if trouble == "missing":
+            found["missing"].append(rows(pos))
+        elif trouble is not None:
+            found[trouble].append(f"{raw!r} at {rows(pos)}")
+    col = f"column {spec.name!r}"
+    expected = _EXPECTED.get(spec.kind) or f"one of {_allowed(spec)}"
+    problems: list[str] = []
+    if found["missing"]:
+        problems.append(grouped(f"{col} has missing values", found["missing"], rows.noun, expected))
+    if found["bad"]:
+        what = "non-numeric" if spec.kind in ("int", "float") else "unknown"
+        problems.append(grouped(f"{col} has {what} values", found["bad"], rows.noun, expected))
+    if found["low"]:
+        low = grouped(f"{col} has out-of-range values", found["low"], rows.noun, expected)
+        problems.append(low)
+    if found["several"]:
+        problems.append(
+            grouped(
+                f"{col} has cells naming several values",
+                found["several"],
+                rows.noun,
+                f"one value per row (put a site with two {spec.name}s on two rows)",
+            )
+        )
+    return out, _with_misread_hint(column, values, found, problems)
 
 
-def _first_few(texts: Sequence[str]) -> str:
-    """At most :data:`MAX_EXAMPLES` of ``texts``, then "and N more"."""
-    more = len(texts) - MAX_EXAMPLES
-    return ", ".join(texts[:MAX_EXAMPLES]) + (f" and {more} more" if more > 0 else "")
+def _with_misread_hint(
+    column: _Column, values: Sequence[Any], found: Mapping[str, list[str]], problems: list[str]
+) -> list[str]:
+    """Say that a synonym-matched column that mostly fails was probably the wrong one."""
+    unusable = len(found["bad"]) + len(found["low"]) + len(found["several"])
+    filled = sum(not _is_blank(v) for v in values)
+    if not problems or not column.by_synonym or unusable < _MISREAD_SHARE * max(filled, 1):
+        return problems
+    name = column.spec.name
+    hint = Problem(
+        f"column {str(column.header)!r} was read as {name} (a synonym) but "
+        f"{unusable} of its {filled} values are not {name} values; map it explicitly with ",
+        explicit_fix("<header>", name),
+        f" naming the column that holds {name}",
+    )
+    return [*problems, hint]
 
 
-def _duplicate_ids(ids: Sequence[str | None], rows: _Rows) -> list[str]:
+def _duplicate_ids(ids: Sequence[str | None], rows: Rows, header: object) -> list[str]:
     seen: dict[str, list[int]] = {}
     for pos, ident in enumerate(ids):
         if ident is not None:
             seen.setdefault(ident, []).append(pos)
     dups = [
-        f"{ident!r} ({_first_few([f'{rows.noun} {p + rows.first}' for p in where])})"
+        f"{ident!r} ({first_few([rows.where(p) for p in where])})"
         for ident, where in seen.items()
         if len(where) > 1
     ]
     if not dups:
         return []
-    return [_grouped("column 'id' has duplicate values", dups, "id", "every id to be unique")]
+    what = grouped(f"column {'id'!r} has duplicate values", dups, "id", "every id to be unique")
+    source = "" if normalise_header(header) == "id" else f" (read from column {str(header)!r})"
+    return [
+        Problem(
+            f"{what}{source}; give each row its own id, or map a column whose values are "
+            "unique with ",
+            explicit_fix("<header>", "id"),
+        )
+    ]
 
 
-def _user_stacklevel() -> int:
-    """Stack level of the first frame outside lifecircle (so warnings point at user code)."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("lifecircle"):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
+def _generated_ids(source: str, layer: str, rows: Rows, n: int) -> list[str | None]:
+    """Stable ids ``<file stem>-<row number>`` for a layer without an id column."""
+    stem = layer if source.startswith("<") else PurePath(source).stem
+    return [f"{stem}-{rows.where(pos).split()[-1]}" for pos in range(n)]
 
 
-def warn_user(message: str, category: type[LifecircleWarning]) -> None:
-    """Emit ``message`` pointing at the first caller outside the lifecircle package."""
-    warnings.warn(message, category, stacklevel=_user_stacklevel())
+_ID_LIKE = ("id", "uri", "url", "code", "编号", "编码", "代码", "序号", "标识")
 
 
-def _repair(geom: shapely.Geometry, allowed: set[str]) -> tuple[shapely.Geometry | None, float]:
-    """Return the repaired geometry (None when unusable) and its relative area change."""
-    fixed = shapely.make_valid(geom)
-    before = abs(float(shapely.area(geom)))
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        parts = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
-        if not parts:
-            return None, 1.0
-        fixed = shapely.union_all(parts)
-    if fixed.is_empty or fixed.geom_type not in allowed:
-        return None, 1.0
-    after = float(fixed.area)
-    scale = max(before, after)
-    return fixed, (abs(after - before) / scale if scale > 0 else 0.0)
-
-
-def _geometries(expected: str) -> str:
-    """``"Point (note)"`` -> ``"Point geometries (note)"``."""
-    types, sep, note = expected.partition(" (")
-    return f"{types} geometries{' (' if sep else ''}{note}"
-
-
-def _check_geometries(
-    geoms: np.ndarray, schema: LayerSchema, rows: _Rows, notes: Mapping[int, str]
-) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    """Check geometries; return (geometries, ok mask, problems, repair notes)."""
-    allowed = set(schema.geometry_types)
-    to_point = allowed == {"Point"}
-    if to_point:
-        allowed |= _POINT_CONVERTIBLE
-    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
-    ok = np.ones(len(geoms), dtype=bool)
-    coords, owner = shapely.get_coordinates(geoms, return_index=True)
-    infinite = np.zeros(len(geoms), dtype=bool)
-    infinite[owner[~np.isfinite(coords).all(axis=1)]] = True
-    missing, empty, broken, repaired, nonfinite = [], [], [], [], []
-    wrong: dict[str, list[str]] = {}
-    for pos, geom in enumerate(geoms):
-        if geom is None:
-            missing.append(f"{rows(pos)} ({notes[pos]})" if pos in notes else rows(pos))
-        elif infinite[pos]:
-            nonfinite.append(rows(pos))
-        elif geom.is_empty:
-            empty.append(rows(pos))
-        elif geom.geom_type not in allowed:
-            wrong.setdefault(geom.geom_type, []).append(rows(pos))
-        elif not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
-            fixed, change = _repair(geom, allowed)
-            if fixed is None or change > MAX_REPAIR_AREA_SHARE:
-                broken.append(
-                    f"{rows(pos)} ({reason}; repair would change its area by {change:.0%})"
-                )
-            else:
-                geoms[pos] = fixed
-                repaired.append(f"{rows(pos)} ({reason}; area changed by {change:.2%})")
-                continue
-        else:
+def _unique_column(frame: pd.DataFrame, headers: Sequence[object]) -> object | None:
+    """A source column that looks like an identifier and has a unique value on every row."""
+    for header in headers:
+        key = normalise_header(header)
+        if not any(word in key for word in _ID_LIKE):
             continue
-        ok[pos] = False
-    noun = rows.noun
-    expected = " or ".join(schema.geometry_types)
-    if to_point:
-        expected += " (lines and polygons are replaced by a point inside them)"
-    problems = []
-    if missing:
-        problems.append(_grouped("missing geometry", missing, noun, "a geometry"))
-    if empty:
-        problems.append(_grouped("empty geometry", empty, noun, "a non-empty geometry"))
-    if nonfinite:
-        problems.append(
-            _grouped("NaN or infinite coordinates", nonfinite, noun, "finite coordinates")
-        )
-    for kind, where in wrong.items():
-        what = f"read as {schema.layer}: expected {_geometries(expected)}, got {kind}"
-        problems.append(_grouped(what, where, noun))
-    if broken:
-        problems.append(
-            _grouped(
-                "invalid geometry that cannot be repaired safely",
-                broken,
-                noun,
-                f"a valid {expected}",
+        texts = frame[header].map(_as_text)
+        if texts.notna().all() and texts.is_unique:
+            return header
+    return None
+
+
+def _warn_generated_ids(
+    source: str, schema: LayerSchema, ids: Sequence[str | None], candidate: object | None
+) -> None:
+    accepted = ", ".join(dict.fromkeys((schema.columns[0].name, *schema.columns[0].aliases)))
+    shown = ", ".join([repr(i) for i in ids[:2]] + ["..."] * (len(ids) > 2))
+    header = "<header>" if candidate is None else str(candidate)
+    tail = "" if candidate is None else f" ({header!r} has a different value on every row)"
+    warn_user(
+        str(
+            Problem(
+                f"{source}: no id column (accepted headers: {accepted}); generated stable ids "
+                f"from the file name and row number ({shown}); to use your own ids, map a "
+                "column with ",
+                explicit_fix(header, "id"),
+                tail,
             )
-        )
-    return geoms, ok, problems, repaired
+        ),
+        ColumnWarning,
+    )
+
+
+def _missing_column(spec: ColumnSpec, headers: Sequence[object]) -> Problem:
+    accepted = ", ".join(dict.fromkeys((spec.name, *spec.aliases)))
+    return Problem(
+        f"missing required column {spec.name!r} (accepted headers: {accepted}); the source "
+        f"has columns: {list_headers(headers)} — map another header with ",
+        explicit_fix("<header>", spec.name),
+    )
+
+
+def _rival_problems(
+    frame: pd.DataFrame, rivals: Mapping[str, list[object]], rows: Rows
+) -> tuple[list[str], set[str]]:
+    """Columns that would all be read as one canonical column and disagree somewhere."""
+    problems: list[str] = []
+    bad: set[str] = set()
+    for canon, headers in rivals.items():
+        texts = [frame[h].map(_as_text).to_numpy(dtype=object) for h in headers]
+        differ = np.zeros(len(frame), dtype=bool)
+        for other in texts[1:]:
+            differ |= texts[0] != other
+        if differ.any():
+            problems.append(rival_problem(canon, headers, rows(int(np.flatnonzero(differ)[0]))))
+            bad.add(canon)
+    return problems, bad
 
 
 @dataclass
@@ -438,52 +360,96 @@ def check_layer(
     ``geometry_notes`` explains missing geometries by position (e.g. a bad coordinate
     cell); ``drop`` names source columns left out of the output (coordinate columns).
     """
-    from lifecircle.geo.crs import to_wgs84
-
-    schema = _schema(layer)
-    rows = _Rows(row_noun, first_row)
+    schema = layer_schema(layer)
+    rows = Rows(row_noun, first_row)
     headers = [c for c in frame.columns if c != frame.geometry.name and c not in drop]
     mapping, problems = match_columns(headers, schema, columns=columns)
     canon_to_src = {v: k for k, v in mapping.items()}
-    bad_columns: set[str] = set()
     n = len(frame)
     if n == 0:
         problems.append("the layer has no features; expected at least one")
+    bad_columns: set[str] = set()
     for spec in schema.columns:
         if n == 0 and not headers:
             break  # an empty file has no columns either; "no features" says it all
-        if spec.required and spec.name not in canon_to_src:
-            accepted = ", ".join(dict.fromkeys((spec.name, *spec.aliases)))
-            problems.append(
-                f"missing required column {spec.name!r} (accepted headers: {accepted}); "
-                f"the source has columns: {_list_headers(headers)} — map another header with "
-                f"columns={{'<header>': {spec.name!r}}}"
-            )
+        if spec.required and spec.name not in canon_to_src and spec.name != "id":
+            problems.append(_missing_column(spec, headers))
             bad_columns.add(spec.name)
-    data: dict[str, Any] = {}
+    data, value_problems, value_bad = _canonical_values(frame, schema, canon_to_src, rows, source)
+    rival_found, rival_bad = _rival_problems(
+        frame, rival_headers(headers, schema, mapping, columns=columns), rows
+    )
+    problems += rival_found + value_problems
+    bad_columns |= rival_bad | value_bad
+    gdf, ok, geom_problems = _checked_geometries(frame, schema, rows, geometry_notes, source, crs)
+    problems += geom_problems
+    out = pd.DataFrame(data, index=pd.RangeIndex(n))
+    for header in headers:
+        if header not in mapping:
+            name = f"{header}_source" if header in schema.column_names else header
+            out[name] = frame[header].to_numpy()
+    gdf = gpd.GeoDataFrame(out, geometry=gdf.geometry.set_axis(out.index), crs=gdf.crs)
+    if schema.geometry_types == ("Point",):
+        points = shapely.point_on_surface(gdf.geometry.to_numpy())
+        gdf = gdf.set_geometry(gpd.GeoSeries(points, index=gdf.index, crs=gdf.crs))
+    return CheckedLayer(gdf, problems, bad_columns, ok)
+
+
+def _canonical_values(
+    frame: pd.DataFrame,
+    schema: LayerSchema,
+    canon_to_src: Mapping[str, object],
+    rows: Rows,
+    source: str,
+) -> tuple[dict[str, Any], list[str], set[str]]:
+    """Coerce every canonical column (ids first, so messages can name rows by id)."""
+    problems: list[str] = []
+    bad: set[str] = set()
+    n = len(frame)
     if "id" in canon_to_src:
-        ids, id_problems = _coerce(schema.columns[0], list(frame[canon_to_src["id"]]), rows)
+        header = canon_to_src["id"]
+        column = _Column(schema.columns[0], header)
+        ids, id_problems = _coerce(column, list(frame[header]), rows)
+        id_problems += _duplicate_ids(ids, rows, header)
         rows.ids = ids
-        id_problems += _duplicate_ids(ids, rows)
-        problems += id_problems
         if id_problems:
-            bad_columns.add("id")
+            problems += id_problems
+            bad.add("id")
+    elif n:
+        rows.ids = _generated_ids(source, schema.layer, rows, n)
+        extra = [h for h in frame.columns if h not in canon_to_src.values()]
+        candidate = _unique_column(frame, [h for h in extra if h != frame.geometry.name])
+        _warn_generated_ids(source, schema, rows.ids, candidate)
+    data: dict[str, Any] = {}
     for spec in schema.columns:
-        if spec.name not in canon_to_src:
-            data[spec.name] = _default_column(spec, n)
-            continue
         if spec.name == "id":
-            values: list[Any] = rows.ids
+            data["id"] = _typed(spec, list(rows.ids) if n else [])
+        elif spec.name not in canon_to_src:
+            data[spec.name] = _default_column(spec, n)
         else:
-            values, col_problems = _coerce(spec, list(frame[canon_to_src[spec.name]]), rows)
+            header = canon_to_src[spec.name]
+            values, col_problems = _coerce(_Column(spec, header), list(frame[header]), rows)
             problems += col_problems
             if col_problems:
-                bad_columns.add(spec.name)
-        data[spec.name] = _typed(spec, values)
-    geoms, ok, geom_problems, repaired = _check_geometries(
-        frame.geometry.to_numpy(), schema, rows, geometry_notes or {}
+                bad.add(spec.name)
+            data[spec.name] = _typed(spec, values)
+    return data, problems, bad
+
+
+def _checked_geometries(
+    frame: gpd.GeoDataFrame,
+    schema: LayerSchema,
+    rows: Rows,
+    notes: Mapping[int, str] | None,
+    source: str,
+    crs: Any,
+) -> tuple[gpd.GeoDataFrame, np.ndarray, list[str]]:
+    """Check, range-check, convert to WGS-84 and extent-check the geometries."""
+    from lifecircle.geo.crs import parse_crs, to_wgs84
+
+    geoms, ok, problems, repaired = check_geometries(
+        frame.geometry.to_numpy(), schema, rows, notes or {}
     )
-    problems += geom_problems
     if repaired:
         warn_user(
             f"{source}: repaired {len(repaired)} invalid geometr"
@@ -491,18 +457,18 @@ def check_layer(
             + ", ".join(repaired[:MAX_EXAMPLES]),
             GeometryWarning,
         )
-    out = pd.DataFrame(data, index=pd.RangeIndex(n))
-    for header in headers:
-        if header not in mapping:
-            name = f"{header}_source" if header in schema.column_names else header
-            out[name] = frame[header].to_numpy()
-    gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs=frame.crs), crs=frame.crs)
+    try:
+        source_crs = parse_crs(crs) if crs is not None else frame.crs
+    except CRSError:
+        source_crs = None  # reported by the conversion below
+    problems += coordinate_range_problems(geoms, ok, source_crs, rows)
+    gdf = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms, crs=frame.crs), crs=frame.crs)
     gdf, crs_problems = _convert_crs(gdf, ok, crs, source, to_wgs84)
     problems += crs_problems
-    if schema.geometry_types == ("Point",):
-        points = shapely.point_on_surface(gdf.geometry.to_numpy())
-        gdf = gdf.set_geometry(gpd.GeoSeries(points, index=gdf.index, crs=gdf.crs))
-    return CheckedLayer(gdf, problems, bad_columns, ok)
+    wgs84 = gdf.geometry.to_numpy()
+    problems += extent_problems(wgs84, ok, rows)
+    gdf = gdf.set_geometry(gpd.GeoSeries(np.where(ok, wgs84, None), crs="EPSG:4326"))
+    return gdf, ok, problems
 
 
 def _default_column(spec: ColumnSpec, n: int) -> pd.Series:

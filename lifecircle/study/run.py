@@ -57,14 +57,19 @@ def load_study_layers(study: Study) -> Layers:
     """Read and cross-check the study's layers (``lifecircle.geo`` readers + ``load_layers``)."""
     from lifecircle import geo
 
-    frames = {}
-    for name, src in study.layers.items():
-        reader = getattr(geo, f"read_{name}")
-        frames[name] = reader(
-            src.path, crs=src.crs, layer=src.layer, encoding=src.encoding,
-            columns=dict(src.columns) or None, x=src.x, y=src.y,
-        )  # fmt: skip
-    layers = geo.load_layers(**frames, name=study.name)
+    frames = {
+        name: geo.LayerInput(
+            src.path,
+            crs=src.crs,
+            layer=src.layer,
+            encoding=src.encoding,
+            columns=dict(src.columns) or None,
+            x=src.x,
+            y=src.y,
+        )
+        for name, src in study.layers.items()
+    }
+    layers = geo.load_layers(**frames, name=study.name, hints="toml")  # every file's problems
     if study.synthetic and not layers.synthetic:
         layers = dataclasses.replace(layers, synthetic=True)
     return layers
