@@ -42,9 +42,15 @@ def test_polygon_download_applies_walkability(overpass):
     assert len(overpass) == 1
     assert '"highway"~' in overpass[0] and "footway" in overpass[0]
     # motorway 13, private service 14 and the foot=no primary 17 are removed;
-    # footway 1-2-3 simplifies to one edge; residential 3-4 is kept although oneway=yes.
-    assert sorted(net.edges["highway"]) == ["footway", "residential", "steps"]
-    assert sorted(net.nodes["osmid"]) == [1, 3, 4, 7]
+    # footway 1-2-3 stays two edges (ways 11 and 12: simplification keeps way boundaries so
+    # that way penalties are charged once per way); residential 3-4 is kept although oneway=yes.
+    assert sorted(net.edges["highway"]) == ["footway", "footway", "residential", "steps"]
+    assert sorted(net.nodes["osmid"]) == [1, 2, 3, 4, 7]
+    assert net.meta["dropped_by_reason"] == {
+        "access=private": 1,
+        "foot=no": 1,
+        "highway=motorway": 1,
+    }
     steps = net.edges["highway"] == "steps"
     assert net.edges.loc[steps, "penalty_s"].tolist() == [10.0]
     assert net.crs.to_epsg() == 32651
@@ -62,7 +68,7 @@ def test_place_download_geocodes_then_downloads(overpass, monkeypatch):
     monkeypatch.setattr(ox._nominatim, "_nominatim_request", fake_nominatim)
     net = network_from_place("静安寺街道, 上海市")
     assert asked and asked[0]["q"] == "静安寺街道, 上海市"
-    assert net.n_edges == 3
+    assert net.n_edges == 4  # footway ways 11 and 12 stay two edges
     assert "静安寺街道" in net.source
 
 

@@ -48,13 +48,59 @@ def test_helsinki_components_are_kept_and_reported(helsinki):
     assert comps["length_m"].sum() == pytest.approx(helsinki.edges["length_m"].sum())
 
 
-def test_helsinki_steps_penalty(helsinki_path, helsinki):
+def test_helsinki_steps_penalty_is_charged_once_per_flight(helsinki_path, helsinki):
+    """Way 18378184 is 6.4 m of steps cut into 3 edges: the whole flight costs 10 s, not 30 s."""
     net = network_from_pbf(helsinki_path, penalties={"steps": 10.0})
     steps = net.edges["highway"] == "steps"
-    assert steps.sum() > 0
-    assert (net.edges.loc[steps, "penalty_s"] == 10.0).all()
+    per_way = net.edges[steps].groupby("osmid")["penalty_s"].sum()
+    assert len(per_way) == 140
+    np.testing.assert_allclose(per_way, 10.0)
+    flight = net.edges[net.edges["osmid"] == "18378184"]
+    assert len(flight) == 3
+    np.testing.assert_allclose(
+        flight["penalty_s"], 10.0 * flight["length_m"] / flight["length_m"].sum()
+    )
+    assert flight["length_m"].sum() == pytest.approx(6.4, abs=0.05)
     assert (net.edges.loc[~steps, "penalty_s"] == 0.0).all()
     assert net.n_edges == helsinki.n_edges
+
+
+def test_helsinki_walkability_table_decides_not_pyrosm(helsinki):
+    """Cycleways open to pedestrians are kept; what the table removed is recorded."""
+    edges = helsinki.edges
+    cycle = edges[edges["highway"] == "cycleway"]
+    assert cycle["osmid"].nunique() >= 86  # foot=yes/designated cycleways pyrosm dropped
+    assert set(cycle["foot"].dropna()) <= {"yes", "designated", "permissive"}
+    assert edges["length_m"].sum() == pytest.approx(92_771, abs=5)  # was 83,119 m
+    meta = helsinki.meta
+    assert meta["dropped_by_reason"] == {
+        "area=yes": 51,
+        "foot=no": 35,
+        "access=private": 15,
+        "access=no": 13,
+        "highway=construction": 3,
+    }
+    assert meta["dropped_not_walkable"] == sum(meta["dropped_by_reason"].values())
+    assert meta["dropped_not_walkable_m"] > 0
+
+
+def test_test_pbf_motorways_are_dropped_and_counted():
+    net = network_from_pbf(pyrosm.get_data("test_pbf"))
+    assert net.edges["length_m"].sum() == pytest.approx(58_935, abs=5)  # was 44,764 m
+    assert net.meta["dropped_by_reason"] == {
+        "highway=motorway_link": 10,
+        "highway=motorway": 2,
+        "access=private": 1,
+    }
+
+
+def test_helsinki_signal_nodes_charge_each_crossing_once(helsinki_path):
+    net = network_from_pbf(helsinki_path, penalties={"crossing_signals": 20.0})
+    assert net.meta["signal_nodes"] > 400
+    charged = net.edges["penalty_s"] > 0
+    assert charged.sum() > 900
+    # half of 20 s per signal node at an end of the edge: 10 or 20 s
+    assert set(np.round(net.edges.loc[charged, "penalty_s"], 6)) <= {10.0, 20.0}
 
 
 def test_helsinki_bbox_reads_a_subset(helsinki_path, helsinki):

@@ -15,7 +15,6 @@ outside the largest one (``meta["n_components"]``, ``meta["length_outside_larges
 
 from __future__ import annotations
 
-import functools
 import itertools
 import logging
 import os
@@ -31,12 +30,12 @@ import pandas as pd
 import pyproj
 import shapely
 import shapely.ops
-from shapely.geometry import box
 
 from lifecircle._paths import input_file_problem
+from lifecircle.coverage.assemble import assemble_network, utm_crs
 from lifecircle.coverage.cache import cacheable
 from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.walkability import edge_penalties, first_value, walkable_mask
+from lifecircle.coverage.walkability import count_dropped, not_walkable_reasons, signal_node_mask
 from lifecircle.errors import NetworkError
 
 if TYPE_CHECKING:
@@ -49,6 +48,7 @@ __all__ = [
     "network_from_lines",
     "network_from_pbf",
     "network_from_xml",
+    "utm_crs",
 ]
 
 logger = logging.getLogger(__name__)
@@ -56,11 +56,19 @@ logger = logging.getLogger(__name__)
 #: Default tolerance (metres) within which line endpoints are merged into one junction.
 SNAP_ENDPOINTS_M = 0.5
 
-#: Tags kept on the edges (when present) besides the contract columns.
-_EXTRA_TAGS = ("osmid", "bridge", "tunnel", "layer", "foot", "access", "surface", "crossing")
-
 #: Tags osmnx must keep when parsing OSM so that the walkability rules can run.
-_OSMNX_WAY_TAGS = ("foot", "footway", "crossing", "crossing_signals", "sidewalk", "layer")
+_OSMNX_WAY_TAGS = (
+    "foot", "footway", "crossing", "crossing:signals", "crossing_signals", "sidewalk", "layer",
+    "area",
+)  # fmt: skip
+#: Node tags osmnx must keep so that signalised crossings are found on nodes.
+_OSMNX_NODE_TAGS = ("highway", "crossing", "crossing:signals")
+#: Way tags pyrosm must return as columns (others stay in its ``tags`` column).
+_PBF_WAY_TAGS = ["area", "crossing", "crossing:signals", "crossing_signals"]
+#: Node attribute that keeps signal nodes as graph nodes when osmnx simplifies.
+_SIGNAL_ATTR = "lifecircle_signal"
+#: Where :func:`simplify_walkable` leaves its ``dropped_*`` counts for ``network_from_graph``.
+_DROPPED_ATTR = "lifecircle_dropped"
 
 BBox = tuple[float, float, float, float]
 PathLike = str | os.PathLike[str]
@@ -76,6 +84,9 @@ def network_from_pbf(
     cache_dir: PathLike | None = None,
 ) -> WalkNetwork:
     """Build the walking network of an OpenStreetMap PBF extract with pyrosm.
+
+    Every way with a ``highway`` tag is read and the walkability table (not pyrosm's own
+    walking filter, which drops every cycleway) decides; signal nodes are read too.
 
     Parameters
     ----------
@@ -99,16 +110,21 @@ def network_from_pbf(
     bounding_box = list(bbox) if bbox is not None else None
     try:
         osm = pyrosm.OSM(str(path), bounding_box=bounding_box)
-        result = osm.get_network(network_type="walking", nodes=True)
+        result = osm.get_network(
+            network_type="walking",  # bidirectional semantics; the filter below decides
+            custom_filter={"highway": True},
+            nodes=True,
+            extra_attributes=_PBF_WAY_TAGS,
+        )
     except (PBFException, OSError, ValueError, KeyError) as exc:
         raise NetworkError(f"{path}: cannot read as OSM PBF ({exc})") from exc
     if result is None or result[1] is None or len(result[1]) == 0:
-        raise NetworkError(f"{path}: no walkable ways found (bbox={bbox})")
+        raise NetworkError(f"{path}: no ways with a highway tag found (bbox={bbox})")
     nodes, edges = result
     nodes = nodes.drop_duplicates("id").set_index("id")
-    nodes = nodes[["geometry"]].assign(osmid=nodes.index.to_numpy())
+    nodes = nodes[["geometry"]].assign(osmid=nodes.index.to_numpy(), signal=signal_node_mask(nodes))
     edges = edges.rename(columns={"id": "osmid"})
-    return _assemble(edges, nodes, source=str(path), penalties=penalties, bbox=bbox)
+    return assemble_network(edges, nodes, source=str(path), penalties=penalties, bbox=bbox)
 
 
 @cacheable
@@ -156,12 +172,13 @@ def network_from_graphml(
     penalties: Mapping[str, float] | None = None,
     cache_dir: PathLike | None = None,
 ) -> WalkNetwork:
-    """Build the walking network of a GraphML file saved by :func:`osmnx.save_graphml`.
+    """Build the walking network of a GraphML file.
 
     Parameters
     ----------
     path : str or path-like
-        The GraphML file.
+        A file saved by :func:`osmnx.save_graphml`, or by :func:`networkx.write_graphml`
+        with the graph attribute ``crs`` and numeric node attributes ``x``/``y``.
     bbox, penalties, cache_dir
         As in :func:`network_from_pbf`.
 
@@ -169,14 +186,10 @@ def network_from_graphml(
     -------
     WalkNetwork
     """
-    import osmnx as ox
-    from networkx import NetworkXError
+    from lifecircle.coverage.graphml import graph_from_graphml
 
     path = _existing_file(path)
-    try:
-        graph = ox.load_graphml(path)
-    except (OSError, ValueError, KeyError, SyntaxError, NetworkXError) as exc:
-        raise NetworkError(f"{path}: cannot read as GraphML ({exc})") from exc
+    graph = graph_from_graphml(path)
     return network_from_graph(graph, bbox=bbox, penalties=penalties, source=str(path))
 
 
@@ -213,6 +226,13 @@ def network_from_graph(
         raise NetworkError(f"{source}: the graph has no edges")
     if "crs" not in graph.graph:
         raise NetworkError(f"{source}: graph.graph['crs'] is missing (osmnx convention)")
+    try:
+        pyproj.CRS(graph.graph["crs"])
+    except pyproj.exceptions.CRSError as exc:
+        raise NetworkError(
+            f"{source}: graph.graph['crs'] = {graph.graph['crs']!r} is not a coordinate "
+            "reference system; use e.g. 'EPSG:4326'"
+        ) from exc
     bare = [n for n, d in graph.nodes(data=True) if "x" not in d or "y" not in d]
     if bare:
         raise NetworkError(
@@ -221,8 +241,14 @@ def network_from_graph(
         )
     nodes, edges = ox.graph_to_gdfs(graph, nodes=True, edges=True, fill_edge_geometry=True)
     edges = edges.reset_index()
-    nodes = nodes[["geometry"]].assign(osmid=nodes.index.to_numpy())
-    return _assemble(edges, nodes, source=source, penalties=penalties, bbox=bbox)
+    signal = signal_node_mask(nodes) | (
+        nodes[_SIGNAL_ATTR].notna().to_numpy() if _SIGNAL_ATTR in nodes else False
+    )
+    nodes = nodes[["geometry"]].assign(osmid=nodes.index.to_numpy(), signal=signal)
+    dropped = graph.graph.get(_DROPPED_ATTR)
+    return assemble_network(
+        edges, nodes, source=source, penalties=penalties, bbox=bbox, extra_meta=dropped
+    )
 
 
 @cacheable
@@ -263,19 +289,21 @@ def network_from_lines(
     if not snap_m >= 0:
         raise NetworkError(f"snap_m must be >= 0 metres, got {snap_m!r}")
     name, lines = _read_lines(source, layer=layer)
-    walkable = walkable_mask(lines, source=name)
-    lines = lines[walkable]
-    if len(lines) == 0:
+    reasons = not_walkable_reasons(lines, source=name)
+    walkable = np.array([r is None for r in reasons], dtype=bool)
+    if not walkable.any():
         raise NetworkError(f"{name}: no walkable lines")
-    lines = lines.to_crs(utm_crs(lines))
-    edges, nodes = _lines_topology(lines, snap_m=snap_m)
-    return _assemble(
+    utm = utm_crs(lines[walkable])
+    lines = lines.to_crs(utm)
+    dropped = count_dropped(reasons, lines["way_key"], lines.geometry.length.to_numpy())
+    edges, nodes = _lines_topology(lines[walkable], snap_m=snap_m)
+    return assemble_network(
         edges,
         nodes,
         source=name,
         penalties=penalties,
         bbox=bbox,
-        extra_meta={"snap_m": snap_m, "dropped_not_walkable": int((~walkable).sum())},
+        extra_meta={"snap_m": snap_m, **dropped},
     )
 
 
@@ -301,32 +329,59 @@ def load_demo_network(*, penalties: Mapping[str, float] | None = None) -> WalkNe
 # --------------------------------------------------------------------------- osmnx helpers
 @contextmanager
 def osmnx_way_tags():  # type: ignore[no-untyped-def]
-    """Temporarily make osmnx keep the way tags the walkability rules read."""
+    """Temporarily make osmnx keep the way and node tags the walkability rules read."""
     import osmnx as ox
 
-    saved = list(ox.settings.useful_tags_way)
-    ox.settings.useful_tags_way = list(dict.fromkeys([*saved, *_OSMNX_WAY_TAGS]))
+    saved_way, saved_node = list(ox.settings.useful_tags_way), list(ox.settings.useful_tags_node)
+    ox.settings.useful_tags_way = list(dict.fromkeys([*saved_way, *_OSMNX_WAY_TAGS]))
+    ox.settings.useful_tags_node = list(dict.fromkeys([*saved_node, *_OSMNX_NODE_TAGS]))
     try:
         yield
     finally:
-        ox.settings.useful_tags_way = saved
+        ox.settings.useful_tags_way = saved_way
+        ox.settings.useful_tags_node = saved_node
 
 
 def simplify_walkable(graph: nx.MultiDiGraph, *, source: str) -> nx.MultiDiGraph:
-    """Remove non-walkable edges from an unsimplified osmnx graph, then simplify it."""
+    """Remove non-walkable edges from an unsimplified osmnx graph, then simplify it.
+
+    Simplification keeps signal nodes and the boundaries between OSM ways as graph
+    nodes, so that every edge belongs to one way (way penalties are charged once per
+    way) and signal nodes can charge the edges that end at them. What was removed is left
+    in ``graph.graph["lifecircle_dropped"]`` for :func:`network_from_graph`.
+    """
     import osmnx as ox
 
     graph = graph.copy()
     keys = list(graph.edges(keys=True))
     frame = pd.DataFrame([data for _, _, data in graph.edges(data=True)])
-    mask = walkable_mask(frame, source=source)
-    graph.remove_edges_from([k for k, ok in zip(keys, mask, strict=True) if not ok])
-    isolated = [n for n in graph.nodes if graph.degree(n) == 0]
-    graph.remove_nodes_from(isolated)
+    reasons = not_walkable_reasons(frame, source=source)
+    dropped = _graph_dropped(keys, frame, reasons)
+    graph.remove_edges_from([k for k, r in zip(keys, reasons, strict=True) if r is not None])
+    graph.remove_nodes_from([n for n in graph.nodes if graph.degree(n) == 0])
     if graph.number_of_edges() == 0:
-        raise NetworkError(f"{source}: no walkable ways")
-    logger.info("%s: removed %d non-walkable directed edges", source, int((~mask).sum()))
-    return ox.simplify_graph(graph, remove_rings=False)
+        raise NetworkError(f"{source}: no walkable ways ({dropped['dropped_by_reason']})")
+    logger.info("%s: removed non-walkable ways %s", source, dropped["dropped_by_reason"])
+    node_frame = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")
+    for node in node_frame.index[signal_node_mask(node_frame)]:
+        graph.nodes[node][_SIGNAL_ATTR] = True
+    graph = ox.simplify_graph(
+        graph, node_attrs_include=[_SIGNAL_ATTR], edge_attrs_differ=["osmid"], remove_rings=False
+    )
+    graph.graph[_DROPPED_ATTR] = dropped
+    return graph
+
+
+def _graph_dropped(
+    keys: list[tuple[Any, Any, Any]], frame: pd.DataFrame, reasons: np.ndarray
+) -> dict[str, object]:
+    """``dropped_*`` counts of directed osmnx edges (each physical segment once)."""
+    way = frame["osmid"] if "osmid" in frame else pd.Series(range(len(frame)))
+    length = frame["length"] if "length" in frame else pd.Series(np.zeros(len(frame)))
+    segment = pd.Series([frozenset((u, v)) for u, v, _ in keys], dtype=object)
+    first = ~pd.DataFrame({"w": way.astype(str), "s": segment.astype(str)}).duplicated()
+    lengths = np.where(first.to_numpy(), length.fillna(0.0).to_numpy(dtype=float), 0.0)
+    return count_dropped(reasons, way.to_numpy(), lengths)
 
 
 # --------------------------------------------------------------------------- assembly
@@ -359,6 +414,7 @@ def _read_lines(source: PathLike | gpd.GeoDataFrame, *, layer: str | None) -> tu
             f"{name}: {int(bad.sum())} features are not lines (features {rows}: "
             f"{sorted(set(geom_types[bad].astype(str)))}); expected LineString/MultiLineString"
         )
+    frame = frame.assign(way_key=[f"feature {i}" for i in range(len(frame))])
     frame = frame.explode(index_parts=False, ignore_index=True)
     frame = frame[~frame.geometry.is_empty & (shapely.get_num_coordinates(frame.geometry) >= 2)]
     return name, frame.reset_index(drop=True)
@@ -423,153 +479,3 @@ def _t_junction_cuts(
     for li in cuts:
         cuts[li].sort()
     return cuts
-
-
-def _assemble(
-    edges: gpd.GeoDataFrame,
-    nodes: gpd.GeoDataFrame,
-    *,
-    source: str,
-    penalties: Mapping[str, float] | None,
-    bbox: BBox | None,
-    extra_meta: Mapping[str, object] | None = None,
-) -> WalkNetwork:
-    """Filter, project, orient, deduplicate and index edges into a WalkNetwork.
-
-    ``edges`` has columns ``u``/``v`` holding keys of ``nodes.index`` and line geometry;
-    ``nodes`` holds Point geometry (and optional ``osmid``) in the same CRS.
-    """
-    meta: dict[str, object] = {"builder_input_edges": len(edges), **(extra_meta or {})}
-    mask = walkable_mask(edges, source=source)
-    earlier = meta.get("dropped_not_walkable", 0)
-    meta["dropped_not_walkable"] = int(earlier) + int((~mask).sum())  # type: ignore[call-overload]
-    edges = edges[mask]
-    if bbox is not None:
-        edges = _clip_bbox(edges, bbox)
-    if len(edges) == 0:
-        raise NetworkError(f"{source}: no walkable ways remain (bbox={bbox})")
-    utm = utm_crs(edges)
-    edges = edges.to_crs(utm).reset_index(drop=True)
-    nodes = nodes.to_crs(utm)
-    node_geom = nodes.geometry
-    missing = ~pd.Index(edges["u"]).isin(nodes.index) | ~pd.Index(edges["v"]).isin(nodes.index)
-    if missing.any():
-        raise NetworkError(f"{source}: {int(missing.sum())} edges reference unknown nodes")
-    edges = _orient_edges(edges, node_geom)
-    edges, n_dupes = _drop_directed_duplicates(edges)
-    meta["dropped_directed_duplicates"] = n_dupes
-    lengths = edges.geometry.length.to_numpy()
-    meta["dropped_zero_length"] = int((lengths <= 0).sum())
-    edges = edges[lengths > 0].reset_index(drop=True)
-    codes, uniques = pd.factorize(pd.concat([edges["u"], edges["v"]], ignore_index=True))
-    out_nodes = gpd.GeoDataFrame(
-        {"osmid": nodes["osmid"].reindex(uniques).to_numpy()} if "osmid" in nodes else {},
-        geometry=node_geom.reindex(uniques).to_numpy(),
-        crs=utm,
-    )
-    out_edges = _edge_table(edges, codes, penalties=penalties, crs=utm)
-    network = WalkNetwork(out_nodes, out_edges, utm, source=source, meta=meta)
-    _record_components(network, meta, penalties)
-    return network
-
-
-def utm_crs(frame: gpd.GeoDataFrame) -> pyproj.CRS:
-    """The WGS-84 UTM zone (EPSG:326xx north / 327xx south) of the frame's extent centre.
-
-    Computed directly from the zone formula: geopandas' ``estimate_utm_crs`` queries the
-    PROJ database and costs ~0.1 s per call.
-    """
-    west, south, east, north = frame.total_bounds
-    if not pyproj.CRS(frame.crs).is_geographic:
-        to_wgs84 = pyproj.Transformer.from_crs(frame.crs, 4326, always_xy=True)
-        west, south, east, north = to_wgs84.transform_bounds(west, south, east, north)
-    lon, lat = (west + east) / 2, (south + north) / 2
-    if not (np.isfinite(lon) and np.isfinite(lat)):
-        raise NetworkError(f"cannot choose a UTM zone for bounds {frame.total_bounds}")
-    zone = min(int((lon + 180) // 6) + 1, 60)
-    return _utm_epsg((32600 if lat >= 0 else 32700) + zone)
-
-
-@functools.lru_cache(maxsize=16)
-def _utm_epsg(code: int) -> pyproj.CRS:
-    return pyproj.CRS.from_epsg(code)
-
-
-def _clip_bbox(edges: gpd.GeoDataFrame, bbox: BBox) -> gpd.GeoDataFrame:
-    west, south, east, north = bbox
-    if not (west < east and south < north):
-        raise NetworkError(f"bbox must be (west, south, east, north) with west<east, got {bbox}")
-    window = gpd.GeoSeries([box(west, south, east, north)], crs="EPSG:4326").to_crs(edges.crs)
-    return edges[edges.geometry.intersects(window.iloc[0])]
-
-
-def _orient_edges(edges: gpd.GeoDataFrame, node_geom: gpd.GeoSeries) -> gpd.GeoDataFrame:
-    """Reverse geometries that run from ``v`` to ``u`` so every edge runs u -> v."""
-    geoms = edges.geometry.to_numpy()
-    start = shapely.get_point(geoms, 0)
-    pu = node_geom.reindex(edges["u"]).to_numpy()
-    pv = node_geom.reindex(edges["v"]).to_numpy()
-    flip = shapely.distance(start, pv) < shapely.distance(start, pu)
-    geoms = geoms.copy()
-    geoms[flip] = shapely.reverse(geoms[flip])
-    return edges.set_geometry(geoms)
-
-
-def _drop_directed_duplicates(edges: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
-    """Keep one of each ``u->v`` / ``v->u`` pair with the same geometry."""
-    u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
-    swap = np.array([str(a) > str(b) for a, b in zip(u, v, strict=True)], dtype=bool)
-    lo, hi = np.where(swap, v, u), np.where(swap, u, v)
-    shapes = shapely.normalize(shapely.set_precision(edges.geometry.to_numpy(), 0.001))
-    key = pd.DataFrame({"lo": lo.astype(str), "hi": hi.astype(str), "g": shapely.to_wkb(shapes)})
-    dupes = key.duplicated().to_numpy()
-    return edges[~dupes].reset_index(drop=True), int(dupes.sum())
-
-
-def _edge_table(
-    edges: gpd.GeoDataFrame, codes: np.ndarray, *, penalties: Mapping[str, float] | None, crs: Any
-) -> gpd.GeoDataFrame:
-    m = len(edges)
-    highway = edges["highway"].map(first_value) if "highway" in edges else pd.Series([None] * m)
-    name = edges["name"].map(first_value) if "name" in edges else pd.Series([None] * m)
-    data: dict[str, Any] = {
-        "u": codes[:m].astype("int64"),
-        "v": codes[m:].astype("int64"),
-        "length_m": edges.geometry.length.to_numpy(dtype=float),
-        "penalty_s": edge_penalties(edges, penalties),
-        "highway": pd.Series([_text(h) or "unknown" for h in highway], dtype=object),
-        "name": pd.Series([_text(n) for n in name], dtype=object),
-    }
-    for tag in _EXTRA_TAGS:
-        if tag in edges.columns:
-            data[tag] = pd.Series([_text(first_value(x)) for x in edges[tag]], dtype=object)
-    return gpd.GeoDataFrame(data, geometry=edges.geometry.to_numpy(), crs=crs)
-
-
-def _text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _record_components(
-    network: WalkNetwork, meta: dict[str, object], penalties: Mapping[str, float] | None
-) -> None:
-    comps = network.components()
-    outside = float(comps["length_m"].iloc[1:].sum())
-    meta.update(
-        n_components=len(comps),
-        length_outside_largest_m=outside,
-        share_outside_largest=outside / float(comps["length_m"].sum()),
-        penalties=dict(penalties or {}),
-    )
-    logger.info("%r", network)
-    if len(comps) > 1:
-        logger.info(
-            "%s: %d components; %.0f m (%.1f%%) of street length lies outside the largest",
-            network.source,
-            len(comps),
-            outside,
-            100 * outside / float(comps["length_m"].sum()),
-        )

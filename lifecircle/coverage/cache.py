@@ -11,12 +11,15 @@ detected instead of returning wrong data.
 The cache (:func:`cached_network`) keys each file on the builder name, the input
 (absolute path, size, modification time and, for files up to 64 MB, a SHA-256 of the
 content; a hash of an in-memory GeoDataFrame; the place name or polygon of a download),
-the builder parameters and the lifecircle version. A cache file that fails to load is
-rebuilt with a logged warning.
+the builder parameters and the lifecircle version. The file stores that key (and the
+readable description it was computed from); a cache file whose stored key differs from
+the one asked for (a file copied or renamed over another), or that fails to load, is
+rebuilt with a logged warning, so results are never computed on another network.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import inspect
@@ -33,7 +36,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from lifecircle._atomic import atomic_path
+from lifecircle._atomic import atomic_path, prepare_destination
 from lifecircle._paths import input_file_problem
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.errors import NetworkError
@@ -50,14 +53,18 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_FORMAT = "lifecircle-walknetwork-1"
+_FORMAT = "lifecircle-walknetwork-2"
+#: Formats :func:`load_network` still reads (version 1 had no ``way_share`` column).
+_READABLE_FORMATS = ("lifecircle-walknetwork-1", _FORMAT)
 _META_LAYER = "lifecircle_meta"
 #: Files up to this size are hashed by content for the cache key (others: size + mtime).
 HASH_CONTENT_MAX_BYTES = 64 * 1024 * 1024
 
 
 # --------------------------------------------------------------------------- save / load
-def save_network(network: WalkNetwork, path: str | os.PathLike[str]) -> Path:
+def save_network(
+    network: WalkNetwork, path: str | os.PathLike[str], *, cache_key: str | None = None
+) -> Path:
     """Write a walking network to a GeoPackage, atomically.
 
     Parameters
@@ -66,6 +73,8 @@ def save_network(network: WalkNetwork, path: str | os.PathLike[str]) -> Path:
         The network to save.
     path : str or path-like
         Target ``.gpkg`` file; replaced if it exists.
+    cache_key : str, optional
+        The cache key the file answers (see :func:`cached_network`), stored with it.
 
     Returns
     -------
@@ -74,18 +83,16 @@ def save_network(network: WalkNetwork, path: str | os.PathLike[str]) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = pd.DataFrame(
-        {
-            "key": ["format", "source", "crs", "meta", "checksum"],
-            "value": [
-                _FORMAT,
-                network.source,
-                pyproj.CRS(network.crs).to_wkt(),
-                json.dumps(network.meta, default=str, ensure_ascii=False, sort_keys=True),
-                content_checksum(network.nodes, network.edges),
-            ],
-        }
-    )
+    rows = {
+        "format": _FORMAT,
+        "source": network.source,
+        "crs": pyproj.CRS(network.crs).to_wkt(),
+        "meta": json.dumps(network.meta, default=str, ensure_ascii=False, sort_keys=True),
+        "checksum": content_checksum(network.nodes, network.edges),
+    }
+    if cache_key is not None:
+        rows["cache_key"] = cache_key
+    meta = pd.DataFrame({"key": list(rows), "value": list(rows.values())})
     import pyogrio
 
     with atomic_path(path) as tmp:
@@ -113,6 +120,11 @@ def load_network(path: str | os.PathLike[str]) -> WalkNetwork:
         When the file is missing, unreadable, not a lifecircle network, or its content
         checksum does not match (a truncated or corrupted file).
     """
+    return _read_network(path)[0]
+
+
+def _read_network(path: str | os.PathLike[str]) -> tuple[WalkNetwork, dict[str, str]]:
+    """The network saved at ``path`` and its ``lifecircle_meta`` table."""
     import pyogrio
 
     path = Path(path)
@@ -126,15 +138,18 @@ def load_network(path: str | os.PathLike[str]) -> WalkNetwork:
         edges = gpd.read_file(path, layer="edges")
     except Exception as exc:  # pyogrio/GDAL raise several types on damaged files
         raise NetworkError(f"{path}: cannot read a saved walking network ({exc})") from exc
-    if info.get("format") != _FORMAT:
-        found = info.get("format")
-        raise NetworkError(f"{path}: not a lifecircle walking network (format {found!r})")
+    if info.get("format") not in _READABLE_FORMATS:
+        raise NetworkError(
+            f"{path}: not a walking network saved by lifecircle; build it again with a "
+            "network_from_* function and save_network"
+        )
     edges = _restore_edge_types(edges)
     if content_checksum(nodes, edges) != info.get("checksum"):
         raise NetworkError(f"{path}: content checksum mismatch (truncated or corrupted file)")
     crs = pyproj.CRS.from_wkt(info["crs"])
     meta = json.loads(info["meta"])
-    return WalkNetwork(nodes, edges, crs, source=str(info["source"]), meta=meta)
+    network = WalkNetwork(nodes, edges, crs, source=str(info["source"]), meta=meta)
+    return network, info
 
 
 def _restore_edge_types(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -160,8 +175,9 @@ def content_checksum(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> str:
         digest.update(b"".join(shapely.to_wkb(frame.geometry.to_numpy(), hex=False)))
     for col in ("u", "v"):
         digest.update(edges[col].to_numpy(dtype="int64").tobytes())
-    for col in ("length_m", "penalty_s"):
-        digest.update(edges[col].to_numpy(dtype="float64").tobytes())
+    for col in ("length_m", "penalty_s", "way_share"):
+        if col in edges.columns:  # way_share: absent from version-1 files
+            digest.update(edges[col].to_numpy(dtype="float64").tobytes())
     for col in ("highway", "name"):
         digest.update("\x1f".join("\x00" if _missing(x) else str(x) for x in edges[col]).encode())
     return digest.hexdigest()
@@ -223,15 +239,22 @@ class PlaceQuery(str):
 
 def cache_key(builder_name: str, source: object, params: dict[str, Any]) -> str:
     """The hex key of a cached network (see the module docstring for what it covers)."""
+    return _key_of(_key_payload(builder_name, source, params))
+
+
+def _key_payload(builder_name: str, source: object, params: dict[str, Any]) -> dict[str, Any]:
     from lifecircle import __version__
 
-    payload = {
+    return {
         "builder": builder_name,
         "input": _input_fingerprint(source),
         "params": params,
         "version": __version__,
         "format": _FORMAT,
     }
+
+
+def _key_of(payload: dict[str, Any]) -> str:
     text = json.dumps(payload, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -271,21 +294,69 @@ def cached_network(
         source = PlaceQuery(source)
     key = cache_key(builder_name, source, params)
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    path = directory / f"{builder_name}-{key[:32]}.gpkg"
+    path = _cache_file(directory, f"{builder_name}-{key[:32]}.gpkg")
     if path.is_file():
-        try:
-            network = load_network(path)
-        except NetworkError as exc:
-            logger.warning("network cache %s is unusable (%s); rebuilding", path, exc)
-        else:
-            network.meta["cache"] = "hit"
-            logger.info("network cache hit: %s", path)
+        network = _load_cached(path, key)
+        if network is not None:
             return network
     network = builders[builder_name](source, **params)
-    save_network(network, path)
+    _store(network, path, key)
     network.meta["cache"] = "miss"
     logger.info("network cache miss: built and stored %s", path)
     return network
+
+
+_CACHE_FIX = "choose another folder with cache_dir= or LIFECIRCLE_CACHE_DIR"
+
+
+def _cache_file(directory: Path, name: str) -> Path:
+    """The cache file path, after checking (before any work) that it can be written."""
+    if directory.exists() and not directory.is_dir():
+        raise NetworkError(
+            f"network cache folder {directory} is a file, not a folder: delete or rename "
+            f"it, or {_CACHE_FIX}"
+        )
+    try:
+        return prepare_destination(directory / name)
+    except OSError as exc:
+        raise NetworkError(
+            f"network cache folder {directory} cannot be used ({exc.strerror}): {_CACHE_FIX}"
+        ) from exc
+
+
+def _load_cached(path: Path, key: str) -> WalkNetwork | None:
+    """The cached network at ``path`` if it answers ``key``; None (and a warning) if not."""
+    try:
+        network, info = _read_network(path)
+    except NetworkError as exc:
+        logger.warning("network cache %s is unusable (%s); rebuilding", path, exc)
+        return None
+    if info.get("cache_key") != key:
+        logger.warning(
+            "network cache %s was not built for this input, these parameters and this "
+            "lifecircle version (the file was replaced or copied); rebuilding",
+            path,
+        )
+        return None
+    network.meta["cache"] = "hit"
+    logger.info("network cache hit: %s", path)
+    return network
+
+
+def _store(network: WalkNetwork, path: Path, key: str) -> None:
+    """Save a built network into the cache, naming the folder and the fix on failure."""
+    try:
+        save_network(network, path, cache_key=key)
+    except NetworkError:
+        raise
+    except Exception as exc:  # OSError, or pyogrio/GDAL errors on a full or read-only disk
+        full = getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in str(exc)
+        why = "the disk is full" if full else f"{exc}"
+        fix = "free some disk space, or " if full else ""
+        raise NetworkError(
+            f"cannot write the network cache {path} ({why}): {fix}{_CACHE_FIX}, "
+            "or run without a cache"
+        ) from exc
 
 
 _P = ParamSpec("_P")

@@ -12,7 +12,9 @@ Invariants (checked by :meth:`WalkNetwork.__post_init__`):
   seconds charged when walking the edge, e.g. steps or a signalised crossing),
   ``highway`` (str) and ``name`` (str or None), and a LineString geometry in ``crs`` that
   runs from node ``u`` to node ``v``. Walking is bidirectional, so each physical segment
-  appears once.
+  appears once. Optional ``way_share`` (float in (0, 1], default 1): the edge's share of
+  the length of its OSM way (or line feature), by which per-way penalties such as a
+  profile's ``{"steps": 30}`` are spread, so a whole flight of steps pays once.
 - ``crs`` is a projected CRS in metres (UTM chosen automatically by the builders).
 """
 
@@ -87,7 +89,10 @@ class WalkNetwork:
 
     @cached_property
     def component_labels(self) -> np.ndarray:
-        """Connected-component label of every node (largest component is 0)."""
+        """Connected-component label of every node, ranked by street length (0 = longest).
+
+        Ties in length are broken by node count, then by the lowest node index.
+        """
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
 
@@ -95,9 +100,12 @@ class WalkNetwork:
         u = self.edges["u"].to_numpy()
         v = self.edges["v"].to_numpy()
         adj = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
-        _, labels = connected_components(adj, directed=False)
-        sizes = np.bincount(labels)
-        order = np.argsort(-sizes, kind="stable")
+        n_comp, labels = connected_components(adj, directed=False)
+        sizes = np.bincount(labels, minlength=n_comp)
+        lengths = np.bincount(
+            labels[u], weights=self.edges["length_m"].to_numpy(dtype=float), minlength=n_comp
+        )
+        order = np.lexsort((np.arange(n_comp), -sizes, -lengths))
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
         return rank[labels]
@@ -108,7 +116,7 @@ class WalkNetwork:
         Returns
         -------
         pandas.DataFrame
-            One row per component (0 = largest) with ``n_nodes``, ``n_edges``,
+            One row per component (0 = the longest street network) with ``n_nodes``, ``n_edges``,
             ``length_m`` and ``share_of_length``.
         """
         labels = self.component_labels

@@ -15,11 +15,12 @@ Two named profiles are provided; both are documented choices, not measurements o
     2016) equates a 15-minute walk with 800–1,000 m, i.e. 0.89–1.11 m/s; 0.9 m/s sits at the
     conservative end of that range, which is the one that matters for older residents.
 
-Penalties are extra seconds charged once per traversal of an edge, keyed by the edge's
-``highway`` value (e.g. ``"steps"``); they add to the network's own ``penalty_s`` column
-(signalised crossings, gates...). The ``elderly`` profile charges 30 s per flight of steps,
-an assumption (roughly the time to climb one storey at half the walking speed) that users can
-override with :meth:`WalkProfile.with_penalties`.
+Penalties are extra seconds charged once per traversal of a way (a whole flight of steps),
+keyed by the edge's ``highway`` value (e.g. ``"steps"``) and spread over the way's edges by
+their ``way_share`` column when the network has one; they add to the network's own
+``penalty_s`` column (signalised crossings, gates...). The ``elderly`` profile charges 30 s
+per flight of steps, an assumption (roughly the time to climb one storey at half the walking
+speed) that users can override with :meth:`WalkProfile.with_penalties`.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ class WalkProfile:
     def edge_seconds(self, edges: pd.DataFrame) -> np.ndarray:
         """Return the time in seconds to walk each edge of ``edges``.
 
-        ``length_m / speed_m_s + penalty_s + penalties[highway]``.
+        ``length_m / speed_m_s + penalty_s + penalties[highway] * way_share`` (a missing
+        ``way_share`` column counts as 1: each edge is a whole way).
         """
         seconds = edges["length_m"].to_numpy(dtype=float) / self.speed_m_s
         if "penalty_s" in edges.columns:
@@ -90,7 +92,10 @@ class WalkProfile:
             if hit.any():
                 seconds = seconds.copy()
                 matched = edges["highway"].to_numpy()[hit]
-                seconds[hit] += np.array([self.penalties[h] for h in matched], dtype=float)
+                extra = np.array([self.penalties[h] for h in matched], dtype=float)
+                if "way_share" in edges.columns:
+                    extra *= edges["way_share"].fillna(1.0).to_numpy(dtype=float)[hit]
+                seconds[hit] += extra
         return seconds
 
 

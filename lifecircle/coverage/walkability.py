@@ -26,18 +26,36 @@ any other highway value                no         logged with its count
 no highway column / missing value      yes        a plain footpath layer
 foot=no                                no         overrides everything above
 access=private, no                     no         unless foot=yes, designated or permissive
+area=yes                               no         the outline of a square or a car park is
+                                                  not a way (as osmnx and pyrosm decide)
 oneway=*                               ignored    walking is bidirectional
 =====================================  =========  ==========================================
 
+What a builder removes is recorded in ``network.meta``: ``dropped_not_walkable`` (OSM
+ways, or features of a line layer), ``dropped_not_walkable_m`` (their length in metres)
+and ``dropped_by_reason`` (ways per reason: ``"highway=motorway"``, ``"foot=no"``,
+``"access=private"``, ``"area=yes"``...), see :func:`not_walkable_reasons`.
+
 Penalties
 ---------
-``penalties`` maps a *penalty key* to extra seconds charged each time an edge is walked.
-A key is either a ``highway`` value (``"steps"``, ``"crossing"``, ``"primary"``...) or
-``"crossing_signals"`` (an edge tagged ``crossing=traffic_signals``, or
-``crossing=*``/``footway=crossing`` together with ``crossing_signals=yes``). When several
-keys match an edge their seconds add up. Example::
+``penalties`` maps a *penalty key* to extra seconds. A key is either a ``highway`` value
+(``"steps"``, ``"crossing"``, ``"primary"``...) or ``"crossing_signals"``. When several
+keys match, their seconds add up. Example::
 
     penalties={"steps": 10.0, "crossing_signals": 20.0}
+
+*Way penalties are charged once per way* (a flight of steps, a crossing way), whatever the
+source: a way split into several edges (a PBF way is one edge per segment; a junction
+splits a line) spreads its seconds over its edges in proportion to their length (the
+``way_share`` edge column), so walking the whole way costs exactly the given seconds.
+
+*Signalised crossings* are found on ways (``crossing=traffic_signals``, or a crossing with
+``crossing:signals=yes`` / ``crossing_signals=yes``) and on nodes (``highway`` or
+``crossing=traffic_signals``, ``crossing:signals=yes``: how OSM maps most signals). A
+signal node charges half its seconds on each edge that ends at it, so a walk *through*
+the node pays once, whichever two edges it uses; edges of a way already tagged as a
+signalised crossing pay the way's seconds instead (a crossing is never paid twice). A walk
+that starts or ends exactly at a signal node pays half.
 """
 
 from __future__ import annotations
@@ -54,9 +72,13 @@ from lifecircle.errors import NetworkError
 __all__ = [
     "NOT_WALKABLE_HIGHWAYS",
     "WALKABLE_HIGHWAYS",
+    "count_dropped",
     "edge_penalties",
     "first_value",
+    "not_walkable_reasons",
     "osmnx_walk_filter",
+    "signal_node_mask",
+    "signalised_way_mask",
     "walkable_mask",
 ]
 
@@ -121,40 +143,44 @@ def _column(frame: pd.DataFrame, key: str) -> pd.Series | None:
     return values if values.notna().any() else None
 
 
-def _highway_ok(cell: object) -> tuple[bool, str | None]:
-    """Walkability of one ``highway`` cell and the unknown value that made it fail."""
-    values = _values(cell)
-    if not values:
-        return True, None
-    for value in values:
+def _highway_reason(cell: object) -> tuple[str | None, str | None]:
+    """Why one ``highway`` cell is not walkable (None if it is) and any unknown value."""
+    for value in _values(cell):
         if value not in WALKABLE_HIGHWAYS:
-            return False, None if value in NOT_WALKABLE_HIGHWAYS else value
-    return True, None
+            return f"highway={value}", None if value in NOT_WALKABLE_HIGHWAYS else value
+    return None, None
 
 
-def walkable_mask(frame: pd.DataFrame, *, source: str = "<DataFrame>") -> np.ndarray:
-    """Apply the walkability table to a frame of ways or edges.
+def _tag_values(frame: pd.DataFrame, key: str) -> list[set[str]] | None:
+    column = _column(frame, key)
+    return None if column is None else [set(_values(c)) for c in column]
+
+
+def not_walkable_reasons(frame: pd.DataFrame, *, source: str = "<DataFrame>") -> np.ndarray:
+    """Apply the walkability table and say why each removed row is not walkable.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        One row per way or edge. Optional tag columns ``highway``, ``foot``, ``access``
-        (a pyrosm ``tags`` JSON column is also searched); rules whose column is absent
-        are skipped. Cells may hold lists (osmnx merges tags of simplified edges): an
-        edge is walkable only when every listed ``highway`` value is.
+        One row per way or edge. Optional tag columns ``highway``, ``foot``, ``access``,
+        ``area`` (a pyrosm ``tags`` JSON column is also searched); rules whose column is
+        absent are skipped. Cells may hold lists (osmnx merges tags of simplified edges):
+        an edge is walkable only when every listed ``highway`` value is.
     source : str
         Name used in log messages.
 
     Returns
     -------
     numpy.ndarray
-        Boolean mask, ``True`` for walkable rows.
+        Object array: ``None`` for walkable rows, else the first rule that removes the
+        row, in the table's order: ``"highway=<value>"``, ``"foot=no"``,
+        ``"access=<value>"`` or ``"area=yes"``.
     """
-    mask = np.ones(len(frame), dtype=bool)
+    reasons = np.full(len(frame), None, dtype=object)
     highway = _column(frame, "highway")
     if highway is not None:
-        results = [_highway_ok(cell) for cell in highway]
-        mask &= np.array([ok for ok, _ in results], dtype=bool)
+        results = [_highway_reason(cell) for cell in highway]
+        reasons[:] = [reason for reason, _ in results]
         unknown = pd.Series([bad for _, bad in results if bad is not None], dtype=object)
         if len(unknown):
             logger.info(
@@ -163,20 +189,78 @@ def walkable_mask(frame: pd.DataFrame, *, source: str = "<DataFrame>") -> np.nda
                 len(unknown),
                 unknown.value_counts().to_dict(),
             )
-    foot = _column(frame, "foot")
-    foot_values = [set(_values(c)) for c in foot] if foot is not None else [set()] * len(frame)
-    foot_no = np.array(["no" in vals for vals in foot_values], dtype=bool)
-    foot_ok = np.array([bool(vals & _FOOT_ALLOWED) for vals in foot_values], dtype=bool)
-    mask &= ~foot_no
-    access = _column(frame, "access")
-    if access is not None:
-        closed = np.array([bool(set(_values(c)) & _ACCESS_FORBIDDEN) for c in access], dtype=bool)
-        mask &= ~(closed & ~foot_ok)
-    return mask
+    foot = _tag_values(frame, "foot") or [set()] * len(frame)
+    access = _tag_values(frame, "access") or [set()] * len(frame)
+    area = _tag_values(frame, "area") or [set()] * len(frame)
+    for i, (f, a, ar) in enumerate(zip(foot, access, area, strict=True)):
+        if reasons[i] is not None:
+            continue
+        closed = sorted(a & _ACCESS_FORBIDDEN)
+        if "no" in f:
+            reasons[i] = "foot=no"
+        elif closed and not f & _FOOT_ALLOWED:
+            reasons[i] = f"access={closed[0]}"
+        elif "yes" in ar:
+            reasons[i] = "area=yes"
+    return reasons
+
+
+def walkable_mask(frame: pd.DataFrame, *, source: str = "<DataFrame>") -> np.ndarray:
+    """Apply the walkability table to a frame of ways or edges.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        As in :func:`not_walkable_reasons`.
+    source : str
+        Name used in log messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask, ``True`` for walkable rows.
+    """
+    reasons = not_walkable_reasons(frame, source=source)
+    return np.array([r is None for r in reasons], dtype=bool)
+
+
+def count_dropped(
+    reasons: np.ndarray, way_ids: pd.Series | np.ndarray, lengths_m: np.ndarray
+) -> dict[str, object]:
+    """Summarise what the walkability table removed, for ``network.meta``.
+
+    Parameters
+    ----------
+    reasons : numpy.ndarray
+        Output of :func:`not_walkable_reasons` (``None`` = kept).
+    way_ids : array-like
+        The way (or feature) of each row; rows of one way count once.
+    lengths_m : numpy.ndarray
+        Length of each row in metres (each physical segment once).
+
+    Returns
+    -------
+    dict
+        ``dropped_not_walkable`` (ways), ``dropped_not_walkable_m`` (metres) and
+        ``dropped_by_reason`` (ways per reason, most frequent first).
+    """
+    dropped = np.array([r is not None for r in reasons], dtype=bool)
+    frame = pd.DataFrame(
+        {"reason": reasons[dropped], "way": [str(w) for w in np.asarray(way_ids)[dropped]]}
+    ).drop_duplicates("way")
+    by_reason = frame["reason"].value_counts(sort=True)
+    return {
+        "dropped_not_walkable": len(frame),
+        "dropped_not_walkable_m": round(float(np.asarray(lengths_m)[dropped].sum()), 3),
+        "dropped_by_reason": {str(k): int(v) for k, v in by_reason.items()},
+    }
 
 
 def edge_penalties(frame: pd.DataFrame, penalties: Mapping[str, float] | None) -> np.ndarray:
-    """Extra seconds charged on each edge, from the documented penalty keys.
+    """Extra seconds of the way each edge belongs to, from the documented penalty keys.
+
+    These are *way* seconds, before they are spread over the way's edges (see the module
+    docstring); signal nodes are not included (:func:`signal_node_mask`).
 
     Parameters
     ----------
@@ -224,18 +308,55 @@ def _is_non_negative(value: object) -> bool:
 
 def _signalised(frame: pd.DataFrame) -> np.ndarray:
     """1.0 for edges that are signal-controlled crossings, else 0.0."""
-    crossing = _column(frame, "crossing")
-    signals = _column(frame, "crossing_signals")
-    footway = _column(frame, "footway")
     n = len(frame)
-    crossing_vals = [set(_values(c)) for c in crossing] if crossing is not None else [set()] * n
-    signal_vals = [set(_values(c)) for c in signals] if signals is not None else [set()] * n
-    footway_vals = [set(_values(c)) for c in footway] if footway is not None else [set()] * n
+    crossing_vals = _tag_values(frame, "crossing") or [set()] * n
+    signal_vals = _signal_values(frame) or [set()] * n
+    footway_vals = _tag_values(frame, "footway") or [set()] * n
     hits = [
         "traffic_signals" in c or ("yes" in s and (bool(c) or "crossing" in f))
         for c, s, f in zip(crossing_vals, signal_vals, footway_vals, strict=True)
     ]
     return np.array(hits, dtype=float)
+
+
+def _signal_values(frame: pd.DataFrame) -> list[set[str]] | None:
+    """Values of ``crossing:signals`` (OSM) or ``crossing_signals`` (older exports)."""
+    found = [_tag_values(frame, key) for key in ("crossing:signals", "crossing_signals")]
+    present = [f for f in found if f is not None]
+    if not present:
+        return None
+    return [set().union(*cells) for cells in zip(*present, strict=True)]
+
+
+def signal_node_mask(frame: pd.DataFrame) -> np.ndarray:
+    """``True`` for nodes that are signal-controlled crossings or junctions.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per node, with tag columns ``highway``, ``crossing``, ``crossing:signals``
+        or a pyrosm ``tags`` column (dict or JSON); absent tags count as untagged.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask: ``highway=traffic_signals``, ``crossing=traffic_signals`` or
+        ``crossing:signals=yes``.
+    """
+    n = len(frame)
+    highway = _tag_values(frame, "highway") or [set()] * n
+    crossing = _tag_values(frame, "crossing") or [set()] * n
+    signals = _signal_values(frame) or [set()] * n
+    hits = [
+        "traffic_signals" in h or "traffic_signals" in c or "yes" in s
+        for h, c, s in zip(highway, crossing, signals, strict=True)
+    ]
+    return np.array(hits, dtype=bool)
+
+
+def signalised_way_mask(frame: pd.DataFrame) -> np.ndarray:
+    """``True`` for ways (edges) tagged as signalised crossings themselves."""
+    return _signalised(frame).astype(bool)
 
 
 def osmnx_walk_filter() -> str:
