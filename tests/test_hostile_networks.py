@@ -81,7 +81,8 @@ def signal_graph(*, way_tagged: bool) -> nx.MultiDiGraph:
 
 @pytest.mark.parametrize("way_tagged", [False, True], ids=["node-only", "node-and-way"])
 def test_signal_node_is_paid_once_per_crossing(way_tagged):
-    net = network_from_graph(signal_graph(way_tagged=way_tagged), penalties={"crossing_signals": 20})
+    graph = signal_graph(way_tagged=way_tagged)
+    net = network_from_graph(graph, penalties={"crossing_signals": 20})
     a, b, c = node_at(net, 0, 0), node_at(net, 200, 0), node_at(net, 100, 100)
     # through the signal node, along the crossing or turning onto the road: paid once
     assert networkx_seconds(net, a, b) == pytest.approx(220.0)
@@ -118,9 +119,7 @@ def test_steps_cut_by_a_junction_cost_one_flight():
     bare = network_from_lines(lines)
     profile = WalkProfile("p", 1.0, {"steps": 30.0})
     assert networkx_seconds(bare, a, b, profile) == pytest.approx(130.0)
-    np.testing.assert_allclose(
-        solve_seconds(bare, [(X0, Y0)], [(X0 + 100, Y0)], profile), [130.0]
-    )
+    np.testing.assert_allclose(solve_seconds(bare, [(X0, Y0)], [(X0 + 100, Y0)], profile), [130.0])
 
 
 # --------------------------------------------------------------------------- components
@@ -303,7 +302,8 @@ def test_full_disk_names_the_cache_file_and_the_fix(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", no_space)
-    with pytest.raises(NetworkError, match=r"network_from_lines-.*\.gpkg \(the disk is full\): free"):
+    full = r"network_from_lines-.*\.gpkg \(the disk is full\): free some disk space"
+    with pytest.raises(NetworkError, match=full):
         network_from_lines(a, cache_dir=cache)
     assert list(cache.iterdir()) == []  # nothing half-written
 
