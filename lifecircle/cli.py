@@ -300,11 +300,13 @@ def validate(study: StudyArg) -> None:
     Example: lifecircle validate study.toml
     """
     from lifecircle.study import describe_target, load_study
+    from lifecircle.study.datum_check import check_study_datums
     from lifecircle.study.run import load_study_layers
 
     with _user_errors():
         config = load_study(study)
         layers = load_study_layers(config)
+        check_study_datums(config, layers)  # visible warnings: wrong GCJ-02/BD-09 datum
     typer.echo(f"{config.label}: OK — study {config.name!r}, {len(config.targets)} target(s)")
     typer.echo(layers.summary().to_string())
     for target in config.targets:

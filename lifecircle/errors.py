@@ -19,6 +19,7 @@ __all__ = [
     "ColumnWarning",
     "ConfigError",
     "CoordinateWarning",
+    "DatumWarning",
     "Fix",
     "GeometryWarning",
     "InfeasibleError",
@@ -242,6 +243,10 @@ class CoordinateWarning(LifecircleWarning):
 
 class ColumnWarning(LifecircleWarning):
     """A column was generated or resolved by a rule (e.g. ids made from the file name)."""
+
+
+class DatumWarning(CoordinateWarning):
+    """A layer looks like GCJ-02/BD-09 read as WGS-84, or its file name contradicts its crs."""
 
 
 class GeometryWarning(LifecircleWarning):

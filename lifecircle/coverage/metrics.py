@@ -22,6 +22,7 @@ from lifecircle.coverage.profiles import WalkProfile, resolve_profile
 from lifecircle.coverage.result import CoverageResult
 from lifecircle.coverage.snap import check_snapped, snap_points
 from lifecircle.errors import CoordinateWarning, LifecircleWarning
+from lifecircle.geo.datum_fit import warn_datum_slips
 from lifecircle.geo.hierarchy import roll_up
 from lifecircle.geo.schema import ELDERLY_TYPES
 
@@ -105,6 +106,9 @@ def compute_coverage(
     >>> result.grid_table("microgrid")[["name", "share_elderly"]]  # doctest: +SKIP
     """
     _check_inputs(layers, network)
+    warn_datum_slips(
+        dict(layers.items()), network.edges.geometry.to_numpy(), reference_crs=network.crs
+    )
     walk_minutes, max_snap_m, access_m, spacing_m = check_positive(
         walk_minutes=walk_minutes, max_snap_m=max_snap_m, access_m=access_m, spacing_m=spacing_m
     )

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from lifecircle.errors import ConfigError
 from lifecircle.study.config import Study, Target
+from lifecircle.study.datum_check import checks_study_datums, study_datum_check
 from lifecircle.study.targets import CheckReport, evaluate_targets
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ def study_profile(study: Study, name: str | None = None) -> WalkProfile:
     return profile
 
 
+@checks_study_datums  # datum warnings phrased for the study file
 def compute_study_coverage(
     study: Study,
     layers: Layers,
@@ -266,8 +268,9 @@ def run_study(study: Study, *, progress: bool = False) -> StudyRun:
         bar.set_description("network")
         network = load_study_network(study)
         bar.update(1)
-        tables, results = _coverage_tables(study, layers, network, coverage_targets, bar)
-        tables.update(_seat_tables(study, layers, network, seat_targets, bar))
+        with study_datum_check(study, layers, network):
+            tables, results = _coverage_tables(study, layers, network, coverage_targets, bar)
+            tables.update(_seat_tables(study, layers, network, seat_targets, bar))
     report = evaluate_targets(
         study.targets, tables, study=study.name, label=study.label, synthetic=study.synthetic
     )

@@ -1,0 +1,485 @@
+"""Catch datum slips: a GCJ-02 or BD-09 layer read as WGS-84 lands 300–1,100 m off.
+
+Why a fit test
+--------------
+A layer's file rarely says which Chinese datum its numbers are in (a GeoJSON always claims
+WGS-84), and a shifted layer still lies inside the study area, so range checks pass. What
+gives it away is where its points sit relative to a *trusted* WGS-84 reference, usually
+the street centrelines of the walking network (OpenStreetMap is WGS-84): seats, addresses,
+facility entrances and area boundaries hug the streets; shifted ~450 m they fall anywhere
+in the blocks.
+
+For one layer, each datum hypothesis (as-is WGS-84; GCJ-02 → WGS-84; BD-09 → WGS-84) moves
+the layer's anchor points (point features; boundary vertices of lines and polygons) and
+the median distance to the nearest reference geometry is measured in metres (a shapely
+``STRtree`` nearest query, vectorised). A shifted hypothesis wins only when it is *clearly*
+better: the median shrinks at least :data:`MIN_FACTOR`-fold **and** by at least
+:data:`MIN_GAIN_M` metres, over at least :data:`MIN_POINTS` points that lie within
+:data:`NEAR_ANY_M` of the reference under some hypothesis (points beyond the network's
+reach say nothing and are left out, so a network clipped to part of the layer still works).
+
+Calibration (``../shared/data/jingan``, streets = the OSM drivable network, points inside
+it; median metres to the nearest street as-is / GCJ-02 / BD-09 undone):
+
+================================================  =====  ======  =====
+layer                                             as-is  GCJ-02  BD-09
+================================================  =====  ======  =====
+Shanghai Library historic buildings, raw BD-09    36     36      15
+Shanghai Library relics, raw BD-09                49     34      18
+ditushu conservation-area vertices, raw GCJ-02    55     4       50
+the same two Library lists converted (WGS-84)     15/18  33/29   45/47
+OSM heritage footprints (representative points)   36     30      38
+Wikidata items (WGS-84)                           36     37      33
+ditushu building points, raw GCJ-02               31     28      44
+================================================  =====  ======  =====
+
+Building-centre points sit mid-block, so streets cannot tell their datum (last row: no
+warning, by design: a weak test must stay silent); everything street-bound is decided by
+a factor >= 2.4. No correct layer came within a factor 1.25 of a false alarm.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import numpy as np
+import pyproj
+import shapely
+from numpy.typing import NDArray
+
+from lifecircle.errors import DatumWarning
+from lifecircle.geo.datums import CHINA_BBOX, bd09_to_wgs84, gcj02_to_wgs84
+
+__all__ = [
+    "DATUM_HYPOTHESES",
+    "MIN_LOG_GAIN",
+    "MIN_PLACES",
+    "MIN_T",
+    "NEAR_ANY_M",
+    "PLACE_M",
+    "SOFTEN_M",
+    "DatumFit",
+    "DatumSlip",
+    "anchor_points",
+    "datum_check_done",
+    "find_datum_slips",
+    "fit_datum",
+    "name_datum",
+    "warn_datum_slips",
+]
+
+Array = NDArray[np.float64]
+
+#: The hypotheses tested, in order: as-is, and the two Chinese datums undone.
+DATUM_HYPOTHESES: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
+#: Distances are softened by this many metres before taking ratios, so that a point
+#: right on a street (0 m) does not count as infinitely better.
+SOFTEN_M = 5.0
+#: A shifted hypothesis must bring the points at least exp(0.3) = 1.35 times closer to the
+#: reference (geometric mean of the softened distances) ...
+MIN_LOG_GAIN = 0.3
+#: ... and that gain must be at least this many standard errors from zero (paired t).
+MIN_T = 4.0
+#: Anchor points are pooled per square cell of this many metres: nearby points (one
+#: footprint's vertices, a row of seats) are one piece of evidence.
+PLACE_M = 100.0
+#: Fewer usable places (cells) than this decide nothing (no warning).
+MIN_PLACES = 6
+#: Points farther than this from every reference geometry under every hypothesis are
+#: outside the reference's reach (e.g. beyond a clipped network) and are left out.
+NEAR_ANY_M = 200.0
+#: At most this many anchor points per layer are measured (seeded sample).
+_SAMPLE = 2000
+_LABELS = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
+_CONVERT: dict[str, Callable[[Array, Array], tuple[Array, Array]]] = {
+    "gcj02": gcj02_to_wgs84,
+    "bd09": bd09_to_wgs84,
+}
+_NAME_PATTERNS = {
+    "gcj02": re.compile(r"gcj|火星", re.IGNORECASE),
+    "bd09": re.compile(r"bd[-_ ]?09|baidu|百度", re.IGNORECASE),
+}
+_CHECK_DONE: ContextVar[bool] = ContextVar("lifecircle_datum_check_done", default=False)
+
+
+@dataclass(frozen=True)
+class DatumFit:
+    """How well one layer fits a reference under each datum hypothesis.
+
+    Attributes
+    ----------
+    n_places : int
+        Places measured: :data:`PLACE_M` grid cells holding anchor points within
+        :data:`NEAR_ANY_M` of the reference (the independent pieces of evidence).
+    n_points : int
+        Anchor points measured.
+    median_m : dict
+        Hypothesis (``"wgs84"``, ``"gcj02"``, ``"bd09"``) -> median metres to the
+        nearest reference geometry.
+    offset_m : dict
+        Hypothesis -> median metres each point moves under that conversion (0 as-is).
+    log_gain : dict
+        Shifted hypothesis -> mean over places of ``log((d_as_is + 5) / (d_shifted + 5))``
+        (per place, the mean over its points): how many times closer, on a log scale,
+        the layer sits to the reference once shifted.
+    t_stat : dict
+        Shifted hypothesis -> ``log_gain`` divided by its standard error over places.
+    """
+
+    n_places: int
+    n_points: int
+    median_m: Mapping[str, float]
+    offset_m: Mapping[str, float]
+    log_gain: Mapping[str, float]
+    t_stat: Mapping[str, float]
+
+    @property
+    def best_shift(self) -> str:
+        """The shifted hypothesis that brings the points closer to the reference."""
+        return max(("gcj02", "bd09"), key=lambda h: self.log_gain[h])
+
+    @property
+    def slipped(self) -> str | None:
+        """The datum that fits clearly better than as-is (``None`` when none does)."""
+        best = self.best_shift
+        clear = self.log_gain[best] >= MIN_LOG_GAIN and self.t_stat[best] >= MIN_T
+        return best if clear else None
+
+    @property
+    def confirms_as_is(self) -> bool:
+        """True when as-is fits clearly better than both shifted hypotheses."""
+        return all(
+            self.log_gain[h] <= -MIN_LOG_GAIN and self.t_stat[h] <= -MIN_T
+            for h in ("gcj02", "bd09")
+        )
+
+
+@dataclass(frozen=True)
+class DatumSlip:
+    """One layer whose datum looks wrong, or whose file name contradicts its crs.
+
+    Attributes
+    ----------
+    layer : str
+        Layer name (``"seats"``, ``"heritage"``...).
+    datum : str
+        The datum the data (or the file name) points to: ``"gcj02"`` or ``"bd09"``.
+    fit : DatumFit or None
+        The measurement, ``None`` when only the file name raised the question.
+    message : str
+        The planner-readable warning text.
+    """
+
+    layer: str
+    datum: str
+    fit: DatumFit | None
+    message: str
+
+
+def anchor_points(geometries: NDArray[np.object_]) -> tuple[Array, Array, NDArray[np.intp]]:
+    """The coordinates that should sit on a trusted map: points and boundary vertices.
+
+    Parameters
+    ----------
+    geometries : numpy.ndarray of shapely geometries
+        Any geometry types; missing and empty ones are skipped. Polygons contribute
+        their ring vertices, lines their vertices, points themselves.
+
+    Returns
+    -------
+    lon, lat : numpy.ndarray
+        Finite coordinates (float64).
+    feature : numpy.ndarray of int
+        Position in ``geometries`` of the feature each coordinate belongs to.
+    """
+    geoms = np.asarray(geometries, dtype=object).ravel()
+    xy, feature = shapely.get_coordinates(geoms, return_index=True)
+    finite = np.isfinite(xy).all(axis=1)
+    return xy[finite, 0], xy[finite, 1], feature[finite]
+
+
+def _in_china(lon: Array, lat: Array) -> NDArray[np.bool_]:
+    min_lon, min_lat, max_lon, max_lat = CHINA_BBOX
+    return (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
+
+
+def _metric_reference(
+    reference: NDArray[np.object_], reference_crs: object
+) -> tuple[shapely.STRtree, pyproj.Transformer] | None:
+    """An STRtree of the reference in metres and the lon/lat -> metres transformer."""
+    geoms = np.asarray(reference, dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if geoms.size == 0:
+        return None
+    crs = pyproj.CRS.from_user_input(reference_crs)
+    if not crs.is_projected:
+        lon, lat, _ = anchor_points(geoms)
+        if lon.size == 0:
+            return None
+        zone = min(int((float(np.median(lon)) + 180.0) // 6.0) + 1, 60)
+        metric = pyproj.CRS.from_epsg((32600 if np.median(lat) >= 0 else 32700) + zone)
+        to_metric = pyproj.Transformer.from_crs(crs, metric, always_xy=True)
+        geoms = shapely.transform(geoms, lambda xy: np.column_stack(to_metric.transform(*xy.T)))
+        crs = metric
+    to_ref = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    return shapely.STRtree(geoms), to_ref
+
+
+def _nearest_m(tree: shapely.STRtree, to_ref: pyproj.Transformer, lon: Array, lat: Array) -> Array:
+    x, y = to_ref.transform(lon, lat)
+    _, dist = tree.query_nearest(shapely.points(x, y), return_distance=True, all_matches=False)
+    return np.asarray(dist, dtype=np.float64)
+
+
+def fit_datum(
+    lon: Array,
+    lat: Array,
+    reference: NDArray[np.object_],
+    *,
+    reference_crs: object,
+    min_places: int = MIN_PLACES,
+) -> DatumFit | None:
+    """Measure how well points fit a WGS-84 reference as-is, as GCJ-02 and as BD-09.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        The layer's anchor points as read (degrees, taken as WGS-84).
+    reference : numpy.ndarray of shapely geometries
+        Trusted WGS-84 geometries, e.g. the walking network's street centrelines.
+    reference_crs : pyproj.CRS or anything pyproj accepts
+        CRS of ``reference`` (a metric CRS such as the network's UTM zone, or EPSG:4326).
+    min_places : int
+        Fewer usable places (:data:`PLACE_M` cells holding points) than this give ``None``.
+
+    Returns
+    -------
+    DatumFit or None
+        ``None`` when too few places lie in China near the reference to decide.
+    """
+    lon = np.asarray(lon, dtype=np.float64).ravel()
+    lat = np.asarray(lat, dtype=np.float64).ravel()
+    keep = np.isfinite(lon) & np.isfinite(lat) & _in_china(lon, lat)
+    lon, lat = lon[keep], lat[keep]
+    if lon.size < min_places:
+        return None
+    prepared = _metric_reference(reference, reference_crs)
+    if prepared is None:
+        return None
+    if lon.size > _SAMPLE:
+        pick = np.sort(np.random.default_rng(0).choice(lon.size, _SAMPLE, replace=False))
+        lon, lat = lon[pick], lat[pick]
+    return _measure(lon, lat, *prepared, min_places=min_places)
+
+
+def _measure(
+    lon: Array,
+    lat: Array,
+    tree: shapely.STRtree,
+    to_ref: pyproj.Transformer,
+    *,
+    min_places: int,
+) -> DatumFit | None:
+    """Distances under every hypothesis, then the per-place paired comparison."""
+    moved = {"wgs84": (lon, lat), **{h: _CONVERT[h](lon, lat) for h in ("gcj02", "bd09")}}
+    dist = {h: _nearest_m(tree, to_ref, *moved[h]) for h in DATUM_HYPOTHESES}
+    near = np.min(np.vstack(list(dist.values())), axis=0) <= NEAR_ANY_M
+    x0, y0 = to_ref.transform(lon[near], lat[near])
+    cells = np.column_stack([np.floor(x0 / PLACE_M), np.floor(y0 / PLACE_M)])
+    _, groups = np.unique(cells, axis=0, return_inverse=True)
+    groups = groups.ravel()
+    n_places = int(groups.max()) + 1 if groups.size else 0
+    if n_places < min_places:
+        return None
+    offsets = {"wgs84": 0.0}
+    gains, t_stats = {}, {}
+    for h in ("gcj02", "bd09"):
+        x1, y1 = to_ref.transform(moved[h][0][near], moved[h][1][near])
+        offsets[h] = float(np.median(np.hypot(x1 - x0, y1 - y0)))
+        gains[h], t_stats[h] = _paired_log_gain(dist["wgs84"][near], dist[h][near], groups)
+    medians = {h: float(np.median(d[near])) for h, d in dist.items()}
+    return DatumFit(n_places, int(near.sum()), medians, offsets, gains, t_stats)
+
+
+def _paired_log_gain(
+    as_is_m: Array, shifted_m: Array, groups: NDArray[np.intp]
+) -> tuple[float, float]:
+    """Mean over places of ``log((as_is + s) / (shifted + s))`` and its t statistic.
+
+    Each place's value is the mean over its points: nearby points (the vertices of one
+    footprint, a cluster of seats) are one piece of evidence, not many.
+    """
+    ratio = np.log((as_is_m + SOFTEN_M) / (shifted_m + SOFTEN_M))
+    counts = np.bincount(groups)
+    per_feature = np.bincount(groups, weights=ratio) / counts
+    mean = float(per_feature.mean())
+    spread = float(per_feature.std(ddof=1)) if per_feature.size > 1 else 0.0
+    if spread < 1e-12:
+        return mean, float(np.sign(mean)) * np.inf
+    return mean, mean / (spread / np.sqrt(per_feature.size))
+
+
+def name_datum(file_name: str) -> str | None:
+    """The datum a file name points to (``gcj`` → ``"gcj02"``; ``bd09``/``baidu`` → ``"bd09"``)."""
+    hits = [d for d, pattern in _NAME_PATTERNS.items() if pattern.search(file_name)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _declared_datum(crs: object) -> str | None:
+    """``"gcj02"``/``"bd09"``/``"wgs84"`` for a declared crs, ``None`` when none was given."""
+    if crs is None:
+        return None
+    text = str(crs).strip().lower().replace("-", "").replace("_", "")
+    if text in ("gcj02", "gcj", "bd09", "bd", "baidu"):
+        return "bd09" if text.startswith(("bd", "baidu")) else "gcj02"
+    return "wgs84"
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Where a layer came from and how to phrase its fix."""
+
+    layer: str
+    file_name: str | None
+    declared: object
+    study_file: str | None
+    reference: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.layer} ({self.file_name})" if self.file_name else self.layer
+
+    def fix(self, datum: str) -> str:
+        if self.study_file is not None:
+            verb = "change it to" if self.declared is not None else "add"
+            return f'{verb} crs = "{datum}" under [layers.{self.layer}] in {self.study_file}'
+        return (
+            f'read it with crs="{datum}" (e.g. load_layers(..., crs={{"{self.layer}": "{datum}"}}))'
+        )
+
+    def read_as(self) -> str:
+        if self.declared is None:
+            return "is read as WGS-84 (no crs given)"
+        return f'is declared crs = "{self.declared}"'
+
+
+def _slip_message(ctx: _Context, fit: DatumFit, datum: str) -> str:
+    label = _LABELS[datum]
+    named = name_datum(ctx.file_name or "")
+    name_note = f"; its file name also says {label}" if named == datum else ""
+    return (
+        f"{ctx.label}: coordinates look like {label} but the layer {ctx.read_as()} — "
+        f"everything in it would sit about {fit.offset_m[datum]:.0f} m off. Its points fit "
+        f"the {ctx.reference} far better as {label}: median {fit.median_m['wgs84']:.0f} m to "
+        f"the nearest one as read, {fit.median_m[datum]:.0f} m as {label} "
+        f"({fit.n_points} points{name_note}). Fix: {ctx.fix(datum)}."
+    )
+
+
+def _name_message(ctx: _Context, fit: DatumFit | None, datum: str) -> str:
+    label = _LABELS[datum]
+    if fit is not None and fit.confirms_as_is:
+        evidence = (
+            f" The points do fit the {ctx.reference} as read (median "
+            f"{fit.median_m['wgs84']:.0f} m against {fit.median_m[datum]:.0f} m as {label}), "
+            "so the crs looks right; rename the file if it was converted."
+        )
+    else:
+        evidence = f" If the coordinates are {label}, {ctx.fix(datum)}."
+    return f"{ctx.label}: the file name says {label}, but the layer {ctx.read_as()}.{evidence}"
+
+
+def _check_layer(ctx: _Context, fit: DatumFit | None) -> DatumSlip | None:
+    declared = _declared_datum(ctx.declared)
+    if fit is not None and fit.slipped is not None:
+        return DatumSlip(ctx.layer, fit.slipped, fit, _slip_message(ctx, fit, fit.slipped))
+    named = name_datum(ctx.file_name or "")
+    if named is not None and declared != named:
+        return DatumSlip(ctx.layer, named, fit, _name_message(ctx, fit, named))
+    return None
+
+
+def find_datum_slips(
+    layers: Mapping[str, object],
+    reference: NDArray[np.object_] | None,
+    *,
+    reference_crs: object = 4326,
+    reference_name: str = "streets",
+    declared: Mapping[str, object] | None = None,
+    file_names: Mapping[str, str] | None = None,
+    study_file: str | None = None,
+) -> list[DatumSlip]:
+    """Find layers whose datum looks wrong (see the module docstring for the test).
+
+    Parameters
+    ----------
+    layers : mapping
+        Layer name -> GeoDataFrame (or anything with ``.geometry``) in EPSG:4326, as read.
+    reference : numpy.ndarray of shapely geometries or None
+        Trusted WGS-84 geometries (street centrelines); ``None`` checks file names only.
+    reference_crs : optional
+        CRS of ``reference``.
+    reference_name : str
+        What the reference is, for the message (``"streets"``).
+    declared : mapping, optional
+        Layer name -> the crs the user gave (``None``/absent: none given).
+    file_names : mapping, optional
+        Layer name -> file name, for the messages and the file-name hint.
+    study_file : str, optional
+        The study file name: the fix is then phrased in TOML (``crs = "gcj02"``).
+
+    Returns
+    -------
+    list of DatumSlip
+        At most one per layer, in ``layers`` order.
+    """
+    declared = declared or {}
+    file_names = file_names or {}
+    slips = []
+    for layer, frame in layers.items():
+        if frame is None:
+            continue
+        ctx = _Context(
+            layer, file_names.get(layer), declared.get(layer), study_file, reference_name
+        )
+        fit = None
+        if reference is not None:
+            lon, lat, _ = anchor_points(frame.geometry.to_numpy())  # type: ignore[attr-defined]
+            fit = fit_datum(lon, lat, reference, reference_crs=reference_crs)
+        slip = _check_layer(ctx, fit)
+        if slip is not None:
+            slips.append(slip)
+    return slips
+
+
+def warn_datum_slips(
+    layers: Mapping[str, object],
+    reference: NDArray[np.object_] | None,
+    **options: object,
+) -> list[DatumSlip]:
+    """:func:`find_datum_slips`, then one :class:`~lifecircle.errors.DatumWarning` per slip.
+
+    Does nothing inside :func:`datum_check_done` (the caller already checked).
+    """
+    if _CHECK_DONE.get():
+        return []
+    from lifecircle.geo.validate import warn_user
+
+    slips = find_datum_slips(layers, reference, **options)  # type: ignore[arg-type]
+    for slip in slips:
+        warn_user(slip.message, DatumWarning)
+    return slips
+
+
+@contextmanager
+def datum_check_done() -> Iterator[None]:
+    """Within this block :func:`warn_datum_slips` is silent (the layers were checked)."""
+    token = _CHECK_DONE.set(True)
+    try:
+        yield
+    finally:
+        _CHECK_DONE.reset(token)
