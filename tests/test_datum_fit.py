@@ -34,6 +34,7 @@ from lifecircle.geo.datum_fit import (
 from lifecircle.study.datum_check import streets_from_osm_xml
 
 SCRIPT = Path(sys.executable).with_name("lifecircle")
+README = Path(__file__).resolve().parents[1] / "README.md"
 SHIFTS = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
 
 
@@ -84,7 +85,7 @@ def test_fit_ignores_points_beyond_the_streets_reach(demo):
     layers, network = demo
     seats = _shifted(layers.seats, "gcj02")
     far = seats.geometry.to_numpy()[: len(seats) // 2]
-    far = shapely.transform(far, lambda xy: xy + [0.05, 0.0])  # ~5 km east: no streets there
+    far = shapely.transform(far, lambda xy: xy + np.array([0.05, 0.0]))  # ~5 km east
     frame = seats.set_geometry(
         gpd.GeoSeries(np.concatenate([far, seats.geometry.to_numpy()[len(far) :]]), crs=4326)
     )
@@ -280,6 +281,8 @@ def test_hostile_cli_validate_warns_about_a_layer_without_crs(tmp_path, datum, l
     assert line.startswith(f"warning: seats (seats.csv): coordinates look like {label}")
     assert f'Fix: add crs = "{datum}" under [layers.seats] in study.toml.' in line
     assert "Traceback" not in proc.stderr
+    if datum == "gcj02":  # the README quotes this very line
+        assert f"```text\n{line}\n```" in README.read_text(encoding="utf-8")
 
 
 def test_hostile_cli_correctly_declared_layer_does_not_warn(tmp_path):
@@ -300,7 +303,7 @@ def test_cli_check_warns_once(tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     slips = [w for w in _warnings(proc.stderr) if "look like GCJ-02" in w]
     assert len(slips) == 1, proc.stderr
-    assert '[layers.seats]' in slips[0]
+    assert "[layers.seats]" in slips[0]
 
 
 # --------------------------------------------------------------------------- real Jing'an data
@@ -322,12 +325,16 @@ def test_realdata_gcj02_conservation_areas_slip(jingan_dir, jingan_streets):
     raw = gpd.read_file(jingan_dir / "conservation_areas_ditushu_gcj02.geojson")
     fit = _fit_of(raw, jingan_streets)
     assert fit is not None and fit.slipped == "gcj02"
-    print(f"conservation GCJ-02: offset {fit.offset_m['gcj02']:.0f} m, median "
-          f"{fit.median_m['wgs84']:.0f} -> {fit.median_m['gcj02']:.0f} m, {fit.n_places} places")
+    print(
+        f"conservation GCJ-02: offset {fit.offset_m['gcj02']:.0f} m, median "
+        f"{fit.median_m['wgs84']:.0f} -> {fit.median_m['gcj02']:.0f} m, {fit.n_places} places"
+    )
     assert 450 < fit.offset_m["gcj02"] < 520
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", lc.CoordinateWarning)
-        converted = lc.geo.read_conservation(raw, crs="gcj02", columns={"_id": "id", "title": "name"})
+        converted = lc.geo.read_conservation(
+            raw, crs="gcj02", columns={"_id": "id", "title": "name"}
+        )
     assert _fit_of(converted, jingan_streets).slipped is None
 
 
@@ -338,8 +345,10 @@ def test_realdata_bd09_heritage_slips_and_converted_does_not(jingan_dir, jingan_
     table = pd.read_csv(jingan_dir / csv)
     fit = _fit_of((table["lon_bd09"], table["lat_bd09"]), jingan_streets)
     assert fit is not None and fit.slipped == "bd09"
-    print(f"{csv} BD-09: offset {fit.offset_m['bd09']:.0f} m, median "
-          f"{fit.median_m['wgs84']:.0f} -> {fit.median_m['bd09']:.0f} m, {fit.n_places} places")
+    print(
+        f"{csv} BD-09: offset {fit.offset_m['bd09']:.0f} m, median "
+        f"{fit.median_m['wgs84']:.0f} -> {fit.median_m['bd09']:.0f} m, {fit.n_places} places"
+    )
     assert 1100 < fit.offset_m["bd09"] < 1220
     converted = _fit_of((table["lon_wgs84"], table["lat_wgs84"]), jingan_streets)
     assert converted is not None and converted.slipped is None and converted.confirms_as_is

@@ -106,9 +106,7 @@ def compute_coverage(
     >>> result.grid_table("microgrid")[["name", "share_elderly"]]  # doctest: +SKIP
     """
     _check_inputs(layers, network)
-    warn_datum_slips(
-        dict(layers.items()), network.edges.geometry.to_numpy(), reference_crs=network.crs
-    )
+    warn_datum_slips(layers, network.edges.geometry.to_numpy(), reference_crs=network.crs)
     walk_minutes, max_snap_m, access_m, spacing_m = check_positive(
         walk_minutes=walk_minutes, max_snap_m=max_snap_m, access_m=access_m, spacing_m=spacing_m
     )

@@ -124,7 +124,7 @@ def check_study_datums(
         streets = streets_from_source(study.network)
     reference, reference_crs = streets if streets is not None else (None, 4326)
     return warn_datum_slips(
-        dict(layers.items()),
+        layers,
         reference,
         reference_crs=reference_crs,
         declared={name: src.crs for name, src in study.layers.items()},
