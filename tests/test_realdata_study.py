@@ -1,0 +1,290 @@
+"""End to end on real streets: the Jing'an Temple study built by ``tests/jingan_study.py``.
+
+The study (real OSM street network, Shanghai Library heritage list in BD-09, conservation
+areas in GCJ-02; synthetic grids, elderly services in a GBK CSV in GCJ-02 and seats in an
+XLSX, all with Chinese headers) is built once per session into a temporary folder and every
+command of the command line runs on it once; the tests below read what they wrote. Skipped
+when ``../shared/data/jingan`` is absent.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import resource
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from lifecircle.geo.crs import gcj02_to_wgs84
+
+try:
+    from jingan_study import (
+        JINGAN_DIR,
+        ROADS_FILE,
+        JinganStudy,
+        build_jingan_study,
+        study_files,
+    )
+except ImportError:  # tests/ imported as a package
+    from tests.jingan_study import (
+        JINGAN_DIR,
+        ROADS_FILE,
+        JinganStudy,
+        build_jingan_study,
+        study_files,
+    )
+
+pytestmark = [
+    pytest.mark.realdata,
+    pytest.mark.slow,
+    pytest.mark.skipif(not JINGAN_DIR.is_dir(), reason=f"real data not present at {JINGAN_DIR}"),
+]
+
+SCRIPT = Path(sys.executable).with_name("lifecircle")
+UTM = "EPSG:32651"
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+WALKTHROUGH_HEADING = "## Real data walkthrough"
+
+
+def walkthrough_lines() -> list[str]:
+    """The command lines of the README's real-data walkthrough (comments removed)."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(WALKTHROUGH_HEADING) :].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```text\n(.*?)```", section, flags=re.S)
+    lines = [shlex.split(line, comments=True) for line in block.splitlines()]
+    return [shlex.join(words) for words in lines if words]
+
+
+def walkthrough_commands() -> dict[str, list[str]]:
+    """The walkthrough's ``lifecircle`` commands by sub-command name, in README order."""
+    commands = {}
+    for line in walkthrough_lines():
+        words = shlex.split(line)
+        if words[0] == "lifecircle":
+            commands[words[1]] = words[1:]
+    return commands
+
+
+@dataclass(frozen=True)
+class Ran:
+    """One finished command: exit code, output and the CPU seconds it used."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    cpu_s: float
+
+
+def run_cli(args: list[str], cwd: Path) -> Ran:
+    """Run ``lifecircle ARGS`` in ``cwd`` as a CI job would (no progress bars)."""
+    env = {**os.environ, "CI": "true", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run([str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600, check=False)  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Ran(proc.returncode, proc.stdout, proc.stderr, cpu)
+
+
+@pytest.fixture(scope="session")
+def jingan(tmp_path_factory: pytest.TempPathFactory) -> JinganStudy:
+    """The real-streets study, built by the README's first walkthrough line."""
+    if not SCRIPT.exists():
+        pytest.skip("console script not installed in this environment")
+    build, cd = (shlex.split(line) for line in walkthrough_lines()[:2])
+    assert build[:2] == ["python", "tests/jingan_study.py"] and cd == ["cd", build[2]]
+    root = tmp_path_factory.mktemp("jingan")
+    folder = root / build[2]
+    script = README.parent / build[1]
+    proc = subprocess.run([sys.executable, str(script), str(folder), *build[3:]],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return study_files(folder)
+
+
+@pytest.fixture(scope="session")
+def runs(jingan: JinganStudy) -> dict[str, Ran]:
+    """Every walkthrough command, run once in README order on the study."""
+    (jingan.folder / "out").mkdir(exist_ok=True)
+    done = {}
+    for name, args in walkthrough_commands().items():
+        started = time.perf_counter()
+        done[name] = run_cli(args, jingan.folder)
+        print(f"{name}: {done[name].cpu_s:.1f} s CPU, {time.perf_counter() - started:.1f} s")
+    return done
+
+
+def test_walkthrough_runs_every_command_of_the_study() -> None:
+    """validate, network, check with every output file, map, report and suggest."""
+    commands = walkthrough_commands()
+    assert list(commands) == ["validate", "network", "check", "map", "report", "suggest"]
+    check = commands["check"]
+    for flag in ("--junit", "--json", "--markdown"):
+        assert flag in check
+    assert all(c[1] == "study.toml" for c in commands.values())
+
+
+# --- the fixture itself ---------------------------------------------------------------------
+
+
+def test_build_is_deterministic_and_writes_only_synthetic_layers(tmp_path: Path) -> None:
+    a = build_jingan_study(tmp_path / "a")
+    b = build_jingan_study(tmp_path / "b")
+    names = sorted(p.name for p in a.folder.iterdir())
+    assert names == sorted(["grids.geojson", "study.toml", "为老服务设施.csv", "座椅点位.xlsx"])
+    for name in names:
+        if name.endswith(".xlsx"):  # the zip container stamps the time of writing
+            pd.testing.assert_frame_equal(pd.read_excel(a.seats), pd.read_excel(b.seats))
+        else:
+            assert (a.folder / name).read_bytes() == (b.folder / name).read_bytes(), name
+    other = build_jingan_study(tmp_path / "c", seed=7)
+    assert other.grids.read_bytes() != a.grids.read_bytes()
+
+
+def test_grids_are_nine_residential_areas_of_micro_grids(jingan: JinganStudy) -> None:
+    grids = gpd.read_file(jingan.grids)
+    areas = grids[grids["level"] == "area"]
+    assert (areas["kind"] == "residential").sum() == 9
+    assert (areas["kind"] == "commercial").sum() >= 1
+    micro = grids[grids["level"] == "microgrid"]
+    per_area = micro.groupby("parent_id").size()
+    assert set(per_area.index) == set(areas.loc[areas["kind"] == "residential", "id"])
+    assert per_area.between(2, 4).all()
+    sub = grids[grids["level"] == "subdistrict"]
+    assert len(sub) == 1 and set(areas["parent_id"]) == set(sub["id"])
+    assert 1.4 < sub.to_crs(UTM).area.iloc[0] / 1e6 < 2.2  # km², the real one is ~1.6
+    assert 25_000 <= sub["population"].iloc[0] <= 30_000
+    assert sub["population"].iloc[0] == areas["population"].sum()
+
+
+def test_elderly_csv_is_gcj02_with_chinese_headers_and_sits_on_real_streets(
+    jingan: JinganStudy,
+) -> None:
+    raw = jingan.elderly.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")  # GBK, as exported by Excel on Chinese Windows
+    table = pd.read_csv(jingan.elderly, encoding="gbk")
+    assert list(table.columns) == ["编号", "名称", "类型", "经度", "纬度"]
+    assert table["类型"].value_counts().to_dict() == {
+        "乐龄生活站点": 7, "助浴点": 7, "日间照料中心": 2, "综合为老服务中心": 1, "长者照护之家": 1,
+    }  # fmt: skip
+    streets = gpd.read_file(jingan.data_dir / ROADS_FILE).to_crs(UTM)
+
+    def metres_to_street(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(UTM)
+        return np.array([streets.distance(p).min() for p in pts])
+
+    on_street = metres_to_street(*gcj02_to_wgs84(table["经度"], table["纬度"]))
+    assert on_street.max() < 25  # placed 8-20 m off a real street
+    read_raw = metres_to_street(table["经度"].to_numpy(), table["纬度"].to_numpy())
+    assert np.median(read_raw) > 2 * np.median(on_street)  # the datum shift is real
+
+
+def test_seats_xlsx_has_chinese_headers_and_about_600_seats(jingan: JinganStudy) -> None:
+    seats = pd.read_excel(jingan.seats)
+    assert list(seats.columns) == ["编号", "名称", "经度", "纬度", "座位数", "扶手"]
+    assert 90 <= len(seats) <= 110 and 500 <= seats["座位数"].sum() <= 700
+    assert set(seats["扶手"]) == {"是", "否"}
+    assert seats["编号"].is_unique
+
+
+# --- the command line on the study ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", list(walkthrough_commands()))
+def test_command_runs_without_traceback(runs: dict[str, Ran], command: str) -> None:
+    ran = runs[command]
+    expected = (0, 1) if command == "check" else (0,)
+    assert ran.returncode in expected, ran.stdout[-2000:] + ran.stderr[-3000:]
+    assert "Traceback" not in ran.stderr + ran.stdout
+    for line in ran.stderr.splitlines():
+        assert line.startswith("warning: "), ran.stderr  # one line per warning, never an error
+
+
+def test_commands_stay_fast_enough_for_ci(runs: dict[str, Ran]) -> None:
+    total = sum(r.cpu_s for r in runs.values())
+    assert total < 120, {k: round(r.cpu_s, 1) for k, r in runs.items()}
+
+
+def test_check_files_agree_with_the_printed_table(
+    runs: dict[str, Ran], jingan: JinganStudy
+) -> None:
+    out = jingan.folder / "out"
+    summary = json.loads((out / "check.json").read_text(encoding="utf-8"))
+    assert [t["id"] for t in summary["targets"]] == ["T1", "T2", "T3", "T4", "T5"]
+    assert (runs["check"].returncode == 0) is summary["passed"]
+    markdown = (out / "check.md").read_text(encoding="utf-8")
+    junit = (out / "check-junit.xml").read_text(encoding="utf-8")
+    for target in summary["targets"]:
+        shown = f"{100 * target['achieved']:.1f}%"
+        assert shown in runs["check"].stdout and shown in markdown
+        assert target["id"] in junit
+    # every residential micro-grid is measured; the empty business zone is skipped, not failed
+    t3 = summary["targets"][2]
+    assert t3["grids_evaluated"] == 27
+
+
+def _map_bounds(browser, path: Path, viewport: tuple[int, int]):
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:",
+               "about:")) else r.abort())  # fmt: skip
+    page.goto(path.as_uri())
+    page.wait_for_selector(".leaflet-container")
+    page.wait_for_timeout(500)
+    bounds = page.evaluate(
+        """() => { const k = Object.keys(window).find(n => n.startsWith('map_') &&
+                   window[n] && window[n].getBounds);
+                   const b = window[k].getBounds();
+                   return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth(),
+                           document.documentElement.scrollWidth]; }"""
+    )
+    page.close()
+    return bounds, problems
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("needs /usr/bin/chromium (CI installs it)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium",
+                              args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        yield b
+        b.close()
+
+
+def _blue_extent(png: bytes) -> tuple[float, float]:
+    """Width and height share of the image spanned by the largest blue-ish (well covered) patch.
+
+    Grid outlines are closed over, so neighbouring grids make one patch; legend swatches and
+    markers are small patches of their own.
+    """
+    from PIL import Image
+    from scipy import ndimage
+
+    with Image.open(io.BytesIO(png)) as im:
+        rgb = np.asarray(im.convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    mask = ndimage.binary_closing((b > r + 40) & (b >= g), iterations=4)
+    labels, n = ndimage.label(mask)
+    if n == 0:
+        return 0.0, 0.0
+    largest = 1 + int(np.argmax(ndimage.sum(mask, labels, range(1, n + 1))))
+    ys, xs = np.nonzero(labels == largest)
+    return (xs.max() - xs.min()) / rgb.shape[1], (ys.max() - ys.min()) / rgb.shape[0]
