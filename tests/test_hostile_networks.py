@@ -320,3 +320,21 @@ def test_old_format_cache_file_is_not_trusted(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="lifecircle.coverage.cache"):
         assert network_from_lines(a, cache_dir=cache).meta["cache"] == "miss"
     assert "rebuilding" in caplog.text
+
+
+# --------------------------------------------------------------------------- unreachable
+def test_unreachable_points_have_a_missing_facility_as_documented():
+    """``facility_<s>`` is missing (NaN, as result.py documents) exactly when unreachable."""
+    import pandas as pd
+
+    import lifecircle as lc
+
+    layers, net = lc.load_demo_layers(), lc.load_demo_network()
+    result = lc.compute_coverage(layers, net, profile="elderly", walk_minutes=3)
+    demand = result.demand
+    service = next(c.removeprefix("facility_") for c in demand if c.startswith("facility_"))
+    unreachable = ~np.isfinite(demand[f"minutes_{service}"].to_numpy(dtype=float))
+    assert 0 < unreachable.sum() < len(demand)
+    missing = pd.isna(demand[f"facility_{service}"]).to_numpy()
+    np.testing.assert_array_equal(missing, unreachable)
+    assert "NaN" in (lc.CoverageResult.__doc__ or "")

@@ -3,7 +3,10 @@
 These are the only builders that use the network. The query is a coarse Overpass
 pre-filter generated from the walkability table
 (:func:`~lifecircle.coverage.walkability.osmnx_walk_filter`); the full table is applied
-after download, exactly as for files. osmnx's own HTTP cache (``osmnx.settings``) applies.
+after download, exactly as for files, and what it removes is recorded in
+``meta["dropped_by_reason"]``; ways the pre-filter already excludes on the server (other
+``highway`` values, ``foot=no``, ``area=yes``) are never downloaded, so they are not counted.
+osmnx's own HTTP cache (``osmnx.settings``) applies.
 Offline alternatives: :func:`~lifecircle.coverage.build.network_from_pbf` and
 :func:`~lifecircle.coverage.build.network_from_xml`.
 """

@@ -26,7 +26,8 @@ class CoverageResult:
     demand : geopandas.GeoDataFrame
         Demand points (EPSG:4326): ``grid_id``, ``weight``, ``snap_m``, ``component``, and
         per service ``s``: ``minutes_<s>`` (``inf`` when unreachable within twice the
-        budget) and ``facility_<s>`` (id of the nearest facility, None when unreachable).
+        budget) and ``facility_<s>`` (id of the nearest facility as text; missing, i.e.
+        ``NaN`` as pandas shows it, when unreachable: test with ``pandas.isna``).
     grids : geopandas.GeoDataFrame
         Every grid at every level (EPSG:4326): ``id, name, level, parent_id, kind, weight``
         and per service ``share_<s>`` (0..1, NaN without weight) and ``covered_<s>``
