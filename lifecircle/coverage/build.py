@@ -246,6 +246,7 @@ def network_from_graph(
     )
     nodes = nodes[["geometry"]].assign(osmid=nodes.index.to_numpy(), signal=signal)
     dropped = graph.graph.get(_DROPPED_ATTR)
+    dropped = dropped if isinstance(dropped, Mapping) else None  # GraphML turns it into text
     return assemble_network(
         edges, nodes, source=source, penalties=penalties, bbox=bbox, extra_meta=dropped
     )
