@@ -100,7 +100,11 @@ class Fix:
     settings: tuple[tuple[str, object], ...]
 
     def render(self, style: HintStyle = "python", *, table: str | None = None) -> str:
-        """Return the fix as Python keywords or as TOML (naming ``table`` when given)."""
+        """Return the fix as Python keywords or as TOML (naming ``table`` when given).
+
+        Several TOML settings are joined as in a layer's inline table:
+        ``x = "经度", y = "纬度"`` (``seats = { path = "...", x = "经度", y = "纬度" }``).
+        """
         if style == "python":
             return ", ".join(f"{k}={_python_value(v)}" for k, v in self.settings)
         text = ", ".join(f"{k} = {_toml_value(v)}" for k, v in self.settings)

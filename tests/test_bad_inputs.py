@@ -49,7 +49,12 @@ EXPECTED = {
         "121.441",
         "pass x='纬度', y='经度'",
     ],
-    "seats_projected_no_crs.csv": ["no CRS", "look projected", "x=354000.5", "pass crs="],
+    "seats_projected_no_crs.csv": [
+        "no CRS",
+        "look projected",
+        "x=354000.5",
+        "set the CRS of the coordinates, e.g. crs='EPSG:4549'",
+    ],
     "seats_undecodable.csv": ["cannot decode", "utf-8-sig or gb18030", "byte 0xff", "encoding="],
     "seats_empty.geojson": ["no features", "expected at least one"],
     "seats_truncated.geojson": ["cannot read the file", "Unterminated", "truncated"],

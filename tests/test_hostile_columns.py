@@ -82,7 +82,7 @@ ERRORS = [
         [
             "outside the valid range of EPSG:32651 (WGS 84 / UTM zone 51N)",
             "id 'B' (row 3) (9e+15, 3.455e+06)",
-            "is the crs= right",
+            "is the layer's CRS right, or are these cells typos?",
         ],
         {"crs": "EPSG:32651"},
     ),
@@ -136,7 +136,7 @@ ERRORS = [
         [
             "column 'level' has unknown values in 2 rows: '红色旅游景点' at id 'H1' (row 2)",
             "column 'type' was read as level (a synonym)",
-            "2 of its 2 values are not level values",
+            "but 2 of its 2 values name no level",
             "map it explicitly with columns={'<header>': 'level'}",
         ],
     ),
@@ -183,6 +183,30 @@ ERRORS = [
             "columns={'<header>': 'seats'}",
         ],
     ),
+    Case(
+        "seats_custom_proj.csv",
+        "id,seats,x,y\nA,2,0,0\nB,2,1e7,1e9\n",
+        [
+            "outside the valid range of the layer's CRS (+proj=tmerc +lon_0=121",
+            "id 'B' (row 3) (1e+07, 1e+09)",
+            "x -21,000,000..21,000,000",
+        ],
+        {"crs": "+proj=tmerc +lon_0=121 +ellps=WGS84"},
+    ),
+    Case(
+        "seats_one_typo_lon.csv",
+        "id,seats,lon,lat\nA,2,121.44,31.22\nB,2,1214.4,31.22\nC,2,121.45,31.23\n",
+        [
+            "outside the valid range of lon/lat degrees (the layer has no CRS) in 1 row",
+            "id 'B' (row 3) (1214.4, 31.22)",
+        ],
+    ),
+    Case(
+        "seats_double_mapping.csv",
+        "编号,名称,别名,座位数,lon,lat\nA,甲,乙,2,121.44,31.22\n",
+        ["columns= maps '名称' and '别名' all to 'name'; map one header to 'name'"],
+        {"columns": {"名称": "name", "别名": "name"}},
+    ),
 ]
 
 
@@ -225,6 +249,11 @@ def _accept_fullwidth(frame: gpd.GeoDataFrame) -> None:
 
 def _accept_kinds(frame: gpd.GeoDataFrame) -> None:
     assert frame["kind"].tolist() == ["residential", "commercial", "commercial", "residential"]
+
+
+def _accept_fullwidth_bool(frame: gpd.GeoDataFrame) -> None:
+    assert frame["armrest"].tolist() == [True, False]
+    assert frame["charging"].tolist() == [False, True]
 
 
 def _accept_equal_twins(frame: gpd.GeoDataFrame) -> None:
@@ -298,6 +327,11 @@ ACCEPTED = [
             ]
         ),
         _accept_kinds,
+    ),
+    Accepted(
+        "seats_fullwidth_bool.csv",
+        "id,seats,扶手,充电,lon,lat\nA,2,Ｙ,ｎｏ,121.44,31.22\nB,2,ＮＯ,ＹＥＳ,121.45,31.22\n",
+        _accept_fullwidth_bool,
     ),
     Accepted(
         "seats_equal_twins.csv",
@@ -437,3 +471,52 @@ def test_real_shanghai_library_lists_load(jingan_dir, name, levels):
         bd09.geometry.y - wgs84.geometry.y
     ).abs().max()
     assert gap < 1e-5  # our BD-09 conversion agrees with the extract's WGS-84 columns
+
+
+def test_cli_validate_reports_every_layer_with_toml_fixes(tmp_path):
+    """The README's `lifecircle validate` example: three bad layers, one error, exit code 2."""
+    from typer.testing import CliRunner
+
+    from lifecircle.cli import app
+
+    demo = Path(geo.__file__).resolve().parents[1] / "data" / "demo"
+    (tmp_path / "seats.csv").write_text("id,名称,经度,纬度\nS1,长椅,123.0,31.0\n", encoding="utf-8")
+    (tmp_path / "relics.csv").write_text(
+        "id,name,type,lon,lat\nH1,某宅,红色旅游景点,123.0,31.0\n", encoding="utf-8"
+    )
+    study = tmp_path / "study.toml"
+    study.write_text(
+        f"""[study]
+name = "t"
+[layers]
+grids = "{(demo / "grids.geojson").as_posix()}"
+seats = "seats.csv"
+elderly = {{ path = "{(demo / "elderly.geojson").as_posix()}", crs = "EPSG:99999999" }}
+heritage = "relics.csv"
+[network]
+source = "{(demo / "network.geojson").as_posix()}"
+kind = "lines"
+[[targets]]
+name = "x"
+metric = "coverage"
+service = "elderly"
+level = "subdistrict"
+minimum = 0.9
+""",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["validate", str(study)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "error: layers: 3 files have problems:"
+    assert len(lines) == 4 and "Traceback" not in result.output
+    assert lines[1].startswith("  seats.csv: 1 problem: missing required column 'seats'")
+    assert lines[1].endswith('columns = { "<header>" = "seats" } in [layers.seats]')
+    assert lines[2].startswith(
+        "  elderly.geojson: 1 problem: layers.elderly.crs: unknown CRS 'EPSG:99999999'"
+    )
+    assert "  relics.csv: 2 problems: column 'level' has unknown values in 1 row" in lines[3]
+    assert lines[3].endswith(
+        "but 1 of its 1 values names no level; map it explicitly with "
+        'columns = { "<header>" = "level" } in [layers.heritage] naming the column that holds level'
+    )

@@ -157,3 +157,61 @@ def test_unknown_layer_and_wrong_type():
         validate_layer(_seats(id=["a"], seats=[1]), "benches")
     with pytest.raises(TypeError, match="GeoDataFrame"):
         validate_layer(pd.DataFrame({"id": ["a"]}), "seats")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- schema additions
+def test_normalise_header_folds_full_width_forms():
+    assert normalise_header("ｌｏｎ") == normalise_header("LON") == "lon"
+    assert normalise_header("座位数　") == "座位数"  # ideographic space
+
+
+def test_match_category_takes_the_highest_level_named():
+    from lifecircle.geo.schema import GRID_KINDS, match_category
+
+    cell = "上海市不可移动文物名录; 上海市文物保护单位; 红色旅游景点"
+    cat, named = match_category(HERITAGE_LEVELS, cell, ranked=True)
+    assert cat is not None and cat.code == "municipal" and [c.code for c in named] == ["municipal"]
+    cat, named = match_category(HERITAGE_LEVELS, "文物保护点，全国重点文物保护单位", ranked=True)
+    assert cat is not None and cat.code == "national"
+    assert [c.code for c in named] == ["national", "protection_point"]
+    cat, named = match_category(GRID_KINDS, "居民区、商务楼宇")  # unranked: ambiguous
+    assert cat is None and [c.code for c in named] == ["residential", "commercial"]
+    assert match_category(HERITAGE_LEVELS, "红色旅游景点", ranked=True) == (None, [])
+    assert match_category(ELDERLY_TYPES, "长者照护之家") == (ELDERLY_TYPES[1], [ELDERLY_TYPES[1]])
+
+
+@pytest.mark.parametrize(
+    "header", ["type", "类型", 'a"b', "a\\b", "with space", "x.1", "<header>", "ｌｏｎ"]
+)
+def test_fix_renders_valid_toml_and_python(header):
+    import ast
+    import tomllib
+
+    from lifecircle.errors import Fix
+
+    fix = Fix((("columns", {header: "level"}), ("crs", "gcj02"), ("x", "经度")))
+    parsed = tomllib.loads("t = { " + fix.render("toml") + " }")["t"]  # as in a layer's table
+    assert parsed == {"columns": {header: "level"}, "crs": "gcj02", "x": "经度"}
+    call = ast.parse(f"f({fix.render('python')})", mode="eval").body
+    assert isinstance(call, ast.Call)
+    assert {k.arg: ast.literal_eval(k.value) for k in call.keywords} == dict(fix.settings)
+    assert fix.render("toml", table="layers.heritage").endswith(" in [layers.heritage]")
+
+
+def test_problem_is_text_and_restyles():
+    from lifecircle.errors import Fix, LayerError, Problem, hint_style
+
+    problem = Problem("map it with ", Fix((("columns", {"类型": "level"}),)), ".")
+    assert problem == "map it with columns={'类型': 'level'}."
+    toml = problem.restyled("toml", layer="heritage")
+    assert toml == 'map it with columns = { "类型" = "level" } in [layers.heritage].'
+    with hint_style("toml", "seats"):
+        keyed = Problem("unknown CRS 'x'", key="crs")
+    assert keyed == "layers.seats.crs: unknown CRS 'x'"
+    assert keyed.restyled("python") == "crs: unknown CRS 'x'"
+    err = LayerError("a.csv", [problem, "plain"], layer="heritage")
+    assert str(err.restyled("toml")) == (
+        'a.csv: 2 problems: map it with columns = { "类型" = "level" } in [layers.heritage].; plain'
+    )
+    with pytest.raises(ValueError, match="hint style"), hint_style("yaml"):  # type: ignore[arg-type]
+        pass

@@ -6,7 +6,8 @@ instead of overflowing in a transform later:
 
 - geographic CRSs, GCJ-02 and BD-09: lon in [-180, 180], lat in [-90, 90];
 - projected CRSs: the CRS's area of use (pyproj), transformed into the CRS and widened
-  by half its width and height on every side (data a little outside a zone is common
+  by half its width and height on every side (±21,000 km for a metric CRS without an
+  area of use) (data a little outside a zone is common
   and harmless; a coordinate thousands of kilometres outside is a wrong CRS or a typo);
 - no CRS: when most features look like degrees, the geographic range; otherwise the
   CRS conversion reports that the coordinates look projected.
@@ -34,6 +35,9 @@ __all__ = ["check_geometries", "coordinate_range_problems", "extent_problems"]
 MAX_REPAIR_AREA_SHARE = 0.01
 _POINT_CONVERTIBLE = {"MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 _DEGREES = (-180.0, -90.0, 180.0, 90.0)
+#: Projected metres beyond this are off the Earth (its half circumference is ~20,038 km);
+#: used for CRSs without an area of use (e.g. a custom PROJ string).
+_METRE_LIMITS = (-2.1e7, -2.1e7, 2.1e7, 2.1e7)
 #: A feature wider than this (degrees of longitude, after conversion) is not a place.
 _MAX_SPAN_DEG = 180.0
 
@@ -145,14 +149,24 @@ def _crs_label(crs: pyproj.CRS | str | None) -> str:
     if isinstance(crs, str):
         return {"gcj02": "GCJ-02 lon/lat degrees", "bd09": "BD-09 lon/lat degrees"}[crs]
     code = crs.to_epsg()
-    return f"EPSG:{code} ({crs.name})" if code else crs.name
+    if code:
+        return f"EPSG:{code} ({crs.name})"
+    if crs.name and crs.name != "unknown":
+        return crs.name
+    text = " ".join(str(crs.srs).split())
+    return f"the layer's CRS ({text[:60]}{'…' if len(text) > 60 else ''})"
+
+
+def _in_metres(crs: pyproj.CRS) -> bool:
+    units = {axis.unit_name for axis in crs.axis_info}
+    return units == {"metre"}
 
 
 def _projected_range(crs: pyproj.CRS) -> tuple[float, float, float, float] | None:
     """The CRS's area of use in its own units, widened by half its size on every side."""
     area = crs.area_of_use
     if area is None:
-        return None
+        return _METRE_LIMITS if _in_metres(crs) else None
     try:
         to_crs = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
         x0, y0, x1, y1 = to_crs.transform_bounds(*area.bounds, densify_pts=21)
@@ -227,15 +241,41 @@ def coordinate_range_problems(
             f"coordinates outside the valid range of {_crs_label(crs)}",
             hits,
             rows.noun,
-            f"{span} — is the crs= right, or are these cells typos?",
+            f"{span} — is the layer's CRS right, or are these cells typos?",
+        )
+    ]
+
+
+def _unconverted_problems(geoms: np.ndarray, ok: np.ndarray, rows: Rows) -> list[str]:
+    """Features whose WGS-84 coordinates are not finite lon/lat degrees; clears their ``ok``."""
+    coords, owner = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
+    finite = np.isfinite(coords).all(axis=1)
+    bad_vertex = ~finite | (np.abs(np.nan_to_num(coords[:, 0])) > 180.0)
+    bad_vertex |= np.abs(np.nan_to_num(coords[:, 1])) > 90.0
+    bad = ok & (np.bincount(owner[bad_vertex], minlength=len(ok)) > 0)
+    if not bad.any():
+        return []
+    ok[bad] = False
+    hits = [rows(int(pos)) for pos in np.flatnonzero(bad)]
+    return [
+        grouped(
+            "coordinates that do not convert to valid WGS-84 lon/lat",
+            hits,
+            rows.noun,
+            "coordinates inside the area the CRS is made for — is the layer's CRS right?",
         )
     ]
 
 
 def extent_problems(geoms: np.ndarray, ok: np.ndarray, rows: Rows) -> list[str]:
-    """Report features (in WGS-84) wider than 180° of longitude; clear their ``ok``."""
+    """Report features (in WGS-84) wider than 180° of longitude; clear their ``ok``.
+
+    Features whose converted coordinates are not finite lon/lat degrees (a projected
+    CRS without an area of use can send absurd values anywhere) are reported too.
+    """
     if not ok.any():
         return []
+    problems = _unconverted_problems(geoms, ok, rows)
     shapes = np.asarray(geoms, dtype=object).copy()
     shapes[~ok] = None
     bounds = shapely.bounds(shapes)
@@ -243,14 +283,13 @@ def extent_problems(geoms: np.ndarray, ok: np.ndarray, rows: Rows) -> list[str]:
     height = bounds[:, 3] - bounds[:, 1]
     wide = ok & (width > _MAX_SPAN_DEG)
     if not wide.any():
-        return []
+        return problems
     world: list[str] = []
     crossing: list[str] = []
     for pos in np.flatnonzero(wide):
         label = f"{rows(int(pos))} (lon {bounds[pos, 0]:g}..{bounds[pos, 2]:g})"
         (world if width[pos] >= 359.0 and height[pos] >= 170.0 else crossing).append(label)
     ok[wide] = False
-    problems = []
     if world:
         problems.append(
             grouped(

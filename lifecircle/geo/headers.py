@@ -86,7 +86,9 @@ def match_columns(
     by_key: dict[str, object] = {}
     for h in headers:
         by_key.setdefault(normalise_header(h), h)
+    sources: dict[str, list[str]] = {}
     for src, canon in (columns or {}).items():
+        sources.setdefault(canon, []).append(src)
         if canon not in schema.column_names:
             problems.append(
                 f"columns= maps {src!r} to {canon!r}, which is not a column of the "
@@ -100,6 +102,12 @@ def match_columns(
             problems.append(
                 f"columns= names header {src!r}, which is not in the source "
                 f"(columns: {list_headers(headers)})"
+            )
+    for canon, srcs in sources.items():
+        if len(srcs) > 1 and canon in schema.column_names:
+            problems.append(
+                f"columns= maps {' and '.join(repr(s) for s in srcs)} all to {canon!r}; "
+                f"map one header to {canon!r}"
             )
     for spec in schema.columns:
         if spec.name in mapping.values():

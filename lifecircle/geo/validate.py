@@ -33,6 +33,7 @@ tabular files (the header is row 1).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -46,6 +47,7 @@ import shapely
 from lifecircle.errors import (
     ColumnWarning,
     CRSError,
+    Fix,
     GeometryWarning,
     LayerError,
     Problem,
@@ -122,7 +124,7 @@ def _as_bool(value: Any) -> bool | None:
     if isinstance(value, bool | np.bool_):
         return bool(value)
     key = _as_text(value)
-    key = key.lower() if key is not None else ""
+    key = unicodedata.normalize("NFKC", key).lower() if key is not None else ""
     if key in _TRUE:
         return True
     if key in _FALSE:
@@ -234,8 +236,9 @@ def _with_misread_hint(
         return problems
     name = column.spec.name
     hint = Problem(
-        f"column {str(column.header)!r} was read as {name} (a synonym) but "
-        f"{unusable} of its {filled} values are not {name} values; map it explicitly with ",
+        f"column {str(column.header)!r} was read as {name} (a synonym), but {unusable} of its "
+        f"{filled} values {'names' if unusable == 1 else 'name'} no {name}; map it explicitly "
+        "with ",
         explicit_fix("<header>", name),
         f" naming the column that holds {name}",
     )
@@ -464,9 +467,12 @@ def _checked_geometries(
     problems += coordinate_range_problems(geoms, ok, source_crs, rows)
     gdf = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms, crs=frame.crs), crs=frame.crs)
     gdf, crs_problems = _convert_crs(gdf, ok, crs, source, to_wgs84)
-    problems += crs_problems
     wgs84 = gdf.geometry.to_numpy()
-    problems += extent_problems(wgs84, ok, rows)
+    if crs_problems:  # nothing was converted: the CRS problem says it all
+        problems += crs_problems
+        ok[:] = False
+    else:
+        problems += extent_problems(wgs84, ok, rows)
     gdf = gdf.set_geometry(gpd.GeoSeries(np.where(ok, wgs84, None), crs="EPSG:4326"))
     return gdf, ok, problems
 
@@ -499,6 +505,9 @@ def _convert_crs(
     geometry = gdf.geometry.to_numpy().copy()
     if ok.any():
         good = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geometry[ok], crs=gdf.crs), crs=gdf.crs)
+        projected = _projected_without_crs(good) if crs is None and gdf.crs is None else None
+        if projected is not None:
+            return gdf.set_crs("EPSG:4326", allow_override=True), [projected]
         try:
             converted = to_wgs84(good, crs, source=source)
         except CRSError as exc:
@@ -509,6 +518,22 @@ def _convert_crs(
     geometry[~ok] = None
     gdf = gdf.set_geometry(gpd.GeoSeries(geometry, index=gdf.index, crs="EPSG:4326"))
     return gdf, []
+
+
+def _projected_without_crs(gdf: gpd.GeoDataFrame) -> Problem | None:
+    """The problem of a layer without a CRS whose coordinates are not degrees."""
+    coords = shapely.get_coordinates(gdf.geometry.to_numpy())
+    bad = np.flatnonzero((np.abs(coords[:, 0]) > 180.0) | (np.abs(coords[:, 1]) > 90.0))
+    if bad.size == 0:
+        return None
+    x, y = coords[bad[0]]
+    return Problem(
+        "the layer has no CRS and its coordinates look projected, not lon/lat degrees "
+        f"(e.g. x={x:.1f}, y={y:.1f}); set the CRS of the coordinates, e.g. ",
+        Fix((("crs", "EPSG:4549"),)),
+        " (CGCS2000 / 3-degree Gauss-Kruger CM 120E), or EPSG:32651 (UTM zone 51N)",
+        key=None,
+    )
 
 
 def validate_layer(
