@@ -35,6 +35,7 @@ try:
         JinganStudy,
         build_jingan_study,
         study_files,
+        study_text,
     )
 except ImportError:  # tests/ imported as a package
     from tests.jingan_study import (
@@ -43,6 +44,7 @@ except ImportError:  # tests/ imported as a package
         JinganStudy,
         build_jingan_study,
         study_files,
+        study_text,
     )
 
 pytestmark = [
@@ -288,3 +290,31 @@ def _blue_extent(png: bytes) -> tuple[float, float]:
     largest = 1 + int(np.argmax(ndimage.sum(mask, labels, range(1, n + 1))))
     ys, xs = np.nonzero(labels == largest)
     return (xs.max() - xs.min()) / rgb.shape[1], (ys.max() - ys.min()) / rgb.shape[0]
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_datum_warning_when_the_gcj02_layer_has_no_crs(
+    runs: dict[str, Ran], jingan: JinganStudy, command: str
+) -> None:
+    """The elderly CSV is GCJ-02: without its crs every point moves ~480 m, visibly."""
+    study = jingan.folder / "study-no-datum.toml"
+    study.write_text(study_text(jingan, elderly_crs=None), encoding="utf-8")
+    ran = run_cli([command, study.name], jingan.folder)
+    assert ran.returncode in ((0,) if command == "validate" else (0, 1)), ran.stderr
+    warnings = [line for line in ran.stderr.splitlines() if line.startswith("warning: ")]
+    datum = [w for w in warnings if 'crs = "gcj02"' in w]
+    assert len(datum) == 1, ran.stderr
+    assert "elderly" in datum[0] and "为老服务设施.csv" in datum[0]
+    offsets = [float(m) for m in re.findall(r"(\d+(?:\.\d+)?) ?m\b", datum[0])]
+    assert any(300 <= m <= 700 for m in offsets), datum  # GCJ-02 shifts Shanghai ~450-500 m
+    if command == "check":
+        return
+    plain = run_cli(["validate", "study.toml"], jingan.folder)
+    assert 'crs = "gcj02"' not in plain.stderr  # no warning when the datum is given
+
+
+def test_relic_list_with_multi_valued_types_loads(tmp_path) -> None:
+    built = build_jingan_study(tmp_path / "relics", heritage="relics")
+    ran = run_cli(["validate", "study.toml"], built.folder)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "municipal" in ran.stdout and "protection_point" in ran.stdout
