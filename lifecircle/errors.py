@@ -23,6 +23,7 @@ __all__ = [
     "Fix",
     "GeometryWarning",
     "InfeasibleError",
+    "InputWarning",
     "LayerError",
     "LifecircleError",
     "LifecircleWarning",
@@ -255,3 +256,11 @@ class DatumWarning(CoordinateWarning):
 
 class GeometryWarning(LifecircleWarning):
     """An invalid geometry was repaired (``shapely.make_valid``) with little change in area."""
+
+
+class InputWarning(LifecircleWarning):
+    """A file was read on an assumption the user should confirm.
+
+    E.g. the header row was found below title rows, or a Shapefile without ``.prj`` was
+    taken to be in WGS-84 degrees.
+    """

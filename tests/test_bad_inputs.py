@@ -55,7 +55,12 @@ EXPECTED = {
         "x=354000.5",
         "set the CRS of the coordinates, e.g. crs='EPSG:4549'",
     ],
-    "seats_undecodable.csv": ["cannot decode", "utf-8-sig or gb18030", "byte 0xff", "encoding="],
+    "seats_undecodable.csv": [
+        "cannot decode",
+        "row 2 holds byte 0xff",
+        "not valid UTF-8, GB18030/GBK, Big5 or Windows-1252",
+        "encoding=",
+    ],
     "seats_empty.geojson": ["no features", "expected at least one"],
     "seats_truncated.geojson": ["cannot read the file", "Unterminated", "truncated"],
     "seats_corrupt.xlsx": ["cannot read the spreadsheet", "not a zip file", "truncated"],

@@ -82,7 +82,9 @@ def check_geometries(
     to_point = allowed == {"Point"}
     if to_point:
         allowed |= _POINT_CONVERTIBLE
-    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    geoms = np.array(geoms, dtype=object)  # copies references only; repairs never touch input
+    if shapely.has_z(geoms).any():  # force_2d clones every geometry: only when needed
+        geoms = shapely.force_2d(geoms)
     ok = np.ones(len(geoms), dtype=bool)
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
     infinite = np.zeros(len(geoms), dtype=bool)

@@ -26,10 +26,7 @@ Input files are only ever opened for reading.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import zipfile
 from collections.abc import Callable, Mapping
 from os import PathLike
 from pathlib import Path
@@ -42,9 +39,11 @@ import pyogrio
 import shapely
 
 from lifecircle._paths import input_file_problem
-from lifecircle.errors import LayerError
+from lifecircle.errors import InputWarning, LayerError
 from lifecircle.geo.schema import LATITUDE_ALIASES, LAYER_SCHEMAS, LONGITUDE_ALIASES, LayerSchema
-from lifecircle.geo.validate import CheckedLayer, check_layer, match_columns, normalise_header
+from lifecircle.geo.shapefile import check_shapefile
+from lifecircle.geo.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
+from lifecircle.geo.validate import CheckedLayer, check_layer, normalise_header, warn_user
 
 __all__ = [
     "read_buildings",
@@ -60,9 +59,6 @@ logger = logging.getLogger(__name__)
 
 Source: TypeAlias = str | PathLike[str] | pd.DataFrame
 _F = TypeVar("_F", bound=Callable[..., Any])
-_TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
-_ENCODINGS = ("utf-8-sig", "gb18030")
-_ID_COLUMNS = ("id", "parent_id", "grid_id")
 _WKT_HEADERS = {"wkt", "geometry", "geom", "thegeom", "shape"}
 
 
@@ -73,7 +69,7 @@ def _source_name(source: Source) -> str:
 
 
 # --------------------------------------------------------------------------- vector files
-def _pick_layer(path: Path, schema: LayerSchema, name: str) -> str | None:
+def _pick_layer(path: str | Path, schema: LayerSchema, name: str) -> str | None:
     """The layer to read from a multi-layer file when ``layer=`` was not given."""
     layers = [str(row[0]) for row in pyogrio.list_layers(path)]
     if len(layers) <= 1:
@@ -88,17 +84,23 @@ def _pick_layer(path: Path, schema: LayerSchema, name: str) -> str | None:
 
 
 def _read_vector(
-    path: Path, schema: LayerSchema, *, layer: str | None, encoding: str | None
+    path: Path,
+    schema: LayerSchema,
+    *,
+    layer: str | None,
+    encoding: str | None,
+    gdal_path: str | None = None,
 ) -> gpd.GeoDataFrame:
     name = path.name
     kwargs: dict[str, Any] = {}
     if encoding is not None:
         kwargs["encoding"] = encoding
     try:
-        chosen = layer if layer is not None else _pick_layer(path, schema, name)
+        target: str | Path = gdal_path or path
+        chosen = layer if layer is not None else _pick_layer(target, schema, name)
         if chosen is not None:
             kwargs["layer"] = chosen
-        frame = gpd.read_file(path, engine="pyogrio", **kwargs)
+        frame = gpd.read_file(target, engine="pyogrio", **kwargs)
     except LayerError:
         raise
     except (
@@ -132,67 +134,6 @@ def _first_line(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------- tables
-def _decode(path: Path, encoding: str | None) -> str:
-    data = path.read_bytes()
-    tried = (encoding,) if encoding else _ENCODINGS
-    errors = []
-    for enc in tried:
-        try:
-            return data.decode(enc)
-        except LookupError:
-            raise LayerError(path.name, [f"unknown encoding {enc!r}"]) from None
-        except UnicodeDecodeError as exc:
-            errors.append(f"{enc}: byte 0x{data[exc.start]:02x} at position {exc.start}")
-    raise LayerError(
-        path.name,
-        [
-            f"cannot decode the file as {' or '.join(tried)} ({'; '.join(errors)}); save it as "
-            "UTF-8 or pass encoding= (e.g. encoding='big5')"
-        ],
-    )
-
-
-def _read_csv(
-    path: Path, schema: LayerSchema, *, encoding: str | None, columns: Mapping[str, str] | None
-) -> pd.DataFrame:
-    text = _decode(path, encoding)
-    if not text.strip():
-        raise LayerError(path.name, ["the file is empty; expected a header row and data rows"])
-    try:
-        sep = csv.Sniffer().sniff(text[:20000].split("\n", 1)[0], delimiters=",;\t|").delimiter
-    except csv.Error:
-        sep = ","
-    try:
-        header = pd.read_csv(io.StringIO(text), sep=sep, nrows=0).columns
-        mapping, _ = match_columns(list(header), schema, columns=columns)
-        as_text = {h: str for h, canon in mapping.items() if canon in _ID_COLUMNS}
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=as_text)  # type: ignore[arg-type]
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise LayerError(path.name, [f"cannot parse the CSV ({_first_line(exc)})"]) from exc
-
-
-def _read_excel(path: Path, *, layer: str | None) -> pd.DataFrame:
-    try:
-        frame = pd.read_excel(path, sheet_name=layer if layer is not None else 0, dtype=object)
-    except ImportError as exc:
-        raise LayerError(
-            path.name,
-            [
-                f"reading {path.suffix} files needs an extra package "
-                f"({exc}); save the sheet as .xlsx or CSV"
-            ],
-        ) from exc
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-        raise LayerError(
-            path.name,
-            [
-                f"cannot read the spreadsheet ({_first_line(exc)}); is it "
-                "truncated or in another format?"
-            ],
-        ) from exc
-    return frame.infer_objects()
-
-
 def _find_coordinate(
     headers: list[Any], given: str | None, aliases: tuple[str, ...], axis: str
 ) -> tuple[Any | None, str | None]:
@@ -212,6 +153,14 @@ def _find_coordinate(
         f"no {axis} column found (looked for {', '.join(aliases)}); columns are "
         f"{', '.join(repr(str(h)) for h in headers)} — pass x= and y="
     )
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """Float coordinates of a column (NaN where a cell is not a number)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    text = values.astype(str).str.strip()
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _geometry_from_wkt(frame: pd.DataFrame, column: Any) -> tuple[np.ndarray, dict[int, str]]:
@@ -250,8 +199,8 @@ def _points_from_table(
     problems = [e for e in (xerr, yerr) if e]
     if problems:
         raise LayerError(name, problems)
-    xs = pd.to_numeric(frame[xcol].astype(str).str.strip(), errors="coerce").to_numpy(float)
-    ys = pd.to_numeric(frame[ycol].astype(str).str.strip(), errors="coerce").to_numpy(float)
+    xs = _numbers(frame[xcol])
+    ys = _numbers(frame[ycol])
     good = np.isfinite(xs) & np.isfinite(ys)
     notes: dict[int, str] = {}
     for pos in np.flatnonzero(~good):
@@ -350,15 +299,41 @@ def _check_source(
     problem = input_file_problem(path)
     if problem:
         raise LayerError(name, [f"{problem}: {path}"])
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        frame = _read_csv(path, schema, encoding=encoding, columns=columns)
-    elif suffix in _TABLE_SUFFIXES:
-        frame = _read_excel(path, layer=layer)
-    else:
-        vector = _read_vector(path, schema, layer=layer, encoding=encoding)
-        return check_layer(vector, schema, source=name, crs=crs, columns=columns)
-    return _check_table(frame, schema, name, crs=crs, columns=columns, x=x, y=y, first_row=2)
+    if path.suffix.lower() in (*TEXT_SUFFIXES, *EXCEL_SUFFIXES):
+        table = read_table(path, schema, layer=layer, encoding=encoding, columns=columns, x=x, y=y)
+        return _check_table(
+            table.frame,
+            schema,
+            name,
+            crs=crs,
+            columns=columns,
+            x=x,
+            y=y,
+            first_row=table.first_row,
+        )
+    shapefile = None
+    if path.suffix.lower() in (".shp", ".zip"):
+        shapefile = check_shapefile(path, encoding=encoding)
+        if shapefile.problems:
+            raise LayerError(name, shapefile.problems)
+        encoding = encoding or shapefile.encoding
+    vector = _read_vector(
+        path,
+        schema,
+        layer=layer,
+        encoding=encoding,
+        gdal_path=shapefile.gdal_path if shapefile else None,
+    )
+    checked = check_layer(vector, schema, source=name, crs=crs, columns=columns)
+    if shapefile is not None and shapefile.missing_prj and crs is None and not checked.problems:
+        warn_user(
+            f"{name}: the Shapefile has no .prj file (its coordinate system), so its "
+            "coordinates were taken as WGS-84 longitude/latitude (EPSG:4326); if they are "
+            "not, pass crs= (e.g. crs='EPSG:4549' or crs='gcj02'; in a study file: "
+            'crs = "EPSG:4549")',
+            InputWarning,
+        )
+    return checked
 
 
 def _check_table(

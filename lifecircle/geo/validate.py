@@ -393,7 +393,9 @@ def check_layer(
             out[name] = frame[header].to_numpy()
     gdf = gpd.GeoDataFrame(out, geometry=gdf.geometry.set_axis(out.index), crs=gdf.crs)
     if schema.geometry_types == ("Point",):
-        points = shapely.point_on_surface(gdf.geometry.to_numpy())
+        points = gdf.geometry.to_numpy().copy()
+        other = shapely.get_type_id(points) > 0  # not a Point (or missing): a point inside
+        points[other] = shapely.point_on_surface(points[other])
         gdf = gdf.set_geometry(gpd.GeoSeries(points, index=gdf.index, crs=gdf.crs))
     return CheckedLayer(gdf, problems, bad_columns, ok)
 
