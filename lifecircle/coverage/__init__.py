@@ -10,6 +10,7 @@ from lifecircle.coverage.build import (
 )
 from lifecircle.coverage.cache import cached_network, load_network, save_network
 from lifecircle.coverage.download import network_from_place, network_from_polygon
+from lifecircle.coverage.extent import clip_network, read_boundary, study_extent, walking_buffer_m
 from lifecircle.coverage.metrics import compute_coverage, default_services
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.osm_layers import layers_from_osm
@@ -35,6 +36,7 @@ __all__ = [
     "WalkProfile",
     "build_split_graph",
     "cached_network",
+    "clip_network",
     "compute_coverage",
     "default_services",
     "layers_from_osm",
@@ -49,6 +51,7 @@ __all__ = [
     "network_from_place",
     "network_from_polygon",
     "network_from_xml",
+    "read_boundary",
     "resolve_profile",
     "rest_gaps",
     "routes_to_nearest",
@@ -56,6 +59,8 @@ __all__ = [
     "seat_reach",
     "seconds_to_points",
     "snap_points",
+    "study_extent",
     "suggest_seats",
     "synthetic_city",
+    "walking_buffer_m",
 ]

@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from lifecircle.coverage.checks import check_positive
 from lifecircle.coverage.demand import demand_from_layers, leaf_grid_ids
+from lifecircle.coverage.extent import beyond_reach
 from lifecircle.coverage.isochrones import isochrones_for_facilities
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
@@ -127,7 +128,9 @@ def compute_coverage(
     )
     steps = tqdm(total=3 + len(specs), disable=not show, desc="coverage", unit="step")
     d_snap = snap_points(network, demand, max_snap_m=max_snap_m)
-    f_snap = snap_points(network, facs, max_snap_m=max_snap_m)
+    facs, f_snap = _facilities_in_extent(
+        network, facs, snap_points(network, facs, max_snap_m=max_snap_m), max_snap_m
+    )
     far = check_snapped(
         d_snap,
         f_snap,
@@ -177,6 +180,26 @@ def compute_coverage(
         unsnapped=_unsnapped(demand, d_snap, facs, f_snap),
         params=params,
     )
+
+
+def _facilities_in_extent(
+    network: WalkNetwork, facs: gpd.GeoDataFrame, f_snap: pd.DataFrame, max_snap_m: float
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Leave out facilities off a clipped network and beyond its walking buffer.
+
+    They are out of every resident's reach by construction (see
+    :func:`lifecircle.coverage.extent.clip_network`), not misplaced, so they are neither
+    warned about nor listed as unsnapped.
+    """
+    drop = beyond_reach(network, facs, max_snap_m=max_snap_m)
+    drop &= ~f_snap["snapped"].to_numpy(dtype=bool)
+    if not drop.any():
+        return facs, f_snap
+    logger.info(
+        "%d facilities lie beyond the study extent and its %.0f m walking buffer; left out",
+        drop.sum(), network.meta.get("extent_buffer_m", 0.0),
+    )  # fmt: skip
+    return facs[~drop].reset_index(drop=True), f_snap[~drop].reset_index(drop=True)
 
 
 def _check_inputs(layers: Any, network: Any) -> None:

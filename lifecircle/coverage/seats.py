@@ -23,8 +23,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from lifecircle.coverage.demand import demand_from_layers
+from lifecircle.coverage.extent import inside_lengths, network_extent
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
 from lifecircle.coverage.placement.costs import metric_network
@@ -87,7 +89,8 @@ class SeatReach:
     reach_m : float
         The walking distance used.
     street_length_m, covered_length_m : float
-        Walkable street length, and the part of it within ``reach_m`` of a seat.
+        Walkable street length (inside the study extent when there is one), and the part of
+        it within ``reach_m`` of a seat.
     weight_share : float
         Share of the demand weight (residents) within ``reach_m`` of a seat.
     grids : pandas.DataFrame
@@ -109,16 +112,45 @@ class SeatReach:
         return self.covered_length_m / self.street_length_m if self.street_length_m else 0.0
 
 
-def _covered_length(graph: Any, metres: np.ndarray, reach_m: float) -> float:
-    """Street length within ``reach_m`` of a source, segment by segment."""
+def _street_lengths(
+    graph: Any, metres: np.ndarray, reach_m: float, extent_m: BaseGeometry | None
+) -> tuple[float, float]:
+    """Street length, and the part of it within ``reach_m`` of a source, segment by segment.
+
+    With an extent, both count only what lies inside it; a segment that crosses the
+    extent's edge is measured exactly (its reached pieces intersected with the extent).
+    """
+    net = graph.network
+    length = net.edges["length_m"].to_numpy(dtype=float)
     # split edges are also listed whole, marked inactive: count only their pieces
     on_street = (graph.seg_edge >= 0) & graph.seg_active
-    du = metres[graph.seg_u[on_street]]
-    dv = metres[graph.seg_v[on_street]]
-    seg_len = graph.seg_end_m[on_street] - graph.seg_start_m[on_street]
-    reach = np.maximum(reach_m - du, 0.0) + np.maximum(reach_m - dv, 0.0)
-    reach = np.nan_to_num(reach, nan=0.0, posinf=0.0)
-    return float(np.minimum(seg_len, reach).sum())
+    edge = graph.seg_edge[on_street]
+    start, end = graph.seg_start_m[on_street], graph.seg_end_m[on_street]
+    seg_len = end - start
+    from_u = np.nan_to_num(np.maximum(reach_m - metres[graph.seg_u[on_street]], 0.0), posinf=0.0)
+    from_v = np.nan_to_num(np.maximum(reach_m - metres[graph.seg_v[on_street]], 0.0), posinf=0.0)
+    a = np.minimum(from_u, seg_len)
+    b = np.minimum(from_v, seg_len - a)  # the two reached ends never overlap
+    if extent_m is None:
+        return float(length.sum()), float((a + b).sum())
+    inside = inside_lengths(net.edges.geometry.to_numpy(), length, extent_m)
+    share = inside / np.maximum(length, 1e-12)
+    whole, cut = share[edge] >= 1.0 - 1e-9, (share[edge] > 0) & (share[edge] < 1.0 - 1e-9)
+    covered = float((a + b)[whole].sum())
+    geoms = net.edges.geometry.to_numpy()[edge]
+    scale = shapely.length(geoms) / np.maximum(length[edge], 1e-12)
+    for lo, hi in ((start, start + a), (end - b, end)):
+        pick = cut & (hi - lo > 0)
+        if pick.any():
+            coords, offsets = line_pieces(
+                geoms[pick], lo[pick] * scale[pick], hi[pick] * scale[pick]
+            )
+            pieces = shapely.linestrings(
+                coords, indices=np.repeat(np.arange(pick.sum()), np.diff(offsets))
+            )
+            part = shapely.length(shapely.intersection(pieces, extent_m))
+            covered += float((part / scale[pick]).sum())
+    return float(inside.sum()), covered
 
 
 def seat_reach(
@@ -131,6 +163,7 @@ def seat_reach(
     min_seats: int = 1,
     require_armrest: bool = False,
     max_snap_m: float = 100.0,
+    extent: Any = None,
 ) -> SeatReach:
     """Share of street length and of residents within ``reach_m`` walk of a seat.
 
@@ -150,6 +183,12 @@ def seat_reach(
         Only count sites with at least this many seats / with armrests.
     max_snap_m : float
         Seats and homes farther than this from the network do not count.
+    extent : optional
+        The study area (a Layers object, bbox, boundary file, GeoDataFrame or polygon in
+        EPSG:4326, see :func:`~lifecircle.coverage.extent.resolve_extent`); by default the
+        extent the network was clipped to (:func:`~lifecircle.coverage.extent.clip_network`),
+        else none. With an extent, the street length and its covered part count only
+        streets inside it; seats outside it (on the kept streets) still count.
 
     Returns
     -------
@@ -188,10 +227,13 @@ def seat_reach(
     grids = frame.groupby("grid_id", sort=True)[["weight", "weight_within"]].sum()
     grids["share"] = grids["weight_within"] / grids["weight"].where(grids["weight"] > 0)
     total = float(weight.sum())
+    street_m, covered_m = _street_lengths(
+        graph, nearest.seconds, reach_m, network_extent(net, extent)
+    )
     return SeatReach(
         reach_m=float(reach_m),
-        street_length_m=float(net.edges["length_m"].sum()),
-        covered_length_m=_covered_length(graph, nearest.seconds, reach_m),
+        street_length_m=street_m,
+        covered_length_m=covered_m,
         weight_share=float(weight[within].sum() / total) if total else 0.0,
         grids=grids,
         distance_m=pd.Series(metres, index=points.index, name="distance_m"),
@@ -254,11 +296,28 @@ def elderly_routes(
     )
 
 
+def _inside_gaps(frame: pd.DataFrame, lines: np.ndarray, extent_m: BaseGeometry) -> np.ndarray:
+    """Length inside ``extent_m`` of each stretch ``(route, start, pos)`` of ``frame``."""
+    gap = frame["gap"].to_numpy(dtype=float).copy()
+    route = frame["route"].to_numpy()
+    shapely.prepare(extent_m)
+    pick = ~shapely.covers(extent_m, lines)[route] & (gap > 0)
+    if pick.any():
+        start, end = frame["start"].to_numpy()[pick], frame["pos"].to_numpy()[pick]
+        coords, offsets = line_pieces(lines[route[pick]], start, end)
+        piece = np.repeat(np.arange(int(pick.sum())), np.diff(offsets))
+        gap[pick] = shapely.length(
+            shapely.intersection(shapely.linestrings(coords, indices=piece), extent_m)
+        )
+    return gap
+
+
 def gaps_along_routes(
     routes: gpd.GeoSeries | gpd.GeoDataFrame,
     seats: gpd.GeoSeries | gpd.GeoDataFrame,
     *,
     seat_route_m: float = DEFAULT_SEAT_ROUTE_M,
+    extent: BaseGeometry | None = None,
 ) -> pd.DataFrame:
     """Longest stretch of each route that passes no seat.
 
@@ -274,6 +333,10 @@ def gaps_along_routes(
         Seat points (reprojected to the routes' CRS).
     seat_route_m : float
         How close a seat must be to count.
+    extent : shapely geometry, optional
+        The study area in the routes' CRS: each seat-less stretch counts by its length
+        inside the extent (streets outside it are not the study's to furnish), and
+        ``gap_start_m``/``gap_end_m`` still bound the whole stretch.
 
     Returns
     -------
@@ -300,11 +363,15 @@ def gaps_along_routes(
     ).sort_values(["route", "pos"], kind="stable")
     frame["start"] = frame.groupby("route")["pos"].shift(1)
     frame["gap"] = frame["pos"] - frame["start"]
-    worst = frame.dropna(subset=["gap"]).sort_values(["route", "gap"], kind="stable")
+    frame = frame.dropna(subset=["gap"])
+    if extent is not None and len(frame):
+        frame = frame.assign(gap=_inside_gaps(frame, lines, extent))
+    worst = frame.sort_values(["route", "gap"], kind="stable")
     worst = worst.groupby("route").tail(1).set_index("route").reindex(np.arange(n))
+    gap = worst["gap"].to_numpy()
     return pd.DataFrame(
         {
-            "longest_gap_m": worst["gap"].to_numpy(),
+            "longest_gap_m": gap,
             "gap_start_m": worst["start"].to_numpy(),
             "gap_end_m": worst["pos"].to_numpy(),
             "n_seats": np.bincount(r_idx, minlength=n),
@@ -394,6 +461,7 @@ def rest_gaps(
     routes: gpd.GeoDataFrame | None = None,
     min_seats: int = 1,
     require_armrest: bool = False,
+    extent: Any = None,
 ) -> RestGaps:
     """Longest seat-less stretch on each resident's walk to the nearest elderly service.
 
@@ -412,6 +480,11 @@ def rest_gaps(
         Output of :func:`elderly_routes` (computed when omitted; reuse it for scenarios).
     min_seats, require_armrest :
         Only count seat sites with at least this many seats / with armrests.
+    extent : optional
+        The study area (see :func:`seat_reach`); by default the extent the network was
+        clipped to. With an extent, each seat-less stretch counts by its length inside the
+        extent (streets outside it are another district's to furnish); seats outside it
+        still count.
 
     Returns
     -------
@@ -425,7 +498,10 @@ def rest_gaps(
         min_seats=min_seats,
         require_armrest=require_armrest,
     )
-    gaps = gaps_along_routes(routes, sites, seat_route_m=seat_route_m)
+    area = network_extent(network, extent)
+    if area is not None and routes.crs is not None and routes.crs != network.crs:
+        area = gpd.GeoSeries([area], crs=network.crs).to_crs(routes.crs).iloc[0]
+    gaps = gaps_along_routes(routes, sites, seat_route_m=seat_route_m, extent=area)
     points = routes.join(gaps)
     points["ok"] = points["longest_gap_m"].to_numpy() <= max_gap_m
     rows = []

@@ -84,10 +84,11 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "outputs",
         "cache",
     ),
-    "study": ("name", "description", "synthetic"),
+    "study": ("name", "description", "synthetic", "boundary"),
     "layers": (*REQUIRED_LAYERS, *OPTIONAL_LAYERS, "crs"),
     "layer": ("path", "crs", "layer", "x", "y", "columns", "encoding"),
-    "network": ("source", "kind", "place", "penalties"),
+    "network": ("source", "kind", "place", "penalties", "bbox", "boundary", "clip"),
+    "boundary": ("path", "crs", "layer"),
     "analysis": ("profile", "walk_minutes", "max_snap_m", "spacing_m"),
     "profile": ("base", "speed_m_s", "penalties"),
     "target": (
@@ -130,6 +131,12 @@ class NetworkSource:
     path: Path | None = None
     place: str | None = None
     penalties: Mapping[str, float] = field(default_factory=dict)
+    #: ``[west, south, east, north]`` (WGS-84) or a boundary file: the network's extent,
+    #: instead of the study's (``[study] boundary`` or the grids).
+    bbox: tuple[float, float, float, float] | None = None
+    boundary: LayerSource | None = None
+    #: Clip the network to the extent plus the walking buffer (``clip = false``: use it whole).
+    clip: bool = True
 
 
 @dataclass(frozen=True)
@@ -200,6 +207,8 @@ class Study:
     lang: str = "zh"
     basemap: str | None = None
     cache_dir: Path | None = None
+    #: The study area when it is not the union of the grids (``[study] boundary``).
+    boundary: LayerSource | None = None
 
     @property
     def label(self) -> str:
@@ -261,15 +270,16 @@ def _parse_network(ck: Checker, doc: Mapping[str, Any]) -> NetworkSource:
     source = table.get("source")
     place = ck.string(table, "place", "network")
     penalties = ck.numbers(table, "penalties", "network")
+    extent = _parse_network_extent(ck, table)
     if source == "demo" or (kind == "demo" and source is None):
-        return NetworkSource("demo", penalties=penalties)
+        return NetworkSource("demo", penalties=penalties, **extent)
     if place is not None or kind == "place":
         if place is None:
             ck.add("network.place", 'missing: kind = "place" needs place = "name, city"')
-        return NetworkSource("place", place=place, penalties=penalties)
+        return NetworkSource("place", place=place, penalties=penalties, **extent)
     if source is None:
         ck.add("network.source", 'missing: give a network file, place = "...", or "demo"')
-        return NetworkSource("demo", penalties=penalties)
+        return NetworkSource("demo", penalties=penalties, **extent)
     path = ck.path(source, "network.source")
     if kind is None and path is not None:
         kind = _SUFFIX_KIND.get(path.suffix.lower())
@@ -279,7 +289,54 @@ def _parse_network(ck: Checker, doc: Mapping[str, Any]) -> NetworkSource:
                 f"cannot tell the network format from {path.name!r}; "
                 f"add kind = one of {', '.join(NETWORK_KINDS)}",
             )
-    return NetworkSource(kind or "lines", path=path, penalties=penalties)
+    return NetworkSource(kind or "lines", path=path, penalties=penalties, **extent)
+
+
+def _parse_boundary(ck: Checker, value: Any, where: str) -> LayerSource | None:
+    """A boundary file: a path or ``{ path, crs, layer }``."""
+    if isinstance(value, dict):
+        ck.known_keys(value, where, _KEYS["boundary"])
+        if "path" not in value:
+            ck.add(where, 'missing key "path"')
+            return None
+        path = ck.path(value["path"], f"{where}.path")
+        crs = value.get("crs")
+        if crs is not None and (isinstance(crs, bool) or not isinstance(crs, str | int)):
+            ck.add(
+                f"{where}.crs",
+                f'expected a CRS such as "EPSG:4326" or "gcj02", got {show_value(crs)}',
+            )
+        layer = ck.string(value, "layer", where)
+        return LayerSource(path, crs=crs, layer=layer) if path else None
+    if not isinstance(value, str):
+        ck.add(where, f"expected a polygon file path or {{ path = ... }}, got {show_value(value)}")
+        return None
+    path = ck.path(value, where)
+    return LayerSource(path) if path else None
+
+
+def _show_list(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
+    return show_value(value)
+
+
+def _parse_network_extent(ck: Checker, table: Mapping[str, Any]) -> dict[str, Any]:
+    """``[network] bbox``, ``boundary`` and ``clip``."""
+    from lifecircle.coverage.extent import bbox_problem
+
+    out: dict[str, Any] = {"clip": ck.boolean(table, "clip", "network", True)}
+    if "bbox" in table and "boundary" in table:
+        ck.add("network.bbox", "give either bbox or boundary, not both")
+    if "bbox" in table:
+        problem = bbox_problem(table["bbox"])
+        if problem:
+            ck.add("network.bbox", f"{problem}; got {_show_list(table['bbox'])}")
+        else:
+            out["bbox"] = tuple(float(v) for v in table["bbox"])
+    if "boundary" in table:
+        out["boundary"] = _parse_boundary(ck, table["boundary"], "network.boundary")
+    return out
 
 
 def _parse_profiles(ck: Checker, doc: Mapping[str, Any]) -> dict[str, ProfileSpec]:
@@ -398,6 +455,9 @@ def _parse_document(ck: Checker, doc: Mapping[str, Any], path: Path) -> dict[str
         "name": ck.string(head, "name", "study", default=path.stem),
         "description": ck.string(head, "description", "study", default=""),
         "synthetic": ck.boolean(head, "synthetic", "study", False),
+        "boundary": _parse_boundary(ck, head["boundary"], "study.boundary")
+        if "boundary" in head
+        else None,
         "layers": _parse_layers(ck, doc),
         "network": _parse_network(ck, doc),
         "profiles": profiles,

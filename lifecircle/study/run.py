@@ -34,6 +34,8 @@ __all__ = [
     "load_study_layers",
     "load_study_network",
     "run_study",
+    "study_area",
+    "study_buffer_m",
     "study_profile",
 ]
 
@@ -54,8 +56,23 @@ class StudyRun:
     coverage: Mapping[tuple[str, float], Any] = field(default_factory=dict)
 
 
+def _read_study_layer(study: Study, name: str) -> Any:
+    from lifecircle import geo
+
+    src = study.layers[name]
+    reader = getattr(geo, f"read_{name}")
+    return reader(
+        src.path, crs=src.crs, layer=src.layer, encoding=src.encoding,
+        columns=dict(src.columns) or None, x=src.x, y=src.y,
+    )  # fmt: skip
+
+
 def load_study_layers(study: Study) -> Layers:
-    """Read and cross-check the study's layers (``lifecircle.geo`` readers + ``load_layers``)."""
+    """Read and cross-check the study's layers (``lifecircle.geo`` readers + ``load_layers``).
+
+    The study's boundary file (``[study] boundary`` / ``[network] boundary``), when it has
+    one, is read and checked too, so that ``lifecircle validate`` reports its problems.
+    """
     from lifecircle import geo
 
     frames = {
@@ -73,18 +90,90 @@ def load_study_layers(study: Study) -> Layers:
     layers = geo.load_layers(**frames, name=study.name, hints="toml")  # every file's problems
     if study.synthetic and not layers.synthetic:
         layers = dataclasses.replace(layers, synthetic=True)
+    if study.network.boundary is not None or study.boundary is not None:
+        study_area(study, layers)
     return layers
 
 
-def load_study_network(study: Study, *, refresh: bool = False) -> WalkNetwork:
-    """Build (or load from the study's cache) the walking network.
+def study_buffer_m(study: Study) -> float:
+    """The walking buffer of the study's network: its longest walk at its fastest pace.
+
+    The longest ``walk_minutes`` of ``[analysis]`` and of the coverage targets, at the
+    fastest of the profiles they use, or the longest seat ``reach_m`` when longer, plus
+    ``max_snap_m`` (see :func:`lifecircle.coverage.extent.walking_buffer_m`).
+    """
+    from lifecircle.coverage.extent import walking_buffer_m
+
+    coverage = [t for t in study.targets if t.metric == "coverage"]
+    minutes = max([study.walk_minutes, *(t.walk_minutes for t in coverage)])
+    profiles = {study.profile, *(t.profile for t in coverage)}
+    speed = max(study_profile(study, name).speed_m_s for name in sorted(profiles))
+    reach = max([0.0, *(t.reach_m for t in study.targets if t.metric == "seat_reach")])
+    snap = study.max_snap_m if study.max_snap_m is not None else 100.0
+    return walking_buffer_m(minutes, speed, max_snap_m=snap, reach_m=reach)
+
+
+def study_area(study: Study, layers: Layers | None = None) -> tuple[Any, str]:
+    """The study's extent in EPSG:4326 and its plain-words source.
+
+    ``[network] bbox`` or ``boundary`` when given, else ``[study] boundary``, else the
+    union of the grids (read from ``layers``, or from the grids file).
+
+    Raises
+    ------
+    ConfigError
+        When the boundary file is unusable, naming the key and the file.
+    """
+    import shapely
+
+    from lifecircle.coverage.extent import grids_extent, read_boundary
+    from lifecircle.errors import LayerError
+
+    net = study.network
+    if net.bbox is not None:
+        return shapely.box(*net.bbox), "bbox"
+    key, src = (
+        ("network.boundary", net.boundary) if net.boundary else ("study.boundary", study.boundary)
+    )
+    try:
+        if src is not None:
+            return read_boundary(src.path, crs=src.crs, layer=src.layer), src.path.name
+        grids = layers.grids if layers is not None else _read_study_layer(study, "grids")
+        key = "layers.grids"
+        return grids_extent(grids), "grids"
+    except LayerError as exc:
+        raise ConfigError(f"{study.label}: {key}: {exc}") from None
+
+
+def load_study_network(
+    study: Study, *, refresh: bool = False, layers: Layers | None = None, clip: bool | None = None
+) -> WalkNetwork:
+    """Build (or load from the study's cache) the walking network, clipped to the study.
+
+    The cache holds the whole network; it is clipped after loading (a few milliseconds) to
+    the study's extent plus its walking buffer (:func:`study_area`, :func:`study_buffer_m`,
+    :func:`lifecircle.coverage.extent.clip_network`) unless ``[network] clip = false``.
 
     Parameters
     ----------
     study : Study
     refresh : bool
         Delete the cached copy first so that the network is rebuilt from its source.
+    layers : Layers, optional
+        The study's layers (their grids are the default extent); read when omitted.
+    clip : bool, optional
+        Override ``[network] clip``.
     """
+    network = _build_study_network(study, refresh=refresh)
+    if not (study.network.clip if clip is None else clip):
+        return network
+    from lifecircle.coverage.extent import clip_network
+
+    area, label = study_area(study, layers)
+    return clip_network(network, area, buffer_m=study_buffer_m(study), extent_source=label)
+
+
+def _build_study_network(study: Study, *, refresh: bool) -> WalkNetwork:
     from lifecircle.coverage import build
 
     net = study.network
@@ -266,7 +355,7 @@ def run_study(study: Study, *, progress: bool = False) -> StudyRun:
         layers = load_study_layers(study)
         bar.update(1)
         bar.set_description("network")
-        network = load_study_network(study)
+        network = load_study_network(study, layers=layers)
         bar.update(1)
         with study_datum_check(study, layers, network):
             tables, results = _coverage_tables(study, layers, network, coverage_targets, bar)

@@ -32,6 +32,7 @@ STUDY_TEMPLATE = """\
 name = "My subdistrict"            # shown in reports
 # description = "2025 review of seats and elderly services"
 # synthetic = false                # true labels outputs "synthetic demo"
+# boundary = "data/boundary.geojson"   # the study area (polygons); default: the grids' union
 
 [layers]
 # Every layer: a file path, or a table { path = "...", crs = "...", layer = "...",
@@ -54,6 +55,13 @@ buildings = "data/buildings.geojson"         # optional: residential buildings w
 source = "data/network.geojson"
 # kind = "lines"                   # pbf | xml | graphml | lines | place | demo (from suffix)
 # penalties = { steps = 10.0, crossing_signals = 20.0 }   # extra seconds per edge
+# The network is clipped to the study area (the grids, or [study] boundary) plus a walking
+# buffer (the longest walk of the targets at their fastest pace + snapping distance), so
+# residents near the edge still reach services just outside it; street figures count only
+# streets inside the area. Or give the network its own extent:
+# bbox = [121.432, 31.214, 121.462, 31.238]   # [west, south, east, north], WGS-84
+# boundary = { path = "data/boundary.gpkg", crs = "gcj02" }
+# clip = false                     # use the whole network file (not recommended)
 
 [analysis]
 profile = "elderly"                # default walking profile of targets (adult / elderly / yours)
