@@ -161,6 +161,36 @@ def test_hostile_file_named_gcj02_declared_wgs84_is_mentioned(demo):
     assert "fit the streets as read" in slip.message  # the data back the declaration
 
 
+def test_hostile_file_named_gcj02_declared_wgs84_but_really_gcj02(demo):
+    layers, network = demo
+    (slip,) = find_datum_slips(
+        {"seats": _shifted(layers.seats, "gcj02")}, _streets(network),
+        reference_crs=network.crs, declared={"seats": "wgs84"},
+        file_names={"seats": "seats_gcj02.csv"}, study_file="study.toml",
+    )  # fmt: skip
+    assert slip.datum == "gcj02" and "its file name also says GCJ-02" in slip.message
+    assert 'replace crs = "wgs84" by crs = "gcj02" under [layers.seats]' in slip.message
+
+
+def test_hostile_wgs84_file_declared_gcj02_is_moved_off_and_caught(demo):
+    """crs = "gcj02" on a file that was WGS-84: the conversion moved it ~490 m off."""
+    layers, network = demo
+    from lifecircle.geo.crs import to_wgs84
+
+    wrongly_converted = to_wgs84(layers.seats, "gcj02")  # what the reader did to it
+    (slip,) = find_datum_slips(
+        {"seats": wrongly_converted}, _streets(network), reference_crs=network.crs,
+        declared={"seats": "gcj02"}, file_names={"seats": "seats.csv"}, study_file="study.toml",
+    )  # fmt: skip
+    assert slip.datum == "wgs84" and slip.fit is not None
+    assert 400 < slip.fit.offset_m["unconverted"] < 600
+    assert "look like WGS-84 already" in slip.message
+    assert 'replace crs = "gcj02" by crs = "wgs84" under [layers.seats]' in slip.message
+    # correctly declared and converted: the unconverted hypothesis loses, nothing to say
+    assert find_datum_slips({"seats": layers.seats}, _streets(network), reference_crs=network.crs,
+                            declared={"seats": "gcj02"}) == []  # fmt: skip
+
+
 def test_file_named_gcj02_correctly_declared_is_silent(demo):
     layers, network = demo
     slips = find_datum_slips(
@@ -291,6 +321,15 @@ def test_hostile_cli_correctly_declared_layer_does_not_warn(tmp_path):
     assert proc.returncode == 0 and _warnings(proc.stderr) == [], proc.stderr
 
 
+def test_hostile_cli_wgs84_file_declared_gcj02(tmp_path):
+    study = _demo_study(tmp_path, _seats_csv(tmp_path, "seats.csv", None), "gcj02")
+    proc = _run("validate", study)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [w for w in _warnings(proc.stderr) if "WGS-84 already" in w]
+    assert line.startswith('warning: seats (seats.csv): the layer is declared crs = "gcj02"')
+    assert 'replace crs = "gcj02" by crs = "wgs84" under [layers.seats] in study.toml' in line
+
+
 def test_hostile_cli_tiny_layer_does_not_warn(tmp_path):
     study = _demo_study(tmp_path, _seats_csv(tmp_path, "seats.csv", "gcj02", n=3), None)
     proc = _run("validate", study)
@@ -352,6 +391,26 @@ def test_realdata_bd09_heritage_slips_and_converted_does_not(jingan_dir, jingan_
     assert 1100 < fit.offset_m["bd09"] < 1220
     converted = _fit_of((table["lon_wgs84"], table["lat_wgs84"]), jingan_streets)
     assert converted is not None and converted.slipped is None and converted.confirms_as_is
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("seed", range(5))
+def test_realdata_eighteen_gcj02_services_near_streets_slip(jingan_streets, seed):
+    """18 services 8–20 m off real streets (like the e2e study's elderly CSV), in GCJ-02."""
+    rng = np.random.default_rng(seed)
+    utm = "EPSG:32651"
+    lines = gpd.GeoSeries(jingan_streets, crs=4326).to_crs(utm).to_numpy()
+    lines = lines[shapely.length(lines) > 50]
+    at = shapely.line_interpolate_point(lines[rng.choice(len(lines), 18)], rng.random(18),
+                                        normalized=True)  # fmt: skip
+    angle, dist = rng.uniform(0, 2 * np.pi, 18), rng.uniform(8, 20, 18)
+    xy = shapely.get_coordinates(at) + np.column_stack([dist * np.cos(angle), dist * np.sin(angle)])
+    points = gpd.GeoSeries(shapely.points(xy), crs=utm).to_crs(4326)
+    lon, lat = points.x.to_numpy(), points.y.to_numpy()
+    as_read = fit_datum(*wgs84_to_gcj02(lon, lat), jingan_streets, reference_crs=4326)
+    assert as_read is not None and as_read.slipped == "gcj02"
+    correct = fit_datum(lon, lat, jingan_streets, reference_crs=4326)
+    assert correct is not None and correct.slipped is None
 
 
 @pytest.mark.realdata
