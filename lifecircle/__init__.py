@@ -110,6 +110,7 @@ _LAZY: dict[str, str] = {
     "demo_study_path": "lifecircle.study",
     "describe_target": "lifecircle.study",
     "evaluate_targets": "lifecircle.study",
+    "headline_rows": "lifecircle.study",
     "load_study": "lifecircle.study",
     "load_study_layers": "lifecircle.study",
     "load_study_network": "lifecircle.study",

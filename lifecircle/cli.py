@@ -122,7 +122,7 @@ def demo(
             lc.save_map(m, output_dir / f"map-elderly-{lang}.html"),
             lc.write_report(
                 layers, result, output_dir / f"report-{lang}.html", lang=lang,
-                suggestions=suggestions.sites, network=network,
+                suggestions=suggestions.sites, network=network, targets=run,
             ),
         ]  # fmt: skip
     typer.echo("")
@@ -354,6 +354,23 @@ def _study_coverage(config: Any, *, isochrones: bool = True) -> tuple[Any, Any, 
     return layers, walk, result
 
 
+def _study_report_inputs(config: Any) -> tuple[Any, Any, Any, Any]:
+    """Layers, network, coverage at the study's defaults and the targets' run (or None).
+
+    With targets, the report's headline is the same check as ``lifecircle check``; the
+    layers and network of that run are reused for the map and the per-grid table.
+    """
+    if not config.targets:
+        return (*_study_coverage(config), None)
+    from lifecircle.study.run import compute_study_coverage, run_study
+
+    run = run_study(config, progress=_show_progress())
+    result = compute_study_coverage(
+        config, run.layers, run.network, isochrones=True, progress=_show_progress()
+    )
+    return run.layers, run.network, result, run
+
+
 def _load_for_output(
     study: Path, service: str, output: Path | None, default: Callable[[Any], str]
 ) -> tuple[Any, Path]:
@@ -431,11 +448,11 @@ def report(
         config, path = _load_for_output(
             study, service, output, lambda c: f"report-{_lang(lang, c)}.html"
         )
-        layers, walk, result = _study_coverage(config)
+        layers, walk, result, run = _study_report_inputs(config)
         suggestions = _suggest(layers, walk, seats).sites if seats else None
         path = write_report(
             layers, result, path, lang=_lang(lang, config), suggestions=suggestions, network=walk,
-            service=service, basemap=config.basemap,
+            targets=run, service=service, basemap=config.basemap,
         )  # fmt: skip
     typer.echo(f"wrote {path}")
 

@@ -38,7 +38,7 @@ def test_headline_counts_grids_meeting_the_target(report_en):
     cards = re.findall(r'<span class="big (ok|bad)">(\d+) / (\d+)</span>', report_en)
     assert cards == [("bad", "1", "4"), ("ok", "4", "4"), ("bad", "0", "3")]
     # residents: (0.3 + 0.6 + 0.9 + 1.0) * 1000 = 2,800 of 4,000 = 70 %
-    assert "about 2,800</b> (70%)" in report_en
+    assert "2,800 of 4,000 residents</b> (70%)" in report_en
     assert "Worst grids: 西北网格 30%; 东北网格 60%; 西南网格 90%" in report_en
 
 

@@ -6,13 +6,24 @@ import html
 from collections.abc import Mapping
 
 from branca.element import Element, MacroElement
+from folium.map import LayerControl
 from folium.template import Template
 
 from lifecircle.maps import style
 from lifecircle.maps.inert import script_json
 from lifecircle.maps.labels import method_note, service_label, text, vocab_label
 
-__all__ = ["HtmlControl", "MapStyle", "ScaleBar", "legend_html", "title_html"]
+__all__ = [
+    "PHONE_MAX_PX",
+    "Attribution",
+    "FitStudy",
+    "HtmlControl",
+    "LayerList",
+    "MapStyle",
+    "ScaleBar",
+    "legend_html",
+    "title_html",
+]
 
 
 class HtmlControl(MacroElement):
@@ -29,6 +40,10 @@ var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
 {{ this.get_name() }}.onAdd = function () {
     var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
     div.innerHTML = {{ this.markup_json }};
+    var folded = div.querySelector("details");
+    if (folded && (window.innerWidth || 1000) < {{ this.collapse_below|tojson }}) {
+        folded.open = false;
+    }
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;
@@ -38,12 +53,16 @@ var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
 """
     )
 
-    def __init__(self, markup: str, *, position: str, css_class: str) -> None:
+    def __init__(
+        self, markup: str, *, position: str, css_class: str, collapse_below: int = 0
+    ) -> None:
         super().__init__()
         self._name = "HtmlControl"
         self.markup = markup
         self.position = position
         self.css_class = css_class
+        #: A ``<details>`` in the markup starts closed on screens narrower than this (px).
+        self.collapse_below = int(collapse_below)
 
     @property
     def markup_json(self) -> str:
@@ -65,6 +84,119 @@ L.control.scale({imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name
     def __init__(self) -> None:
         super().__init__()
         self._name = "ScaleBar"
+
+
+#: Screens narrower than this (CSS px) get the phone layout: the layer list folded into
+#: its button, the legend folded into its heading, a smaller title.
+PHONE_MAX_PX = 700
+
+
+class LayerList(LayerControl):
+    """Leaflet's layer list: open on wide screens, a button that unfolds it on phones."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }}_layers = {
+    base_layers : {
+        {%- for key, val in this.base_layers.items() %}
+        {{ key|tojson }} : {{ val }},
+        {%- endfor %}
+    },
+    overlays :  {
+        {%- for key, val in this.overlays.items() %}
+        {{ key|tojson }} : {{ val }},
+        {%- endfor %}
+    },
+};
+var {{ this.get_name() }} = L.control.layers(
+    {{ this.get_name() }}_layers.base_layers,
+    {{ this.get_name() }}_layers.overlays,
+    Object.assign({{ this.options|tojavascript }},
+                  {collapsed: (window.innerWidth || 1000) < {{ this.phone_px|tojson }}})
+).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__(collapsed=False)
+        self._name = "LayerList"
+        self.phone_px = PHONE_MAX_PX
+
+
+class FitStudy(MacroElement):
+    """Open the map on the study extent, whatever the size of the window or frame.
+
+    The padding keeps the grids clear of the title (top left) and the legend (bottom
+    right) on wide screens and shrinks on phones; a map that starts with no size (e.g.
+    inside a hidden frame) is fitted as soon as it gets one, and it is fitted again when
+    the window is resized until the reader pans or zooms.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function (map) {
+    var bounds = L.latLngBounds({{ this.bounds_json }});
+    var fitting = false, touched = false;
+    function pad(size) {
+        if (size.x >= {{ this.phone_px|tojson }}) {
+            return [[20, 90], [Math.min(330, Math.round(size.x / 3)), 20]];
+        }
+        return [[8, Math.min(80, Math.round(size.y / 6))], [8, 36]];
+    }
+    function fit() {
+        var size = map.getSize(), p = pad(size);
+        if (size.x - p[0][0] - p[1][0] < 40 || size.y - p[0][1] - p[1][1] < 40) {
+            return false;
+        }
+        fitting = true;
+        map.fitBounds(bounds, {paddingTopLeft: p[0], paddingBottomRight: p[1], animate: false});
+        fitting = false;
+        return true;
+    }
+    map.setView(bounds.getCenter(), 15, {animate: false});
+    fit();
+    map.on("zoomstart dragstart", function () { if (!fitting) { touched = true; } });
+    map.on("resize", function () { if (!touched) { fit(); } });
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FitStudy"
+        self.bounds = bounds
+        self.phone_px = PHONE_MAX_PX
+
+    @property
+    def bounds_json(self) -> str:
+        """``[[south, west], [north, east]]`` as JSON (numbers only)."""
+        return script_json(self.bounds)
+
+
+class Attribution(MacroElement):
+    """Adds a fixed attribution line (e.g. © OpenStreetMap contributors) to the map."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_json }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.text = text
+
+    @property
+    def text_json(self) -> str:
+        """The escaped text as script-safe JSON (Leaflet inserts it as HTML)."""
+        return script_json(html.escape(self.text))
 
 
 class MapStyle(Element):
@@ -118,7 +250,8 @@ def legend_html(
         For ``elderly`` and ``heritage`` the value may be the list of type / level
         codes present, to show only those symbols.
     """
-    out = [f"<h2>{html.escape(text('legend', lang))}</h2>"]
+    heading = html.escape(text("legend", lang))
+    out = [f'<details open><summary class="lc-summary">{heading}</summary>']
     if entries.get("coverage") and service is not None:
         label = service_label(service, lang)
         heading = text("legend_coverage", lang, minutes=_fmt_minutes(minutes), service=label)
@@ -178,6 +311,7 @@ def legend_html(
     if synthetic:
         notes.append(text("synthetic", lang))
     out += [f'<div class="lc-note">{html.escape(n)}</div>' for n in notes]
+    out.append("</details>")
     return "".join(out)
 
 

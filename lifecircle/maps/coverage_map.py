@@ -7,14 +7,25 @@ from typing import Any, cast
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from branca.element import Figure
 
 from lifecircle.maps import layers as lyr
 from lifecircle.maps.assets import make_offline
 from lifecircle.maps.basemaps import add_basemap, check_basemap, to_display
-from lifecircle.maps.controls import HtmlControl, MapStyle, ScaleBar, legend_html, title_html
+from lifecircle.maps.controls import (
+    PHONE_MAX_PX,
+    Attribution,
+    FitStudy,
+    HtmlControl,
+    LayerList,
+    MapStyle,
+    ScaleBar,
+    legend_html,
+    title_html,
+)
+from lifecircle.maps.extent import clip_to_extent, extent_bounds, study_extent
+from lifecircle.maps.inert import html_label
 from lifecircle.maps.labels import check_lang, service_label, text
 
 __all__ = ["coverage_map"]
@@ -37,16 +48,6 @@ def _check_service(result: Any, service: str) -> None:
         raise ValueError(
             f"service {service!r} is not in the coverage result; it has {services or 'none'}"
         )
-
-
-def _bounds(frames: list[gpd.GeoDataFrame]) -> list[list[float]] | None:
-    boxes = np.array([f.total_bounds for f in frames if f is not None and not f.empty])
-    boxes = boxes[np.isfinite(boxes).all(axis=1)] if len(boxes) else boxes
-    if len(boxes) == 0:
-        return None
-    west, south = boxes[:, 0].min(), boxes[:, 1].min()
-    east, north = boxes[:, 2].max(), boxes[:, 3].max()
-    return [[float(south), float(west)], [float(north), float(east)]]
 
 
 def _suggestions(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -72,6 +73,7 @@ def coverage_map(
     isochrones: bool = True,
     width: str | int = "100%",
     height: str | int = "100%",
+    osm_data: bool | None = None,
 ) -> folium.Map:
     """Draw planning layers and walking coverage on one interactive, offline map.
 
@@ -105,6 +107,17 @@ def coverage_map(
         Add the per-service walking areas of ``result`` (initially hidden).
     width, height : str or int
         Size of the map element.
+    osm_data : bool, optional
+        Whether the data comes from OpenStreetMap, which adds "© OpenStreetMap
+        contributors" to the map. Default: guessed from the network's source and from
+        ``osm_id`` columns (layers made by ``layers_from_osm``).
+
+    Notes
+    -----
+    The map opens on the study extent (the union of the grids, or ``layers.boundary``),
+    at any window size. Heritage and conservation areas are drawn only where they meet
+    the extent plus :data:`~lifecircle.maps.extent.CONTEXT_MARGIN_M`. On screens
+    narrower than 700 px the layer list and the legend start folded.
 
     Returns
     -------
@@ -116,11 +129,14 @@ def coverage_map(
     suggestions = _suggestions(suggestions)
     if result is not None:
         _check_service(result, service)
+    grids = result.grids if result is not None else _frame(layers, "grids")
+    extent = study_extent(layers, grids)
     m = folium.Map(
         location=[0.0, 0.0],
         zoom_start=15,
         tiles=None,
         prefer_canvas=True,
+        zoom_snap=0.25,  # fit the study closely on any screen, not at the next whole zoom
         control_scale=False,
         width=width,
         height=height,
@@ -130,7 +146,7 @@ def coverage_map(
     # branca types get_root() as a bare Element; a folium.Map's root is always its Figure.
     cast(Figure, m.get_root()).header.add_child(MapStyle(), name="lifecircle_style")
     add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
-    drawn, entries = _add_layers(
+    entries = _add_layers(
         m,
         layers,
         result,
@@ -140,12 +156,15 @@ def coverage_map(
         network=network,
         suggestions=suggestions,
         isochrones=isochrones,
+        extent=extent,
     )
-    bounds = _bounds(drawn)
+    shown = to_display(gpd.GeoDataFrame(geometry=extent), basemap) if extent is not None else None
+    bounds = extent_bounds(shown.geometry if shown is not None else None)
     if bounds is not None:
-        # keep the area clear of the title (top left) and the legend (bottom right, 300 px)
-        m.fit_bounds(bounds, padding_top_left=(20, 90), padding_bottom_right=(330, 20))
-    folium.LayerControl(collapsed=False).add_to(m)
+        FitStudy(bounds).add_to(m)
+    LayerList().add_to(m)
+    if osm_data if osm_data is not None else _from_osm(layers, network):
+        Attribution(text("attribution_osm", lang)).add_to(m)
     _add_controls(
         m,
         layers,
@@ -170,17 +189,15 @@ def _add_layers(
     network: Any,
     suggestions: gpd.GeoDataFrame | None,
     isochrones: bool,
-) -> tuple[list[gpd.GeoDataFrame], dict[str, object]]:
-    drawn: list[gpd.GeoDataFrame] = []
+    extent: gpd.GeoSeries | None,
+) -> dict[str, object]:
     entries: dict[str, object] = {}
 
     def show(key: str, frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
         if frame is None:
             return None
-        shown = to_display(frame, basemap)
-        drawn.append(shown)
         entries[key] = True
-        return shown
+        return to_display(frame, basemap)
 
     grids = result.grids if result is not None else _frame(layers, "grids")
     if (g := show("coverage" if result is not None else "grids", grids)) is not None:
@@ -193,9 +210,10 @@ def _add_layers(
         if boundaries is not None:
             boundaries.add_to(m)
             entries["boundaries"] = True
-    if (f := show("conservation", _frame(layers, "conservation"))) is not None:
+    conservation = clip_to_extent(_frame(layers, "conservation"), extent)
+    if (f := show("conservation", conservation)) is not None:
         lyr.conservation_layer(f, lang=lang).add_to(m)
-    if (f := show("heritage", _frame(layers, "heritage"))) is not None:
+    if (f := show("heritage", clip_to_extent(_frame(layers, "heritage"), extent))) is not None:
         lyr.heritage_layer(f, lang=lang).add_to(m)
         entries["heritage"] = sorted(f["level"].dropna().astype(str).unique())
     if result is not None and isochrones:
@@ -209,7 +227,16 @@ def _add_layers(
         entries["elderly"] = sorted(f["type"].dropna().astype(str).unique())
     if (f := show("suggestions", suggestions)) is not None:
         lyr.suggestion_layer(f, lang=lang).add_to(m)
-    return drawn, entries
+    return entries
+
+
+def _from_osm(layers: Any, network: Any) -> bool:
+    """Whether the network or a layer comes from OpenStreetMap (its source, ``osm_id``)."""
+    source = str(getattr(network, "source", "")).lower() if network is not None else ""
+    if any(hint in source for hint in ("osm", "pbf", "openstreetmap", "overpass")):
+        return True
+    names = ("grids", "seats", "elderly", "heritage", "conservation")
+    return any("osm_id" in getattr(_frame(layers, n), "columns", ()) for n in names)
 
 
 def _add_isochrones(
@@ -257,6 +284,9 @@ def _add_controls(
             else text("title_plain", lang)
         )
     subtitle = str(data_name) if data_name else None
+    figure = m.get_root()
+    if isinstance(figure, Figure):
+        figure.title = html_label(title)
     HtmlControl(
         title_html(title, subtitle=subtitle, synthetic=synthetic, lang=lang),
         position="topleft",
@@ -274,4 +304,6 @@ def _add_controls(
         data_date=str(data_date) if data_date else None,
         synthetic=synthetic,
     )
-    HtmlControl(legend, position="bottomright", css_class="lc-legend").add_to(m)
+    HtmlControl(
+        legend, position="bottomright", css_class="lc-legend", collapse_below=PHONE_MAX_PX
+    ).add_to(m)

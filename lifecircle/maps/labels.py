@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lifecircle.geo.schema import (
     ELDERLY_TYPES,
+    GRID_KINDS,
     GRID_LEVELS,
     HERITAGE_CATEGORIES,
     HERITAGE_LEVELS,
@@ -16,7 +17,16 @@ from lifecircle.geo.schema import (
     category_label,
 )
 
-__all__ = ["LANGS", "TEXT", "check_lang", "method_note", "service_label", "text", "vocab_label"]
+__all__ = [
+    "LANGS",
+    "TEXT",
+    "check_lang",
+    "gain_label",
+    "method_note",
+    "service_label",
+    "text",
+    "vocab_label",
+]
 
 LANGS = ("zh", "en")
 
@@ -61,6 +71,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "legend_data": ("数据：{name}", "Data: {name}"),
     "legend_date": ("数据日期：{date}", "Data date: {date}"),
+    "attribution_osm": ("© OpenStreetMap 贡献者", "© OpenStreetMap contributors"),
     "synthetic": ("合成演示数据，不代表真实情况", "Synthetic demo data — not the real situation"),
     # tooltip / popup fields
     "f_name": ("名称", "Name"),
@@ -73,7 +84,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "f_charging": ("共享充电", "Phone charging"),
     "f_capacity": ("容量", "Capacity"),
     "f_population": ("人口", "Population"),
-    "f_weight": ("居民（权重）", "Residents (weight)"),
+    "f_weight": ("居民（人）", "Residents"),
     "f_coverage": ("可达比例", "Share within reach"),
     "f_rank": ("优先顺序", "Priority"),
     "f_minutes": ("分钟", "Minutes"),
@@ -103,7 +114,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "r_grid": ("网格", "Grid"),
     "r_level": ("级别", "Level"),
     "r_parent": ("上级", "Part of"),
-    "r_residents": ("居民（权重）", "Residents (weight)"),
+    "r_residents": ("居民（人）", "Residents"),
     "r_suggestions": ("建议新增座椅", "Suggested new seats"),
     "r_lonlat": ("位置（经度, 纬度）", "Location (lon, lat)"),
     "r_method": ("方法与参数", "Method and parameters"),
@@ -119,7 +130,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "r_p_minutes": ("步行时间", "Walking time"),
     "r_p_speed": ("步行速度", "Walking speed"),
-    "r_p_profile": ("步行人群", "Walking profile"),
+    "r_p_profile": ("步速", "Walking pace"),
     "r_p_snap": ("最大吸附距离", "Maximum snapping distance"),
     "r_p_target": ("目标", "Target"),
     "r_p_services": ("服务类型", "Services"),
@@ -150,6 +161,76 @@ TEXT: dict[str, tuple[str, str]] = {
         "Basemap: © OpenStreetMap contributors",
     ),
     "r_footer": ("由 lifecircle 生成", "Generated with lifecircle"),
+    # committee report: the study's targets (the same rows as `lifecircle check`)
+    "r_targets_all_met": ("全部 {n} 项目标达标。", "All {n} targets met."),
+    "r_targets_missed": ("{n} 项目标中有 {k} 项未达标。", "{k} of {n} targets missed."),
+    "r_targets_source": (
+        "以下为研究文件中的目标及其检查结果，与 lifecircle check 的结果一致。",
+        "The study's own targets and their results, as lifecircle check reports them.",
+    ),
+    "r_target": ("目标", "Target"),
+    "r_result": ("结果", "Result"),
+    "r_met": ("达标", "met"),
+    "r_missed": ("未达标", "missed"),
+    "r_scope": ("范围", "Scope"),
+    "r_required": ("要求", "Required"),
+    "r_achieved": ("实际（最差网格）", "Achieved (worst grid)"),
+    "r_grids_met_of": ("{ok}/{n} 个网格达标", "{ok} of {n} grids meet it"),
+    "r_grids_skipped": (
+        "{n} 个网格无可计量对象，未计入",
+        "{n} grids with nothing to measure left out",
+    ),
+    "r_worst_failed": ("未达标网格（最差在前）", "Grids below the target (worst first)"),
+    "r_none": ("无", "none"),
+    "r_more": ("另有 {n} 个", "and {n} more"),
+    "r_no_value": ("无数值", "no value"),
+    "r_scope_all": ("全部网格", "all grids"),
+    "r_scope_leaf": ("最小一级网格", "smallest grids"),
+    "r_scope_kind": ("{level}（仅{kind}类）", "{level} ({kind} only)"),
+    "r_scope_grids": ("指定网格：{ids}", "listed grids: {ids}"),
+    "r_default_target": (
+        "未提供研究目标：本报告按默认目标判断，即每个网格至少 {target} 的居民"
+        "在{minutes}分钟内步行可达。",
+        "No study targets were given: this report uses the default target of at least "
+        "{target} of each grid's residents within a {minutes}-minute walk.",
+    ),
+    "r_glance": ("步行可达概况", "Coverage at a glance"),
+    "r_glance_text": (
+        "以下按研究的默认步速（{profile}）和{minutes}分钟计算。",
+        "At the study's default pace ({profile}) and {minutes} minutes.",
+    ),
+    "r_residents_of": ("{covered} / {total} 人", "{covered} of {total} residents"),
+    "r_p_extent": ("研究范围", "Study extent"),
+    "r_extent_grids": ("网格范围", "the grids"),
+    "r_extent_boundary": ("给定边界", "the given boundary"),
+    "r_extent_bbox": ("给定矩形范围", "the given bounding box"),
+    "r_extent_value": ("{source}", "{source}"),
+    "r_extent_buffer": ("外扩 {m:,.0f} 米", "plus a {m:,.0f} m margin"),
+    "r_extent_area": ("面积 {km2:.2f} 平方公里", "{km2:.2f} km²"),
+    "r_network_value": (
+        "{nodes:,} 个路口、{edges:,} 条路段，共 {km:.1f} 公里（数据：{source}）",
+        "{nodes:,} junctions, {edges:,} street segments, {km:.1f} km in all (data: {source})",
+    ),
+    "r_network_extent": (
+        "研究范围内 {inside:.1f} 公里（共 {total:.1f} 公里）",
+        "{inside:.1f} km inside the study extent (of {total:.1f} km)",
+    ),
+    "r_network_input": (
+        "原始数据中的道路共 {km:.1f} 公里",
+        "{km:.1f} km of ways in the source data",
+    ),
+    "r_network_parts": (
+        "{n} 个互不相连的部分",
+        "{n} separate pieces",
+    ),
+    "profile_elderly": ("老年人步速", "elderly pace"),
+    "profile_adult": ("成年人步速", "adult pace"),
+    "r_s_street": ("最近街道", "Nearest street"),
+    "r_s_nearest_seat": ("距现有座椅（米）", "To nearest seat (m)"),
+    "r_s_grids": ("受益网格", "Grids that benefit"),
+    "gain_residents": ("新增可达居民", "Residents newly within reach"),
+    "gain_gap_residents": ("获得歇脚处的居民", "Residents given a place to rest"),
+    "gain_total": ("总收益（人）", "Total gain (residents)"),
     # services
     "svc_elderly": ("为老服务设施", "elderly services"),
     "svc_care": ("照护设施", "care facilities"),
@@ -194,6 +275,11 @@ def service_label(service: str, lang: str = "zh") -> str:
     return text(key, lang) if key in TEXT else str(service)
 
 
+def gain_label(column: str, lang: str = "zh") -> str:
+    """Display name of a suggestion gain column (``gain_residents`` -> 新增可达居民)."""
+    return text(column, lang) if column.startswith("gain_") and column in TEXT else column
+
+
 def method_note(lang: str, *, speed_m_s: float, minutes: float) -> str:
     """Return the legend's method line (walking speed and time budget)."""
     return text(
@@ -210,6 +296,7 @@ _VOCABS: dict[str, tuple[Category, ...]] = {
     "grid_level": GRID_LEVELS,
     "heritage_level": HERITAGE_LEVELS,
     "heritage_category": HERITAGE_CATEGORIES,
+    "grid_kind": GRID_KINDS,
 }
 
 

@@ -28,7 +28,7 @@ from folium.template import Template
 
 from lifecircle.maps import style
 from lifecircle.maps.inert import html_label, script_json
-from lifecircle.maps.labels import service_label, text, vocab_label
+from lifecircle.maps.labels import gain_label, service_label, text, vocab_label
 
 __all__ = [
     "GeoJsonOverlay",
@@ -39,11 +39,13 @@ __all__ = [
     "grid_layer",
     "heritage_layer",
     "isochrone_layer",
+    "leaf_frame",
     "network_layer",
     "result_float",
     "result_param",
     "seat_layer",
     "suggestion_layer",
+    "whole_residents",
 ]
 
 
@@ -200,12 +202,36 @@ def finest_level(grids: pd.DataFrame) -> str | None:
     return None
 
 
+def leaf_frame(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The smallest grids: those without children (``is_leaf``, else from ``parent_id``).
+
+    A commercial zone without micro-grids is as much a leaf as a micro-grid, so it gets
+    its own colour instead of showing through as an unexplained blank.
+    """
+    if "is_leaf" in grids.columns:
+        flags = grids["is_leaf"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        if flags.any():
+            return grids[flags]
+    if "parent_id" in grids.columns and "id" in grids.columns:
+        parents = set(grids["parent_id"].dropna().astype(str))
+        leaves = ~grids["id"].astype(str).isin(parents)
+        if leaves.any():
+            return grids[leaves]
+    level = finest_level(grids)
+    return grids[_col(grids, "level") == level] if level else grids
+
+
+def whole_residents(value: object) -> object:
+    """Residents as a whole number (a count people read), missing values unchanged."""
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return value if pd.isna(number) else f"{round(float(number)):,}"
+
+
 def coverage_layer(
     grids: gpd.GeoDataFrame, *, service: str, lang: str, minutes: float | None
 ) -> GeoJsonOverlay:
-    """Finest-level grids filled by the coverage class of ``service``."""
-    level = finest_level(grids)
-    frame = grids[_col(grids, "level") == level] if level else grids
+    """The smallest grids (see :func:`leaf_frame`) filled by the coverage class of ``service``."""
+    frame = leaf_frame(grids)
     shares = _col(frame, f"share_{service}")
     weights = _col(frame, "weight")
     index = style.coverage_class_index(pd.to_numeric(shares, errors="coerce"))
@@ -217,7 +243,7 @@ def coverage_layer(
         rows = [
             (text("f_level", lang), vocab_label("grid_level", row.get("level"), lang)),
             (text("f_coverage", lang), percent(row.get(f"share_{service}"))),
-            (text("f_weight", lang), row.get("weight")),
+            (text("f_weight", lang), whole_residents(row.get("weight"))),
         ]
         tip = tip_html(row.get("name"), rows, lang)
         props.append({"_style": {"fillColor": colour}, "_tip": tip})
@@ -227,16 +253,15 @@ def coverage_layer(
 
 
 def grid_layer(grids: gpd.GeoDataFrame, *, lang: str) -> GeoJsonOverlay:
-    """Finest-level grids as outlines with name tooltips (maps without a result)."""
-    level = finest_level(grids)
-    frame = grids[_col(grids, "level") == level] if level else grids
+    """The smallest grids as outlines with name tooltips (maps without a result)."""
+    frame = leaf_frame(grids)
     props = [
         {
             "_tip": tip_html(
                 row.get("name"),
                 [
                     (text("f_level", lang), vocab_label("grid_level", row.get("level"), lang)),
-                    (text("f_population", lang), row.get("population")),
+                    (text("f_population", lang), whole_residents(row.get("population"))),
                 ],
                 lang,
             )
@@ -367,13 +392,22 @@ def isochrone_layer(
     return GeoJsonOverlay(to_features(isochrones, props), name, base_style=base, show=show)
 
 
+def _gain_value(value: object, column: str) -> object:
+    """Gains are residents (whole numbers) unless the column is a share."""
+    return percent(value) if "share" in column.lower() else whole_residents(value)
+
+
 def suggestion_layer(suggestions: gpd.GeoDataFrame, *, lang: str) -> GeoJsonOverlay:
     """Suggested new seats: numbered markers; tooltips list every ``gain`` column."""
     gain_cols = [c for c in suggestions.columns if "gain" in str(c).lower()]
     props = []
     for _, row in suggestions.sort_values("rank").iterrows():
         rank = int(row["rank"])
-        rows = [(text("f_rank", lang), rank)] + [(str(c), row[c]) for c in gain_cols]
+        rows = [(text("f_rank", lang), rank)] + [
+            (gain_label(str(c), lang), _gain_value(row[c], str(c))) for c in gain_cols
+        ]
+        if "street" in suggestions.columns and not _missing(row.get("street")):
+            rows.append((text("r_s_street", lang), row["street"]))
         props.append(
             {
                 "_icon": f'<div class="lc-rank">{rank}</div>',

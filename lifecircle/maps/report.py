@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,8 +15,17 @@ import jinja2
 import pandas as pd
 
 from lifecircle.maps.coverage_map import coverage_map
-from lifecircle.maps.labels import check_lang, service_label, text, vocab_label
+from lifecircle.maps.headline import to_headlines
+from lifecircle.maps.labels import check_lang, gain_label, service_label, text, vocab_label
 from lifecircle.maps.layers import fmt_value, percent, result_float, result_param
+from lifecircle.maps.report_headline import (
+    profile_label,
+    service_cards,
+    target_rows,
+    target_verdict,
+)
+from lifecircle.maps.report_method import parameters
+from lifecircle.maps.report_method import sources as report_sources
 from lifecircle.maps.report_template import REPORT_CSS, REPORT_TEMPLATE, SORT_JS
 from lifecircle.maps.save import map_html, write_atomic
 
@@ -27,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 _LEVEL_ORDER = {"subdistrict": 0, "area": 1, "microgrid": 2}
-_OSM_HINTS = ("osm", "pbf", "openstreetmap", "overpass")
+#: Share each grid is judged against when neither targets nor the result give one.
+_DEFAULT_SHARE = 0.9
 
 
 class _Labels:
@@ -44,47 +53,10 @@ class _Labels:
         return template.format(**self._fields) if "{" in template else template
 
 
-def _leaf_grids(grids: pd.DataFrame) -> pd.DataFrame:
-    if "is_leaf" in grids.columns:
-        return grids[grids["is_leaf"].astype(bool)]
-    levels = set(grids["level"])
-    finest = next((lv for lv in ("microgrid", "area", "subdistrict") if lv in levels), None)
-    return grids[grids["level"] == finest] if finest else grids
-
-
-def _count(value: float, lang: str) -> str:
-    return text("r_residents_unit", lang, n=f"{round(value):,}")
-
-
-def _headlines(result: Any, services: Sequence[str], *, lang: str, target: float) -> list[dict]:
-    leaf = _leaf_grids(result.grids)
-    weight = pd.to_numeric(leaf["weight"], errors="coerce").fillna(0.0)
-    out = []
-    for service in services:
-        share = pd.to_numeric(leaf[f"share_{service}"], errors="coerce")
-        counted = share.notna() & (weight > 0)
-        met = int((share[counted] >= target - 1e-9).sum())
-        total_w = float(weight[counted].sum())
-        covered = float((share[counted] * weight[counted]).sum())
-        worst = share[counted].sort_values(kind="stable").head(3)
-        out.append(
-            {
-                "label": service_label(service, lang),
-                "grids_met": met,
-                "grids_total": int(counted.sum()),
-                "meets": met == int(counted.sum()),
-                "residents": _count(covered, lang),
-                "share": percent(covered / total_w) if total_w else "–",
-                "worst": [
-                    {"name": fmt_value(leaf.loc[i, "name"], lang), "share": percent(v)}
-                    for i, v in worst.items()
-                ],
-            }
-        )
-    return out
-
-
-def _grid_rows(result: Any, services: Sequence[str], *, lang: str, target: float) -> list[dict]:
+def _grid_rows(
+    result: Any, services: Sequence[str], *, lang: str, target: float | None
+) -> list[dict]:
+    """Rows of the per-grid table; shares marked met/missed only against a default target."""
     grids = pd.DataFrame(result.grids.drop(columns="geometry"))
     names = dict(zip(grids["id"], grids["name"], strict=False))
     order = grids["level"].map(_LEVEL_ORDER).fillna(9)
@@ -95,7 +67,7 @@ def _grid_rows(result: Any, services: Sequence[str], *, lang: str, target: float
         shares = []
         for s in services:
             v = pd.to_numeric(pd.Series([g.get(f"share_{s}")]), errors="coerce").iloc[0]
-            css = "" if pd.isna(v) else ("ok" if v >= target - 1e-9 else "bad")
+            css = "" if pd.isna(v) or target is None else ("ok" if v >= target - 1e-9 else "bad")
             shares.append(
                 {"text": percent(v), "sort": "-1" if pd.isna(v) else f"{v:.6f}", "css": css}
             )
@@ -113,65 +85,56 @@ def _grid_rows(result: Any, services: Sequence[str], *, lang: str, target: float
     return rows
 
 
+_SUGGESTION_EXTRA = (("street", "r_s_street"), ("nearest_seat_m", "r_s_nearest_seat"))
+
+
+def _gain_text(value: float, column: str) -> str:
+    """Residents as whole numbers; shares as percentages."""
+    if pd.isna(value):
+        return "–"
+    return percent(value) if "share" in column.lower() else f"{round(float(value)):,}"
+
+
 def _suggestion_table(
     suggestions: gpd.GeoDataFrame | None, lang: str
-) -> tuple[list[str], list[list[dict]]]:
+) -> tuple[list[dict[str, str]], list[list[dict]]]:
+    """Columns (header text, css class) and rows of the suggested-seats table.
+
+    Gains are residents, so they show as whole numbers; the nearest street and the
+    distance to the nearest existing seat appear when the suggestions carry them.
+    """
     if suggestions is None or len(suggestions) == 0:
         return [], []
     frame = suggestions.sort_values("rank", kind="stable")
-    gains = [c for c in frame.columns if "gain" in str(c).lower()]
+    gains = [str(c) for c in frame.columns if "gain" in str(c).lower()]
+    extra = [(c, key) for c, key in _SUGGESTION_EXTRA if c in frame.columns]
     pts = frame.geometry.to_crs(4326).representative_point()
-    columns = [text("f_rank", lang), *map(str, gains), text("r_lonlat", lang)]
+    columns = [{"text": text("f_rank", lang), "css": "num"}]
+    columns += [{"text": gain_label(c, lang), "css": "num"} for c in gains]
+    columns += [
+        {"text": text(key, lang), "css": "num" if c.endswith("_m") else ""} for c, key in extra
+    ]
+    columns.append({"text": text("r_lonlat", lang), "css": "num"})
     rows = []
     for (_, row), p in zip(frame.iterrows(), pts, strict=True):
-        cells = [{"text": str(int(row["rank"])), "sort": str(int(row["rank"]))}]
+        rank = str(int(row["rank"]))
+        cells: list[dict[str, str | None]] = [{"text": rank, "sort": rank, "css": "num"}]
         for c in gains:
             v = pd.to_numeric(pd.Series([row[c]]), errors="coerce").iloc[0]
-            cells.append(
-                {"text": fmt_value(row[c], lang), "sort": "" if pd.isna(v) else f"{v:.6f}"}
-            )
-        cells.append({"text": f"{p.x:.5f}, {p.y:.5f}", "sort": f"{p.x:.6f}"})
+            shown = _gain_text(v, c)
+            cells.append({"text": shown, "sort": "" if pd.isna(v) else f"{v:.6f}", "css": "num"})
+        for c, _key in extra:
+            v = row[c]
+            if c.endswith("_m"):
+                num = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
+                shown = "–" if pd.isna(num) else f"{num:,.0f}"
+                order = "" if pd.isna(num) else f"{num:.3f}"
+                cells.append({"text": shown, "sort": order, "css": "num"})
+            else:
+                cells.append({"text": fmt_value(v, lang), "sort": None, "css": ""})
+        cells.append({"text": f"{p.x:.5f}, {p.y:.5f}", "sort": f"{p.x:.6f}", "css": "num"})
         rows.append(cells)
     return columns, rows
-
-
-def _parameters(result: Any, network: Any, *, lang: str, target: float) -> list[tuple[str, str]]:
-    minutes = result_float(result, "walk_minutes", math.nan)
-    speed = result_float(result, "speed_m_s", math.nan)
-    out = [
-        (text("r_p_minutes", lang), text("r_minutes_value", lang, minutes=f"{minutes:g}")),
-        (text("r_p_speed", lang), text("r_speed_value", lang, speed=speed, kmh=speed * 3.6)),
-    ]
-    profile = result_param(result, "profile")
-    if profile is not None:
-        out.append((text("r_p_profile", lang), str(profile)))
-    snap = result_float(result, "max_snap_m")
-    if snap is not None:
-        out.append((text("r_p_snap", lang), text("r_metres_value", lang, m=snap)))
-    out.append((text("r_p_target", lang), text("r_target_value", lang, target=percent(target))))
-    services = list(getattr(result, "services", []) or [])
-    out.append((text("r_p_services", lang), ", ".join(service_label(s, lang) for s in services)))
-    if network is not None:
-        out.append((text("r_p_network", lang), repr(network).splitlines()[0]))
-    unsnapped = getattr(result, "unsnapped", None)
-    if unsnapped is not None:
-        out.append((text("r_p_unsnapped", lang), str(len(unsnapped))))
-    return out
-
-
-def _sources(
-    layers: Any, network: Any, *, lang: str, basemap: str | None, extra: Sequence[str]
-) -> list[str]:
-    out = [text("r_src_layers", lang, name=getattr(layers, "name", "—"))]
-    if getattr(layers, "synthetic", False):
-        out.append(text("r_src_synthetic", lang))
-    source = str(getattr(network, "source", "")).lower() if network is not None else ""
-    if any(h in source for h in _OSM_HINTS):
-        out.append(text("r_src_osm", lang))
-    if basemap == "osm":
-        out.append(text("r_src_basemap_osm", lang))
-    out += [str(s) for s in extra]
-    return out
 
 
 def report_html(
@@ -181,6 +144,7 @@ def report_html(
     lang: str = "zh",
     suggestions: gpd.GeoDataFrame | None = None,
     network: Any = None,
+    targets: Any = None,
     service: str | None = None,
     basemap: str | None = None,
     title: str | None = None,
@@ -198,11 +162,8 @@ def report_html(
     if not services:
         raise ValueError("the coverage result has no services to report")
     service = service or services[0]
-    target = (
-        float(target_share)
-        if target_share is not None
-        else result_float(result, "target_share", 0.95)
-    )
+    rows = to_headlines(targets) if targets is not None else None
+    default = None if rows else _default_target(result, target_share)
     minutes = result_float(result, "walk_minutes", 15.0)
     m = coverage_map(
         layers,
@@ -222,28 +183,54 @@ def report_html(
         png = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
     columns, srows = _suggestion_table(suggestions, lang)
     date = date or dt.date.today().isoformat()
+    profile = result_param(result, "profile")
+    labels = _Labels(
+        lang,
+        target=percent(default if default is not None else 0.0),
+        minutes=f"{minutes:g}",
+        profile=profile_label(profile, lang) if profile is not None else "—",
+    )
     context = {
         "html_lang": "zh-CN" if lang == "zh" else "en",
         "title": title or text("r_title", lang),
-        "t": _Labels(lang, target=percent(target), minutes=f"{minutes:g}"),
-        "area_name": getattr(layers, "name", "—"),
+        "t": labels,
+        "area_name": getattr(layers, "name", None) or "—",
         "date": str(date),
         "data_date": data_date or getattr(layers, "data_date", None),
         "synthetic": bool(getattr(layers, "synthetic", False)),
-        "headlines": _headlines(result, services, lang=lang, target=target),
+        "targets": target_rows(rows, lang) if rows else [],
+        "verdict": target_verdict(rows, lang) if rows else "",
+        "all_met": bool(rows) and all(r.met for r in rows or ()),
+        "cards": service_cards(result, services, lang=lang, target=default),
         "map_html": map_html(m, self_contained=True),
         "map_png": png,
-        "service_labels": [service_label(s, lang) for s in services],
-        "grid_rows": _grid_rows(result, services, lang=lang, target=target),
+        "service_labels": [_heading(service_label(s, lang)) for s in services],
+        "grid_rows": _grid_rows(result, services, lang=lang, target=default),
         "suggestion_columns": columns,
         "suggestion_rows": srows,
-        "parameters": _parameters(result, network, lang=lang, target=target),
-        "sources": _sources(layers, network, lang=lang, basemap=basemap, extra=sources),
+        "parameters": parameters(result, network, lang=lang, default_target=default),
+        "sources": report_sources(layers, network, lang=lang, basemap=basemap, extra=sources),
         "version": __version__,
         "css": jinja2.utils.markupsafe.Markup(REPORT_CSS),
         "js": jinja2.utils.markupsafe.Markup(SORT_JS),
     }
     return _ENV.from_string(REPORT_TEMPLATE).render(**context)
+
+
+def _heading(label: str) -> str:
+    """A label as a heading or column title: first letter capitalised (English)."""
+    return label[:1].upper() + label[1:]
+
+
+def _default_target(result: Any, target_share: float | None) -> float:
+    """The share each grid is judged against when no study targets are given."""
+    if target_share is not None:
+        value = float(target_share)
+    else:
+        value = result_float(result, "target_share", _DEFAULT_SHARE)
+    if not (0.0 < value <= 1.0):
+        raise ValueError(f"target_share must be a share in (0, 1], got {value!r}")
+    return value
 
 
 def write_report(
@@ -254,14 +241,17 @@ def write_report(
     lang: str = "zh",
     suggestions: gpd.GeoDataFrame | None = None,
     network: Any = None,
+    targets: Any = None,
     **options: Any,
 ) -> Path:
     """Write the committee report: one HTML file that opens offline and prints to A4.
 
-    The page holds headline figures (grids meeting the target, residents within reach,
-    worst grids, per service), the interactive map (inline, no network) with a static
-    copy for printing, a sortable per-grid table, the suggested seats with their gains,
-    the method and parameters, and the data sources with attribution.
+    The page holds the headline — the study's targets with the same figures as
+    ``lifecircle check`` (target, scope, required, achieved, met or missed, worst grids),
+    or, without targets, each service judged against one plainly stated default share —
+    the interactive map (inline, no network, fitted to the study grids) with a static copy
+    for printing, a sortable per-grid table, the suggested seats with their gains, the
+    method and parameters in plain words, and the data sources with attribution.
 
     Parameters
     ----------
@@ -274,15 +264,18 @@ def write_report(
     lang : {"zh", "en"}
         Language of the whole page.
     suggestions : geopandas.GeoDataFrame, optional
-        Suggested seats (``rank``, gain columns, geometry).
+        Suggested seats (``rank``, gain columns, geometry; ``street``, ``nearest_seat_m``).
     network : WalkNetwork, optional
         Drawn on the map (hidden at first) and described in the method section; an
         OpenStreetMap-derived network adds the OSM attribution.
+    targets : StudyRun, CheckReport or list of TargetHeadline, optional
+        The study's targets and their evaluation (``lifecircle.run_study(study)`` or its
+        ``.report``): the headline shows one row per target.
     **options
         ``service`` (map colouring, default the first service), ``basemap``, ``title``,
-        ``date`` (default today), ``data_date``, ``target_share`` (default the result's),
-        ``sources`` (extra attribution lines), ``static_map`` (include the print image,
-        default True).
+        ``date`` (default today), ``data_date``, ``target_share`` (the default share
+        used without targets; default the result's, else 90%), ``sources`` (extra
+        attribution lines), ``static_map`` (include the print image, default True).
 
     Returns
     -------
@@ -290,7 +283,13 @@ def write_report(
         The written file.
     """
     page = report_html(
-        layers, result, lang=lang, suggestions=suggestions, network=network, **options
+        layers,
+        result,
+        lang=lang,
+        suggestions=suggestions,
+        network=network,
+        targets=targets,
+        **options,
     )
     out = write_atomic(path, lambda fh: fh.write(page.encode("utf-8")))
     logger.info("report written to %s (%.0f kB)", out, out.stat().st_size / 1024)

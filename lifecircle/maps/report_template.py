@@ -35,12 +35,42 @@ h2 {{ font-size: 20px; margin: 28px 0 8px 0; border-bottom: 2px solid var(--ink)
 table {{ border-collapse: collapse; width: 100%; font-size: 13px; }}
 th, td {{ border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; }}
 td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.num, th.num {{ white-space: nowrap; overflow-wrap: normal; }}
 thead th {{ background: #f2f2f2; }}
 table.sortable thead th {{ cursor: pointer; user-select: none; }}
 table.sortable thead th::after {{ content: " ⇅"; color: #999; }}
 table.sortable thead th[aria-sort="ascending"]::after {{ content: " ▲"; color: var(--ink); }}
 table.sortable thead th[aria-sort="descending"]::after {{ content: " ▼"; color: var(--ink); }}
-.map-frame {{ width: 100%; height: 640px; border: 1px solid var(--line); }}
+.map-frame {{ display: block; width: 100%; height: 640px; height: min(640px, 80vh);
+  border: 1px solid var(--line); }}
+.table-wrap {{ max-width: 100%; overflow-x: auto; -webkit-overflow-scrolling: touch; }}
+td, th, dd, li, p, h3 {{ overflow-wrap: anywhere; }}
+.verdict {{ font-size: 18px; font-weight: bold; margin: 4px 0; }}
+.note {{ color: var(--muted); margin: 4px 0 10px 0; }}
+table.targets td {{ vertical-align: top; }}
+table.targets td.num {{ white-space: normal; }}
+table.targets .counts {{ color: var(--muted); white-space: nowrap; }}
+table.targets .badge {{ display: inline-block; padding: 0 8px; border-radius: 10px; color: #fff;
+  background: var(--ok); white-space: nowrap; }}
+table.targets tr.missed .badge {{ background: var(--bad); }}
+table.targets tr.missed td.tname {{ border-left: 4px solid var(--bad); }}
+table.targets tr.met td.tname {{ border-left: 4px solid var(--ok); }}
+h3.sub {{ margin: 14px 0 0 0; }}
+@media (max-width: 600px) {{
+  body {{ padding: 12px; font-size: 14px; }}
+  h1 {{ font-size: 21px; }}
+  table.targets thead {{ display: none; }}
+  table.targets tr {{ display: block; border: 1px solid var(--line); border-radius: 6px;
+    margin-bottom: 8px; padding: 4px 0; }}
+  table.targets td {{ display: flex; gap: 8px; border: 0; padding: 2px 8px; text-align: left; }}
+  table.targets td::before {{ content: attr(data-label); color: var(--muted); flex: 0 0 6.5em; }}
+  table.targets td.tname {{ font-weight: bold; }}
+  dl.params {{ grid-template-columns: 1fr; }}
+  dl.params dd {{ margin-bottom: 6px; }}
+  th.parent, td.parent {{ display: none; }}
+  table {{ font-size: 12px; }}
+  .map-frame {{ height: 70vh; }}
+}}
 .map-print {{ display: none; width: 100%; }}
 dl.params {{ display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; }}
 dl.params dt {{ font-weight: bold; }}
@@ -52,6 +82,8 @@ footer {{ margin-top: 32px; color: var(--muted); font-size: 12px; }}
   h1 {{ font-size: 18pt; }}
   h2 {{ font-size: 13pt; margin-top: 14pt; }}
   .map-frame {{ display: none; }}
+  .table-wrap {{ overflow: visible; }}
+  th.parent, td.parent {{ display: table-cell; }}
   .map-print {{ display: block; max-height: 235mm; object-fit: contain; break-inside: avoid; }}
   .no-print {{ display: none; }}
   table {{ font-size: 8.5pt; }}
@@ -115,14 +147,41 @@ REPORT_TEMPLATE = """<!DOCTYPE html>
 
 <section id="headline">
 <h2>{{ t.headline }}</h2>
+{% if targets %}
+<p class="verdict {{ 'ok' if all_met else 'bad' }}">{{ verdict }}</p>
+<p class="note">{{ t.targets_source }}</p>
+<div class="table-wrap">
+<table class="targets" id="target-table">
+<thead><tr><th>{{ t.target }}</th><th>{{ t.scope }}</th><th class="num">{{ t.required }}</th><th class="num">{{ t.achieved }}</th><th>{{ t.result }}</th><th>{{ t.worst_failed }}</th></tr></thead>
+<tbody>
+{% for r in targets %}
+<tr class="{{ 'met' if r.met else 'missed' }}" data-target="{{ r.id }}">
+<td class="tname" data-label="{{ t.target }}">{{ r.id }} {{ r.name }}</td>
+<td class="scope" data-label="{{ t.scope }}">{{ r.scope }}</td>
+<td class="num required" data-label="{{ t.required }}">{{ r.required }}</td>
+<td class="num" data-label="{{ t.achieved }}"><span class="achieved">{{ r.achieved }}</span> <span class="counts">({{ r.counts }})</span></td>
+<td class="result" data-label="{{ t.result }}"><span class="badge">{{ r.verdict }}</span></td>
+<td class="worst" data-label="{{ t.worst_failed }}">{% if r.worst %}{% for w in r.worst %}<span>{{ w }}</span>{% if not loop.last %}; {% endif %}{% endfor %}{% else %}{{ t.none }}{% endif %}</td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+</div>
+<h3 class="sub">{{ t.glance }}</h3>
+<p class="note">{{ t.glance_text }}</p>
+{% else %}
+<p class="note default-target">{{ t.default_target }}</p>
+{% endif %}
 <div class="cards">
-{% for h in headlines %}
+{% for h in cards %}
 <div class="card">
 <h3>{{ h.label }}</h3>
+{% if h.judged %}
 <p><span class="big {{ 'ok' if h.meets else 'bad' }}">{{ h.grids_met }} / {{ h.grids_total }}</span></p>
 <p>{{ t.grids_meeting }}</p>
+{% endif %}
 <p>{{ t.residents_covered }}: <b>{{ h.residents }}</b> ({{ h.share }})</p>
-<p>{{ t.worst }}: {% for w in h.worst %}{{ w.name }} {{ w.share }}{% if not loop.last %}; {% endif %}{% endfor %}</p>
+{% if h.judged %}<p>{{ t.worst }}: {% for w in h.worst %}{{ w.name }} {{ w.share }}{% if not loop.last %}; {% endif %}{% endfor %}</p>{% endif %}
 </div>
 {% endfor %}
 </div>
@@ -138,31 +197,35 @@ REPORT_TEMPLATE = """<!DOCTYPE html>
 <section id="grids">
 <h2>{{ t.grid_table }}</h2>
 <p class="no-print">{{ t.sort_hint }}</p>
+<div class="table-wrap">
 <table class="sortable" id="grid-table">
 <thead><tr>
-<th>{{ t.grid }}</th><th>{{ t.level }}</th><th>{{ t.parent }}</th><th class="num">{{ t.residents }}</th>
+<th>{{ t.grid }}</th><th>{{ t.level }}</th><th class="parent">{{ t.parent }}</th><th class="num">{{ t.residents }}</th>
 {% for s in service_labels %}<th class="num">{{ s }}</th>{% endfor %}
 </tr></thead>
 <tbody>
 {% for row in grid_rows %}
-<tr><td>{{ row.name }}</td><td>{{ row.level }}</td><td>{{ row.parent }}</td><td class="num" data-sort="{{ row.weight_sort }}">{{ row.weight }}</td>
+<tr><td>{{ row.name }}</td><td>{{ row.level }}</td><td class="parent">{{ row.parent }}</td><td class="num" data-sort="{{ row.weight_sort }}">{{ row.weight }}</td>
 {% for c in row.shares %}<td class="num {{ c.css }}" data-sort="{{ c.sort }}">{{ c.text }}</td>{% endfor %}
 </tr>
 {% endfor %}
 </tbody>
 </table>
+</div>
 </section>
 
 {% if suggestion_rows %}
 <section id="suggestions">
 <h2>{{ t.suggestions }}</h2>
+<div class="table-wrap">
 <table class="sortable" id="suggestion-table">
-<thead><tr>{% for c in suggestion_columns %}<th class="num">{{ c }}</th>{% endfor %}</tr></thead>
+<thead><tr>{% for c in suggestion_columns %}<th class="{{ c.css }}">{{ c.text }}</th>{% endfor %}</tr></thead>
 <tbody>
-{% for row in suggestion_rows %}<tr>{% for c in row %}<td class="num" data-sort="{{ c.sort }}">{{ c.text }}</td>{% endfor %}</tr>
+{% for row in suggestion_rows %}<tr>{% for c in row %}<td class="{{ c.css }}"{% if c.sort is not none %} data-sort="{{ c.sort }}"{% endif %}>{{ c.text }}</td>{% endfor %}</tr>
 {% endfor %}
 </tbody>
 </table>
+</div>
 </section>
 {% endif %}
 

@@ -28,8 +28,9 @@ from matplotlib.patches import Patch
 
 from lifecircle.errors import LifecircleWarning
 from lifecircle.maps import style
+from lifecircle.maps.extent import clip_to_extent, study_extent
 from lifecircle.maps.labels import check_lang, method_note, service_label, text, vocab_label
-from lifecircle.maps.layers import finest_level, result_float
+from lifecircle.maps.layers import finest_level, leaf_frame, result_float
 from lifecircle.maps.save import write_atomic
 
 __all__ = ["FontWarning", "find_cjk_font", "map_png", "save_map_png"]
@@ -86,7 +87,7 @@ def find_cjk_font() -> str | None:
 
 def _plot_grids(ax: Any, grids: gpd.GeoDataFrame, result: Any, service: str) -> None:
     level = finest_level(grids)
-    fine = grids[grids["level"] == level] if level else grids
+    fine = leaf_frame(grids)
     if result is not None and f"share_{service}" in fine.columns:
         index = style.coverage_class_index(pd.to_numeric(fine[f"share_{service}"]))
         weight = pd.to_numeric(fine.get("weight", pd.Series(1.0, fine.index)), errors="coerce")
@@ -105,13 +106,23 @@ def _plot_grids(ax: Any, grids: gpd.GeoDataFrame, result: Any, service: str) -> 
 
 
 def _plot_points(
-    ax: Any, layers: Any, suggestions: gpd.GeoDataFrame | None, crs: Any, lang: str
+    ax: Any,
+    layers: Any,
+    suggestions: gpd.GeoDataFrame | None,
+    crs: Any,
+    lang: str,
+    extent: gpd.GeoSeries | None,
 ) -> list[Any]:
-    """Draw the point and outline layers in stacking order; return their legend handles."""
+    """Draw the point and outline layers in stacking order; return their legend handles.
+
+    Heritage and conservation areas are drawn only where they meet the study extent.
+    """
     handles: list[Any] = []
-    if (cons := _nonempty(getattr(layers, "conservation", None), crs)) is not None:
+    conservation = clip_to_extent(getattr(layers, "conservation", None), extent)
+    if (cons := _nonempty(conservation, crs)) is not None:
         handles += _plot_conservation(ax, cons, lang)
-    if (heritage := _nonempty(getattr(layers, "heritage", None), crs)) is not None:
+    heritage_near = clip_to_extent(getattr(layers, "heritage", None), extent)
+    if (heritage := _nonempty(heritage_near, crs)) is not None:
         handles += _plot_heritage(ax, heritage, lang)
     if (seats := _nonempty(getattr(layers, "seats", None), crs)) is not None:
         handles += _plot_seats(ax, seats, lang)
@@ -338,8 +349,9 @@ def map_png(
     FigureCanvasAgg(fig)
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     ax = fig.add_axes((0.02, 0.16, 0.96, 0.76))
+    extent = study_extent(layers, grids)
     _plot_grids(ax, grids, result, service)
-    handles = _plot_points(ax, layers, suggestions, crs, lang)
+    handles = _plot_points(ax, layers, suggestions, crs, lang, extent)
     if result is not None:
         handles = (
             [Patch(color=c.colour, label=text(c.key, lang)) for c in style.COVERAGE_CLASSES]
@@ -348,7 +360,7 @@ def map_png(
         )
     ax.set_axis_off()
     ax.set_aspect("equal")
-    ax.margins(0.04)
+    _frame_on(ax, extent.to_crs(crs) if extent is not None else None)
     _scale_bar(ax)
     if title is None:
         title = (
@@ -370,6 +382,17 @@ def map_png(
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def _frame_on(ax: Any, extent: gpd.GeoSeries | None) -> None:
+    """Open the picture on the study extent (4% margin), whatever else was drawn."""
+    if extent is None or not np.isfinite(extent.total_bounds).all():
+        ax.margins(0.04)
+        return
+    x0, y0, x1, y1 = extent.total_bounds
+    pad = 0.04 * max(x1 - x0, y1 - y0, 1.0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
 
 
 def _notes(layers: Any, result: Any, lang: str) -> str:

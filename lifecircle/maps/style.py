@@ -187,4 +187,16 @@ MAP_CSS = f"""
   box-shadow: 0 1px 3px rgba(0,0,0,0.5); }}
 .lc-tip b {{ font-weight: 600; }}
 .leaflet-control-layers {{ font-size: 13px; line-height: 1.5; }}
+.lc-legend details > summary {{ font-size: 13px; font-weight: bold; cursor: pointer;
+  margin: 0 0 4px 0; }}
+.lc-legend details:not([open]) > summary {{ margin: 0; }}
+html, body {{ overflow: hidden; }}
+@media (max-width: 699px) {{
+  .lc-title {{ max-width: calc(100vw - 70px); padding: 4px 8px; }}
+  .lc-title h1 {{ font-size: 13px; }}
+  .lc-title p {{ font-size: 11px; }}
+  .lc-legend {{ max-width: calc(100vw - 24px); max-height: 55vh; padding: 6px 8px; }}
+  .leaflet-control-layers-expanded {{ max-width: calc(100vw - 24px); }}
+  .leaflet-control-layers {{ font-size: 12px; }}
+}}
 """

@@ -20,6 +20,7 @@ from lifecircle.study.config import (
     load_study,
     study_from_text,
 )
+from lifecircle.study.headlines import headline_rows  # registers report headlines
 from lifecircle.study.outputs import (
     describe_target,
     report_to_json,
@@ -60,6 +61,7 @@ __all__ = [
     "describe_target",
     "evaluate_target",
     "evaluate_targets",
+    "headline_rows",
     "load_study",
     "load_study_layers",
     "load_study_network",
