@@ -278,3 +278,19 @@ def test_residents_are_whole_numbers_and_suggestions_localised(map_layers):
         grid_table = page.split('id="grid-table"')[1].split("</table>")[0]
         assert "1,000<" in grid_table and "1,000.37" not in page
         assert re.search(r"\d\.\d\d人|\d\.\d\d residents", page) is None
+
+
+def test_readme_maps_snippet_runs(tmp_path, monkeypatch):
+    """The README's "Maps and committee reports" snippet, as written."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Maps and committee reports")[1]
+    snippet = section.split("```python\n")[1].split("```")[0]
+    assert "targets=run" in snippet
+    monkeypatch.chdir(tmp_path)
+    exec(compile(snippet, "README.md:maps", "exec"), {"__name__": "__readme__"})
+    out = tmp_path / "lifecircle-output"
+    assert {p.name for p in out.iterdir()} == {"demo_elderly.html", "report.html", "map.png"}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count('data-target="T') == 5 and "全部 5 项目标达标。" in page

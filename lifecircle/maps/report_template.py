@@ -44,7 +44,8 @@ table.sortable thead th[aria-sort="descending"]::after {{ content: " ▼"; color
 .map-frame {{ display: block; width: 100%; height: 640px; height: min(640px, 80vh);
   border: 1px solid var(--line); }}
 .table-wrap {{ max-width: 100%; overflow-x: auto; -webkit-overflow-scrolling: touch; }}
-td, th, dd, li, p, h3 {{ overflow-wrap: anywhere; }}
+td, th, dd, li, p, h3 {{ overflow-wrap: break-word; }}
+#grid-table td:first-child {{ min-width: 9em; }}
 .verdict {{ font-size: 18px; font-weight: bold; margin: 4px 0; }}
 .note {{ color: var(--muted); margin: 4px 0 10px 0; }}
 table.targets td {{ vertical-align: top; }}

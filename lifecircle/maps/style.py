@@ -192,7 +192,8 @@ MAP_CSS = f"""
 .lc-legend details:not([open]) > summary {{ margin: 0; }}
 html, body {{ overflow: hidden; }}
 @media (max-width: 699px) {{
-  .lc-title {{ max-width: calc(100vw - 70px); padding: 4px 8px; }}
+  .lc-title {{ max-width: calc(100vw - 80px); padding: 4px 8px; box-sizing: border-box; }}
+  .lc-title h1, .lc-title p {{ white-space: normal; overflow-wrap: anywhere; }}
   .lc-title h1 {{ font-size: 13px; }}
   .lc-title p {{ font-size: 11px; }}
   .lc-legend {{ max-width: calc(100vw - 24px); max-height: 55vh; padding: 6px 8px; }}
