@@ -18,6 +18,7 @@ import shlex
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -318,3 +319,26 @@ def test_relic_list_with_multi_valued_types_loads(tmp_path) -> None:
     ran = run_cli(["validate", "study.toml"], built.folder)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "municipal" in ran.stdout and "protection_point" in ran.stdout
+
+
+def test_network_is_clipped_to_the_grids_plus_a_walking_buffer(jingan: JinganStudy) -> None:
+    from lifecircle.errors import LifecircleWarning
+    from lifecircle.study import load_study, run_study
+
+    with warnings.catch_warnings():  # a few homes lie > 150 m from a street centreline
+        warnings.simplefilter("ignore", LifecircleWarning)
+        run = run_study(load_study(jingan.study))
+    meta = run.network.meta
+    assert meta["extent_source"] in ("grids", "网格")
+    assert meta["extent_area_km2"] == pytest.approx(1.74, abs=0.05)
+    # the longest walk a target asks for at the fastest profile (15 min at 1.3 m/s) plus the
+    # study's snapping distance (150 m): the walk may start that far off the street
+    assert meta["extent_buffer_m"] == pytest.approx(15 * 60 * 1.3 + 150, rel=0.01)
+    inside, total, given = (
+        meta["length_inside_extent_m"], meta["length_total_m"], meta["length_input_m"]
+    )  # fmt: skip
+    assert 0 < inside < total < given
+    assert 200_000 < given < 225_000  # the whole OSM file (212 km)
+    assert 10_000 < inside < 60_000
+    print(f"network inside extent {inside / 1000:.1f} km, clipped {total / 1000:.1f} km, "
+          f"file {given / 1000:.1f} km")  # fmt: skip
