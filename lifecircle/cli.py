@@ -354,6 +354,18 @@ def _study_coverage(config: Any, *, isochrones: bool = True) -> tuple[Any, Any, 
     return layers, walk, result
 
 
+def _study_boundary(config: Any) -> Any:
+    """The study area for maps: ``[study] boundary`` (EPSG:4326), else None (the grids)."""
+    if config.boundary is None:
+        return None
+    from dataclasses import replace
+
+    from lifecircle.study.run import study_area
+
+    study_only = replace(config, network=replace(config.network, bbox=None, boundary=None))
+    return study_area(study_only)[0]  # names the key and file when the boundary is unusable
+
+
 def _study_report_inputs(config: Any) -> tuple[Any, Any, Any, Any]:
     """Layers, network, coverage at the study's defaults and the targets' run (or None).
 
@@ -413,6 +425,7 @@ def map_(
         m = coverage_map(
             layers, result, service=service, lang=_lang(lang, config),
             basemap=None if chosen == "none" else chosen, network=walk,
+            extent=_study_boundary(config),
         )  # fmt: skip
         path = save_map(m, path)
     typer.echo(f"wrote {path}")
@@ -452,7 +465,7 @@ def report(
         suggestions = _suggest(layers, walk, seats).sites if seats else None
         path = write_report(
             layers, result, path, lang=_lang(lang, config), suggestions=suggestions, network=walk,
-            targets=run, service=service, basemap=config.basemap,
+            targets=run, service=service, basemap=config.basemap, extent=_study_boundary(config),
         )  # fmt: skip
     typer.echo(f"wrote {path}")
 

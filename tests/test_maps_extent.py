@@ -217,3 +217,34 @@ def test_point_only_grids_still_fit(map_layers, map_result):
     bounds = np.array(_fit_bounds(page))
     assert np.isfinite(bounds).all()
     assert box(*study_extent(layers, grids).total_bounds).area < 1e-12
+
+
+def test_a_given_boundary_is_the_extent(map_layers, map_result):
+    area = gpd.GeoSeries([_sq(0, 0, 400, 300)], crs=UTM).to_crs(4326)
+    for extent in (area, area.iloc[0], gpd.GeoDataFrame(geometry=area)):
+        page = map_html(coverage_map(map_layers, map_result, extent=extent))
+        (south, west), (north, east) = _fit_bounds(page)
+        w, s, e, n = area.total_bounds
+        assert (south, west, north, east) == pytest.approx((s, w, n, e), abs=1e-9)
+
+
+def test_cli_map_opens_on_the_study_boundary(tmp_path):
+    from typer.testing import CliRunner
+
+    from lifecircle.cli import app
+    from lifecircle.data import demo_path
+    from lifecircle.study import demo_study_path
+
+    folder = demo_path("grids.geojson").parent.as_posix()
+    text = demo_study_path().read_text(encoding="utf-8").replace('"demo/', f'"{folder}/')
+    grids = gpd.read_file(demo_path("grids.geojson"))
+    w, s, e, n = grids.total_bounds
+    corner = box(w, s, (w + e) / 2, (s + n) / 2)
+    gpd.GeoDataFrame(geometry=[corner], crs=4326).to_file(tmp_path / "area.geojson")
+    text = text.replace("synthetic = true", 'synthetic = true\nboundary = "area.geojson"', 1)
+    (tmp_path / "study.toml").write_text(text, encoding="utf-8")
+    out = tmp_path / "map.html"
+    result = CliRunner().invoke(app, ["map", str(tmp_path / "study.toml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (south, west), (north, east) = _fit_bounds(out.read_text(encoding="utf-8"))
+    assert (south, west, north, east) == pytest.approx((s, w, (s + n) / 2, (w + e) / 2), abs=1e-6)

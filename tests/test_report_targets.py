@@ -294,3 +294,46 @@ def test_readme_maps_snippet_runs(tmp_path, monkeypatch):
     assert {p.name for p in out.iterdir()} == {"demo_elderly.html", "report.html", "map.png"}
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count('data-target="T') == 5 and "全部 5 项目标达标。" in page
+
+
+def _study_text(*, targets: bool) -> str:
+    """The demo study with absolute layer paths; coverage targets only, or none."""
+    from lifecircle.data import demo_path
+
+    folder = demo_path("grids.geojson").parent.as_posix()
+    text = demo_study_path().read_text(encoding="utf-8").replace('"demo/', f'"{folder}/')
+    head, *blocks = text.split("[[targets]]")
+    tail = blocks[-1][blocks[-1].index("[outputs]") :]
+    kept = (
+        [b.split("[outputs]")[0] for b in blocks if 'metric = "coverage"' in b] if targets else []
+    )
+    return "[[targets]]".join([head, *kept]) + tail
+
+
+@pytest.mark.parametrize("targets", [True, False])
+def test_cli_report_shows_the_study_targets(tmp_path, targets):
+    from typer.testing import CliRunner
+
+    from lifecircle.cli import app
+
+    study = tmp_path / "study.toml"
+    study.write_text(_study_text(targets=targets), encoding="utf-8")
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["report", str(study), "-o", str(page), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    if targets:
+        check = CliRunner().invoke(app, ["check", str(study), "--lang", "en"])
+        assert [r["id"] for r in _target_table(page.read_text(encoding="utf-8"))] == [
+            "T1", "T2", "T3"
+        ]  # fmt: skip
+        for line in check.output.splitlines()[2:5]:  # T1..T3 rows of the check table
+            name, required = line.split("  ")[0], re.search(r"≥ \d+\.\d%", line).group(0)
+            assert name in text and required in text
+        assert "No study targets were given" not in text
+    else:
+        assert 'id="target-table"' not in text
+        assert (
+            "No study targets were given: this report uses the default target of at least 90%"
+            in text
+        )

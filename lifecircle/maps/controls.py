@@ -184,6 +184,9 @@ class Attribution(MacroElement):
         """
 {% macro script(this, kwargs) %}
 {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_json }});
+if ((window.innerWidth || 1000) < {{ this.phone_px|tojson }}) {
+    {{ this._parent.get_name() }}.attributionControl.setPrefix(false);  // room for the scale
+}
 {% endmacro %}
 """
     )
@@ -192,6 +195,7 @@ class Attribution(MacroElement):
         super().__init__()
         self._name = "Attribution"
         self.text = text
+        self.phone_px = PHONE_MAX_PX
 
     @property
     def text_json(self) -> str:
@@ -297,7 +301,7 @@ def legend_html(
     if entries.get("conservation"):
         out.append(
             _row(
-                _box(style.CONSERVATION_COLOUR + "33", style.CONSERVATION_COLOUR, True),
+                _box("transparent", style.CONSERVATION_COLOUR, True),
                 text("layer_conservation", lang),
             )
         )

@@ -74,6 +74,7 @@ def coverage_map(
     width: str | int = "100%",
     height: str | int = "100%",
     osm_data: bool | None = None,
+    extent: Any = None,
 ) -> folium.Map:
     """Draw planning layers and walking coverage on one interactive, offline map.
 
@@ -111,10 +112,12 @@ def coverage_map(
         Whether the data comes from OpenStreetMap, which adds "© OpenStreetMap
         contributors" to the map. Default: guessed from the network's source and from
         ``osm_id`` columns (layers made by ``layers_from_osm``).
+    extent : shapely geometry (EPSG:4326), GeoSeries or GeoDataFrame, optional
+        The study area when it is not the union of the grids (a boundary).
 
     Notes
     -----
-    The map opens on the study extent (the union of the grids, or ``layers.boundary``),
+    The map opens on the study extent (``extent``, else the union of the grids),
     at any window size. Heritage and conservation areas are drawn only where they meet
     the extent plus :data:`~lifecircle.maps.extent.CONTEXT_MARGIN_M`. On screens
     narrower than 700 px the layer list and the legend start folded.
@@ -130,7 +133,7 @@ def coverage_map(
     if result is not None:
         _check_service(result, service)
     grids = result.grids if result is not None else _frame(layers, "grids")
-    extent = study_extent(layers, grids)
+    area = study_extent(layers, grids, extent)
     m = folium.Map(
         location=[0.0, 0.0],
         zoom_start=15,
@@ -156,9 +159,9 @@ def coverage_map(
         network=network,
         suggestions=suggestions,
         isochrones=isochrones,
-        extent=extent,
+        extent=area,
     )
-    shown = to_display(gpd.GeoDataFrame(geometry=extent), basemap) if extent is not None else None
+    shown = to_display(gpd.GeoDataFrame(geometry=area), basemap) if area is not None else None
     bounds = extent_bounds(shown.geometry if shown is not None else None)
     if bounds is not None:
         FitStudy(bounds).add_to(m)

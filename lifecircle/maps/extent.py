@@ -23,17 +23,22 @@ __all__ = ["CONTEXT_MARGIN_M", "clip_to_extent", "extent_bounds", "study_extent"
 CONTEXT_MARGIN_M = 200.0
 
 
-def study_extent(layers: Any, grids: gpd.GeoDataFrame | None) -> gpd.GeoSeries | None:
+def study_extent(
+    layers: Any, grids: gpd.GeoDataFrame | None, boundary: Any = None
+) -> gpd.GeoSeries | None:
     """Return the study extent as a one-row GeoSeries (CRS of its source), or ``None``.
 
     Parameters
     ----------
     layers : Layers-like
-        A ``boundary`` attribute (GeoDataFrame / GeoSeries / shapely geometry) wins.
+        Its ``boundary`` attribute, if any, is used when ``boundary`` is not given.
     grids : geopandas.GeoDataFrame or None
-        Their union is the extent otherwise.
+        Their union is the extent when there is no boundary.
+    boundary : GeoDataFrame, GeoSeries or shapely geometry (EPSG:4326), optional
+        The study area, e.g. a study's ``[study] boundary``.
     """
-    boundary = getattr(layers, "boundary", None) if layers is not None else None
+    if boundary is None and layers is not None:
+        boundary = getattr(layers, "boundary", None)
     if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries) and len(boundary):
         geoms = boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary
         return _union(geoms)

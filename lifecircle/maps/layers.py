@@ -351,16 +351,12 @@ def heritage_layer(heritage: gpd.GeoDataFrame, *, lang: str) -> GeoJsonOverlay:
 
 
 def conservation_layer(conservation: gpd.GeoDataFrame, *, lang: str) -> GeoJsonOverlay:
-    """Historic conservation areas: dashed outline, faint fill."""
+    """Historic conservation areas: dashed outline, no fill."""
     props = [{"_tip": tip_html(row.get("name"), [], lang)} for _, row in conservation.iterrows()]
     colour = style.CONSERVATION_COLOUR
-    base = {
-        "color": colour,
-        "weight": 2,
-        "dashArray": "6 4",
-        "fillColor": colour,
-        "fillOpacity": 0.08,
-    }
+    # outline only: a fill would tint the grid colours below it (colours the legend does
+    # not explain) and take the grids' tooltips inside the area
+    base = {"color": colour, "weight": 2, "dashArray": "6 4", "fill": False}
     return GeoJsonOverlay(
         to_features(conservation, props), text("layer_conservation", lang), base_style=base
     )

@@ -153,6 +153,7 @@ def report_html(
     target_share: float | None = None,
     sources: Sequence[str] = (),
     static_map: bool = True,
+    extent: Any = None,
 ) -> str:
     """Render the committee report to an HTML string (see :func:`write_report`)."""
     from lifecircle import __version__
@@ -174,12 +175,21 @@ def report_html(
         network=network,
         suggestions=suggestions,
         data_date=data_date,
+        extent=extent,
     )
     png = None
     if static_map:
         from lifecircle.maps.static import map_png
 
-        data = map_png(layers, result, lang=lang, service=service, suggestions=suggestions, dpi=110)
+        data = map_png(
+            layers,
+            result,
+            lang=lang,
+            service=service,
+            suggestions=suggestions,
+            dpi=110,
+            extent=extent,
+        )
         png = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
     columns, srows = _suggestion_table(suggestions, lang)
     date = date or dt.date.today().isoformat()
@@ -198,6 +208,7 @@ def report_html(
         "date": str(date),
         "data_date": data_date or getattr(layers, "data_date", None),
         "synthetic": bool(getattr(layers, "synthetic", False)),
+        "list_sep": "；" if lang == "zh" else "; ",
         "targets": target_rows(rows, lang) if rows else [],
         "verdict": target_verdict(rows, lang) if rows else "",
         "all_met": bool(rows) and all(r.met for r in rows or ()),
@@ -275,7 +286,9 @@ def write_report(
         ``service`` (map colouring, default the first service), ``basemap``, ``title``,
         ``date`` (default today), ``data_date``, ``target_share`` (the default share
         used without targets; default the result's, else 90%), ``sources`` (extra
-        attribution lines), ``static_map`` (include the print image, default True).
+        attribution lines), ``static_map`` (include the print image, default True),
+        ``extent`` (the study area when it is not the union of the grids: a shapely
+        geometry in EPSG:4326, a GeoSeries or a GeoDataFrame).
 
     Returns
     -------

@@ -75,7 +75,8 @@ def target_rows(rows: Sequence[TargetHeadline], lang: str) -> list[dict[str, Any
     for row in rows:
         counts = text("r_grids_met_of", lang, ok=row.grids_met, n=row.grids_evaluated)
         if row.grids_skipped:
-            counts += "; " + text("r_grids_skipped", lang, n=row.grids_skipped)
+            sep = "；" if lang == "zh" else "; "
+            counts += sep + text("r_grids_skipped", lang, n=row.grids_skipped)
         out.append(
             {
                 "id": row.id,

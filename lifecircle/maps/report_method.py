@@ -62,14 +62,15 @@ def _network_lines(network: Any, lang: str) -> list[tuple[str, str]]:
         source=file_name(getattr(network, "source", "")),
     )
     meta: Mapping[str, Any] = getattr(network, "meta", None) or {}
+    sep = "；" if lang == "zh" else "; "
     parts = _number(meta, "n_components")
     if parts is not None and parts > 1:
-        value += "; " + text("r_network_parts", lang, n=int(parts))
+        value += sep + text("r_network_parts", lang, n=int(parts))
     inside, total = _number(meta, "length_inside_extent_m"), _number(meta, "length_total_m")
     if inside is not None and total is not None:
-        value += "; " + text("r_network_extent", lang, inside=inside / 1000, total=total / 1000)
+        value += sep + text("r_network_extent", lang, inside=inside / 1000, total=total / 1000)
     if (raw := _number(meta, "length_input_m")) is not None:
-        value += "; " + text("r_network_input", lang, km=raw / 1000)
+        value += sep + text("r_network_input", lang, km=raw / 1000)
     out = [(text("r_p_network", lang), value)]
     if (extent := _extent_line(meta, lang)) is not None:
         out.append((text("r_p_extent", lang), extent))

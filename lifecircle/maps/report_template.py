@@ -50,6 +50,7 @@ td, th, dd, li, p, h3 {{ overflow-wrap: break-word; }}
 .note {{ color: var(--muted); margin: 4px 0 10px 0; }}
 table.targets td {{ vertical-align: top; }}
 table.targets td.num {{ white-space: normal; }}
+table.targets td.required {{ white-space: nowrap; }}
 table.targets .counts {{ color: var(--muted); white-space: nowrap; }}
 table.targets .badge {{ display: inline-block; padding: 0 8px; border-radius: 10px; color: #fff;
   background: var(--ok); white-space: nowrap; }}
@@ -162,7 +163,7 @@ REPORT_TEMPLATE = """<!DOCTYPE html>
 <td class="num required" data-label="{{ t.required }}">{{ r.required }}</td>
 <td class="num" data-label="{{ t.achieved }}"><span class="achieved">{{ r.achieved }}</span> <span class="counts">({{ r.counts }})</span></td>
 <td class="result" data-label="{{ t.result }}"><span class="badge">{{ r.verdict }}</span></td>
-<td class="worst" data-label="{{ t.worst_failed }}">{% if r.worst %}{% for w in r.worst %}<span>{{ w }}</span>{% if not loop.last %}; {% endif %}{% endfor %}{% else %}{{ t.none }}{% endif %}</td>
+<td class="worst" data-label="{{ t.worst_failed }}">{% if r.worst %}{% for w in r.worst %}<span>{{ w }}</span>{% if not loop.last %}{{ list_sep }}{% endif %}{% endfor %}{% else %}{{ t.none }}{% endif %}</td>
 </tr>
 {% endfor %}
 </tbody>
@@ -182,7 +183,7 @@ REPORT_TEMPLATE = """<!DOCTYPE html>
 <p>{{ t.grids_meeting }}</p>
 {% endif %}
 <p>{{ t.residents_covered }}: <b>{{ h.residents }}</b> ({{ h.share }})</p>
-{% if h.judged %}<p>{{ t.worst }}: {% for w in h.worst %}{{ w.name }} {{ w.share }}{% if not loop.last %}; {% endif %}{% endfor %}</p>{% endif %}
+{% if h.judged %}<p>{{ t.worst }}: {% for w in h.worst %}{{ w.name }} {{ w.share }}{% if not loop.last %}{{ list_sep }}{% endif %}{% endfor %}</p>{% endif %}
 </div>
 {% endfor %}
 </div>

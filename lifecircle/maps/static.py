@@ -304,6 +304,7 @@ def map_png(
     title: str | None = None,
     dpi: int = 150,
     figsize: tuple[float, float] = (8.0, 8.5),
+    extent: Any = None,
 ) -> bytes:
     """Draw the coverage map with matplotlib and return PNG bytes.
 
@@ -326,6 +327,8 @@ def map_png(
         Resolution.
     figsize : tuple of float
         Figure size in inches.
+    extent : shapely geometry (EPSG:4326), GeoSeries or GeoDataFrame, optional
+        The study area the picture is framed on (default: the union of the grids).
 
     Returns
     -------
@@ -349,7 +352,7 @@ def map_png(
     FigureCanvasAgg(fig)
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     ax = fig.add_axes((0.02, 0.16, 0.96, 0.76))
-    extent = study_extent(layers, grids)
+    extent = study_extent(layers, grids, extent)
     _plot_grids(ax, grids, result, service)
     handles = _plot_points(ax, layers, suggestions, crs, lang, extent)
     if result is not None:
