@@ -156,6 +156,21 @@ REFUSED: dict[str, tuple[Callable[[], bytes], dict[str, str], list[str]]] = {
         {},
         ["is an Excel workbook (or another zip file) named .csv; rename it to .xlsx"],
     ),
+    "utf8_file_with_legacy_encoding_given": (
+        lambda: _csv(_rows(SIMPLIFIED)).encode("utf-8"),
+        {"encoding": "gbk"},
+        [
+            "encoding='gbk' was given, but the file is UTF-8 text",
+            "reads 'S1,静安寺公园长椅,",
+            "remove encoding=",
+        ],
+    ),
+    "empty_file": (lambda: b"", {}, ["the file is empty (0 bytes); export or copy it again"]),
+    "only_blank_lines": (
+        lambda: b"\n\n  \n",
+        {},
+        ["the file is empty; expected a header row and data rows"],
+    ),
     "geopackage_named_csv": (
         lambda: b"SQLite format 3\x00" + b"\x00" * 100,
         {},
@@ -185,6 +200,39 @@ def test_doubtful_text_is_refused_with_the_fix(tmp_path, case):
     assert message.startswith(f"{case}.csv: 1 problem: "), message
     for fragment in fragments:
         assert fragment in message, (fragment, message)
+
+
+def test_excel_sep_hint_line_sets_the_separator(tmp_path):
+    """Excel's ``sep=;`` first line is a setting, not a title row: no warning, rows right."""
+    path = tmp_path / "hint.csv"
+    rows = _rows(GERMAN)
+    rows[2][4] = "viele"
+    path.write_text("sep=;\n" + _csv(rows, sep=";"), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(LayerError, match=r"'viele' at id 'S3' \(row 5\)"):
+            geo.read_seats(path)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "names"), [("gbk", SIMPLIFIED), ("big5", TRADITIONAL), ("latin-1", GERMAN)]
+)
+def test_geojson_in_a_legacy_encoding_is_decoded(tmp_path, encoding, names):
+    path = tmp_path / "seats.geojson"
+    frame = gpd.GeoDataFrame(
+        {"id": ["S1", "S2", "S3"], "name": names, "seats": [2, 3, 4]},
+        geometry=[Point(X0 + i * 1e-3, Y0) for i in range(3)],
+        crs=4326,
+    )
+    path.write_bytes(frame.to_json(ensure_ascii=False).encode(encoding))
+    assert geo.read_seats(path)["name"].tolist() == names
+
+
+def test_utf16_geojson_is_refused(tmp_path):
+    path = tmp_path / "seats.geojson"
+    path.write_bytes(codecs.BOM_UTF16_LE + '{"type": "FeatureCollection"}'.encode("utf-16-le"))
+    with pytest.raises(LayerError, match=r"seats\.geojson: 1 problem: .*must be UTF-8: save it"):
+        geo.read_seats(path)
 
 
 def test_big5_headers_are_decoded_not_mojibake(tmp_path):
@@ -330,6 +378,21 @@ EXCEL: dict[str, tuple[Callable[[Path], Path], dict[str, str], list[str]]] = {
         lambda p: _write(p, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512),
         {},
         ["old Excel 97-2003 workbook (.xls)", "save it as .xlsx or CSV"],
+    ),
+    "password_protected_workbook": (
+        lambda p: _write(
+            p,
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+            + b"\x00" * 1000
+            + "EncryptedPackage".encode("utf-16-le"),
+        ),
+        {},
+        ["is a password-protected (encrypted) workbook", "remove the password"],
+    ),
+    "empty_file_named_xlsx": (
+        lambda p: _write(p, b""),
+        {},
+        ["the file is empty (0 bytes)"],
     ),
     "empty_sheet": (
         lambda p: _book(p, {"空": []}),

@@ -354,6 +354,27 @@ def _check_chunks(path: Path, encoding: str) -> _Problem | None:
                 return None
 
 
+def _refuse_utf8_read_as_legacy(sample: bytes, codec: str, name: str) -> None:
+    """``encoding='gbk'`` on a file that is really UTF-8 (e.g. saved again since) is a mistake.
+
+    Legacy Chinese or Latin text is almost never valid UTF-8 with several multi-byte
+    characters, so such a file would turn into mojibake.
+    """
+    text = _decode_prefix(sample, "utf-8")
+    if text is None or sum(not c.isascii() for c in text) < 2:
+        return
+    as_given = _decode_prefix(_non_ascii_lines(sample), codec) or ""
+    raise LayerError(
+        name,
+        [
+            f"encoding='{codec}' was given, but the file is UTF-8 text: its first non-ASCII "
+            f"line reads '{_first_line(text)}' as UTF-8 and '{_first_line(as_given)}' as "
+            f"{_LABELS.get(codec, codec)}; remove encoding= (in a study file: the encoding "
+            "key of the layer)"
+        ],
+    )
+
+
 def _chunk_at(path: Path, offset: int) -> bytes:
     with path.open("rb") as handle:
         handle.seek(max(offset - SCORED_BYTES // 2, 0))
@@ -389,6 +410,8 @@ def scan_text_file(path: Path, encoding: str | None = None) -> TextFile:
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     codec = _codec(encoding, name) if encoding else detect_encoding(sample, name)
+    if encoding and not codec.startswith("utf"):
+        _refuse_utf8_read_as_legacy(sample, codec, name)
     problem = _check_chunks(path, codec)
     if problem and problem.kind == "byte" and not encoding and codec == "utf-8":
         if problem.after_non_ascii:  # UTF-8 text first, another encoding later

@@ -40,6 +40,7 @@ import shapely
 
 from lifecircle._paths import input_file_problem
 from lifecircle.errors import InputWarning, LayerError
+from lifecircle.geo.encoding import scan_text_file
 from lifecircle.geo.schema import LATITUDE_ALIASES, LAYER_SCHEMAS, LONGITUDE_ALIASES, LayerSchema
 from lifecircle.geo.shapefile import check_shapefile
 from lifecircle.geo.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
@@ -191,7 +192,9 @@ def _points_from_table(
     if wkt and x is None and y is None and (xerr or yerr):
         shapes, wkt_notes = _geometry_from_wkt(frame, wkt[0])
         return (
-            gpd.GeoDataFrame(frame.copy(), geometry=gpd.GeoSeries(shapes, index=frame.index)),
+            gpd.GeoDataFrame(
+                frame.copy(deep=False), geometry=gpd.GeoSeries(shapes, index=frame.index)
+            ),
             wkt_notes,
             [wkt[0]],
             [],
@@ -220,7 +223,9 @@ def _points_from_table(
             f"pass x={str(ycol)!r}, y={str(xcol)!r}"
         )
     points = np.where(good, shapely.points(np.where(good, xs, 0), np.where(good, ys, 0)), None)
-    gdf = gpd.GeoDataFrame(frame.copy(), geometry=gpd.GeoSeries(points, index=frame.index))
+    gdf = gpd.GeoDataFrame(
+        frame.copy(deep=False), geometry=gpd.GeoSeries(points, index=frame.index)
+    )
     return gdf, notes, [xcol, ycol], problems
 
 
@@ -299,6 +304,10 @@ def _check_source(
     problem = input_file_problem(path)
     if problem:
         raise LayerError(name, [f"{problem}: {path}"])
+    if path.stat().st_size == 0:
+        raise LayerError(name, ["the file is empty (0 bytes); export or copy it again"])
+    if path.suffix.lower() in (".geojson", ".json") and encoding is None:
+        encoding = _geojson_encoding(path)
     if path.suffix.lower() in (*TEXT_SUFFIXES, *EXCEL_SUFFIXES):
         table = read_table(path, schema, layer=layer, encoding=encoding, columns=columns, x=x, y=y)
         return _check_table(
@@ -334,6 +343,23 @@ def _check_source(
             InputWarning,
         )
     return checked
+
+
+def _geojson_encoding(path: Path) -> str | None:
+    """The text encoding of a GeoJSON file that is not UTF-8 (as the standard requires).
+
+    Legacy files (GBK, Big5, Latin-1) are detected like CSVs and decoded; UTF-16/32 ones,
+    which GDAL cannot read, are refused.
+    """
+    codec = scan_text_file(path).encoding
+    if codec in ("utf-8", "utf-8-sig"):
+        return None
+    if codec.startswith("utf-"):
+        raise LayerError(
+            path.name,
+            [f"the GeoJSON file is in {codec.upper()}; GeoJSON must be UTF-8: save it as UTF-8"],
+        )
+    return codec
 
 
 def _check_table(

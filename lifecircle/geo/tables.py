@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ __all__ = ["RawTable", "find_header_row", "read_table"]
 MAX_TITLE_ROWS = 20
 #: Spreadsheet-style rows looked at to choose the CSV separator.
 SNIFF_ROWS = 50
+#: Bytes read to tell what a file really is (an encrypted workbook names its stream late).
+SNIFF_BYTES = 1 << 16
 #: Rows parsed at a time: pandas' single-pass parse holds about twice the final frame.
 CHUNK_ROWS = 200_000
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -91,7 +94,7 @@ def _sniff_kind(head: bytes) -> str:
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
+        return "encrypted" if "EncryptedPackage".encode("utf-16-le") in head else "ole"
     if head.startswith(b"SQLite format 3\x00"):
         return "sqlite"
     if head.startswith(b"%PDF"):
@@ -110,6 +113,10 @@ _WRONG_KIND = {
     "html": (
         "is a web page (an HTML table, as many systems export 'Excel' files), not a "
         "workbook; open it in Excel, WPS or LibreOffice and save it as .xlsx or CSV (UTF-8)"
+    ),
+    "encrypted": (
+        "is a password-protected (encrypted) workbook; open it in Excel or WPS, remove the "
+        "password and save it as .xlsx or CSV (UTF-8)"
     ),
     "sqlite": "is a GeoPackage/SQLite database; rename it to .gpkg",
     "pdf": "is a PDF document, not a table; export the table as CSV or .xlsx",
@@ -174,10 +181,13 @@ def _title_text(rows: Sequence[Sequence[object]], header: int) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _warn_header(name: str, rows: Sequence[Sequence[object]], header: int, where: str) -> None:
+def _warn_header(
+    name: str, rows: Sequence[Sequence[object]], header: int, where: str, skipped: int = 0
+) -> None:
+    row = header + 1 + skipped
     warn_user(
-        f"{name}: {where}the header is on row {header + 1}, not row 1 (above it: "
-        f"'{_title_text(rows, header)}'); the table was read from row {header + 1}. "
+        f"{name}: {where}the header is on row {row}, not row {1 + skipped} (above it: "
+        f"'{_title_text(rows, header)}'); the table was read from row {row}. "
         "Delete the rows above the header to make this explicit",
         InputWarning,
     )
@@ -220,6 +230,18 @@ def _text_columns(header: Sequence[str], schema: LayerSchema, columns: Any) -> s
     return {str(h) for h, canon in mapping.items() if kinds.get(canon) == "str"}
 
 
+def _csv_layout(path: Path, head: str) -> tuple[str, int, str]:
+    """Separator, lines before the table (Excel's ``sep=;`` hint line) and the table's start."""
+    first, _, rest = head.partition("\n")
+    hint = re.fullmatch(r"sep=(.)", first.strip())
+    if hint:
+        return hint.group(1), 1, rest
+    if path.suffix.lower() == ".tsv":
+        return "\t", 0, head
+    lines = head.splitlines(keepends=True)[: MAX_TITLE_ROWS + SNIFF_ROWS]
+    return _sniff_separator("".join(lines)), 0, head
+
+
 def _read_csv(
     path: Path,
     schema: LayerSchema,
@@ -233,26 +255,21 @@ def _read_csv(
     text = scan_text_file(path, encoding)
     if not text.head.strip():
         raise LayerError(name, ["the file is empty; expected a header row and data rows"])
-    sep = (
-        "\t"
-        if path.suffix.lower() == ".tsv"
-        else _sniff_separator(
-            "".join(text.head.splitlines(keepends=True)[: MAX_TITLE_ROWS + SNIFF_ROWS])
-        )
-    )
-    rows = _head_rows(text.head, sep)
+    sep, skipped, head = _csv_layout(path, text.head)
+    rows = _head_rows(head, sep)
     header = find_header_row(rows, schema, columns=columns, x=x, y=y)
     if header:
-        _warn_header(name, rows, header, "")
+        _warn_header(name, rows, header, "", skipped)
     names = rows[header] if header < len(rows) else []
     as_text = _text_columns(names, schema, columns)
     na_values = {h: [""] if h in as_text else list(NA_WORDS) for h in names}
+    first_row = skipped + header + 2
     try:
         chunks = pd.read_csv(
             path,
             sep=sep,
             encoding=text.encoding,
-            skiprows=header,
+            skiprows=skipped + header,
             dtype={h: str for h in as_text},  # type: ignore[misc]
             keep_default_na=False,
             na_values=na_values,
@@ -263,9 +280,9 @@ def _read_csv(
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise LayerError(name, [f"cannot parse the CSV ({_first_line(exc)})"]) from exc
     if not parts:  # a header and no rows
-        return RawTable(pd.DataFrame(columns=names), first_row=header + 2)
+        return RawTable(pd.DataFrame(columns=names), first_row=first_row)
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    return RawTable(frame, first_row=header + 2)
+    return RawTable(frame, first_row=first_row)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -437,7 +454,7 @@ def read_table(
         sheet is missing, empty or holds formulas without results.
     """
     with path.open("rb") as handle:
-        head = handle.read(1024)
+        head = handle.read(SNIFF_BYTES)
     suffix = path.suffix.lower()
     problem = _kind_problem(_sniff_kind(head), suffix)
     if problem:
