@@ -119,8 +119,7 @@ REFUSED: dict[str, tuple[Callable[[], bytes], dict[str, str], list[str]]] = {
             "cannot tell the text encoding",
             "as GB18030/GBK (简体中文) 'S1,长安,",
             "as Big5 (繁體中文) 'S1,酗假,",
-            "pass encoding='gb18030'",
-            'encoding = "gb18030"',
+            "check which is right and pass encoding='gb18030', or save the file as UTF-8",
         ],
     ),
     "undecodable_bytes": (
@@ -352,7 +351,10 @@ EXCEL: dict[str, tuple[Callable[[Path], Path], dict[str, str], list[str]]] = {
     "data_on_second_sheet": (
         lambda p: _book(p, {"说明": [["本表为座椅普查"]], "座椅": SEAT_SHEET}),
         {},
-        ["first sheet '说明' holds no seats table", "sheet '座椅' does", "pass layer='座椅'"],
+        [
+            "first sheet '说明' holds no seats table",
+            "sheet '座椅' does; choose it with layer='座椅'",
+        ],
     ),
     "sheet_name_not_in_workbook": (
         lambda p: _book(p, {"座椅": SEAT_SHEET}),
@@ -438,7 +440,8 @@ def _shapefile(folder: Path, encoding: str = "utf-8") -> Path:
 def test_shapefile_without_prj_warns_that_wgs84_was_assumed(tmp_path):
     path = _shapefile(tmp_path / "noprj")
     path.with_suffix(".prj").unlink()
-    with pytest.warns(InputWarning, match=r"seats\.shp: the Shapefile has no \.prj file.*crs="):
+    pattern = r"seats\.shp: the Shapefile has no \.prj file.*set their CRS, e\.g\. crs='EPSG:4549'"
+    with pytest.warns(InputWarning, match=pattern):
         got = geo.read_seats(path)
     assert got.geometry.x.tolist() == pytest.approx([X0, X0 + 1e-3])
     with warnings.catch_warnings():
@@ -542,7 +545,11 @@ CLI: dict[str, tuple[str, Callable[[Path], None], list[str]]] = {
     "ambiguous_encoding": (
         "seats.csv",
         lambda p: p.write_bytes(_csv(_rows(["长安"])).encode("gbk")),
-        ["seats.csv", "cannot tell the text encoding", 'encoding = "gb18030"'],
+        [
+            "seats.csv",
+            "cannot tell the text encoding",
+            'pass encoding = "gb18030" in [layers.seats], or save the file as UTF-8',
+        ],
     ),
     "nul_byte": (
         "seats.csv",
@@ -556,6 +563,11 @@ CLI: dict[str, tuple[str, Callable[[Path], None], list[str]]] = {
     ),
     "formulas": ("seats.xlsx", lambda p: _formulas(p).touch(), ["E2 =1+1", "save it"]),
     "fifo": ("seats.csv", lambda p: os.mkfifo(p), ["seats.csv", "not a regular file"]),
+    "data_on_second_sheet": (
+        "seats.xlsx",
+        lambda p: _book(p, {"说明": [["本表为座椅普查"]], "座椅": SEAT_SHEET}).touch(),
+        ["seats.xlsx", 'choose it with layer = "座椅" in [layers.seats]'],
+    ),
 }
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from lifecircle.errors import LayerError
+from lifecircle.errors import Fix, LayerError, Problem
 
 __all__ = ["TextFile", "detect_encoding", "scan_text_file"]
 
@@ -91,11 +91,9 @@ class TextFile:
         return _LABELS.get(self.encoding, self.encoding)
 
 
-def _encoding_hint(example: str) -> str:
-    return (
-        f"pass encoding='{example}' (in a study file: encoding = \"{example}\" in the "
-        "layer's table), or save the file as UTF-8"
-    )
+def _with_encoding_fix(before: str, example: str) -> Problem:
+    """``before`` + ``encoding='big5'`` (or ``encoding = "big5" in [layers.seats]``) + UTF-8."""
+    return Problem(before + "pass ", Fix((("encoding", example),)), ", or save the file as UTF-8")
 
 
 def _decode_prefix(data: bytes, encoding: str) -> str | None:
@@ -297,17 +295,16 @@ def _doubtful_message(
         except UnicodeDecodeError as exc:
             row = sample[: exc.start].count(b"\n") + 1
             where = f" (row {row} holds byte 0x{sample[exc.start]:02x})"
-        return (
+        return _with_encoding_fix(
             f"cannot decode the file{where}: it is not valid UTF-8, GB18030/GBK, Big5 or "
-            "Windows-1252 text; if you know its encoding, "
-            + _encoding_hint("...")
-            .replace("'...'", "'<encoding>'")
-            .replace('"..."', '"<encoding>"')
+            "Windows-1252 text; if you know its encoding, ",
+            "<encoding>",
         )
     shown = "; ".join(f"as {_LABELS[e]} '{_first_line(readings[e][1])}'" for e in ranked[:3])
-    return (
+    return _with_encoding_fix(
         "cannot tell the text encoding: the file is not UTF-8, and the first line with "
-        f"non-ASCII text reads {shown}; check which is right and " + _encoding_hint(ranked[0])
+        f"non-ASCII text reads {shown}; check which is right and ",
+        ranked[0],
     )
 
 
@@ -444,4 +441,4 @@ def _scan_message(problem: _Problem, codec: str, given: str | None) -> str:
             "mixes encodings (e.g. rows pasted from another file); save the whole file as "
             "UTF-8, or pass encoding= if you know it"
         )
-    return f"{where} is not valid {label} text; " + _encoding_hint(codec)
+    return _with_encoding_fix(f"{where} is not valid {label} text; ", codec)

@@ -39,7 +39,7 @@ import pyogrio
 import shapely
 
 from lifecircle._paths import input_file_problem
-from lifecircle.errors import InputWarning, LayerError
+from lifecircle.errors import Fix, InputWarning, LayerError, Problem
 from lifecircle.geo.encoding import scan_text_file
 from lifecircle.geo.schema import LATITUDE_ALIASES, LAYER_SCHEMAS, LONGITUDE_ALIASES, LayerSchema
 from lifecircle.geo.shapefile import check_shapefile
@@ -335,13 +335,13 @@ def _check_source(
     )
     checked = check_layer(vector, schema, source=name, crs=crs, columns=columns)
     if shapefile is not None and shapefile.missing_prj and crs is None and not checked.problems:
-        warn_user(
+        fix = Problem(
             f"{name}: the Shapefile has no .prj file (its coordinate system), so its "
             "coordinates were taken as WGS-84 longitude/latitude (EPSG:4326); if they are "
-            "not, pass crs= (e.g. crs='EPSG:4549' or crs='gcj02'; in a study file: "
-            'crs = "EPSG:4549")',
-            InputWarning,
+            "not, set their CRS, e.g. ",
+            Fix((("crs", "EPSG:4549"),)),
         )
+        warn_user(str(fix), InputWarning)
     return checked
 
 

@@ -37,7 +37,7 @@ from typing import Any
 
 import pandas as pd
 
-from lifecircle.errors import InputWarning, LayerError
+from lifecircle.errors import Fix, InputWarning, LayerError, Problem
 from lifecircle.geo.encoding import scan_text_file
 from lifecircle.geo.schema import LATITUDE_ALIASES, LONGITUDE_ALIASES, LayerSchema
 from lifecircle.geo.validate import match_columns, normalise_header, warn_user
@@ -341,9 +341,11 @@ def _pick_sheet(
             raise LayerError(
                 path.name,
                 [
-                    f"the first sheet '{names[0]}' holds no {schema.layer} table, but sheet "
-                    f"'{other}' does; pass layer='{other}' (in a study file: "
-                    f'layer = "{other}")'
+                    Problem(
+                        f"the first sheet '{names[0]}' holds no {schema.layer} table, but "
+                        f"sheet '{other}' does; choose it with ",
+                        Fix((("layer", other),)),
+                    )
                 ],
             )
     return names[0], first
