@@ -234,14 +234,13 @@ def test_utf16_geojson_is_refused(tmp_path):
         geo.read_seats(path)
 
 
-def test_big5_headers_are_decoded_not_mojibake(tmp_path):
-    """Traditional headers are not synonyms, but the message lists them readably."""
+def test_big5_file_with_traditional_headers_reads(tmp_path):
+    """Big5 is detected and 編號/名稱/經度/緯度/座位數 match like their simplified forms."""
     path = tmp_path / "big5.csv"
     path.write_bytes(_csv(_rows(TRADITIONAL), "編號,名稱,經度,緯度,座位數").encode("big5"))
-    got = geo.read_seats(
-        path, columns={"編號": "id", "名稱": "name", "座位數": "seats"}, x="經度", y="緯度"
-    )
+    got = geo.read_seats(path)
     assert got["name"].tolist() == TRADITIONAL
+    assert got["seats"].tolist() == [2, 3, 4]
 
 
 # --------------------------------------------------------------------------- text stays text

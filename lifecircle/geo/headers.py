@@ -26,15 +26,24 @@ __all__ = ["match_columns", "normalise_header", "rival_headers"]
 _MANGLED = re.compile(r"^(?P<base>.+)\.(?P<n>[1-9][0-9]*)$")
 
 
+#: Traditional forms (Big5 files from Taiwan/Hong Kong systems) of the characters in the
+#: Chinese synonyms, so 經度/緯度/名稱/編號/座位數 match like 经度/纬度/名称/编号/座位数.
+_TRADITIONAL = str.maketrans(
+    "東務帶層護數類級緯經編網規設質電碼稱號屬戶點別",
+    "东务带层护数类级纬经编网规设质电码称号属户点别",
+)
+
+
 def normalise_header(header: object) -> str:
     """Return the matching key of a column header.
 
     Applies Unicode NFKC (full-width letters become ASCII), lower-cases, strips a
-    byte-order mark and removes white space, ``_`` and ``-``, so ``"Seat Count"``,
+    byte-order mark, removes white space, ``_`` and ``-`` and writes the traditional
+    characters of the Chinese synonyms in their simplified form, so ``"Seat Count"``,
     ``"seat_count"``, ``" SEAT-COUNT "`` and ``"ｓｅａｔ　ｃｏｕｎｔ"`` all match.
     """
     text = unicodedata.normalize("NFKC", str(header).replace("\ufeff", ""))
-    return re.sub(r"[\s_\-]+", "", text.lower())
+    return re.sub(r"[\s_\-]+", "", text.lower()).translate(_TRADITIONAL)
 
 
 def layer_schema(layer: str | LayerSchema) -> LayerSchema:
