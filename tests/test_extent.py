@@ -25,7 +25,7 @@ from lifecircle.coverage.extent import (
 )
 from lifecircle.coverage.seats import gaps_along_routes, rest_gaps, seat_reach
 from lifecircle.coverage.synthetic import network_from_arrays
-from lifecircle.errors import ConfigError, LayerError, NetworkError
+from lifecircle.errors import ConfigError, LayerError, LifecircleWarning, NetworkError
 from lifecircle.study import demo_study_path, load_study_layers, load_study_network
 from lifecircle.study.config import study_from_text
 from lifecircle.study.run import study_buffer_m
@@ -403,7 +403,8 @@ def test_study_bbox_and_boundary_files(tmp_path):
     west, south, east, north = lc.load_demo_layers().grids.total_bounds
     mid_x, mid_y = (west + east) / 2, (south + north) / 2
     bbox = f"bbox = [{west}, {south}, {mid_x}, {mid_y}]"
-    small = load_study_network(_demo_study(extra_network=bbox))
+    with pytest.warns(LifecircleWarning, match=r"\d+% of the grids' area lies outside .*\(bbox\)"):
+        small = load_study_network(_demo_study(extra_network=bbox))
     assert small.meta["extent_source"] == "bbox"
     full = load_study_network(_demo_study())
     assert small.meta["extent_area_km2"] < 0.5 * full.meta["extent_area_km2"]
@@ -411,7 +412,8 @@ def test_study_bbox_and_boundary_files(tmp_path):
     zone = tmp_path / "zone.geojson"
     gpd.GeoDataFrame(geometry=[shapely.box(west, south, mid_x, mid_y)], crs=4326).to_file(zone)
     study = _demo_study(extra_study=f"boundary = '{zone.as_posix()}'")
-    net = load_study_network(study)
+    with pytest.warns(LifecircleWarning, match="zone.geojson"):
+        net = load_study_network(study)
     assert net.meta["extent_source"] == "zone.geojson"
     assert net.meta["length_inside_extent_m"] == pytest.approx(
         small.meta["length_inside_extent_m"], rel=1e-6
@@ -464,6 +466,34 @@ def test_template_extent_keys_parse_when_uncommented(tmp_path):
         '# boundary = "data/boundary.geojson"', 'boundary = "data/grids.geojson"'
     )
     assert study_from_text(text, path).boundary.path.name == "grids.geojson"
+
+
+def test_boundary_elsewhere_or_in_another_datum_is_a_clear_error(tmp_path):
+    west, south, east, north = lc.load_demo_layers().grids.total_bounds
+    far = tmp_path / "far.geojson"
+    box = shapely.box(west + 0.2, south, east + 0.2, north)  # about 19 km east
+    gpd.GeoDataFrame(geometry=[box], crs=4326).to_file(far)
+    study = _demo_study(extra_study=f"boundary = '{far.as_posix()}'")
+    with pytest.raises(ConfigError, match=r"study\.boundary: far\.geojson: .*does not overlap"):
+        load_study_network(study)
+    with pytest.raises(ConfigError, match='crs = "gcj02"'):
+        load_study_layers(study)
+    bbox = f"bbox = [{west + 0.2}, {south}, {east + 0.2}, {north}]"
+    with pytest.raises(ConfigError, match=r"network\.bbox: bbox: .*nearest is [\d,]+ m away"):
+        load_study_network(_demo_study(extra_network=bbox))
+
+
+def test_projected_boundary_without_crs_names_the_key(tmp_path):
+    zone = tmp_path / "zone.geojson"
+    zone.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+        '"geometry":{"type":"Polygon","coordinates":[[[350000,3450000],[351000,3450000],'
+        "[351000,3451000],[350000,3450000]]]}}]}",
+        encoding="utf-8",
+    )
+    study = _demo_study(extra_network=f"boundary = '{zone.as_posix()}'")
+    with pytest.raises(ConfigError, match=r"network\.boundary: zone\.geojson: .*EPSG:4549"):
+        load_study_network(study)
 
 
 # ------------------------------------------------------------------ real data

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -45,13 +46,14 @@ from shapely.geometry.base import BaseGeometry
 from lifecircle._paths import input_file_problem
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.coverage.snap import LIKELY_CAUSE
-from lifecircle.errors import LayerError, NetworkError
+from lifecircle.errors import LayerError, LifecircleWarning, NetworkError
 
 __all__ = [
     "DEFAULT_BUFFER_M",
     "GRID_GAP_M",
     "bbox_problem",
     "beyond_reach",
+    "check_overlap",
     "clip_network",
     "close_gaps",
     "grids_extent",
@@ -171,6 +173,15 @@ def _area_of(frame: gpd.GeoDataFrame, name: str) -> BaseGeometry:
     area = shapely.union_all(shapely.make_valid(geoms))
     if area.is_empty or area.area == 0:
         raise LayerError(name, ["the polygons have no area"])
+    west, south, east, north = area.bounds
+    if max(abs(west), abs(east)) > 180 or max(abs(south), abs(north)) > 90:
+        raise LayerError(
+            name,
+            [
+                f"coordinates such as ({west:,.0f}, {south:,.0f}) are not longitude/latitude; "
+                'give the file\'s projected CRS, e.g. crs = "EPSG:4549"'
+            ],
+        )
     return area
 
 
@@ -305,6 +316,52 @@ def _checked_geometry(geom: BaseGeometry) -> BaseGeometry:
             "projected — pass a GeoDataFrame with its crs instead"
         )
     return shapely.make_valid(geom)
+
+
+def check_overlap(area: BaseGeometry, grids: gpd.GeoDataFrame, *, name: str = "boundary") -> None:
+    """Check that a boundary or bbox (EPSG:4326) holds the grids.
+
+    Parameters
+    ----------
+    area : shapely geometry
+        The boundary or bbox polygon in EPSG:4326.
+    grids : GeoDataFrame
+        The study's grids.
+    name : str
+        The boundary's file name (or ``"bbox"``), for messages.
+
+    Raises
+    ------
+    lifecircle.errors.LayerError
+        When no grid overlaps it (another place or another datum).
+
+    Warns
+    -----
+    lifecircle.errors.LifecircleWarning
+        When more than 1 % of the grids' area lies outside it: residents there may walk on
+        streets the clipped network left out.
+    """
+    inside = grids_extent(grids)
+    frame = gpd.GeoSeries([area, inside], crs=4326)
+    metric = frame.to_crs(frame.estimate_utm_crs())
+    outline, cells = metric.iloc[0], metric.iloc[1]
+    if not outline.intersects(cells):
+        raise LayerError(
+            name,
+            [
+                f"it does not overlap any grid (the nearest is {outline.distance(cells):,.0f} m "
+                'away); is it in another datum? add crs = "gcj02" (or "bd09") to it'
+            ],
+        )
+    outside = cells.difference(outline).area / cells.area if cells.area else 0.0
+    if outside > 0.01:
+        warnings.warn(
+            f"{outside:.0%} of the grids' area lies outside the study extent ({name}): residents "
+            "there may walk on streets the clipped network left out; widen the boundary or "
+            "set clip = false in [network]",
+            LifecircleWarning,
+            stacklevel=2,
+        )
 
 
 def _to_network_crs(geom: BaseGeometry, network: WalkNetwork) -> BaseGeometry:

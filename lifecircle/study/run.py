@@ -126,23 +126,25 @@ def study_area(study: Study, layers: Layers | None = None) -> tuple[Any, str]:
     """
     import shapely
 
-    from lifecircle.coverage.extent import grids_extent, read_boundary
-    from lifecircle.errors import LayerError
+    from lifecircle.coverage.extent import check_overlap, grids_extent, read_boundary
+    from lifecircle.errors import CRSError, LayerError
 
     net = study.network
-    if net.bbox is not None:
-        return shapely.box(*net.bbox), "bbox"
     key, src = (
         ("network.boundary", net.boundary) if net.boundary else ("study.boundary", study.boundary)
     )
     try:
-        if src is not None:
-            return read_boundary(src.path, crs=src.crs, layer=src.layer), src.path.name
         grids = layers.grids if layers is not None else _read_study_layer(study, "grids")
-        key = "layers.grids"
-        return grids_extent(grids), "grids"
-    except LayerError as exc:
+        if net.bbox is not None:
+            area, label, key = shapely.box(*net.bbox), "bbox", "network.bbox"
+        elif src is not None:
+            area, label = read_boundary(src.path, crs=src.crs, layer=src.layer), src.path.name
+        else:
+            return grids_extent(grids), "grids"
+        check_overlap(area, grids, name=label)
+    except (LayerError, CRSError) as exc:
         raise ConfigError(f"{study.label}: {key}: {exc}") from None
+    return area, label
 
 
 def load_study_network(
