@@ -269,6 +269,15 @@ def test_rest_gaps_uses_the_extent_the_network_was_clipped_to():
     assert gaps.share_ok == 1.0 and whole.share_ok == 0.0
 
 
+def test_seat_candidates_stay_inside_the_extent():
+    from lifecircle.coverage.placement.candidates import candidates_along_streets
+
+    clipped = clip_network(_street(), EXTENT, buffer_m=500)
+    x = shapely.get_coordinates(candidates_along_streets(clipped).geometry)[:, 0] - X0
+    assert len(x) == 23 and x.min() > 0 and x.max() <= 450  # every 20 m of 0..450 m
+    assert len(candidates_along_streets(_street())) == 200
+
+
 # ------------------------------------------------------------------ the extent itself
 def test_grid_extent_closes_streets_between_grids_but_not_wide_gaps():
     """Two grids 20 m apart (a street between outlines) are one area; 200 m apart stay two."""

@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from lifecircle.coverage.extent import network_extent
 from lifecircle.coverage.network import WalkNetwork
 from lifecircle.errors import InfeasibleError, LayerError
 
@@ -38,6 +39,9 @@ def candidates_along_streets(network: WalkNetwork, *, spacing_m: float = 20.0) -
 
     Each edge gets ``max(1, round(length / spacing_m))`` sites at the centres of equal
     pieces. Steps, motorways/trunk roads and private ways (``access`` = private/no) get none.
+    On a network clipped to a study extent (:func:`~lifecircle.coverage.extent.clip_network`)
+    only sites inside the extent are kept: the walking buffer around it is not the study's
+    to furnish.
 
     Parameters
     ----------
@@ -63,6 +67,10 @@ def candidates_along_streets(network: WalkNetwork, *, spacing_m: float = 20.0) -
     geoms = shapely.line_interpolate_point(
         edges.geometry.to_numpy()[edge], fraction, normalized=True
     )
+    area = network_extent(network)
+    if area is not None:
+        inside = shapely.covers(area, geoms)
+        edge, fraction, geoms = edge[inside], fraction[inside], geoms[inside]
     index = pd.Index([f"C{i:05d}" for i in range(len(edge))], name="candidate")
     return gpd.GeoDataFrame(
         {
