@@ -177,7 +177,9 @@ def test_xml_of_only_private_ways_names_the_reason(tmp_path):
     )
     from lifecircle.coverage.build import network_from_xml
 
-    with pytest.raises(NetworkError, match=r"private\.osm: no walkable ways .*access=private"):
+    with pytest.raises(
+        NetworkError, match=r"private\.osm: no walkable ways; .* \(access=private: 1 way\); see"
+    ):
         network_from_xml(xml)
 
 
@@ -338,3 +340,71 @@ def test_unreachable_points_have_a_missing_facility_as_documented():
     missing = pd.isna(demand[f"facility_{service}"]).to_numpy()
     np.testing.assert_array_equal(missing, unreachable)
     assert "NaN" in (lc.CoverageResult.__doc__ or "")
+
+
+# --------------------------------------------------------------------------- bad line layers
+def _layer(geoms, crs=CRS, **tags):
+    return gpd.GeoDataFrame({"highway": ["footway"] * len(geoms), **tags}, geometry=geoms, crs=crs)
+
+
+_OK = LineString([(X0, Y0), (X0 + 10, Y0)])
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (_layer([]), r"1 problem\(s\): the layer has no features; give a layer"),
+        (
+            _layer([None, shapely.Point(X0, Y0), LineString([(X0, Y0), (np.inf, Y0)]), _OK]),
+            r"3 problem\(s\): feature 0 has no geometry; feature 1 is not a line \(Point\); "
+            r"expected LineString/MultiLineString; feature 2 has NaN or infinite coordinates",
+        ),
+        (
+            _layer([_OK, _OK], crs="EPSG:4326"),
+            r"1 problem\(s\): features 0, 1 lie outside longitude -180\.\.180 / latitude "
+            r"-90\.\.90 although the layer's CRS is WGS 84: are the coordinates in metres\? "
+            r"set the layer's real CRS",
+        ),
+        (
+            _layer([LineString([(X0, Y0), (X0, Y0)])]),
+            r"every walkable line has zero length \(its points coincide\); check the coordinates",
+        ),
+        (
+            _layer([_OK, _OK], foot=["no", None], access=[None, "private"]),
+            r"no walkable lines; the walkability table removed them all "
+            r"\(foot=no: 1, access=private: 1\); see the README's walkability rules",
+        ),
+    ],
+    ids=["empty", "mixed-problems", "metres-as-degrees", "zero-length", "nothing-walkable"],
+)
+def test_bad_line_layers_name_the_feature_and_the_fix(frame, message):
+    with pytest.raises(NetworkError, match=r"^<GeoDataFrame>: " + message):
+        network_from_lines(frame)
+
+
+def test_bbox_outside_the_data_says_where_the_data_is():
+    with pytest.raises(
+        NetworkError,
+        match=r"no ways inside bbox \(0, 0, 1, 1\); the data covers longitude 121\.4260\.\.",
+    ):
+        network_from_lines(_layer([_OK]), bbox=(0, 0, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("penalties", "message"),
+    [
+        ({"stairs": 30}, r"key 'stairs' is not a walkable highway value or 'crossing_signals' "
+                         r"\(did you mean 'steps'\?\)"),
+        ({"steps": -1, "crosing_signals": 5},
+         r"'steps' must be seconds >= 0, got -1; key 'crosing_signals' .*"
+         r"did you mean 'crossing_signals'"),
+        ({"steps": float("nan")}, r"'steps' must be seconds >= 0, got nan"),
+        ({"steps": True}, r"'steps' must be seconds >= 0, got True"),
+        ([("steps", 3)], r"penalties must map a highway value to seconds, e\.g\. \{'steps': 30\}"),
+    ],
+    ids=["synonym", "negative-and-typo", "nan", "bool", "not-a-mapping"],
+)  # fmt: skip
+def test_bad_penalties_are_refused_before_any_work(tmp_path, penalties, message):
+    missing = tmp_path / "never-read.gpkg"  # penalties are checked before the file is opened
+    with pytest.raises(NetworkError, match=message):
+        network_from_lines(missing, penalties=penalties)

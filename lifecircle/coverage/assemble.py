@@ -80,7 +80,15 @@ def assemble_network(
     meta: dict[str, object] = {"builder_input_edges": len(edges), **(extra_meta or {})}
     edges = edges.assign(way_key=way_keys(edges))
     if bbox is not None:
-        edges = edges[_within_bbox(edges, bbox)]
+        inside = _within_bbox(edges, bbox)
+        if len(edges) and not inside.any():
+            west, south, east, north = edges.to_crs(4326).total_bounds
+            raise NetworkError(
+                f"{source}: no ways inside bbox {tuple(bbox)}; the data covers longitude "
+                f"{west:.4f}..{east:.4f}, latitude {south:.4f}..{north:.4f} (bbox is "
+                "(west, south, east, north) in WGS-84 degrees)"
+            )
+        edges = edges[inside]
     reasons = not_walkable_reasons(edges, source=source)
     kept = np.array([r is None for r in reasons], dtype=bool)
     if not kept.any():

@@ -35,7 +35,12 @@ from lifecircle._paths import input_file_problem
 from lifecircle.coverage.assemble import assemble_network, utm_crs
 from lifecircle.coverage.cache import cacheable
 from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.walkability import count_dropped, not_walkable_reasons, signal_node_mask
+from lifecircle.coverage.walkability import (
+    check_penalties,
+    count_dropped,
+    not_walkable_reasons,
+    signal_node_mask,
+)
 from lifecircle.errors import NetworkError
 
 if TYPE_CHECKING:
@@ -106,6 +111,7 @@ def network_from_pbf(
     import pyrosm
     from pyrosm.exceptions import PBFException
 
+    check_penalties(penalties)
     path = _existing_file(path)
     bounding_box = list(bbox) if bbox is not None else None
     try:
@@ -154,6 +160,7 @@ def network_from_xml(
     """
     import osmnx as ox
 
+    check_penalties(penalties)
     path = _existing_file(path)
     with osmnx_way_tags():
         try:
@@ -188,6 +195,7 @@ def network_from_graphml(
     """
     from lifecircle.coverage.graphml import graph_from_graphml
 
+    check_penalties(penalties)
     path = _existing_file(path)
     graph = graph_from_graphml(path)
     return network_from_graph(graph, bbox=bbox, penalties=penalties, source=str(path))
@@ -222,6 +230,7 @@ def network_from_graph(
     """
     import osmnx as ox
 
+    check_penalties(penalties)
     if graph.number_of_edges() == 0:
         raise NetworkError(f"{source}: the graph has no edges")
     if "crs" not in graph.graph:
@@ -287,17 +296,28 @@ def network_from_lines(
     -------
     WalkNetwork
     """
+    check_penalties(penalties)
     if not snap_m >= 0:
         raise NetworkError(f"snap_m must be >= 0 metres, got {snap_m!r}")
     name, lines = _read_lines(source, layer=layer)
     reasons = not_walkable_reasons(lines, source=name)
     walkable = np.array([r is None for r in reasons], dtype=bool)
     if not walkable.any():
-        raise NetworkError(f"{name}: no walkable lines")
+        counts = pd.Series(reasons).value_counts()
+        removed = ", ".join(f"{reason}: {n}" for reason, n in counts.items())
+        raise NetworkError(
+            f"{name}: no walkable lines; the walkability table removed them all ({removed}); "
+            "see the README's walkability rules"
+        )
     utm = utm_crs(lines[walkable])
     lines = lines.to_crs(utm)
     dropped = count_dropped(reasons, lines["way_key"], lines.geometry.length.to_numpy())
     edges, nodes = _lines_topology(lines[walkable], snap_m=snap_m)
+    if len(edges) == 0:
+        raise NetworkError(
+            f"{name}: every walkable line has zero length (its points coincide); check the "
+            "coordinates and the layer's CRS"
+        )
     return assemble_network(
         edges,
         nodes,
@@ -361,7 +381,14 @@ def simplify_walkable(graph: nx.MultiDiGraph, *, source: str) -> nx.MultiDiGraph
     graph.remove_edges_from([k for k, r in zip(keys, reasons, strict=True) if r is not None])
     graph.remove_nodes_from([n for n in graph.nodes if graph.degree(n) == 0])
     if graph.number_of_edges() == 0:
-        raise NetworkError(f"{source}: no walkable ways ({dropped['dropped_by_reason']})")
+        by_reason = dict(dropped["dropped_by_reason"])  # type: ignore[call-overload]
+        removed = ", ".join(
+            f"{reason}: {n} way{'s' if n != 1 else ''}" for reason, n in by_reason.items()
+        )
+        raise NetworkError(
+            f"{source}: no walkable ways; the walkability table removed them all ({removed}); "
+            "see the README's walkability rules"
+        )
     logger.info("%s: removed non-walkable ways %s", source, dropped["dropped_by_reason"])
     node_frame = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")
     for node in node_frame.index[signal_node_mask(node_frame)]:
@@ -407,18 +434,55 @@ def _read_lines(source: PathLike | gpd.GeoDataFrame, *, layer: str | None) -> tu
             raise NetworkError(f"{name}: cannot read as a vector layer ({exc})") from exc
     if frame.crs is None:
         raise NetworkError(f"{name}: the line layer has no CRS; set one (e.g. EPSG:4326)")
-    geom_types = frame.geometry.geom_type
-    bad = ~geom_types.isin(["LineString", "MultiLineString"])
-    if bad.any():
-        rows = [int(i) for i in np.flatnonzero(bad.to_numpy())[:5]]
-        raise NetworkError(
-            f"{name}: {int(bad.sum())} features are not lines (features {rows}: "
-            f"{sorted(set(geom_types[bad].astype(str)))}); expected LineString/MultiLineString"
-        )
+    problems = _line_problems(frame)
+    if problems:
+        raise NetworkError(f"{name}: {len(problems)} problem(s): {'; '.join(problems)}")
     frame = frame.assign(way_key=[f"feature {i}" for i in range(len(frame))])
     frame = frame.explode(index_parts=False, ignore_index=True)
     frame = frame[~frame.geometry.is_empty & (shapely.get_num_coordinates(frame.geometry) >= 2)]
     return name, frame.reset_index(drop=True)
+
+
+def _line_problems(frame: gpd.GeoDataFrame) -> list[str]:
+    """Every problem of a line layer's geometry, naming the features (0-based) and the fix."""
+    if len(frame) == 0:
+        return ["the layer has no features; give a layer of footpath or street lines"]
+
+    def rows(mask: np.ndarray) -> str:
+        found = [int(i) for i in np.flatnonzero(mask)[:5]]
+        more = f" and {int(mask.sum()) - 5} more" if mask.sum() > 5 else ""
+        return f"feature{'s' if mask.sum() > 1 else ''} {', '.join(map(str, found))}{more}"
+
+    geoms = frame.geometry.to_numpy()
+    problems = []
+    missing = shapely.is_missing(geoms)
+    if missing.any():
+        problems.append(f"{rows(missing)} ha{'ve' if missing.sum() > 1 else 's'} no geometry")
+    types = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
+    bad = ~missing & ~np.isin(types, ["LineString", "MultiLineString"])
+    if bad.any():
+        problems.append(
+            f"{rows(bad)} {'are not lines' if bad.sum() > 1 else 'is not a line'} "
+            f"({', '.join(sorted(set(types[bad])))}); expected LineString/MultiLineString"
+        )
+    coords = [shapely.get_coordinates(g) if g is not None else np.empty((0, 2)) for g in geoms]
+    infinite = np.array([not np.isfinite(c).all() for c in coords], dtype=bool)
+    if infinite.any():
+        problems.append(f"{rows(infinite)} ha{'ve' if infinite.sum() > 1 else 's'} NaN or "
+                        "infinite coordinates")  # fmt: skip
+    if pyproj.CRS(frame.crs).is_geographic:
+        outside = ~infinite & np.array(
+            [bool(len(c)) and (np.abs(c[:, 0]).max() > 180 or np.abs(c[:, 1]).max() > 90)
+             for c in coords], dtype=bool,
+        )  # fmt: skip
+        if outside.any():
+            problems.append(
+                f"{rows(outside)} li{'e' if outside.sum() > 1 else 'es'} outside longitude "
+                "-180..180 / latitude -90..90 although "
+                f"the layer's CRS is {pyproj.CRS(frame.crs).name}: are the coordinates in "
+                "metres? set the layer's real CRS"
+            )
+    return problems
 
 
 def _lines_topology(lines: gpd.GeoDataFrame, *, snap_m: float) -> tuple[Any, Any]:

@@ -27,7 +27,7 @@ from lifecircle.coverage.build import (
 )
 from lifecircle.coverage.cache import cacheable
 from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.walkability import osmnx_walk_filter
+from lifecircle.coverage.walkability import check_penalties, osmnx_walk_filter
 from lifecircle.errors import NetworkError
 
 __all__ = ["network_from_place", "network_from_polygon"]
@@ -71,6 +71,7 @@ def network_from_polygon(
     import osmnx as ox
     import requests
 
+    check_penalties(penalties)
     if not isinstance(polygon, Polygon | MultiPolygon) or polygon.is_empty:
         raise NetworkError(f"polygon must be a non-empty shapely (Multi)Polygon, got {polygon!r}")
     minx, miny, maxx, maxy = polygon.bounds

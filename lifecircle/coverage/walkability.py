@@ -60,8 +60,10 @@ that starts or ends exactly at a signal node pays half.
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -72,6 +74,7 @@ from lifecircle.errors import NetworkError
 __all__ = [
     "NOT_WALKABLE_HIGHWAYS",
     "WALKABLE_HIGHWAYS",
+    "check_penalties",
     "count_dropped",
     "edge_penalties",
     "first_value",
@@ -102,6 +105,11 @@ NOT_WALKABLE_HIGHWAYS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+#: Penalty keys people write for the ones the table knows (for "did you mean").
+_SYNONYMS = {
+    "stairs": "steps", "stair": "steps", "stairway": "steps", "signals": "crossing_signals",
+    "traffic_signals": "crossing_signals", "signal": "crossing_signals",
+}  # fmt: skip
 _FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
 _ACCESS_FORBIDDEN = frozenset({"private", "no"})
 
@@ -283,9 +291,7 @@ def edge_penalties(frame: pd.DataFrame, penalties: Mapping[str, float] | None) -
     out = np.zeros(len(frame), dtype=float)
     if not penalties:
         return out
-    bad = {k: v for k, v in penalties.items() if not _is_non_negative(v)}
-    if bad:
-        raise NetworkError(f"penalties must be seconds >= 0; got {bad}")
+    check_penalties(penalties)
     highway = _column(frame, "highway")
     highway_values = (
         [set(_values(c)) for c in highway] if highway is not None else [set()] * len(frame)
@@ -299,9 +305,42 @@ def edge_penalties(frame: pd.DataFrame, penalties: Mapping[str, float] | None) -
     return out
 
 
+def check_penalties(penalties: Mapping[str, float] | None) -> None:
+    """Check a ``penalties`` table before any work: known keys, seconds >= 0.
+
+    Raises
+    ------
+    NetworkError
+        Naming every unknown key (with the closest known one) and every bad value.
+    """
+    if not penalties:
+        return
+    if not isinstance(penalties, Mapping):
+        raise NetworkError(
+            f"penalties must map a highway value to seconds, e.g. {{'steps': 30}}; "
+            f"got {type(penalties).__name__}"
+        )
+    known = sorted(WALKABLE_HIGHWAYS | {"crossing_signals"})
+    problems = []
+    for key, seconds in penalties.items():
+        if key not in known:
+            close = [_SYNONYMS[key]] if key in _SYNONYMS else []
+            close = close or difflib.get_close_matches(str(key), known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(
+                f"key '{key}' is not a walkable highway value or 'crossing_signals'{hint}"
+            )
+        if not _is_non_negative(seconds):
+            problems.append(f"'{key}' must be seconds >= 0, got {seconds!r}")
+    if problems:
+        raise NetworkError(f"penalties: {'; '.join(problems)}")
+
+
 def _is_non_negative(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
     try:
-        return float(value) >= 0  # type: ignore[arg-type]
+        return math.isfinite(float(value)) and float(value) >= 0  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
 
