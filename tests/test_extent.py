@@ -130,6 +130,15 @@ def test_clip_labels_and_inputs():
         clip_network(net, (100.0, 10.0, 100.1, 10.1), buffer_m=500)
 
 
+def test_clipped_network_survives_the_cache_file(tmp_path):
+    clipped = clip_network(_street(), EXTENT, buffer_m=260)
+    lc.save_network(clipped, tmp_path / "clipped.gpkg")
+    loaded = lc.load_network(tmp_path / "clipped.gpkg")
+    assert {k: loaded.meta[k] for k in KEYS} == pytest.approx({k: clipped.meta[k] for k in KEYS})
+    np.testing.assert_allclose(loaded.edges["inside_m"], clipped.edges["inside_m"])
+    assert network_extent(loaded).equals_exact(network_extent(clipped), tolerance=0.05)
+
+
 def test_walking_buffer_rule():
     assert walking_buffer_m(15, 0.9) == pytest.approx(15 * 60 * 0.9 + 100)
     assert walking_buffer_m(10, 1.3, max_snap_m=50) == pytest.approx(830)
