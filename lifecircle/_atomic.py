@@ -18,7 +18,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_path", "prepare_destination", "write_bytes_atomic", "write_text_atomic"]
+__all__ = [
+    "atomic_path",
+    "check_destination",
+    "prepare_destination",
+    "write_bytes_atomic",
+    "write_text_atomic",
+]
 
 
 def _default_mode() -> int:
@@ -59,7 +65,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _default_mode())
         os.replace(tmp, path)
     except OSError as exc:
-        if exc.filename in (str(tmp), tmp):  # name the user's file, not the temporary one
+        # name the user's file, not the temporary one; a failed write() (disk full) has none
+        if exc.filename in (str(tmp), tmp, None):
             raise _named(exc, path) from exc
         raise
     finally:
@@ -92,6 +99,35 @@ def prepare_destination(path: str | os.PathLike[str]) -> Path:
     return path
 
 
+def check_destination(path: str | os.PathLike[str]) -> Path:
+    """Check that ``path`` could become a file, creating nothing; return it as a Path.
+
+    Commands call this before long work, so a bad output path fails first, and a run that
+    fails later leaves no empty folder behind (:func:`atomic_path` creates the folders).
+
+    Raises
+    ------
+    OSError
+        Naming ``path``: it is a folder, a file stands where one of its folders should be,
+        or the nearest existing folder cannot be written to.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name", str(path))
+    for parent in path.parents:
+        if not parent.exists():
+            continue
+        if not parent.is_dir():
+            raise NotADirectoryError(
+                errno.ENOTDIR, "cannot create the file: a file stands where a folder should be",
+                str(path),
+            )  # fmt: skip
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise _named(PermissionError(errno.EACCES, "permission denied"), path)
+        break
+    return path
+
+
 def _remove_staged(tmp: Path) -> None:
     """Remove the temporary file, its sidecars (``.dbf``...) or a folder a writer made."""
     if tmp.is_dir():  # e.g. GDAL writing a suffix-less path as a shapefile folder
@@ -101,9 +137,20 @@ def _remove_staged(tmp: Path) -> None:
         sidecar.unlink(missing_ok=True)
 
 
+#: What to do about the usual reasons a write fails.
+_FIXES = {
+    errno.ENOSPC: "the disk is full; free some space or write to another disk",
+    errno.EDQUOT: "your disk quota is used up; free some space or write to another disk",
+    errno.EACCES: "permission denied; choose a folder you may write to",
+    errno.EPERM: "permission denied; choose a folder you may write to",
+    errno.EROFS: "the disk is read-only; write to another folder",
+}
+
+
 def _named(exc: OSError, path: Path) -> OSError:
     """The same error about ``path`` (not the temporary file), e.g. for ``error: PATH: ...``."""
-    return type(exc)(exc.errno, f"cannot write here ({exc.strerror})", str(path))
+    reason = _FIXES.get(exc.errno or 0, exc.strerror or str(exc))
+    return type(exc)(exc.errno, f"cannot write here: {reason}", str(path))
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], writer: Callable[[IO[bytes]], object]) -> Path:

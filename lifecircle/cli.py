@@ -1,17 +1,15 @@
 """The ``lifecircle`` command line.
 
-This is the only module that configures logging. Exit codes: 0 = success / all
-targets met, 1 = a target missed, 2 = bad input or usage.
+This is the only module that configures logging. Exit codes (one path for every command,
+see :mod:`lifecircle._cli_support`): 0 = success / all targets met, 1 = a target missed,
+2 = bad input or usage, 3 = an internal error (a bug), 130 = interrupted.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,9 +17,21 @@ from typing import Annotated, Any
 import typer
 
 from lifecircle import __version__
-from lifecircle.errors import LifecircleError
+from lifecircle._cli_support import (
+    SITE_SUFFIXES,
+    STATE,
+    CommandGroup,
+    fail_on_errors,
+    progress_wanted,
+    steps,
+    suggestion_summary,
+    table_suffix,
+    write_report_tables,
+    write_sites,
+)
 
 app = typer.Typer(
+    cls=CommandGroup,  # every command's errors go through one exit-code path
     name="lifecircle",
     help="Is your neighbourhood a real 15-minute community life circle?\n\n"
     "Example: lifecircle demo",
@@ -30,10 +40,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: paragraphs rewrapped, flags without metavars
 )
-
-
-#: Options of the root command that subcommands need (set once per invocation).
-_STATE: dict[str, Any] = {"quiet": False}
 
 
 def _version_callback(value: bool) -> None:
@@ -56,7 +62,7 @@ def _root(
         else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     )
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    _STATE["quiet"] = quiet
+    STATE["quiet"], STATE["verbose"] = quiet, verbose
     warnings.showwarning = _show_warning
 
 
@@ -69,7 +75,7 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """Print a warning as one ``warning:`` line on stderr (no source excerpt); none with -q."""
-    if not _STATE["quiet"]:
+    if not STATE["quiet"]:
         typer.echo(f"warning: {message}", err=True)
 
 
@@ -104,27 +110,26 @@ def demo(
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("expected zh or en", param_hint="--lang")
-    with _user_errors():
-        layers = lc.load_demo_layers()
-        typer.echo("lifecircle demo — SYNTHETIC district (fictional, not real streets)\n")
-        summary = layers.summary()
-        typer.echo(summary[["zh", "features", "details"]].to_string())
-        network = lc.load_demo_network()
-        typer.echo(f"\n{network!r}")
-        result = _echo_demo_coverage(layers, network)
-        suggestions = _echo_demo_seats(layers, network, k=seats)
-        run = lc.run_study(lc.load_study(lc.demo_study_path()), progress=False)
-        typer.echo("\nTargets of the demo study (lifecircle check):")
-        typer.echo(lc.report_to_text(run.report, lang="en"), nl=False)
-        output_dir.mkdir(parents=True, exist_ok=True)
-        m = lc.coverage_map(layers, result, lang=lang, suggestions=suggestions.sites)
-        written = [
-            lc.save_map(m, output_dir / f"map-elderly-{lang}.html"),
-            lc.write_report(
-                layers, result, output_dir / f"report-{lang}.html", lang=lang,
-                suggestions=suggestions.sites, network=network, targets=run,
-            ),
-        ]  # fmt: skip
+    layers = lc.load_demo_layers()
+    typer.echo("lifecircle demo — SYNTHETIC district (fictional, not real streets)\n")
+    summary = layers.summary()
+    typer.echo(summary[["zh", "features", "details"]].to_string())
+    network = lc.load_demo_network()
+    typer.echo(f"\n{network!r}")
+    result = _echo_demo_coverage(layers, network)
+    suggestions = _echo_demo_seats(layers, network, k=seats)
+    run = lc.run_study(lc.load_study(lc.demo_study_path()), progress=False)
+    typer.echo("\nTargets of the demo study (lifecircle check):")
+    typer.echo(lc.report_to_text(run.report, lang="en"), nl=False)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    m = lc.coverage_map(layers, result, lang=lang, suggestions=suggestions.sites)
+    written = [
+        lc.save_map(m, output_dir / f"map-elderly-{lang}.html"),
+        lc.write_report(
+            layers, result, output_dir / f"report-{lang}.html", lang=lang,
+            suggestions=suggestions.sites, network=network, targets=run,
+        ),
+    ]  # fmt: skip
     typer.echo("")
     for path in written:
         typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
@@ -199,25 +204,6 @@ LangOpt = Annotated[
 ]
 
 
-def _show_progress() -> bool:
-    """Progress bars only for a person at a terminal: not with -q, in CI or when piped."""
-    return not _STATE["quiet"] and sys.stderr.isatty() and not os.environ.get("CI")
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn user errors into a one-line message on stderr and exit code 2 (no traceback)."""
-    try:
-        yield
-    except LifecircleError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
-        raise typer.Exit(2) from None
-
-
 def _lang(lang: Lang | None, study: Any) -> str:
     return lang.value if lang is not None else study.lang
 
@@ -236,6 +222,10 @@ def check(
         Path | None,
         typer.Option("--markdown", help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)."),
     ] = None,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option("--xlsx", help="Write an Excel workbook: targets, and every grid's value."),
+    ] = None,
     lang: LangOpt = None,
     timestamp: Annotated[
         bool, typer.Option("--timestamp", help="Add generated_at to the JSON.")
@@ -248,20 +238,23 @@ def check(
     Example: lifecircle check study.toml
 
     Example: lifecircle check study.toml --junit reports/junit.xml --markdown reports/summary.md
+
+    Example: lifecircle check study.toml --xlsx reports/targets.xlsx
     """
-    from lifecircle._atomic import prepare_destination
+    from lifecircle._atomic import check_destination
     from lifecircle.study import load_study, report_to_text, run_study
 
-    outputs = {"junit": junit, "json": json_path, "markdown": markdown}
-    with _user_errors():
-        config = load_study(study)
-        for path in outputs.values():
-            if path is not None:  # fail before the analysis, not after it
-                prepare_destination(path)
-        run = run_study(config, progress=_show_progress())
-        code = _lang(lang, config)
-        typer.echo(report_to_text(run.report, lang=code), nl=False)
-        _write_check_outputs(run.report, outputs, lang=code, timestamp=timestamp)
+    outputs = {"junit": junit, "json": json_path, "markdown": markdown, "xlsx": xlsx}
+    config = load_study(study)
+    if xlsx is not None:
+        table_suffix(xlsx, "--xlsx", (".xlsx",))
+    for path in outputs.values():
+        if path is not None:  # fail before the analysis, not after it
+            check_destination(path)
+    run = run_study(config, progress=progress_wanted())
+    code = _lang(lang, config)
+    typer.echo(report_to_text(run.report, lang=code), nl=False)
+    _write_check_outputs(run.report, outputs, lang=code, timestamp=timestamp)
     if not run.report.passed:
         raise typer.Exit(1)
 
@@ -276,6 +269,8 @@ def _write_check_outputs(
         report_to_markdown,
         write_text_atomic,
     )
+    from lifecircle.study.planner_tables import check_tables
+    from lifecircle.tables import write_xlsx
 
     stamp = None
     if timestamp:
@@ -288,30 +283,55 @@ def _write_check_outputs(
         "markdown": lambda: report_to_markdown(report, lang=lang),
     }
     for kind, path in outputs.items():
-        if path is not None:
+        if path is None:
+            continue
+        if kind == "xlsx":
+            write_xlsx(check_tables(report, lang=lang), path)
+        else:
             write_text_atomic(path, renderers[kind]())
-            logging.getLogger(__name__).info("wrote %s", path)
+        logging.getLogger(__name__).info("wrote %s", path)
 
 
 @app.command()
 def validate(study: StudyArg) -> None:
     """Validate a study's configuration and layers (no network, no analysis).
 
+    Also checks what needs no analysis: the basemap key, and that the demand lattice
+    (``spacing_m`` over the grids) fits in memory.
+
     Example: lifecircle validate study.toml
     """
     from lifecircle.study import describe_target, load_study
+    from lifecircle.study.config import resolve_tianditu_key
     from lifecircle.study.datum_check import check_study_datums
     from lifecircle.study.run import load_study_layers
 
-    with _user_errors():
-        config = load_study(study)
-        layers = load_study_layers(config)
-        check_study_datums(config, layers)  # visible warnings: wrong GCJ-02/BD-09 datum
+    config = load_study(study)
+    resolve_tianditu_key(config, config.basemap)
+    layers = load_study_layers(config)
+    check_study_datums(config, layers)  # visible warnings: wrong GCJ-02/BD-09 datum
+    _check_demand_lattice(config, layers)
     typer.echo(f"{config.label}: OK — study {config.name!r}, {len(config.targets)} target(s)")
     typer.echo(layers.summary().to_string())
     for target in config.targets:
         typer.echo(f"  {target.id} {describe_target(target, config.lang)} [{target.scope}] "
                    f">= {target.minimum:.1%}")  # fmt: skip
+
+
+def _check_demand_lattice(config: Any, layers: Any) -> None:
+    """Lay out the residents' demand points as the analysis will (fails fast when too fine)."""
+    from lifecircle.coverage.demand import demand_from_layers
+    from lifecircle.errors import ParameterError
+    from lifecircle.geo.crs import utm_crs_for
+
+    spacing = config.spacing_m or 25.0
+    try:
+        demand_from_layers(
+            layers.grids, crs=utm_crs_for(layers.grids), buildings=layers.buildings,
+            spacing_m=spacing,
+        )  # fmt: skip
+    except ParameterError as exc:
+        raise ParameterError(f"{config.label}: analysis.spacing_m: {exc}") from None
 
 
 @app.command()
@@ -326,8 +346,9 @@ def network(
     from lifecircle.study import load_study
     from lifecircle.study.run import load_study_network
 
-    with _user_errors():
-        config = load_study(study)
+    config = load_study(study)
+    with steps(1) as progress:
+        progress.next("building the walking network")
         walk = load_study_network(config, refresh=refresh)
     typer.echo(repr(walk))
     typer.echo(walk.components().head(10).to_string())
@@ -342,15 +363,16 @@ OutputOpt = Annotated[
 ]
 
 
-def _study_coverage(config: Any, *, isochrones: bool = True) -> tuple[Any, Any, Any]:
+def _study_coverage(config: Any, progress: Any, *, isochrones: bool = True) -> tuple[Any, Any, Any]:
     """Load a study's layers and network, and compute coverage at its default settings."""
     from lifecircle.study.run import compute_study_coverage, load_study_layers, load_study_network
 
+    progress.next("reading the layers")
     layers = load_study_layers(config)
+    progress.next("walking network")
     walk = load_study_network(config)
-    result = compute_study_coverage(
-        config, layers, walk, isochrones=isochrones, progress=_show_progress()
-    )
+    progress.next("walking coverage")
+    result = compute_study_coverage(config, layers, walk, isochrones=isochrones, progress=False)
     return layers, walk, result
 
 
@@ -366,29 +388,38 @@ def _study_boundary(config: Any) -> Any:
     return study_area(study_only)[0]  # names the key and file when the boundary is unusable
 
 
-def _study_report_inputs(config: Any) -> tuple[Any, Any, Any, Any]:
+def _study_report_inputs(config: Any, progress: Any) -> tuple[Any, Any, Any, Any]:
     """Layers, network, coverage at the study's defaults and the targets' run (or None).
 
     With targets, the report's headline is the same check as ``lifecircle check``; the
     layers and network of that run are reused for the map and the per-grid table.
     """
     if not config.targets:
-        return (*_study_coverage(config), None)
+        return (*_study_coverage(config, progress), None)
     from lifecircle.study.run import compute_study_coverage, run_study
 
-    run = run_study(config, progress=_show_progress())
+    progress.next("layers, walking network and the targets")
+    run = run_study(config, progress=False)
+    progress.next("walking coverage")
     result = compute_study_coverage(
-        config, run.layers, run.network, isochrones=True, progress=_show_progress()
+        config, run.layers, run.network, isochrones=True, progress=False
     )
     return run.layers, run.network, result, run
 
 
 def _load_for_output(
-    study: Path, service: str, output: Path | None, default: Callable[[Any], str]
-) -> tuple[Any, Path]:
-    """Load the study; check ``--service`` and the output path (default: ``default(study)``
-    in the outputs folder) before any analysis."""
-    from lifecircle._atomic import prepare_destination
+    study: Path,
+    service: str,
+    output: Path | None,
+    default: Callable[[Any], str],
+    basemap: str | None = None,
+) -> tuple[Any, Path, str | None, str | None]:
+    """Load the study; check ``--service``, the basemap and its key, and the output path
+    (default: ``default(study)`` in the outputs folder) before any analysis.
+
+    Returns the study, the output path, the basemap (None for none) and its Tianditu key.
+    """
+    from lifecircle._atomic import check_destination
     from lifecircle.errors import ConfigError
     from lifecircle.study import load_study
 
@@ -398,7 +429,20 @@ def _load_for_output(
             f"--service {service!r} is not a service of {config.label}; "
             f"expected one of {', '.join(sorted(config.services))}"
         )
-    return config, prepare_destination(output or config.output_dir / default(config))
+    chosen, key = _basemap_key(config, basemap)
+    return config, check_destination(output or config.output_dir / default(config)), chosen, key
+
+
+def _basemap_key(config: Any, basemap: str | None) -> tuple[str | None, str | None]:
+    """The basemap to draw and its Tianditu key, checked before any analysis."""
+    from lifecircle.errors import ConfigError
+    from lifecircle.study.config import BASEMAPS, resolve_tianditu_key
+
+    chosen = basemap if basemap is not None else config.basemap
+    if chosen is not None and chosen not in BASEMAPS:
+        raise ConfigError(f"--basemap {chosen!r}: expected one of {', '.join(BASEMAPS)}")
+    chosen = None if chosen == "none" else chosen
+    return chosen, resolve_tianditu_key(config, chosen)
 
 
 @app.command("map")
@@ -413,19 +457,23 @@ def map_(
 ) -> None:
     """Draw the study's walking coverage on a self-contained, offline HTML map.
 
+    The Tianditu basemap needs a key: the environment variable LIFECIRCLE_TIANDITU_KEY
+    or tianditu_key under [outputs] in the study file.
+
     Example: lifecircle map study.toml --lang en -o coverage.html
     """
     from lifecircle.maps.coverage_map import coverage_map
     from lifecircle.maps.save import save_map
 
-    with _user_errors():
-        config, path = _load_for_output(study, service, output, lambda _: f"map-{service}.html")
-        layers, walk, result = _study_coverage(config)
-        chosen = basemap if basemap is not None else config.basemap
+    config, path, chosen, key = _load_for_output(
+        study, service, output, lambda _: f"map-{service}.html", basemap
+    )
+    with steps(4) as progress:
+        layers, walk, result = _study_coverage(config, progress)
+        progress.next("drawing the map")
         m = coverage_map(
-            layers, result, service=service, lang=_lang(lang, config),
-            basemap=None if chosen == "none" else chosen, network=walk,
-            extent=_study_boundary(config),
+            layers, result, service=service, lang=_lang(lang, config), basemap=chosen,
+            tianditu_key=key, network=walk, extent=_study_boundary(config),
         )  # fmt: skip
         path = save_map(m, path)
     typer.echo(f"wrote {path}")
@@ -453,21 +501,32 @@ def report(
 ) -> None:
     """Write the committee report: one offline HTML page that prints to A4.
 
+    Beside it, an Excel workbook of the same name (.xlsx) holds the per-grid coverage and
+    the suggested seats.
+
     Example: lifecircle report study.toml --lang zh --seats 10 -o report.html
     """
+    from lifecircle._atomic import check_destination
     from lifecircle.maps.report import write_report
 
-    with _user_errors():
-        config, path = _load_for_output(
-            study, service, output, lambda c: f"report-{_lang(lang, c)}.html"
-        )
-        layers, walk, result, run = _study_report_inputs(config)
-        suggestions = _suggest(layers, walk, seats).sites if seats else None
+    config, path, _, _ = _load_for_output(
+        study, service, output, lambda c: f"report-{_lang(lang, c)}.html"
+    )  # a missing Tianditu key fails now, not after the analysis
+    workbook = check_destination(path.with_suffix(".xlsx"))
+    code = _lang(lang, config)
+    with steps((2 if config.targets else 3) + 2) as progress:
+        layers, walk, result, run = _study_report_inputs(config, progress)
+        progress.next("suggesting seats")
+        suggestions = _suggest(layers, walk, seats) if seats else None
+        progress.next("writing the report")
         path = write_report(
-            layers, result, path, lang=_lang(lang, config), suggestions=suggestions, network=walk,
+            layers, result, path, lang=code,
+            suggestions=suggestions.sites if suggestions else None, network=walk,
             targets=run, service=service, basemap=config.basemap, extent=_study_boundary(config),
         )  # fmt: skip
+        write_report_tables(workbook, result, suggestions, config=config, lang=code)
     typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {workbook}")
 
 
 @app.command()
@@ -477,62 +536,45 @@ def suggest(
         int, typer.Option("--seats", "-k", min=1, help="How many new seat sites to suggest.")
     ] = 10,
     output: OutputOpt = None,
+    lang: LangOpt = None,
+    gcj02: Annotated[
+        bool, typer.Option("--gcj02", help="Also give coordinates in GCJ-02 (AMap/Tencent).")
+    ] = False,
 ) -> None:
     """Suggest where new public seats do the most good, with each site's gain.
 
-    Prints a ranked table; with -o writes the sites (GeoJSON, GeoPackage or CSV by suffix).
+    Prints a ranked table (nearest street, WGS-84 coordinates, residents helped); with -o
+    writes the sites: .xlsx or .csv (a table with Chinese or English headers, see --lang),
+    .geojson or .gpkg (points for GIS).
+
+    Example: lifecircle suggest study.toml --seats 10 -o new-seats.xlsx
 
     Example: lifecircle suggest study.toml --seats 10 -o new-seats.geojson
     """
-    from lifecircle._atomic import prepare_destination
+    from lifecircle._atomic import check_destination
     from lifecircle.study import load_study
+    from lifecircle.study.planner_tables import suggestion_table
     from lifecircle.study.run import load_study_layers, load_study_network
 
-    with _user_errors():
-        config = load_study(study)
-        if output is not None:  # fail before the analysis, not after it
-            _sites_format(output)
-            prepare_destination(output)
+    config = load_study(study)
+    code = _lang(lang, config)
+    if output is not None:  # fail before the analysis, not after it
+        table_suffix(output, "--output", SITE_SUFFIXES)
+        check_destination(output)
+    with steps(3) as progress:
+        progress.next("reading the layers")
         layers = load_study_layers(config)
-        suggestions = _suggest(layers, load_study_network(config), seats)
-        sites = suggestions.sites
-        table = sites.drop(columns="geometry")
-        numbers = table.select_dtypes("float").columns
-        table[numbers] = table[numbers].round(1)
-        typer.echo(repr(suggestions))
-        typer.echo(table.to_string(index=False))
-        if output is not None:
-            _write_sites(sites, output)
-            typer.echo(f"wrote {output}")
-
-
-#: Output formats of ``suggest -o``, by suffix (a shapefile would truncate the column names).
-_SITE_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".csv": "CSV"}
-
-
-def _sites_format(output: Path) -> str:
-    """The format of ``output`` by its suffix; a usage error for any other suffix."""
-    driver = _SITE_DRIVERS.get(output.suffix.lower())
-    if driver is None:
-        raise typer.BadParameter(
-            f"{output}: expected a .geojson, .gpkg or .csv file name", param_hint="--output"
-        )
-    return driver
-
-
-def _write_sites(sites: Any, output: Path) -> None:
-    """Write suggested sites atomically (temporary file in the same folder, then rename)."""
-    from lifecircle._atomic import atomic_path
-
-    driver = _sites_format(output)
-    with atomic_path(output) as staged:
-        if driver == "CSV":
-            frame = sites.drop(columns="geometry").assign(
-                lon=sites.geometry.x.round(7), lat=sites.geometry.y.round(7)
-            )
-            frame.to_csv(staged, index=False, encoding="utf-8")
-        else:  # the layer is named after the file, not the temporary name
-            sites.to_file(staged, driver=driver, layer=output.stem if driver == "GPKG" else None)
+        progress.next("walking network")
+        walk = load_study_network(config)
+        progress.next(f"choosing {seats} seat sites")
+        suggestions = _suggest(layers, walk, seats)
+    table = suggestion_table(suggestions.sites, lang=code, radius_m=suggestions.radius_m,
+                             gcj02=gcj02)  # fmt: skip
+    typer.echo(suggestion_summary(suggestions))
+    typer.echo(table.to_string(index=False))
+    if output is not None:
+        write_sites(suggestions.sites, table, output)
+        typer.echo(f"wrote {output}")
 
 
 @app.command()
@@ -549,15 +591,11 @@ def init(
     """
     from lifecircle.study.template import write_study_template
 
-    with _user_errors():
-        written = write_study_template(path, force=force, demo_data=demo_data)
+    written = write_study_template(path, force=force, demo_data=demo_data)
     typer.echo(f"wrote {written}; next: lifecircle validate {written}")
 
 
 def main() -> None:
-    """Entry point: run the app and turn user errors into exit code 2 with a clear message."""
-    try:
+    """Entry point: run the app (errors become one ``error:`` line, see CommandGroup)."""
+    with fail_on_errors():
         app()
-    except LifecircleError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)

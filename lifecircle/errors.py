@@ -28,6 +28,7 @@ __all__ = [
     "LifecircleError",
     "LifecircleWarning",
     "NetworkError",
+    "ParameterError",
     "Problem",
     "hint_style",
 ]
@@ -232,6 +233,11 @@ class NetworkError(LifecircleError, ValueError):
 
 class ConfigError(LifecircleError, ValueError):
     """A study configuration file is invalid."""
+
+
+class ParameterError(LifecircleError, ValueError):
+    """A setting whose value cannot work with this data (e.g. a demand lattice so fine it
+    would not fit in memory); the message names the setting and a value that works."""
 
 
 class InfeasibleError(LifecircleError, RuntimeError):

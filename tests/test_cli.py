@@ -11,11 +11,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from lifecircle import cli
+from lifecircle import _cli_support
 from lifecircle.cli import app
 from lifecircle.data import demo_path
 from lifecircle.study import demo_study_path, load_study
@@ -57,9 +58,39 @@ def demo_check(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("check")
     result = _invoke(
         "check", demo_study_path(), "--junit", out / "j.xml", "--json", out / "r.json",
-        "--markdown", out / "s.md", "--lang", "en",
+        "--markdown", out / "s.md", "--xlsx", out / "t.xlsx", "--lang", "en",
     )  # fmt: skip
     return result, out
+
+
+def test_check_xlsx_has_a_target_sheet_and_every_grid(demo_check) -> None:
+    result, out = demo_check
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out / "t.xlsx")
+    targets, grids = book["Targets"], book["Grids"]
+    study = load_study(demo_study_path())
+    assert targets.max_row == 1 + len(study.targets)
+    assert [c.value for c in targets[1]][:3] == ["Target", "Description", "Metric"]
+    report = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    assert grids.max_row == 1 + sum(len(t["grids"]) for t in report["targets"])
+    first = report["targets"][0]
+    row = [c.value for c in targets[2]]
+    assert row[0] == first["id"] and row[4] == round(100 * first["minimum"], 1)
+    assert row[6] == first["grids_evaluated"] - first["grids_failed"]
+
+
+def test_suggest_xlsx_in_chinese_with_gcj02(tmp_path: Path) -> None:
+    out = tmp_path / "座椅.xlsx"
+    result = _invoke("suggest", _write_study(tmp_path), "-k", "2", "-o", out, "--gcj02")
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["排序", "最近街道", "经度（WGS-84）", "纬度（WGS-84）"]
+    assert header[4:6] == ["经度（GCJ-02 高德）", "纬度（GCJ-02 高德）"]
+    lon, lat, glon, glat = (sheet.cell(2, c).value for c in (3, 4, 5, 6))
+    assert round(lon, 6) == lon and 0.001 < abs(glon - lon) + abs(glat - lat) < 0.02
+    residents = sheet.cell(2, 7).value
+    assert isinstance(residents, int)  # whole residents
 
 
 # ----------------------------------------------------------------------------- help
@@ -248,17 +279,23 @@ def test_map_writes_offline_html(tmp_path: Path) -> None:
 def test_report_and_suggest(tmp_path: Path) -> None:
     study = _write_study(tmp_path)
     sites = tmp_path / "new-seats.csv"
-    result = _invoke("suggest", study, "--seats", "3", "-o", sites)
+    result = _invoke("suggest", study, "--seats", "3", "-o", sites, "--lang", "en")
     assert result.exit_code == 0, result.output
-    assert "SeatSuggestions(3 site(s)" in result.output
-    frame = pd.read_csv(sites)
-    assert list(frame["rank"]) == [1, 2, 3]
-    assert {"lon", "lat", "gain_total"} <= set(frame.columns)
+    assert "3 new seat sites chosen from" in result.output
+    assert "SeatSuggestions" not in result.output  # no Python repr for planners
+    assert sites.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
+    frame = pd.read_csv(sites, encoding="utf-8-sig")
+    assert list(frame["Rank"]) == [1, 2, 3]
+    assert {"Longitude (WGS-84)", "Latitude (WGS-84)", "Nearest street"} <= set(frame.columns)
+    assert frame["Nearest street"].str.contains("Demo").all()
     page = tmp_path / "report.html"
     result = _invoke("report", study, "-o", page, "--lang", "en", "--seats", "2")
     assert result.exit_code == 0, result.output
     assert page.stat().st_size > 0
     assert "<html" in page.read_text(encoding="utf-8").lower()
+    workbook = openpyxl.load_workbook(tmp_path / "report.xlsx")  # written beside the HTML
+    assert workbook.sheetnames == ["Grid coverage", "Suggested seats"]
+    assert workbook["Suggested seats"].max_row == 3  # header + 2 sites
 
 
 def test_warnings_are_one_line_messages_and_silenced_by_quiet(tmp_path: Path) -> None:
@@ -293,5 +330,5 @@ def test_progress_only_on_an_interactive_terminal(monkeypatch, tty, ci, quiet, e
         monkeypatch.delenv("CI", raising=False)
     else:
         monkeypatch.setenv("CI", ci)
-    monkeypatch.setitem(cli._STATE, "quiet", quiet)
-    assert cli._show_progress() is expected
+    monkeypatch.setitem(_cli_support.STATE, "quiet", quiet)
+    assert _cli_support.progress_wanted() is expected

@@ -23,7 +23,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from lifecircle.errors import LayerError, LifecircleWarning
+from lifecircle.errors import LayerError, LifecircleWarning, ParameterError
 from lifecircle.geo.hierarchy import leaf_grids
 
 __all__ = ["DemandWarning", "demand_from_layers", "leaf_grid_ids"]
@@ -135,7 +135,7 @@ def _check_lattice_size(leaves: gpd.GeoDataFrame, spacing_m: float) -> None:
     count = float((width * height).sum())
     if count > MAX_LATTICE_POINTS:
         suggest = math.ceil(spacing_m * math.sqrt(count / MAX_LATTICE_POINTS))
-        raise ValueError(
+        raise ParameterError(
             f"spacing_m={spacing_m:g} would lay out about {count:,.0f} demand lattice points "
             f"over {len(leaves)} leaf grids (at most {MAX_LATTICE_POINTS:,} allowed); use "
             f"spacing_m of at least {suggest:g} metres (default 25)"

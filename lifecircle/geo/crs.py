@@ -169,8 +169,10 @@ def parse_crs(crs: object) -> ParsedCRS | None:
         if name in _CGCS_ALIASES:
             return pyproj.CRS.from_epsg(_CGCS2000_EPSG)
     try:
-        return pyproj.CRS.from_user_input(crs)
-    except (pyproj.exceptions.CRSError, TypeError, ValueError) as exc:
+        parsed = pyproj.CRS.from_user_input(crs)
+        pyproj.Transformer.from_crs(parsed, 4326)  # "mars2000" parses, but is not on Earth
+        return parsed
+    except (pyproj.exceptions.ProjError, TypeError, ValueError) as exc:
         raise CRSError(
             f"unknown CRS {crs!r}: expected an EPSG code (e.g. 4326, 'EPSG:4549'), WKT, "
             f"a pyproj.CRS, 'gcj02' (火星坐标) or 'bd09' (百度) ({exc})"

@@ -122,6 +122,24 @@ class Checker:
             return None
         return path
 
+    def folder(self, value: Any, where: str, default: str) -> Path | None:
+        """A folder lifecircle may create: not an existing file, nor below one."""
+        path = self.path(value if value is not None else default, where, must_exist=False)
+        if path is None:
+            return None
+        for part in (path, *path.parents):
+            if part.exists() and not part.is_dir():
+                shown = "it" if part == path else f"{part}"
+                self.add(
+                    where,
+                    f'"{path}" cannot be a folder: {shown} is a file; move that file away or '
+                    f"set {_toml_hint(where)}",
+                )
+                return None
+            if part.exists():
+                break
+        return path
+
     def numbers(self, table: Mapping[str, Any], key: str, where: str) -> dict[str, float]:
         value = table.get(key, {})
         if not isinstance(value, dict):
@@ -144,6 +162,12 @@ def _percent_hint(number: str) -> str:
         return f" (write {float(number) / 100:g} for {number.strip()}%)"
     except ValueError:
         return " (write a share, e.g. 0.9 for 90%)"
+
+
+def _toml_hint(where: str) -> str:
+    """``cache.dir`` -> ``dir = "another-folder" under [cache]``."""
+    table, _, key = where.rpartition(".")
+    return f'{key} = "another-folder" under [{table}]' if table else f'{key} = "another-folder"'
 
 
 def join_key(where: str, key: str) -> str:

@@ -18,6 +18,7 @@ check``. Relative paths are resolved against the folder of the study file. Run
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ __all__ = [
     "Study",
     "Target",
     "load_study",
+    "resolve_tianditu_key",
     "study_from_text",
 ]
 
@@ -105,7 +107,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "measure",
         "max_gap_m",
     ),
-    "outputs": ("dir", "lang", "basemap"),
+    "outputs": ("dir", "lang", "basemap", "tianditu_key"),
     "cache": ("dir", "enabled"),
 }
 
@@ -206,6 +208,7 @@ class Study:
     output_dir: Path = Path("lifecircle-output")
     lang: str = "zh"
     basemap: str | None = None
+    tianditu_key: str | None = None
     cache_dir: Path | None = None
     #: The study area when it is not the union of the grids (``[study] boundary``).
     boundary: LayerSource | None = None
@@ -468,15 +471,63 @@ def _parse_document(ck: Checker, doc: Mapping[str, Any], path: Path) -> dict[str
         "spacing_m": ck.number(analysis, "spacing_m", "analysis"),
         "lang": ck.string(outputs, "lang", "outputs", "zh", LANGS),
         "basemap": ck.string(outputs, "basemap", "outputs", None, BASEMAPS),
-        "output_dir": ck.path(outputs.get("dir", "lifecircle-output"), "outputs.dir",
-                              must_exist=False),
-        "cache_dir": ck.path(cache.get("dir", ".lifecircle-cache"), "cache.dir", must_exist=False)
+        "tianditu_key": _parse_key(ck, outputs),
+        "output_dir": ck.folder(outputs.get("dir"), "outputs.dir", "lifecircle-output"),
+        "cache_dir": ck.folder(cache.get("dir"), "cache.dir", ".lifecircle-cache")
         if ck.boolean(cache, "enabled", "cache", True)
         else None,
     }  # fmt: skip
     context = {**fields, "profile_names": profile_names}
     fields["targets"] = tuple(_parse_targets(ck, doc, context))
     return fields
+
+
+#: Environment variable holding the Tianditu key (keeps the key out of the study file).
+TIANDITU_KEY_ENV = "LIFECIRCLE_TIANDITU_KEY"
+_GET_KEY = "get one at https://console.tianditu.gov.cn"
+
+
+def _key_problem(key: str) -> str | None:
+    if key.isascii() and key.isalnum():
+        return None
+    return "a Tianditu key is letters and digits only (copy it again from the Tianditu console)"
+
+
+def _parse_key(ck: Checker, outputs: Mapping[str, Any]) -> str | None:
+    key = ck.string(outputs, "tianditu_key", "outputs")
+    problem = _key_problem(key.strip()) if key else None
+    if problem:
+        ck.add("outputs.tianditu_key", problem)
+        return None
+    return key.strip() if key else None
+
+
+def resolve_tianditu_key(study: Study, basemap: str | None) -> str | None:
+    """Return the Tianditu key for ``basemap`` (``None`` unless it is ``"tianditu"``).
+
+    The environment variable ``LIFECIRCLE_TIANDITU_KEY`` wins over ``[outputs]
+    tianditu_key`` (so a key need not be committed with the study).
+
+    Raises
+    ------
+    ConfigError
+        When the basemap is Tianditu and no usable key is given.
+    """
+    if basemap != "tianditu":
+        return None
+    env = os.environ.get(TIANDITU_KEY_ENV, "").strip()
+    key = env or study.tianditu_key
+    if not key:
+        raise ConfigError(
+            f"{study.label}: the Tianditu basemap needs a key: set the environment variable "
+            f'{TIANDITU_KEY_ENV}, or write tianditu_key = "..." under [outputs] ({_GET_KEY}); '
+            'or use basemap = "osm" or "none"'
+        )
+    problem = _key_problem(key)
+    if problem:
+        where = f"the environment variable {TIANDITU_KEY_ENV}" if env else "outputs.tianditu_key"
+        raise ConfigError(f"{study.label}: {where}: {problem}")
+    return key
 
 
 def study_from_text(text: str, path: str | Path = "study.toml") -> Study:
@@ -500,7 +551,7 @@ def study_from_text(text: str, path: str | Path = "study.toml") -> Study:
     """
     path = Path(path)
     try:
-        doc = tomllib.loads(text)
+        doc = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
     ck = Checker(path.resolve().parent)
@@ -548,7 +599,7 @@ def load_study(path: str | Path) -> Study:
     if problem:
         raise ConfigError(f"{path}: {problem} (the study's .toml file)")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Windows editors add a BOM
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})"

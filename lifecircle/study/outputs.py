@@ -27,6 +27,7 @@ __all__ = [
     "report_to_junit",
     "report_to_markdown",
     "report_to_text",
+    "scope_text",
     "write_text_atomic",
 ]
 
@@ -35,7 +36,7 @@ _LABELS = {
         "target": "Target",
         "scope": "Scope",
         "required": "Required",
-        "achieved": "Achieved (worst)",
+        "achieved": "Achieved",
         "result": "Result",
         "worst": "Worst grids",
         "pass": "PASS",
@@ -43,13 +44,13 @@ _LABELS = {
         "all_met": "All {n} targets met.",
         "missed": "{k} of {n} targets missed.",
         "synthetic": "Synthetic demo district — fictional data.",
-        "grids_met": "{ok}/{n} grids",
+        "grids_met": "worst grid {worst}; {ok} of {n} grids meet it",
     },
     "zh": {
         "target": "目标",
         "scope": "范围",
         "required": "要求",
-        "achieved": "实际（最差）",
+        "achieved": "实际",
         "result": "结果",
         "worst": "最差网格",
         "pass": "达标",
@@ -57,7 +58,7 @@ _LABELS = {
         "all_met": "全部 {n} 项目标达标。",
         "missed": "{n} 项目标中有 {k} 项未达标。",
         "synthetic": "合成示范街道——虚构数据。",
-        "grids_met": "{ok}/{n} 个网格",
+        "grids_met": "最差网格 {worst}；{n} 个网格中 {ok} 个达标",
     },
 }
 
@@ -99,7 +100,8 @@ def describe_target(target: Target, lang: str = "en") -> str:
     return f"residents whose elderly route has no rest gap over {target.max_gap_m:g} m"
 
 
-def _scope(target: Target, lang: str) -> str:
+def scope_text(target: Target, lang: str) -> str:
+    """Return the target's scope in ``lang`` (``microgrid:residential`` → ``微网格：居民``)."""
     if lang != "zh" or target.grids:
         return target.scope
     return "：".join(_SCOPE_ZH.get(p, p) for p in target.scope.split(":"))
@@ -120,12 +122,12 @@ def _rows(report: CheckReport, lang: str) -> list[list[str]]:
     rows = []
     for o in report.outcomes:
         ok = len(o.evaluated) - len(o.failed)
-        met = lab["grids_met"].format(ok=ok, n=len(o.evaluated))
+        met = lab["grids_met"].format(worst=_pct(o.achieved), ok=ok, n=len(o.evaluated))
         rows.append([
             f"{o.target.id} {describe_target(o.target, lang)}",
-            _scope(o.target, lang),
+            scope_text(o.target, lang),
             f"≥ {_pct(o.target.minimum)}",
-            f"{_pct(o.achieved)} ({met})",
+            met,
             lab["pass"] if o.passed else lab["fail"],
             _worst(o) or "-",
         ])  # fmt: skip
@@ -183,8 +185,16 @@ def report_to_markdown(report: CheckReport, *, lang: str = "en") -> str:
 
 
 def _md_escape(text: str) -> str:
-    """Escape table pipes and HTML (job summaries render inline HTML) in user strings."""
-    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
+    """Make user text inert in Markdown: HTML escaped (job summaries render inline HTML),
+    Markdown punctuation backslash-escaped (no image, link, emphasis or table cell break)
+    and line breaks flattened."""
+    flat = " ".join(str(text).splitlines())
+    return _MD_SPECIAL.sub(r"\\\g<0>", html.escape(flat, quote=False))
+
+
+#: Characters with a meaning in (GitHub-flavoured) Markdown; ``&``, ``<``, ``>`` are
+#: HTML-escaped first, so the entities' ``&`` and ``;`` are left alone here.
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]()!#|~{}]")
 
 
 def _number(value: float) -> float | None:

@@ -109,6 +109,8 @@ minimum = 1.0
 dir = "lifecircle-output"          # maps and reports go here
 lang = "zh"                        # zh | en
 # basemap = "osm"                  # none (default) | osm | tianditu | amap
+# tianditu_key = "..."             # for basemap = "tianditu"; better: the environment
+                                   # variable LIFECIRCLE_TIANDITU_KEY (keeps it out of git)
 
 [cache]
 dir = ".lifecircle-cache"          # walking networks are cached here (keyed by file content)

@@ -1,0 +1,217 @@
+"""Plumbing of the ``lifecircle`` command line: one exit-code path, progress, table outputs.
+
+**One exit-code path.** Every command runs inside :class:`CommandGroup.invoke`, which turns
+whatever stops it into one ``error:`` line on standard error and an exit code, wherever the
+problem is found (study file, layers, analysis, writing):
+
+====  =======================================================================
+0     success / every target met
+1     a target missed (``check`` only)
+2     bad input or usage: a :class:`~lifecircle.errors.LifecircleError`, an OS error
+      about a named file (missing, unreadable, disk full...) or a bad option
+3     an unexpected internal error (a bug: rerun with ``-v`` for the traceback)
+130   interrupted (Ctrl-C); outputs are written atomically, so none is half-written
+====  =======================================================================
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer._click import exceptions as click_exceptions
+from typer.core import TyperGroup
+
+from lifecircle.errors import LifecircleError
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_BUG",
+    "EXIT_INTERRUPTED",
+    "SITE_SUFFIXES",
+    "CommandGroup",
+    "Steps",
+    "fail_on_errors",
+    "progress_wanted",
+    "steps",
+    "suggestion_summary",
+    "table_suffix",
+    "write_report_tables",
+    "write_sites",
+]
+
+EXIT_BAD_INPUT = 2
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+
+#: Set by the root command: ``quiet`` (``-q``) and ``verbose`` (``-v`` count).
+STATE: dict[str, Any] = {"quiet": False, "verbose": 0}
+
+
+def _say(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+
+
+@contextmanager
+def fail_on_errors(command: str = "lifecircle") -> Iterator[None]:
+    """Map everything that can stop a command to one ``error:`` line and an exit code."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except click_exceptions.UsageError as exc:
+        if isinstance(exc, click_exceptions.NoArgsIsHelpError):
+            raise
+        where = exc.ctx.command_path if exc.ctx is not None else command
+        _say(f"{exc.format_message()} (see `{where} --help`)")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except click_exceptions.ClickException:
+        raise
+    except LifecircleError as exc:
+        _say(str(exc))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        _say("interrupted; no output file was left half-written")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except MemoryError:
+        _say("ran out of memory; use smaller inputs (a smaller network extract or fewer grids)")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:  # output piped into `head`: not an error
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(f"{where}{exc.strerror or exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except Exception as exc:  # a bug: say so plainly, traceback with -v
+        if STATE["verbose"]:
+            traceback.print_exc()
+        _say(
+            f"unexpected internal error ({type(exc).__name__}: {exc}); this is a bug in "
+            "lifecircle: please report it with the output of the same command run with -v"
+        )
+        raise typer.Exit(EXIT_BUG) from None
+
+
+class CommandGroup(TyperGroup):
+    """The root command: runs every subcommand through :func:`fail_on_errors`."""
+
+    def invoke(self, ctx: Any) -> Any:
+        """Invoke the subcommand; problems become one ``error:`` line and an exit code."""
+        with fail_on_errors(ctx.command_path):
+            return super().invoke(ctx)
+
+
+def progress_wanted() -> bool:
+    """Progress bars only for a person at a terminal: not with -q, in CI or when piped."""
+    return not STATE["quiet"] and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class Steps:
+    """A one-line progress display of a command's long steps (on standard error).
+
+    Parameters
+    ----------
+    total : int
+        How many steps the command takes; each is named by :meth:`next` in plain words.
+    enabled : bool
+        Show anything at all (see :func:`progress_wanted`).
+    """
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(
+            total=total, disable=not enabled, file=sys.stderr, leave=False,
+            bar_format="{n}/{total} {desc} [{elapsed}]", dynamic_ncols=True,
+        )  # fmt: skip
+        self._started = False
+
+    def next(self, label: str) -> None:
+        """Mark the previous step done and show ``label`` as the current one."""
+        if self._started:
+            self._bar.update(1)
+        self._started = True
+        self._bar.set_description_str(label)
+
+    def close(self) -> None:
+        """Finish the display (it disappears; the command's own output follows)."""
+        self._bar.close()
+
+
+@contextmanager
+def steps(total: int) -> Iterator[Steps]:
+    """A :class:`Steps` display of ``total`` steps for the current command, always closed."""
+    display = Steps(total, enabled=progress_wanted())
+    try:
+        yield display
+    finally:
+        display.close()
+
+
+def write_report_tables(
+    path: Path, result: Any, suggestions: Any, *, config: Any, lang: str
+) -> None:
+    """The report's per-grid table (and suggested seats) as an Excel workbook."""
+    from lifecircle.study.planner_tables import SHEETS, coverage_table, suggestion_table
+    from lifecircle.tables import write_xlsx
+
+    sheets = {SHEETS[lang]["grids"]: coverage_table(
+        result.grid_table(), lang=lang, walk_minutes=config.walk_minutes
+    )}  # fmt: skip
+    if suggestions is not None:
+        sheets[SHEETS[lang]["sites"]] = suggestion_table(
+            suggestions.sites, lang=lang, radius_m=suggestions.radius_m
+        )
+    write_xlsx(sheets, path)
+
+
+def suggestion_summary(suggestions: Any) -> str:
+    """One plain sentence: how many sites, residents helped, and how good the answer is."""
+    placement = suggestions.placement
+    quality = (
+        "a proven optimum" if placement.gap <= 1e-9
+        else f"within {100 * placement.gap:.2g}% of the best possible"
+    )  # fmt: skip
+    helped = round(float(suggestions.sites["gain_residents"].sum()))
+    return (
+        f"{len(suggestions.sites)} new seat sites chosen from {suggestions.n_candidates:,} "
+        f"candidates ({quality}): {helped:,} more residents within a "
+        f"{suggestions.radius_m:g} m walk of a seat."
+    )
+
+
+#: Output formats of ``suggest -o``, by suffix (a shapefile would truncate the column names).
+SITE_SUFFIXES = (".xlsx", ".csv", ".geojson", ".json", ".gpkg")
+
+
+def table_suffix(path: Path, option: str, allowed: tuple[str, ...]) -> str:
+    """The suffix of ``path`` when allowed; otherwise a usage error naming the option."""
+    from lifecircle.errors import ConfigError
+
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise ConfigError(
+            f"{option} {path.name}: expected a file name ending in {', '.join(allowed)}"
+        )
+    return suffix
+
+
+def write_sites(sites: Any, table: Any, output: Path) -> None:
+    """Write suggested sites atomically: a planner's table or a GIS layer, by suffix."""
+    from lifecircle._atomic import atomic_path
+    from lifecircle.tables import write_table
+
+    suffix = output.suffix.lower()
+    if suffix in (".xlsx", ".csv"):
+        write_table(table, output)
+        return
+    driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
+    with atomic_path(output) as staged:  # the layer is named after the file, not the temp name
+        sites.to_file(staged, driver=driver, layer=output.stem if driver == "GPKG" else None)
