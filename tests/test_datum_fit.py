@@ -23,11 +23,10 @@ import lifecircle as lc
 from lifecircle.data import demo_path
 from lifecircle.errors import DatumWarning
 from lifecircle.geo.crs import wgs84_to_bd09, wgs84_to_gcj02
-from lifecircle.geo.datum_fit import (
-    anchor_points,
+from lifecircle.geo.datum_fit import anchor_points, fit_datum, prepare_reference
+from lifecircle.geo.datum_slips import (
     datum_check_done,
     find_datum_slips,
-    fit_datum,
     name_datum,
     warn_datum_slips,
 )
@@ -208,6 +207,37 @@ def test_file_name_hint_without_streets(demo):
     )  # fmt: skip
     assert slip.datum == "bd09" and slip.fit is None
     assert 'add crs = "bd09" under [layers.elderly] in study.toml' in slip.message
+
+
+# --------------------------------------------------------------------------- footprints
+def test_point_layer_is_tested_against_the_other_layers_footprints(demo):
+    """Building centres (mid-block) moved into GCJ-02 fall out of their footprints."""
+    layers, _ = demo
+    buildings = layers.buildings[layers.buildings.geom_type.str.endswith("Polygon")]
+    centres = buildings.head(80).set_geometry(buildings.head(80).representative_point())
+    frames = {"heritage": _shifted(centres, "gcj02"), "buildings": buildings}
+    (slip,) = find_datum_slips(frames, None, study_file="study.toml")  # no streets at all
+    assert slip.layer == "heritage" and slip.datum == "gcj02"
+    assert "fit the footprints of the buildings layer far better as GCJ-02" in slip.message
+    assert find_datum_slips({"heritage": centres, "buildings": buildings}, None) == []
+
+
+def test_footprints_of_a_slipped_layer_are_not_trusted(demo):
+    layers, network = demo
+    buildings = layers.buildings[layers.buildings.geom_type.str.endswith("Polygon")]
+    centres = buildings.head(80).set_geometry(buildings.head(80).representative_point())
+    frames = {"heritage": centres, "buildings": _shifted(buildings, "gcj02")}
+    slips = find_datum_slips(frames, _streets(network), reference_crs=network.crs)
+    assert [(s.layer, s.datum) for s in slips] == [("buildings", "gcj02")]
+
+
+def test_prepared_reference_gives_the_same_fit(demo):
+    layers, network = demo
+    lon, lat, _ = anchor_points(_shifted(layers.seats, "gcj02").geometry.to_numpy())
+    prepared = prepare_reference(_streets(network), network.crs)
+    assert prepared is not None
+    raw = fit_datum(lon, lat, _streets(network), reference_crs=network.crs)
+    assert fit_datum(lon, lat, prepared) == raw
 
 
 # --------------------------------------------------------------------------- the API warning
@@ -411,6 +441,27 @@ def test_realdata_eighteen_gcj02_services_near_streets_slip(jingan_streets, seed
     assert as_read is not None and as_read.slipped == "gcj02"
     correct = fit_datum(lon, lat, jingan_streets, reference_crs=4326)
     assert correct is not None and correct.slipped is None
+
+
+@pytest.mark.realdata
+def test_realdata_gcj02_atlas_points_slip_against_osm_footprints(jingan_dir, jingan_streets):
+    """The atlas's building points sit mid-block: streets cannot tell, footprints can."""
+    atlas = gpd.read_file(jingan_dir / "historic_buildings_ditushu_gcj02.geojson")
+    osm = gpd.read_file(jingan_dir / "heritage_osm_overpass_2025.geojson")
+    assert _fit_of(atlas, jingan_streets).slipped is None  # undecided by streets
+    frames = {"heritage": atlas, "buildings": osm}
+    (slip,) = find_datum_slips(frames, jingan_streets, file_names={"heritage": "atlas.geojson"})
+    assert slip.layer == "heritage" and slip.datum == "gcj02" and slip.fit is not None
+    print(
+        f"atlas vs footprints: offset {slip.fit.offset_m['gcj02']:.0f} m, median "
+        f"{slip.fit.median_m['wgs84']:.0f} -> {slip.fit.median_m['gcj02']:.0f} m"
+    )
+    assert "footprints of the buildings layer" in slip.message
+    lon, lat = lc.geo.gcj02_to_wgs84(atlas.geometry.x.to_numpy(), atlas.geometry.y.to_numpy())
+    converted = atlas.set_geometry(gpd.points_from_xy(lon, lat), crs=4326)
+    assert find_datum_slips({"heritage": converted, "buildings": osm}, jingan_streets) == []
+    wikidata = gpd.read_file(jingan_dir / "heritage_wikidata_items.geojson")
+    assert find_datum_slips({"seats": wikidata, "buildings": osm}, jingan_streets) == []
 
 
 @pytest.mark.realdata

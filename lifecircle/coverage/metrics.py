@@ -23,7 +23,7 @@ from lifecircle.coverage.profiles import WalkProfile, resolve_profile
 from lifecircle.coverage.result import CoverageResult
 from lifecircle.coverage.snap import check_snapped, snap_points
 from lifecircle.errors import CoordinateWarning, LifecircleWarning
-from lifecircle.geo.datum_fit import warn_datum_slips
+from lifecircle.geo.datum_slips import warn_datum_slips
 from lifecircle.geo.hierarchy import roll_up
 from lifecircle.geo.schema import ELDERLY_TYPES
 

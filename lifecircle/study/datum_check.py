@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import shapely
 
-from lifecircle.geo.datum_fit import DatumSlip, datum_check_done, warn_datum_slips
+from lifecircle.geo.datum_slips import DatumSlip, datum_check_done, warn_datum_slips
 
 if TYPE_CHECKING:
     from lifecircle.coverage.network import WalkNetwork
