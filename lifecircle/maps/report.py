@@ -108,7 +108,8 @@ def _suggestion_table(
     frame = suggestions.sort_values("rank", kind="stable")
     gains = [str(c) for c in frame.columns if "gain" in str(c).lower()]
     extra = [(c, key) for c, key in _SUGGESTION_EXTRA if c in frame.columns]
-    pts = frame.geometry.to_crs(4326).representative_point()
+    geoms = frame.geometry if frame.crs is not None else frame.geometry.set_crs(4326)
+    pts = geoms.to_crs(4326).representative_point()
     columns = [{"text": text("f_rank", lang), "css": "num"}]
     columns += [{"text": gain_label(c, lang), "css": "num"} for c in gains]
     columns += [

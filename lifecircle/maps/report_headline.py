@@ -16,7 +16,7 @@ import pandas as pd
 
 from lifecircle.maps.headline import TargetHeadline
 from lifecircle.maps.labels import service_label, text, vocab_label
-from lifecircle.maps.layers import fmt_value, percent
+from lifecircle.maps.layers import fmt_value, leaf_frame, percent
 
 __all__ = [
     "leaf_grids",
@@ -102,12 +102,8 @@ def target_verdict(rows: Sequence[TargetHeadline], lang: str) -> str:
 
 
 def leaf_grids(grids: pd.DataFrame) -> pd.DataFrame:
-    """The grids without children (``is_leaf``), else the finest level present."""
-    if "is_leaf" in grids.columns:
-        return grids[grids["is_leaf"].fillna(False).astype(bool)]
-    levels = set(grids["level"])
-    finest = next((lv for lv in ("microgrid", "area", "subdistrict") if lv in levels), None)
-    return grids[grids["level"] == finest] if finest else grids
+    """The smallest grids, the same ones the map colours (see ``layers.leaf_frame``)."""
+    return leaf_frame(grids)  # type: ignore[arg-type]
 
 
 def _heading(label: str) -> str:
@@ -130,7 +126,8 @@ def service_cards(
         when the study's targets are shown instead, so no second verdict appears.
     """
     leaf = leaf_grids(result.grids)
-    weight = pd.to_numeric(leaf["weight"], errors="coerce").fillna(0.0)
+    weight = pd.to_numeric(leaf.get("weight", pd.Series(0.0, leaf.index)), errors="coerce")
+    weight = weight.fillna(0.0)
     out = []
     for service in services:
         share = pd.to_numeric(leaf[f"share_{service}"], errors="coerce")

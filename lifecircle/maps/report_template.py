@@ -16,7 +16,7 @@ REPORT_CSS = f"""
 :root {{ --ink: #1a1a1a; --muted: #555; --line: #d0d0d0; --bad: #b2182b; --ok: #2166ac; }}
 * {{ box-sizing: border-box; }}
 body {{ font-family: {FONT_STACK}; color: var(--ink); margin: 0 auto; max-width: 1100px;
-  padding: 24px; line-height: 1.5; font-size: 15px; }}
+  padding: 24px; line-height: 1.5; font-size: 15px; overflow-wrap: break-word; }}
 h1 {{ font-size: 26px; margin: 0 0 4px 0; }}
 h2 {{ font-size: 20px; margin: 28px 0 8px 0; border-bottom: 2px solid var(--ink);
   padding-bottom: 2px; break-after: avoid; }}

@@ -166,7 +166,7 @@ MAP_CSS = f"""
 .leaflet-container {{ font-family: {FONT_STACK}; background: #f4f3ef; }}
 .leaflet-top.leaflet-left {{ display: flex; flex-direction: column; align-items: flex-start; }}
 .lc-title {{ order: -1; background: rgba(255,255,255,0.92); padding: 6px 10px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 420px; }}
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 420px; overflow-wrap: anywhere; }}
 .lc-title h1 {{ font-size: 16px; margin: 0 0 2px 0; }}
 .lc-title p {{ font-size: 12px; margin: 0; color: #444; }}
 .lc-title .lc-synthetic {{ color: #b2182b; font-weight: bold; }}
