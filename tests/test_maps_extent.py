@@ -239,12 +239,14 @@ def test_cli_map_opens_on_the_study_boundary(tmp_path):
     text = demo_study_path().read_text(encoding="utf-8").replace('"demo/', f'"{folder}/')
     grids = gpd.read_file(demo_path("grids.geojson"))
     w, s, e, n = grids.total_bounds
-    corner = box(w, s, (w + e) / 2, (s + n) / 2)
-    gpd.GeoDataFrame(geometry=[corner], crs=4326).to_file(tmp_path / "area.geojson")
+    pad = 0.004  # a boundary larger than the grids (one that cuts them off warns)
+    area = box(w - pad, s - pad, e + pad, n + pad)
+    gpd.GeoDataFrame(geometry=[area], crs=4326).to_file(tmp_path / "area.geojson")
     text = text.replace("synthetic = true", 'synthetic = true\nboundary = "area.geojson"', 1)
     (tmp_path / "study.toml").write_text(text, encoding="utf-8")
     out = tmp_path / "map.html"
     result = CliRunner().invoke(app, ["map", str(tmp_path / "study.toml"), "-o", str(out)])
     assert result.exit_code == 0, result.output
     (south, west), (north, east) = _fit_bounds(out.read_text(encoding="utf-8"))
-    assert (south, west, north, east) == pytest.approx((s, w, (s + n) / 2, (w + e) / 2), abs=1e-6)
+    expected = (s - pad, w - pad, n + pad, e + pad)
+    assert (south, west, north, east) == pytest.approx(expected, abs=1e-6)
