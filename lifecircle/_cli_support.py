@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ __all__ = [
     "CommandGroup",
     "Steps",
     "fail_on_errors",
+    "plain_message",
     "progress_wanted",
     "steps",
     "suggestion_summary",
@@ -75,7 +77,7 @@ def fail_on_errors(command: str = "lifecircle") -> Iterator[None]:
     except click_exceptions.ClickException:
         raise
     except LifecircleError as exc:
-        _say(str(exc))
+        _say(plain_message(str(exc)))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except KeyboardInterrupt:
         _say("interrupted; no output file was left half-written")
@@ -106,6 +108,27 @@ class CommandGroup(TyperGroup):
         """Invoke the subcommand; problems become one ``error:`` line and an exit code."""
         with fail_on_errors(ctx.command_path):
             return super().invoke(ctx)
+
+
+#: Python-API wording in library messages -> study-file wording for the command line.
+_PLANNER_WORDS = (
+    (re.compile(r" \(listed in result\.\w+\)"), ""),
+    (re.compile(r"\b(max_snap_m|spacing_m)=([0-9.eE+-]+)( m\b)?"), r"\2 m (\1 under [analysis])"),
+)
+
+
+def plain_message(text: str) -> str:
+    """Rewrite API wording for command-line users: no ``result.*`` attributes, and keyword
+    arguments named as the study-file keys that set them.
+
+    Examples
+    --------
+    >>> plain_message("3 points beyond max_snap_m=100 m (listed in result.unsnapped)")
+    '3 points beyond 100 m (max_snap_m under [analysis])'
+    """
+    for pattern, replacement in _PLANNER_WORDS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def progress_wanted() -> bool:

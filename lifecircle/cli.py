@@ -22,6 +22,7 @@ from lifecircle._cli_support import (
     STATE,
     CommandGroup,
     fail_on_errors,
+    plain_message,
     progress_wanted,
     steps,
     suggestion_summary,
@@ -76,7 +77,7 @@ def _show_warning(
 ) -> None:
     """Print a warning as one ``warning:`` line on stderr (no source excerpt); none with -q."""
     if not STATE["quiet"]:
-        typer.echo(f"warning: {message}", err=True)
+        typer.echo(f"warning: {plain_message(str(message))}", err=True)
 
 
 DemoOutOpt = Annotated[

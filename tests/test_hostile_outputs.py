@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from lifecircle import _atomic
+from lifecircle._cli_support import plain_message
 from lifecircle.cli import app
 from lifecircle.study import outputs as study_outputs
 from lifecircle.tables import neutralise_formula, write_csv, write_xlsx
@@ -110,7 +111,7 @@ STUDY_CASES = {
     "lattice too fine (check)": (
         ("walk_minutes = 15", "walk_minutes = 15\nspacing_m = 0.001"),
         ("check", "--json", "out/r.json", "--xlsx", "out/r.xlsx"),
-        ("spacing_m=0.001", "spacing_m of at least"),
+        ("0.001 m (spacing_m under [analysis])", "spacing_m of at least"),
     ),
     "cache folder is a file": (
         ('dir = ".lifecircle-cache"', 'dir = "data/grids.geojson"'),
@@ -282,3 +283,9 @@ def test_report_summary_cell_reads_unambiguously(hostile_check) -> None:
 def test_markdown_escape_unit() -> None:
     escaped = study_outputs._md_escape(IMAGE + " | *b* <i>")
     assert "\\!\\[" in escaped and "\\|" in escaped and "&lt;i&gt;" in escaped
+
+
+def test_cli_messages_use_study_file_words_not_api_names() -> None:
+    text = "3 demand points lie farther than max_snap_m=100 m (listed in result.unsnapped)"
+    expected = "3 demand points lie farther than 100 m (max_snap_m under [analysis])"
+    assert plain_message(text) == expected
