@@ -152,16 +152,17 @@ class Steps:
 
         self._bar = tqdm(
             total=total, disable=not enabled, file=sys.stderr, leave=False,
-            bar_format="{n}/{total} {desc} [{elapsed}]", dynamic_ncols=True,
+            bar_format="{desc}… ({n}/{total} steps done)", dynamic_ncols=True,
         )  # fmt: skip
         self._started = False
 
     def next(self, label: str) -> None:
         """Mark the previous step done and show ``label`` as the current one."""
+        self._bar.set_description_str(label, refresh=False)
         if self._started:
             self._bar.update(1)
+        self._bar.refresh()  # update() alone waits out tqdm's minimum interval
         self._started = True
-        self._bar.set_description_str(label)
 
     def close(self) -> None:
         """Finish the display (it disappears; the command's own output follows)."""

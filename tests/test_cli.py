@@ -332,3 +332,17 @@ def test_progress_only_on_an_interactive_terminal(monkeypatch, tty, ci, quiet, e
         monkeypatch.setenv("CI", ci)
     monkeypatch.setitem(_cli_support.STATE, "quiet", quiet)
     assert _cli_support.progress_wanted() is expected
+
+
+def test_steps_name_each_long_step_in_plain_words(capsys) -> None:
+    """What a person at a terminal sees while report/suggest work (issue 9 §7)."""
+    steps = _cli_support.Steps(2, enabled=True)
+    steps.next("reading the layers")
+    steps.next("walking network")
+    steps.close()
+    err = capsys.readouterr().err
+    assert "reading the layers… (0/2 steps done)" in err
+    assert "walking network… (1/2 steps done)" in err
+    with _cli_support.steps(2) as quiet:  # not a terminal here: nothing shown
+        quiet.next("reading the layers")
+    assert capsys.readouterr().err == ""
