@@ -418,6 +418,17 @@ def test_excel_problem_is_named_with_the_fix(tmp_path, case):
         assert fragment in message, (fragment, message)
 
 
+def test_excel_spacer_column_dropped_and_repeated_header_is_a_rival(tmp_path):
+    """A blank spacer column disappears; a second 座位数 is found like in a CSV."""
+    rows = [[r[0], None, *r[1:]] for r in SEAT_SHEET]
+    path = _book(tmp_path / "spacer.xlsx", {"座椅": rows})
+    got = geo.read_seats(path)
+    assert list(got.columns) == ["id", "name", "seats", "armrest", "charging", "geometry"]
+    twice = [[*r, r[4] if i == 0 else 9] for i, r in enumerate(SEAT_SHEET)]
+    with pytest.raises(LayerError, match="座位数"):
+        geo.read_seats(_book(tmp_path / "twice.xlsx", {"座椅": twice}))
+
+
 def test_second_sheet_read_with_layer(tmp_path):
     path = _book(tmp_path / "two.xlsx", {"说明": [["本表为座椅普查"]], "座椅": SEAT_SHEET})
     assert geo.read_seats(path, layer="座椅")["name"].tolist() == ["长椅", "石凳"]

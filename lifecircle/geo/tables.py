@@ -297,17 +297,20 @@ def _column_letter(index: int) -> str:
     return str(get_column_letter(index + 1))
 
 
-def _load_rows(path: Path, *, data_only: bool, sheet: str | None) -> tuple[list[str], list[Any]]:
-    """Sheet names and the rows of ``sheet`` (or of none when ``sheet`` is None)."""
+def _load_rows(
+    path: Path, *, data_only: bool, sheet: str | None, limit: int | None = None
+) -> tuple[list[str], list[Any]]:
+    """Sheet names and the rows of ``sheet`` (none when None; at most ``limit`` rows)."""
     import openpyxl
 
     with path.open("rb") as handle:
         book = openpyxl.load_workbook(handle, read_only=True, data_only=data_only)
         try:
             names = list(book.sheetnames)
-            rows = (
-                [] if sheet is None else [list(r) for r in book[sheet].iter_rows(values_only=True)]
-            )
+            rows = []
+            if sheet is not None:
+                cells = book[sheet].iter_rows(values_only=True, max_row=limit)
+                rows = [list(r) for r in cells]
         finally:
             book.close()
     return names, rows
@@ -336,7 +339,7 @@ def _pick_sheet(
     ):
         return names[0], first
     for other in names[1:]:
-        rows = _load_rows(path, data_only=True, sheet=other)[1][: MAX_TITLE_ROWS + 1]
+        rows = _load_rows(path, data_only=True, sheet=other, limit=MAX_TITLE_ROWS + 1)[1]
         if any(_header_score(r, schema, columns, xy) >= 2 for r in rows):
             raise LayerError(
                 path.name,
@@ -414,12 +417,31 @@ def _read_excel(
         raise LayerError(name, [problem])
     if header:
         _warn_header(name, rows, header, f"sheet '{sheet}': ")
-    labels = [
-        str(v).strip() if v is not None and str(v).strip() else f"column {_column_letter(j)}"
-        for j, v in enumerate(rows[header])
-    ]
-    frame = pd.DataFrame(rows[header + 1 :], columns=labels, dtype=object)
-    return RawTable(frame.infer_objects(), first_row=header + 2)
+    return RawTable(_sheet_frame(rows, header), first_row=header + 2)
+
+
+def _sheet_frame(rows: list[list[Any]], header: int) -> pd.DataFrame:
+    """The table below ``header``: labels as pandas' CSV reader makes them, no empty columns.
+
+    A blank header cell becomes ``column C``; a repeated header gets ``.1``, ``.2``
+    (as in a CSV, so two 座位数 columns are recognised as rivals); a column with neither
+    a header nor any value (a spacer column) is dropped.
+    """
+    data = rows[header + 1 :]
+    labels: list[str] = []
+    keep: list[int] = []
+    counts: dict[str, int] = {}
+    for j, value in enumerate(rows[header]):
+        text = str(value).strip() if value is not None else ""
+        if not text and all(r[j] is None or not str(r[j]).strip() for r in data):
+            continue
+        label = text or f"column {_column_letter(j)}"
+        seen = counts.get(label, 0)
+        counts[label] = seen + 1
+        labels.append(f"{label}.{seen}" if seen else label)
+        keep.append(j)
+    frame = pd.DataFrame([[r[j] for j in keep] for r in data], columns=labels, dtype=object)
+    return frame.infer_objects()
 
 
 # --------------------------------------------------------------------------- entry point
