@@ -256,6 +256,12 @@ def _accept_fullwidth_bool(frame: gpd.GeoDataFrame) -> None:
     assert frame["charging"].tolist() == [False, True]
 
 
+def _accept_released_category(frame: gpd.GeoDataFrame) -> None:
+    assert frame["level"].tolist() == ["municipal", "district"]
+    assert frame["category"].tolist() == [None, None]
+    assert frame["类别"].tolist() == ["古建筑", "近现代重要史迹及代表性建筑"]
+
+
 def _accept_equal_twins(frame: gpd.GeoDataFrame) -> None:
     assert frame["seats"].tolist() == [2, 3]
 
@@ -332,6 +338,15 @@ ACCEPTED = [
         "seats_fullwidth_bool.csv",
         "id,seats,扶手,充电,lon,lat\nA,2,Ｙ,ｎｏ,121.44,31.22\nB,2,ＮＯ,ＹＥＳ,121.45,31.22\n",
         _accept_fullwidth_bool,
+    ),
+    Accepted(
+        "heritage_relic_classes.csv",
+        "编号,名称,级别,类别,lon,lat\nH1,a,市级,古建筑,121.44,31.22\n"
+        "H2,b,区级,近现代重要史迹及代表性建筑,121.45,31.22\n",
+        _accept_released_category,
+        "column '类别' was not read as category (optional): its values are not category values "
+        "('古建筑', '近现代重要史迹及代表性建筑'); it is kept as an extra column. If it does hold "
+        "category, map it explicitly with columns={'类别': 'category'}",
     ),
     Accepted(
         "seats_equal_twins.csv",

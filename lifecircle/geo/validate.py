@@ -1,27 +1,38 @@
 """Normalise a raw frame to a layer's canonical schema and validate it.
 
 :func:`validate_layer` is the boundary check every reader runs before any expensive
-work. It matches source headers to canonical columns (case-insensitively, ignoring
-spaces, ``_`` and ``-``, with the Chinese and English synonyms of
+work. It matches source headers to canonical columns (:mod:`lifecircle.geo.headers`:
+case-, width- and spacing-insensitive, with the Chinese and English synonyms of
 :mod:`lifecircle.geo.schema`), coerces values to the documented dtypes, checks the
-geometries, converts to EPSG:4326 and collects **every** problem into one
-:class:`~lifecircle.errors.LayerError`.
+geometries (:mod:`lifecircle.geo.geometry_checks`), converts to EPSG:4326 and collects
+**every** problem into one :class:`~lifecircle.errors.LayerError`. Problems that have
+a fix carry it as a :class:`~lifecircle.errors.Fix`, written as reader keywords or,
+inside ``hint_style("toml")``, as study-file TOML.
 
 Rules applied
 -------------
-- ``id`` becomes ``str`` (``12`` and ``12.0`` both become ``"12"``); missing or
-  duplicate ids are errors.
+- ``id`` becomes ``str`` (``12`` and ``12.0`` both become ``"12"``); blank or duplicate
+  ids are errors. A layer *without* an id column gets stable ids ``<file stem>-<row>``
+  (``<layer>-<feature>`` for frames) and a :class:`~lifecircle.errors.ColumnWarning`.
 - ``int`` columns (seat counts) must be whole numbers >= 1; ``float`` columns
   (population, capacity) must be numeric and >= 0, blank means unknown (NaN).
-- ``bool`` columns accept 是/否, 有/无, Y/N, yes/no, true/false, 1/0 (and ✓/×); a blank
-  cell means ``False``.
+- ``bool`` columns accept 是/否, 有/无, Y/N, yes/no, true/false, 1/0 (and ✓/×, full-width
+  forms too); a blank cell means ``False``.
 - ``category`` columns are mapped to canonical codes with
-  :func:`~lifecircle.geo.schema.find_category`; unknown values are errors that list
-  the allowed values with their Chinese labels.
-- Geometries must be present, non-empty and of an allowed type. Invalid geometries
-  are repaired with :func:`shapely.make_valid` when the result has an allowed type and
-  its area changes by at most 1 % (a :class:`~lifecircle.errors.GeometryWarning` says
-  so); otherwise they are rejected. Z coordinates are dropped.
+  :func:`~lifecircle.geo.schema.match_category`: a cell naming several values takes the
+  highest for ranked vocabularies (levels) and is an error otherwise; unknown values
+  are errors that list the allowed values with their Chinese labels.
+- A column matched by a synonym whose non-blank values are at least 80 % unusable was
+  probably the wrong column: a required one gets a problem saying so with the explicit
+  ``columns=`` fix; an optional category (a list's 类别 holding 古建筑) is left out and
+  kept as an extra column, with a :class:`~lifecircle.errors.ColumnWarning`.
+- Two source columns filling one canonical column are an error when they differ.
+- Geometries must be present, non-empty, of an allowed type and inside the valid
+  coordinate range of their CRS. Invalid geometries are repaired with
+  :func:`shapely.make_valid` when the result has an allowed type and its area changes
+  by at most 1 % (a :class:`~lifecircle.errors.GeometryWarning` says so); otherwise they
+  are rejected. Z coordinates are dropped. After conversion, features spanning more
+  than 180° of longitude (whole world, antimeridian) are rejected.
 - Point layers (seats, elderly) also accept lines and polygons, replaced by their
   :meth:`~shapely.Geometry.representative_point` (a point guaranteed to lie inside).
 
@@ -33,7 +44,6 @@ tabular files (the header is row 1).
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -67,182 +77,20 @@ from lifecircle.geo.headers import (
     rival_headers,
     rival_problem,
 )
-from lifecircle.geo.schema import ColumnSpec, LayerSchema, match_category
+from lifecircle.geo.schema import ColumnSpec, LayerSchema
+from lifecircle.geo.values import (
+    Column,
+    as_text,
+    coerce,
+    default_column,
+    is_blank,
+    typed,
+    warn_released,
+)
 
 __all__ = ["check_layer", "match_columns", "normalise_header", "validate_layer", "warn_user"]
 
 logger = logging.getLogger(__name__)
-
-_TRUE = {"是", "有", "y", "yes", "true", "t", "1", "1.0", "✓", "√", "对"}
-_FALSE = {"否", "无", "没有", "n", "no", "false", "f", "0", "0.0", "×", "x", "不"}
-#: A column read through a synonym is probably the wrong column when at least this
-#: share of its non-blank cells is unusable (e.g. a list's ``type`` read as ``level``).
-_MISREAD_SHARE = 0.8
-
-
-def _is_blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _as_text(value: Any) -> str | None:
-    """Text of an id-like cell: ``12.0`` -> ``"12"``, blank -> None."""
-    if _is_blank(value):
-        return None
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, np.integer):
-        return str(int(value))
-    return str(value).strip()
-
-
-def _as_number(value: Any) -> float | None:
-    """A float, NaN for blank, None when not numeric."""
-    if _is_blank(value):
-        return float("nan")
-    if isinstance(value, bool | np.bool_):
-        return None
-    if isinstance(value, int | float | np.integer | np.floating):
-        return float(value)
-    text = str(value).strip().replace(",", "").replace("，", "")
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if np.isfinite(number) else None
-
-
-def _as_bool(value: Any) -> bool | None:
-    if _is_blank(value):
-        return False
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    key = _as_text(value)
-    key = unicodedata.normalize("NFKC", key).lower() if key is not None else ""
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
-        return False
-    return None
-
-
-def _allowed(spec: ColumnSpec) -> str:
-    return ", ".join(f"{c.code} ({c.zh})" for c in spec.vocabulary)
-
-
-#: Counts (seats, population, capacity) at or above this are out of range (and inf/NaN
-#: never pass): they would overflow int64 or make every share meaningless.
-_MAX_NUMBER = 2.0**53
-
-
-@dataclass
-class _Column:
-    """One canonical column being coerced: its spec and the source header it comes from."""
-
-    spec: ColumnSpec
-    header: object
-
-    @property
-    def by_synonym(self) -> bool:
-        return normalise_header(self.header) != normalise_header(self.spec.name)
-
-
-def _coerce_one(spec: ColumnSpec, raw: Any) -> tuple[Any, str | None]:
-    """Coerce one cell; return the value and ``None``, ``"missing"``, ``"bad"``, ``"low"``
-    or ``"several"`` (an unranked category cell naming several values)."""
-    kind = spec.kind
-    if kind == "str":
-        value = _as_text(raw)
-        if value is None and spec.name == "id":
-            return None, "missing"
-        return ("" if value is None and spec.name == "name" else value), None
-    if kind == "bool":
-        flag = _as_bool(raw)
-        return flag, (None if flag is not None else "bad")
-    if kind in ("int", "float"):
-        number = _as_number(raw)
-        if number is None:
-            return None, "bad"
-        if np.isnan(number):
-            return number, ("missing" if spec.required and kind == "int" else None)
-        low = 0 if kind == "float" else 1
-        if not low <= number < _MAX_NUMBER or (kind == "int" and not number.is_integer()):
-            return number, "low"
-        return number, None
-    if _is_blank(raw):
-        return None, ("missing" if spec.required else None)
-    cat, named = match_category(spec.vocabulary, _as_text(raw) or "", ranked=spec.ranked)
-    if cat is not None:
-        return cat.code, None
-    return None, ("several" if len(named) > 1 else "bad")
-
-
-_EXPECTED = {
-    "int": "a whole number >= 1",
-    "float": "a number >= 0 (blank when unknown)",
-    "bool": "是/否, 有/无, Y/N, yes/no, true/false or 1/0",
-    "str": "a non-empty id",
-}
-
-
-def _coerce(column: _Column, values: Sequence[Any], rows: Rows) -> tuple[list[Any], list[str]]:
-    """Coerce one column; return the values and the problems found."""
-    spec = column.spec
-    out: list[Any] = []
-    found: dict[str, list[str]] = {"missing": [], "bad": [], "low": [], "several": []}
-    for pos, raw in enumerate(values):
-        value, trouble = _coerce_one(spec, raw)
-        out.append(value)
-        if trouble == "missing":
-            found["missing"].append(rows(pos))
-        elif trouble is not None:
-            found[trouble].append(f"{raw!r} at {rows(pos)}")
-    col = f"column {spec.name!r}"
-    expected = _EXPECTED.get(spec.kind) or f"one of {_allowed(spec)}"
-    problems: list[str] = []
-    if found["missing"]:
-        problems.append(grouped(f"{col} has missing values", found["missing"], rows.noun, expected))
-    if found["bad"]:
-        what = "non-numeric" if spec.kind in ("int", "float") else "unknown"
-        problems.append(grouped(f"{col} has {what} values", found["bad"], rows.noun, expected))
-    if found["low"]:
-        low = grouped(f"{col} has out-of-range values", found["low"], rows.noun, expected)
-        problems.append(low)
-    if found["several"]:
-        problems.append(
-            grouped(
-                f"{col} has cells naming several values",
-                found["several"],
-                rows.noun,
-                f"one value per row (put a site with two {spec.name}s on two rows)",
-            )
-        )
-    return out, _with_misread_hint(column, values, found, problems)
-
-
-def _with_misread_hint(
-    column: _Column, values: Sequence[Any], found: Mapping[str, list[str]], problems: list[str]
-) -> list[str]:
-    """Say that a synonym-matched column that mostly fails was probably the wrong one."""
-    unusable = len(found["bad"]) + len(found["low"]) + len(found["several"])
-    filled = sum(not _is_blank(v) for v in values)
-    if not problems or not column.by_synonym or unusable < _MISREAD_SHARE * max(filled, 1):
-        return problems
-    name = column.spec.name
-    hint = Problem(
-        f"column {str(column.header)!r} was read as {name} (a synonym), but {unusable} of its "
-        f"{filled} values {'names' if unusable == 1 else 'name'} no {name}; map it explicitly "
-        "with ",
-        explicit_fix("<header>", name),
-        f" naming the column that holds {name}",
-    )
-    return [*problems, hint]
 
 
 def _duplicate_ids(ids: Sequence[str | None], rows: Rows, header: object) -> list[str]:
@@ -283,7 +131,7 @@ def _unique_column(frame: pd.DataFrame, headers: Sequence[object]) -> object | N
         key = normalise_header(header)
         if not any(word in key for word in _ID_LIKE):
             continue
-        texts = frame[header].map(_as_text)
+        texts = frame[header].map(as_text)
         if texts.notna().all() and texts.is_unique:
             return header
     return None
@@ -326,7 +174,7 @@ def _rival_problems(
     problems: list[str] = []
     bad: set[str] = set()
     for canon, headers in rivals.items():
-        texts = [frame[h].map(_as_text).to_numpy(dtype=object) for h in headers]
+        texts = [frame[h].map(as_text).to_numpy(dtype=object) for h in headers]
         differ = np.zeros(len(frame), dtype=bool)
         for other in texts[1:]:
             differ |= texts[0] != other
@@ -378,7 +226,11 @@ def check_layer(
         if spec.required and spec.name not in canon_to_src and spec.name != "id":
             problems.append(_missing_column(spec, headers))
             bad_columns.add(spec.name)
-    data, value_problems, value_bad = _canonical_values(frame, schema, canon_to_src, rows, source)
+    data, value_problems, value_bad, released = _canonical_values(
+        frame, schema, canon_to_src, rows, source
+    )
+    for header in released:
+        del mapping[header]
     rival_found, rival_bad = _rival_problems(
         frame, rival_headers(headers, schema, mapping, columns=columns), rows
     )
@@ -406,15 +258,21 @@ def _canonical_values(
     canon_to_src: Mapping[str, object],
     rows: Rows,
     source: str,
-) -> tuple[dict[str, Any], list[str], set[str]]:
-    """Coerce every canonical column (ids first, so messages can name rows by id)."""
+) -> tuple[dict[str, Any], list[str], set[str], set[object]]:
+    """Coerce every canonical column (ids first, so messages can name rows by id).
+
+    Returns the values, problems, the canonical columns with problems and the source
+    headers *released*: optional columns matched by a synonym that hold something else
+    (kept as extra columns, with a :class:`~lifecircle.errors.ColumnWarning`).
+    """
     problems: list[str] = []
     bad: set[str] = set()
+    released: set[object] = set()
     n = len(frame)
     if "id" in canon_to_src:
         header = canon_to_src["id"]
-        column = _Column(schema.columns[0], header)
-        ids, id_problems = _coerce(column, list(frame[header]), rows)
+        column = Column(schema.columns[0], header)
+        ids, id_problems, _ = coerce(column, list(frame[header]), rows)
         id_problems += _duplicate_ids(ids, rows, header)
         rows.ids = ids
         if id_problems:
@@ -428,17 +286,24 @@ def _canonical_values(
     data: dict[str, Any] = {}
     for spec in schema.columns:
         if spec.name == "id":
-            data["id"] = _typed(spec, list(rows.ids) if n else [])
+            data["id"] = typed(spec, list(rows.ids) if n else [])
         elif spec.name not in canon_to_src:
-            data[spec.name] = _default_column(spec, n)
+            data[spec.name] = default_column(spec, n)
         else:
             header = canon_to_src[spec.name]
-            values, col_problems = _coerce(_Column(spec, header), list(frame[header]), rows)
+            column = Column(spec, header)
+            values, col_problems, misread = coerce(column, list(frame[header]), rows)
+            if misread and not spec.required and spec.kind == "category":
+                shown = [repr(v) for v in frame[header] if not is_blank(v)]
+                warn_released(source, column, list(dict.fromkeys(shown)))
+                released.add(header)
+                data[spec.name] = default_column(spec, n)
+                continue
             problems += col_problems
             if col_problems:
                 bad.add(spec.name)
-            data[spec.name] = _typed(spec, values)
-    return data, problems, bad
+            data[spec.name] = typed(spec, values)
+    return data, problems, bad, released
 
 
 def _checked_geometries(
@@ -477,27 +342,6 @@ def _checked_geometries(
         problems += extent_problems(wgs84, ok, rows)
     gdf = gdf.set_geometry(gpd.GeoSeries(np.where(ok, wgs84, None), crs="EPSG:4326"))
     return gdf, ok, problems
-
-
-def _default_column(spec: ColumnSpec, n: int) -> pd.Series:
-    if spec.kind == "bool":
-        return pd.Series(np.zeros(n, dtype=bool))
-    if spec.kind == "float":
-        return pd.Series(np.full(n, np.nan))
-    return pd.Series([None] * n, dtype=object)
-
-
-def _typed(spec: ColumnSpec, values: list[Any]) -> pd.Series:
-    if spec.kind == "bool":
-        return pd.Series([bool(v) for v in values], dtype=bool)
-    if spec.kind == "float":
-        return pd.Series([np.nan if v is None else v for v in values], dtype=float)
-    if spec.kind == "int":
-        clean = [
-            v if v is not None and abs(v) < _MAX_NUMBER and v.is_integer() else 0 for v in values
-        ]
-        return pd.Series(clean, dtype="int64")
-    return pd.Series(values, dtype=object)
 
 
 def _convert_crs(
