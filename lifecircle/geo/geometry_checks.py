@@ -193,13 +193,17 @@ def _valid_range(
     return None
 
 
+def _outside_vertices(coords: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Mask of the vertices outside ``box``."""
+    x, y = coords[:, 0], coords[:, 1]
+    return np.asarray((x < box[0]) | (x > box[2]) | (y < box[1]) | (y > box[3]))
+
+
 def _outside(
     coords: np.ndarray, owner: np.ndarray, n: int, box: tuple[float, float, float, float]
 ) -> np.ndarray:
     """Per feature: how many vertices lie outside ``box``."""
-    x, y = coords[:, 0], coords[:, 1]
-    bad = (x < box[0]) | (x > box[2]) | (y < box[1]) | (y > box[3])
-    return np.bincount(owner[bad], minlength=n)
+    return np.bincount(owner[_outside_vertices(coords, box)], minlength=n)
 
 
 def coordinate_range_problems(
@@ -224,14 +228,14 @@ def coordinate_range_problems(
     box = _valid_range(crs, coords, owner, ok)
     if box is None:
         return []
-    bad = np.flatnonzero((_outside(coords, owner, len(ok), box) > 0) & ok)
-    if bad.size == 0:
+    vertices = np.flatnonzero(_outside_vertices(coords, box) & ok[owner])
+    if vertices.size == 0:
         return []
-    first = {int(o): i for i, o in reversed(list(enumerate(owner)))}
-    hits = []
-    for pos in bad:
-        x, y = coords[first[int(pos)]]
-        hits.append(f"{rows(int(pos))} ({x:.6g}, {y:.6g})")
+    bad, first = np.unique(owner[vertices], return_index=True)  # first bad vertex of each
+    hits = [
+        f"{rows(int(pos))} ({coords[i, 0]:.6g}, {coords[i, 1]:.6g})"
+        for pos, i in zip(bad, vertices[first], strict=True)
+    ]
     ok[bad] = False
     span = (
         "lon -180..180, lat -90..90"
