@@ -294,12 +294,12 @@ def extent_problems(geoms: np.ndarray, ok: np.ndarray, rows: Rows) -> list[str]:
     crossing: list[str] = []
     for pos in np.flatnonzero(wide):
         label = f"{rows(int(pos))} (lon {bounds[pos, 0]:g}..{bounds[pos, 2]:g})"
-        (world if width[pos] >= 359.0 and height[pos] >= 170.0 else crossing).append(label)
+        (world if height[pos] > 90.0 else crossing).append(label)
     ok[wide] = False
     if world:
         problems.append(
             grouped(
-                "a geometry covering the whole world",
+                "a geometry covering (nearly) the whole world",
                 world,
                 rows.noun,
                 "the outline of one place (is this a background or frame polygon?)",
