@@ -411,7 +411,8 @@ def screenshot_map(
             boxes = page.locator(".leaflet-control-layers-overlays label")
             for i in range(boxes.count()):
                 if boxes.nth(i).inner_text().strip() in ("步行网络", "Walking network"):
-                    boxes.nth(i).locator("input").check(force=True)
+                    # by script: on a phone the layer list is folded away
+                    boxes.nth(i).locator("input").evaluate("e => e.checked || e.click()")
         page.wait_for_timeout(800)
         page.screenshot(path=str(png))
         browser.close()

@@ -9,6 +9,7 @@ when ``../shared/data/jingan`` is absent.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -20,6 +21,7 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +37,7 @@ try:
         ROADS_FILE,
         JinganStudy,
         build_jingan_study,
+        screenshot_map,
         study_files,
         study_text,
     )
@@ -44,6 +47,7 @@ except ImportError:  # tests/ imported as a package
         ROADS_FILE,
         JinganStudy,
         build_jingan_study,
+        screenshot_map,
         study_files,
         study_text,
     )
@@ -65,9 +69,17 @@ def walkthrough_lines() -> list[str]:
     """The command lines of the README's real-data walkthrough (comments removed)."""
     text = README.read_text(encoding="utf-8")
     section = text[text.index(WALKTHROUGH_HEADING) :].split("\n## ", 1)[0]
-    (block,) = re.findall(r"```text\n(.*?)```", section, flags=re.S)
+    block = re.findall(r"```text\n(.*?)```", section, flags=re.S)[0]
     lines = [shlex.split(line, comments=True) for line in block.splitlines()]
     return [shlex.join(words) for words in lines if words]
+
+
+def walkthrough_check_rows() -> list[list[str]]:
+    """The abridged ``check`` table of the walkthrough: cells of each row."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(WALKTHROUGH_HEADING) :].split("\n## ", 1)[0]
+    block = re.findall(r"```text\n(.*?)```", section, flags=re.S)[1]
+    return [line.split(" | ") for line in block.splitlines() if line.strip()]
 
 
 def walkthrough_commands() -> dict[str, list[str]]:
@@ -239,6 +251,35 @@ def test_check_files_agree_with_the_printed_table(
     assert t3["grids_evaluated"] == 27
 
 
+def test_readme_shows_check_rows_as_printed(runs: dict[str, Ran]) -> None:
+    printed = [" ".join(line.split()) for line in runs["check"].stdout.splitlines()]
+    rows = walkthrough_check_rows()
+    assert len(rows) >= 2
+    for cells in rows:
+        (line,) = [p for p in printed if p.startswith(" ".join(cells[0].split()))]
+        for cell in cells[1:]:
+            assert " ".join(cell.split()) in line, (cell, line)
+
+
+@pytest.mark.browser
+def test_screenshot_helper_draws_the_real_map(
+    runs: dict[str, Ran], jingan: JinganStudy, tmp_path: Path
+) -> None:
+    """The helper that made the README's picture still works on today's map."""
+    from PIL import Image, ImageStat
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("needs /usr/bin/chromium (CI installs it)")
+    pytest.importorskip("playwright.sync_api")
+    png = screenshot_map(jingan.folder / "out" / "map.html", tmp_path / "map.png")
+    with Image.open(png) as im:
+        assert im.size == (1366, 900)
+        assert sum(ImageStat.Stat(im.convert("L")).var) > 500
+    readme_png = README.parent / "docs" / "jingan-map.png"
+    with Image.open(readme_png) as im:
+        assert im.size == (1366, 900)
+
+
 def _map_bounds(browser, path: Path, viewport: tuple[int, int]):
     page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     problems: list[str] = []
@@ -342,3 +383,91 @@ def test_network_is_clipped_to_the_grids_plus_a_walking_buffer(jingan: JinganStu
     assert 10_000 < inside < 60_000
     print(f"network inside extent {inside / 1000:.1f} km, clipped {total / 1000:.1f} km, "
           f"file {given / 1000:.1f} km")  # fmt: skip
+
+
+class _Rows(HTMLParser):
+    """Every table row of an HTML page as a list of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.rows:
+            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def test_report_headline_rows_equal_the_check_rows(
+    runs: dict[str, Ran], jingan: JinganStudy
+) -> None:
+    """One headline row per target with check's required, achieved and verdict."""
+    summary = json.loads((jingan.folder / "out" / "check.json").read_text(encoding="utf-8"))
+    parser = _Rows()
+    parser.feed((jingan.folder / "out" / "report.html").read_text(encoding="utf-8"))
+    for target in summary["targets"]:
+        rows = [r for r in parser.rows if r and re.match(rf"^{target['id']}\b", r[0])]
+        assert len(rows) == 1, (target["id"], rows)
+        text = " | ".join(rows[0])
+        assert (
+            f"{100 * target['minimum']:.1f}%" in text or f"{100 * target['minimum']:.0f}%" in text
+        )
+        assert f"{100 * target['achieved']:.1f}%" in text, (text, target["achieved"])
+        verdict = "达标" if target["passed"] else "未达标"
+        assert verdict in rows[0], text
+        for grid in (g for g in target["grids"] if g["status"] == "fail"):
+            if target["grids_failed"] <= 3:
+                assert grid["id"] in text
+
+
+def test_outputs_carry_no_local_paths_or_reprs(runs: dict[str, Ran], jingan: JinganStudy) -> None:
+    for name in ("report.html", "map.html", "check.md"):
+        text = (jingan.folder / "out" / name).read_text(encoding="utf-8")
+        assert str(JINGAN_DIR) not in text, name
+        assert "WalkNetwork(" not in text, name
+    report = (jingan.folder / "out" / "report.html").read_text(encoding="utf-8")
+    assert "OpenStreetMap" in report
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [(1366, 900), (390, 844)])
+def test_map_opens_on_the_study_grids(
+    runs: dict[str, Ran], jingan: JinganStudy, browser, viewport: tuple[int, int]
+) -> None:
+    """Not on all of central Shanghai (the conservation file's extent)."""
+    grids = gpd.read_file(jingan.grids).total_bounds
+    (west, south, east, north, scroll_width), problems = _map_bounds(
+        browser, jingan.folder / "out" / "map.html", viewport
+    )
+    assert problems == []
+    assert scroll_width <= viewport[0]
+    tol = 0.0005  # ~50 m: the grids may touch the edge of the view
+    assert west <= grids[0] + tol and south <= grids[1] + tol
+    assert east >= grids[2] - tol and north >= grids[3] - tol
+    # the grids fill a fair part of the view: it spans at most ~4x their size
+    assert (east - west) * (north - south) < 16 * (grids[2] - grids[0]) * (grids[3] - grids[1])
+
+
+def test_printed_a4_map_shows_the_study_grids(runs: dict[str, Ran], jingan: JinganStudy) -> None:
+    """The report's static map (the printed page) is drawn at the scale of the grids.
+
+    Nearly every grid is well covered (blue classes), so the blue pixels span the grids; drawn
+    at the extent of every layer (the conservation areas reach across central Shanghai) they
+    make a small blob in the middle.
+    """
+    html = (jingan.folder / "out" / "report.html").read_text(encoding="utf-8")
+    pngs = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html)
+    assert pngs, "the report has no static map for printing"
+    width, height = _blue_extent(base64.b64decode(max(pngs, key=len)))
+    assert width > 0.35 and height > 0.25, (width, height)
