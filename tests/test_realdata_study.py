@@ -146,8 +146,9 @@ def test_walkthrough_runs_every_command_of_the_study() -> None:
     commands = walkthrough_commands()
     assert list(commands) == ["validate", "network", "check", "map", "report", "suggest"]
     check = commands["check"]
-    for flag in ("--junit", "--json", "--markdown"):
+    for flag in ("--junit", "--json", "--markdown", "--xlsx"):
         assert flag in check
+    assert commands["suggest"][-1].endswith(".xlsx")
     assert all(c[1] == "study.toml" for c in commands.values())
 
 
@@ -471,3 +472,36 @@ def test_printed_a4_map_shows_the_study_grids(runs: dict[str, Ran], jingan: Jing
     assert pngs, "the report has no static map for printing"
     width, height = _blue_extent(base64.b64decode(max(pngs, key=len)))
     assert width > 0.35 and height > 0.25, (width, height)
+
+
+def test_check_xlsx_has_every_target_and_grid(runs: dict[str, Ran], jingan: JinganStudy) -> None:
+    import openpyxl
+
+    summary = json.loads((jingan.folder / "out" / "check.json").read_text(encoding="utf-8"))
+    book = openpyxl.load_workbook(jingan.folder / "out" / "check.xlsx")
+    targets, grids = book.worksheets[0], book.worksheets[1]
+    assert [row[0].value for row in targets.iter_rows(min_row=2)] == [
+        t["id"] for t in summary["targets"]
+    ]
+    assert grids.max_row == 1 + sum(len(t["grids"]) for t in summary["targets"])
+    header = " ".join(str(c.value) for c in targets[1])
+    assert re.search(r"[\u4e00-\u9fff]", header)  # the study's language: 中文 headers
+
+
+def test_suggested_seats_xlsx_lie_on_real_streets(
+    runs: dict[str, Ran], jingan: JinganStudy
+) -> None:
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(jingan.folder / "out" / "new-seats.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    header, data = rows[0], rows[1:]
+    assert len(data) == 5
+    assert header[0] == "排序" and header[1] == "最近街道"
+    streets = set(gpd.read_file(jingan.data_dir / ROADS_FILE)["name"].dropna())
+    assert all(row[1] in streets for row in data), [row[1] for row in data]
+    x0, y0, x1, y1 = gpd.read_file(jingan.grids).total_bounds
+    for row in data:
+        lon, lat = row[2], row[3]
+        assert x0 - 0.01 < lon < x1 + 0.01 and y0 - 0.01 < lat < y1 + 0.01
+        assert round(lon, 6) == lon  # coordinates rounded sensibly
