@@ -114,6 +114,10 @@ class CommandGroup(TyperGroup):
 _PLANNER_WORDS = (
     (re.compile(r" \(listed in result\.\w+\)"), ""),
     (re.compile(r"\b(max_snap_m|spacing_m)=([0-9.eE+-]+)( m\b)?"), r"\2 m (\1 under [analysis])"),
+    (
+        re.compile(r"pass crs='(\w+)' \(or '(\w+)'\) when reading the layers"),
+        r'add crs = "\1" (or "\2") to the layer under [layers] in the study file',
+    ),
 )
 
 
@@ -239,3 +243,47 @@ def write_sites(sites: Any, table: Any, output: Path) -> None:
     driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
     with atomic_path(output) as staged:  # the layer is named after the file, not the temp name
         sites.to_file(staged, driver=driver, layer=output.stem if driver == "GPKG" else None)
+
+
+def describe_network(network: Any) -> str:
+    """One plain sentence about a walking network, for a terminal (no repr, no local path).
+
+    Examples
+    --------
+    >>> import lifecircle as lc
+    >>> describe_network(lc.load_demo_network())  # doctest: +ELLIPSIS
+    'walking network: ... junctions, ... street segments, 66.8 km...'
+    """
+    meta = network.meta
+    km = network.edges["length_m"].sum() / 1000
+    text = (
+        f"walking network: {network.n_nodes:,} junctions, {network.n_edges:,} street segments, "
+        f"{km:.1f} km"
+    )
+    if "length_inside_extent_m" in meta:
+        text += (
+            f" ({meta['length_inside_extent_m'] / 1000:.1f} km inside the study area, kept up to "
+            f"{meta['extent_buffer_m']:,.0f} m beyond it)"
+        )
+    pieces = len(network.components())
+    text += "; in one piece" if pieces == 1 else f"; {pieces} separate pieces"
+    source = str(network.source)
+    name = Path(source).name if source and not source.startswith("<") else ""
+    return text + (f"; from {name}" if name else "")
+
+
+def network_pieces_table(network: Any, *, most: int = 10) -> str:
+    """The largest connected pieces of a network as a plain text table (longest first)."""
+    import pandas as pd
+
+    pieces = network.components().head(most)
+    table = pd.DataFrame(
+        {
+            "junctions": pieces["n_nodes"],
+            "segments": pieces["n_edges"],
+            "km": (pieces["length_m"] / 1000).round(2),
+            "share of length": [f"{share:.1%}" for share in pieces["share_of_length"]],
+        }
+    )
+    table.index.name = "piece"
+    return table.to_string()

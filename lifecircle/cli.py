@@ -21,7 +21,9 @@ from lifecircle._cli_support import (
     SITE_SUFFIXES,
     STATE,
     CommandGroup,
+    describe_network,
     fail_on_errors,
+    network_pieces_table,
     plain_message,
     progress_wanted,
     steps,
@@ -65,6 +67,7 @@ def _root(
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     STATE["quiet"], STATE["verbose"] = quiet, verbose
     warnings.showwarning = _show_warning
+    _SHOWN_WARNINGS.clear()
 
 
 def _show_warning(
@@ -75,9 +78,20 @@ def _show_warning(
     file: Any = None,
     line: str | None = None,
 ) -> None:
-    """Print a warning as one ``warning:`` line on stderr (no source excerpt); none with -q."""
-    if not STATE["quiet"]:
-        typer.echo(f"warning: {plain_message(str(message))}", err=True)
+    """Print a warning as one ``warning:`` line on stderr (no source excerpt); none with -q.
+
+    The same text is shown once per command, however many analysis passes raise it (e.g. one
+    snapping warning per walking profile).
+    """
+    text = plain_message(str(message))
+    if STATE["quiet"] or text in _SHOWN_WARNINGS:
+        return
+    _SHOWN_WARNINGS.add(text)
+    typer.echo(f"warning: {text}", err=True)
+
+
+#: Warning texts already shown by this command (see :func:`_show_warning`).
+_SHOWN_WARNINGS: set[str] = set()
 
 
 DemoOutOpt = Annotated[
@@ -116,7 +130,7 @@ def demo(
     summary = layers.summary()
     typer.echo(summary[["zh", "features", "details"]].to_string())
     network = lc.load_demo_network()
-    typer.echo(f"\n{network!r}")
+    typer.echo(f"\n{describe_network(network)}")
     result = _echo_demo_coverage(layers, network)
     suggestions = _echo_demo_seats(layers, network, k=seats)
     run = lc.run_study(lc.load_study(lc.demo_study_path()), progress=False)
@@ -351,8 +365,8 @@ def network(
     with steps(1) as progress:
         progress.next("building the walking network")
         walk = load_study_network(config, refresh=refresh)
-    typer.echo(repr(walk))
-    typer.echo(walk.components().head(10).to_string())
+    typer.echo(describe_network(walk))
+    typer.echo(network_pieces_table(walk))
 
 
 ServiceOpt = Annotated[

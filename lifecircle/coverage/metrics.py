@@ -6,12 +6,19 @@ import logging
 import sys
 import warnings
 from collections.abc import Mapping
+from importlib.util import find_spec
 from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+
+# tqdm.auto draws a notebook widget in Jupyter, but without ipywidgets it warns "IProgress not
+# found" on every bar: use the plain text bar there instead.
+if find_spec("ipywidgets") is not None:
+    from tqdm.auto import tqdm
+else:
+    from tqdm import tqdm
 
 from lifecircle.coverage.checks import check_positive
 from lifecircle.coverage.demand import demand_from_layers, leaf_grid_ids

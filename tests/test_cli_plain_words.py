@@ -1,0 +1,65 @@
+"""The command line speaks a planner's language: no reprs, no local paths, no repeated warnings."""
+
+from __future__ import annotations
+
+import lifecircle as lc
+from lifecircle import cli
+from lifecircle._cli_support import describe_network, network_pieces_table, plain_message
+
+
+def test_network_description_has_no_repr_or_path() -> None:
+    network = lc.load_demo_network()
+    text = describe_network(network)
+    assert "WalkNetwork" not in text
+    assert "/" not in text and "\\" not in text
+    assert text.startswith("walking network: 1,579 junctions, 1,646 street segments, 66.8 km")
+    assert text.endswith("from network.geojson")
+
+
+def test_network_description_states_the_extent() -> None:
+    layers = lc.load_demo_layers()
+    network = lc.clip_network(lc.load_demo_network(), lc.study_extent(layers), buffer_m=500)
+    text = describe_network(network)
+    inside = network.meta["length_inside_extent_m"] / 1000
+    assert f"({inside:.1f} km inside the study area, kept up to 500 m beyond it)" in text
+
+
+def test_pieces_table_is_plain() -> None:
+    table = network_pieces_table(lc.load_demo_network())
+    assert table.splitlines()[0].split() == ["junctions", "segments", "km", "share", "of", "length"]
+    assert "99.7%" in table
+    assert "n_nodes" not in table
+
+
+def test_snapping_hint_is_in_study_file_words() -> None:
+    text = plain_message(
+        "no point lies within 100 m — pass crs='gcj02' (or 'bd09') when reading the layers"
+    )
+    assert 'add crs = "gcj02" (or "bd09") to the layer under [layers] in the study file' in text
+    assert "crs='" not in text
+
+
+def test_the_same_warning_is_shown_once_per_command(capsys) -> None:
+    cli._SHOWN_WARNINGS.clear()
+    for _ in range(2):
+        cli._show_warning(
+            UserWarning("13 of 2788 demand points lie beyond 150 m"), UserWarning, "x.py", 1
+        )
+    cli._show_warning(UserWarning("another problem"), UserWarning, "x.py", 1)
+    err = capsys.readouterr().err
+    assert err.count("13 of 2788 demand points") == 1
+    assert err.count("warning: ") == 2
+    cli._SHOWN_WARNINGS.clear()
+
+
+def test_notebook_bars_only_with_ipywidgets() -> None:
+    """tqdm.auto in a Jupyter kernel without ipywidgets warns "IProgress not found" on every bar."""
+    from importlib.util import find_spec
+
+    from tqdm import tqdm as text_bar
+    from tqdm.auto import tqdm as auto_bar
+
+    from lifecircle.coverage import metrics
+
+    expected = auto_bar if find_spec("ipywidgets") is not None else text_bar
+    assert metrics.tqdm is expected
