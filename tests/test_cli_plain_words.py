@@ -63,3 +63,26 @@ def test_notebook_bars_only_with_ipywidgets() -> None:
 
     expected = auto_bar if find_spec("ipywidgets") is not None else text_bar
     assert metrics.tqdm is expected
+
+
+def _with_kind_target(kind: str) -> str:
+    base = lc.demo_study_path().read_text(encoding="utf-8")
+    target = f'name = "k"\nmetric = "coverage"\nminimum = 0.5\nkind = "{kind}"\n'
+    return base + "\n[[targets]]\n" + target
+
+
+def test_target_kind_accepts_the_grid_layer_words() -> None:
+    import pytest
+
+    from lifecircle.errors import ConfigError
+    from lifecircle.study.config import study_from_text
+
+    for word, code in (
+        ("居民区", "residential"),
+        ("商务楼宇", "commercial"),
+        ("commercial", "commercial"),
+    ):
+        study = study_from_text(_with_kind_target(word), lc.demo_study_path())
+        assert study.targets[-1].kind == code
+    with pytest.raises(ConfigError, match='did you mean "residential"'):
+        study_from_text(_with_kind_target("residentail"), lc.demo_study_path())

@@ -28,7 +28,7 @@ from typing import Any
 
 from lifecircle._paths import input_file_problem
 from lifecircle.errors import ConfigError
-from lifecircle.geo.schema import ELDERLY_TYPES, find_category
+from lifecircle.geo.schema import ELDERLY_TYPES, GRID_KINDS, find_category
 from lifecircle.study._checker import Checker, show_value
 
 __all__ = [
@@ -380,6 +380,16 @@ def _parse_services(ck: Checker, doc: Mapping[str, Any]) -> dict[str, tuple[str,
     return services
 
 
+def _target_kind(ck: Checker, spec: Mapping[str, Any], where: str) -> str | None:
+    """A target's grid ``kind``: a code or a word the grids layer accepts (居民区, 商务楼宇)."""
+    value = spec.get("kind")
+    if isinstance(value, str) and value.strip():
+        found = find_category(GRID_KINDS, value.strip())
+        if found is not None:
+            return found.code
+    return ck.string(spec, "kind", where, choices=tuple(c.code for c in GRID_KINDS))
+
+
 def _parse_target(ck: Checker, spec: Any, number: int, study: Mapping[str, Any]) -> Target | None:
     where = f"targets[{number}]"
     if not isinstance(spec, dict):
@@ -395,7 +405,7 @@ def _parse_target(ck: Checker, spec: Any, number: int, study: Mapping[str, Any])
         ck.add(f"{where}.grids", f"expected a list of grid ids, got {show_value(grids)}")
         grids = []
     level = ck.string(spec, "level", where, default="microgrid", choices=SCOPES)
-    kind = ck.string(spec, "kind", where, choices=("residential", "commercial"))
+    kind = _target_kind(ck, spec, where)
     service = ck.string(spec, "service", where, default="elderly")
     if metric == "coverage" and service not in study["services"]:
         ck.add(
