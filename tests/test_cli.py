@@ -257,7 +257,7 @@ def test_network_command_builds_then_reuses_cache(tmp_path: Path) -> None:
     study.write_text(text, encoding="utf-8")
     first = _invoke("network", study)
     assert first.exit_code == 0, first.output
-    assert first.output.startswith("WalkNetwork(")
+    assert first.output.startswith("walking network: ") and "WalkNetwork" not in first.output
     cached = sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file())
     assert cached
     second = _invoke("network", study)

@@ -345,7 +345,7 @@ def test_datum_warning_when_the_gcj02_layer_has_no_crs(
     ran = run_cli([command, study.name], jingan.folder)
     assert ran.returncode in ((0,) if command == "validate" else (0, 1)), ran.stderr
     warnings = [line for line in ran.stderr.splitlines() if line.startswith("warning: ")]
-    datum = [w for w in warnings if 'crs = "gcj02"' in w]
+    datum = [w for w in warnings if 'crs = "gcj02" under [layers.' in w]
     assert len(datum) == 1, ran.stderr
     assert "elderly" in datum[0] and "为老服务设施.csv" in datum[0]
     offsets = [float(m) for m in re.findall(r"(\d+(?:\.\d+)?) ?m\b", datum[0])]

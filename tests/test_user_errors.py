@@ -344,7 +344,7 @@ def test_check_on_layers_off_the_network_is_one_error_line(study):
         if path.name != "network.geojson":
             frame = gpd.read_file(path)
             frame.set_geometry(frame.geometry.translate(0.5, 0.5)).to_file(path)
-    _one_error_line(_invoke("check", study), "none of the", "crs='gcj02'")
+    _one_error_line(_invoke("check", study), "none of the", 'add crs = "gcj02"')
 
 
 def test_grids_with_nothing_to_measure_are_skipped_not_a_key_error(demo, monkeypatch):
