@@ -152,16 +152,19 @@ def _plot_conservation(ax: Any, cons: gpd.GeoDataFrame, lang: str) -> list[Any]:
 
 
 def _plot_heritage(ax: Any, h: gpd.GeoDataFrame, lang: str) -> list[Any]:
-    colours = [
-        style.HERITAGE_COLOURS.get(str(v), style.HERITAGE_COLOURS["other"]) for v in h["level"]
-    ]
+    """Heritage coloured by protection level, with one legend entry per level drawn."""
+    levels = [v if v in style.HERITAGE_COLOURS else "other" for v in h["level"].astype(str)]
+    colours = [style.HERITAGE_COLOURS[v] for v in levels]
     h.plot(ax=ax, color=colours, markersize=14, alpha=0.7)
+    drawn = [level for level in style.HERITAGE_COLOURS if level in set(levels)]
+    heading = text("layer_heritage", lang)
     return [
         Patch(
-            color=style.HERITAGE_COLOURS["municipal"],
+            color=style.HERITAGE_COLOURS[level],
             alpha=0.7,
-            label=text("layer_heritage", lang),
+            label=f"{heading}: {vocab_label('heritage_level', level, lang)}",
         )
+        for level in drawn
     ]
 
 
