@@ -524,7 +524,7 @@ def report(
     from lifecircle._atomic import check_destination
     from lifecircle.maps.report import write_report
 
-    config, path, _, _ = _load_for_output(
+    config, path, basemap, key = _load_for_output(
         study, service, output, lambda c: f"report-{_lang(lang, c)}.html"
     )  # a missing Tianditu key fails now, not after the analysis
     workbook = check_destination(path.with_suffix(".xlsx"))
@@ -537,7 +537,8 @@ def report(
         path = write_report(
             layers, result, path, lang=code,
             suggestions=suggestions.sites if suggestions else None, network=walk,
-            targets=run, service=service, basemap=config.basemap, extent=_study_boundary(config),
+            targets=run, service=service, basemap=basemap, tianditu_key=key,
+            extent=_study_boundary(config),
         )  # fmt: skip
         write_report_tables(workbook, result, suggestions, config=config, lang=code)
     typer.echo(f"wrote {path}")

@@ -346,3 +346,21 @@ def test_steps_name_each_long_step_in_plain_words(capsys) -> None:
     with _cli_support.steps(2) as quiet:  # not a terminal here: nothing shown
         quiet.next("reading the layers")
     assert capsys.readouterr().err == ""
+
+
+def test_report_uses_the_tianditu_key_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key checked before the analysis is the one the report's map loads tiles with."""
+    monkeypatch.setenv("LIFECIRCLE_TIANDITU_KEY", "abc123key")
+    out = tmp_path / "r.html"
+    result = _invoke("report", _write_study(tmp_path), "-o", out, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "abc123key" not in out.read_text(encoding="utf-8")  # no basemap asked for
+    study = _write_study(tmp_path)
+    text = study.read_text(encoding="utf-8").replace("[outputs]", "[outputs]\nbasemap = 'tianditu'")
+    study.write_text(text, encoding="utf-8")
+    result = _invoke("report", study, "-o", out, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "tianditu.gov.cn" in page and "abc123key" in page

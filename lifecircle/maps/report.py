@@ -148,6 +148,7 @@ def report_html(
     targets: Any = None,
     service: str | None = None,
     basemap: str | None = None,
+    tianditu_key: str | None = None,
     title: str | None = None,
     date: str | dt.date | None = None,
     data_date: str | None = None,
@@ -173,6 +174,7 @@ def report_html(
         service=service,
         lang=lang,
         basemap=basemap,
+        tianditu_key=tianditu_key,
         network=network,
         suggestions=suggestions,
         data_date=data_date,
@@ -284,11 +286,12 @@ def write_report(
         The study's targets and their evaluation (``lifecircle.run_study(study)`` or its
         ``.report``): the headline shows one row per target.
     **options
-        ``service`` (map colouring, default the first service), ``basemap``, ``title``,
-        ``date`` (default today), ``data_date``, ``target_share`` (the default share
-        used without targets; default the result's, else 90%), ``sources`` (extra
-        attribution lines), ``static_map`` (include the print image, default True),
-        ``extent`` (the study area when it is not the union of the grids: a shapely
+        ``service`` (map colouring, default the first service), ``basemap``,
+        ``tianditu_key`` (with ``basemap="tianditu"``), ``title``, ``date`` (default
+        today), ``data_date``, ``target_share`` (the default share used without targets;
+        default the result's, else 90%), ``sources`` (extra attribution lines),
+        ``static_map`` (include the print image, default True), ``extent`` (the study area
+        when it is not the union of the grids: a shapely
         geometry in EPSG:4326, a GeoSeries or a GeoDataFrame).
 
     Returns
