@@ -120,3 +120,29 @@ def median_offset_to_osm_m(
 def osm_offset() -> Callable[[gpd.GeoDataFrame, str, gpd.GeoDataFrame], tuple[float, int]]:
     """:func:`median_offset_to_osm_m` as a fixture (tests dir is not a package)."""
     return median_offset_to_osm_m
+
+
+#: Debian's Chromium (CI installs it); Playwright never downloads a browser of its own.
+CHROMIUM_PATH = Path("/usr/bin/chromium")
+#: Flags for a root, offline, headless run: without the background-networking ones Chromium
+#: keeps trying hosts this machine cannot reach.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium driven by Playwright; skips where either is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM_PATH.exists():
+        pytest.skip("needs /usr/bin/chromium (CI installs it)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM_PATH), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -28,29 +28,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from jingan_study import (
+    JINGAN_DIR,
+    ROADS_FILE,
+    JinganStudy,
+    build_jingan_study,
+    screenshot_map,
+    study_files,
+    study_text,
+)
 
 from lifecircle.geo.crs import gcj02_to_wgs84
-
-try:
-    from jingan_study import (
-        JINGAN_DIR,
-        ROADS_FILE,
-        JinganStudy,
-        build_jingan_study,
-        screenshot_map,
-        study_files,
-        study_text,
-    )
-except ImportError:  # tests/ imported as a package
-    from tests.jingan_study import (
-        JINGAN_DIR,
-        ROADS_FILE,
-        JinganStudy,
-        build_jingan_study,
-        screenshot_map,
-        study_files,
-        study_text,
-    )
 
 pytestmark = [
     pytest.mark.realdata,
@@ -300,18 +288,6 @@ def _map_bounds(browser, path: Path, viewport: tuple[int, int]):
     )
     page.close()
     return bounds, problems
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("needs /usr/bin/chromium (CI installs it)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium",
-                              args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
-        yield b
-        b.close()
 
 
 def _blue_extent(png: bytes) -> tuple[float, float]:
