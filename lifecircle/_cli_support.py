@@ -242,7 +242,7 @@ def write_sites(sites: Any, table: Any, output: Path) -> None:
         return
     driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
     with atomic_path(output) as staged:  # the layer is named after the file, not the temp name
-        sites.to_file(staged, driver=driver, layer=output.stem if driver == "GPKG" else None)
+        sites.to_file(staged, driver=driver, layer=output.stem)
 
 
 def describe_network(network: Any) -> str:

@@ -93,6 +93,16 @@ def test_suggest_xlsx_in_chinese_with_gcj02(tmp_path: Path) -> None:
     assert isinstance(residents, int)  # whole residents
 
 
+
+def test_suggest_geojson_layer_is_named_after_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "new-seats.geojson"
+    result = _invoke("suggest", _write_study(tmp_path), "-k", "2", "-o", out)
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["name"] == "new-seats"  # not the staging file's temporary name
+    assert len(data["features"]) == 2
+
+
 # ----------------------------------------------------------------------------- help
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command: str) -> None:
