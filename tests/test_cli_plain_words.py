@@ -59,7 +59,7 @@ def test_notebook_bars_only_with_ipywidgets() -> None:
     from tqdm import tqdm as text_bar
     from tqdm.auto import tqdm as auto_bar
 
-    from lifecircle.coverage import metrics
+    from lifecircle.coverage.measures import service_coverage as metrics
 
     expected = auto_bar if find_spec("ipywidgets") is not None else text_bar
     assert metrics.tqdm is expected

@@ -12,8 +12,8 @@ import pytest
 import shapely
 
 from lifecircle.coverage import WalkProfile, compute_coverage, default_services
-from lifecircle.coverage.demand import DemandWarning, demand_from_layers
-from lifecircle.coverage.synthetic import network_from_arrays
+from lifecircle.coverage.measures.demand import DemandWarning, demand_from_layers
+from lifecircle.coverage.network.synthetic import network_from_arrays
 from lifecircle.errors import CoordinateWarning
 
 CRS = "EPSG:32651"
@@ -223,7 +223,7 @@ def test_result_is_frozen_and_renders_escaped():
 
 def _demo():
     try:
-        from lifecircle.coverage.build import load_demo_network
+        from lifecircle.coverage.network.build import load_demo_network
         from lifecircle.geo.layers import load_demo_layers
     except ImportError:  # pragma: no cover - until the demo lands
         pytest.skip("demo data not available")

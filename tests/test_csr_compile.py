@@ -9,10 +9,10 @@ import shapely
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
-from lifecircle.coverage.paths import build_split_graph
-from lifecircle.coverage.profiles import WalkProfile
-from lifecircle.coverage.snap import snap_points
-from lifecircle.coverage.synthetic import network_from_arrays
+from lifecircle.coverage.network.synthetic import network_from_arrays
+from lifecircle.coverage.routing.profiles import WalkProfile
+from lifecircle.coverage.routing.snap import snap_points
+from lifecircle.coverage.routing.split_graph import build_split_graph
 
 UNIT = WalkProfile("unit", 1.0)
 

@@ -405,7 +405,7 @@ def test_demo_layers_load_through_the_readers_without_warnings():
 
 
 def test_demo_network_builds_with_two_components_without_warnings():
-    build = pytest.importorskip("lifecircle.coverage.build")
+    build = pytest.importorskip("lifecircle.coverage.network.build")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         network = build.load_demo_network()

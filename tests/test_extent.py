@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 import lifecircle as lc
 from lifecircle.cli import app
 from lifecircle.coverage import WalkProfile, compute_coverage
-from lifecircle.coverage.extent import (
+from lifecircle.coverage.measures.seats import gaps_along_routes, rest_gaps, seat_reach
+from lifecircle.coverage.network.extent import (
     bbox_problem,
     clip_network,
     network_extent,
@@ -23,8 +24,7 @@ from lifecircle.coverage.extent import (
     study_extent,
     walking_buffer_m,
 )
-from lifecircle.coverage.seats import gaps_along_routes, rest_gaps, seat_reach
-from lifecircle.coverage.synthetic import network_from_arrays
+from lifecircle.coverage.network.synthetic import network_from_arrays
 from lifecircle.errors import ConfigError, LayerError, LifecircleWarning, NetworkError
 from lifecircle.study import demo_study_path, load_study_layers, load_study_network
 from lifecircle.study.config import study_from_text

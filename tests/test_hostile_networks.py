@@ -20,11 +20,16 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
-from lifecircle.coverage.build import network_from_graph, network_from_graphml, network_from_lines
-from lifecircle.coverage.cache import load_network
-from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
-from lifecircle.coverage.profiles import WalkProfile
-from lifecircle.coverage.snap import snap_points
+from lifecircle.coverage.network.build import (
+    network_from_graph,
+    network_from_graphml,
+    network_from_lines,
+)
+from lifecircle.coverage.network.cache import load_network
+from lifecircle.coverage.routing.profiles import WalkProfile
+from lifecircle.coverage.routing.snap import snap_points
+from lifecircle.coverage.routing.split_graph import build_split_graph
+from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points
 from lifecircle.errors import NetworkError
 
 X0, Y0 = 350_000.0, 3_450_000.0  # UTM 51N, Shanghai
@@ -175,7 +180,7 @@ def test_xml_of_only_private_ways_names_the_reason(tmp_path):
         '<tag k="highway" v="service"/><tag k="access" v="private"/></way></osm>',
         encoding="utf-8",
     )
-    from lifecircle.coverage.build import network_from_xml
+    from lifecircle.coverage.network.build import network_from_xml
 
     with pytest.raises(
         NetworkError, match=r"private\.osm: no walkable ways; .* \(access=private: 1 way\); see"
@@ -278,7 +283,7 @@ def test_cache_file_replaced_by_another_network_is_rebuilt(tmp_path, caplog):
     network_from_lines(b, cache_dir=cache)
     file_a, file_b = sorted(cache.glob("*.gpkg"), key=lambda p: load_network(p).n_edges)
     shutil.copyfile(file_b, file_a)  # a valid network file, but of the other input
-    with caplog.at_level(logging.WARNING, logger="lifecircle.coverage.cache"):
+    with caplog.at_level(logging.WARNING, logger="lifecircle.coverage.network.cache"):
         again = network_from_lines(a, cache_dir=cache)
     assert again.meta["cache"] == "miss"
     assert again.n_edges == 1 and again.edges["length_m"].sum() == pytest.approx(100.0)
@@ -316,10 +321,10 @@ def test_old_format_cache_file_is_not_trusted(tmp_path, caplog):
     cache = tmp_path / "cache"
     network_from_lines(a, cache_dir=cache)
     (path,) = cache.glob("*.gpkg")
-    from lifecircle.coverage.cache import save_network
+    from lifecircle.coverage.network.cache import save_network
 
     save_network(load_network(path), path)  # same network, no stored key
-    with caplog.at_level(logging.WARNING, logger="lifecircle.coverage.cache"):
+    with caplog.at_level(logging.WARNING, logger="lifecircle.coverage.network.cache"):
         assert network_from_lines(a, cache_dir=cache).meta["cache"] == "miss"
     assert "rebuilding" in caplog.text
 

@@ -19,7 +19,7 @@ import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from lifecircle import _atomic
+from lifecircle import atomic_files as _atomic
 from lifecircle._cli_support import plain_message
 from lifecircle.cli import app
 from lifecircle.study import outputs as study_outputs

@@ -10,11 +10,12 @@ import pytest
 import shapely
 
 from lifecircle.coverage import compute_coverage
-from lifecircle.coverage.isochrones import isochrones_for_facilities, reachable_lines
-from lifecircle.coverage.paths import build_split_graph, nearest_facility
-from lifecircle.coverage.profiles import WalkProfile
-from lifecircle.coverage.snap import snap_points
-from lifecircle.coverage.synthetic import network_from_arrays, synthetic_city
+from lifecircle.coverage.network.synthetic import network_from_arrays, synthetic_city
+from lifecircle.coverage.routing.isochrones import isochrones_for_facilities, reachable_lines
+from lifecircle.coverage.routing.profiles import WalkProfile
+from lifecircle.coverage.routing.snap import snap_points
+from lifecircle.coverage.routing.split_graph import build_split_graph
+from lifecircle.coverage.routing.travel_times import nearest_facility
 
 UNIT = WalkProfile("unit", 1.0)
 

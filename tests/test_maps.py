@@ -230,7 +230,7 @@ def test_network_layer_is_light_and_off_by_default(map_layers, map_result):
     import geopandas as gpd
     from shapely.geometry import LineString, Point
 
-    from lifecircle.coverage.network import WalkNetwork
+    from lifecircle.coverage.network.walk_network import WalkNetwork
 
     nodes = gpd.GeoDataFrame(
         geometry=[Point(352_000, 3_455_000), Point(352_500, 3_455_000), Point(352_500, 3_455_500)],

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point, box
 
-from lifecircle.coverage.result import CoverageResult
+from lifecircle.coverage.measures.coverage_result import CoverageResult
 from lifecircle.geo.layers import Layers
 
 UTM = 32651  # UTM 51N, metric, covers Shanghai

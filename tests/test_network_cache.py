@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString
 
-from lifecircle.coverage.build import network_from_lines
-from lifecircle.coverage.cache import cached_network, load_network, save_network
+from lifecircle.coverage.network import cached_network, load_network, save_network
+from lifecircle.coverage.network.build import network_from_lines
 from lifecircle.errors import NetworkError
 
 X0, Y0 = 350_000.0, 3_450_000.0
@@ -103,7 +103,7 @@ def test_corrupt_cache_is_rebuilt_with_warning(tmp_path, caplog, damage):
         edges = gpd.read_file(path, layer="edges")
         edges.loc[0, "length_m"] += 1.0
         pyogrio.write_dataframe(edges, path, layer="edges", driver="GPKG")
-    with caplog.at_level(logging.WARNING, logger="lifecircle.coverage.cache"):
+    with caplog.at_level(logging.WARNING, logger="lifecircle.coverage.network.cache"):
         again = network_from_lines(src, cache_dir=cache)
     assert again.meta["cache"] == "miss"
     assert "rebuilding" in caplog.text

@@ -16,7 +16,7 @@ import pytest
 import requests
 from shapely.geometry import Point, box
 
-from lifecircle.coverage.download import network_from_place, network_from_polygon
+from lifecircle.coverage.network.download import network_from_place, network_from_polygon
 from lifecircle.errors import NetworkError
 
 OSM_DIR = Path(__file__).resolve().parent / "data" / "osm"

@@ -11,7 +11,11 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
-from lifecircle.coverage.build import network_from_graph, network_from_graphml, network_from_xml
+from lifecircle.coverage.network.build import (
+    network_from_graph,
+    network_from_graphml,
+    network_from_xml,
+)
 from lifecircle.errors import NetworkError
 
 JINGAN = Path(__file__).resolve().parents[2] / "shared" / "data" / "jingan"

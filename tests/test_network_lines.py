@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiLineString, Point
 
-from lifecircle.coverage.build import network_from_lines
+from lifecircle.coverage.network.build import network_from_lines
 from lifecircle.errors import NetworkError
 
 X0, Y0 = 350_000.0, 3_450_000.0  # UTM 51N, central Shanghai
@@ -133,7 +133,7 @@ def test_missing_file_is_reported(tmp_path):
 
 
 def test_demo_network_loads_and_applies_rules():
-    from lifecircle.coverage.build import load_demo_network
+    from lifecircle.coverage.network.build import load_demo_network
 
     demo = Path(__file__).resolve().parents[1] / "lifecircle" / "data" / "demo" / "network.geojson"
     if not demo.is_file():
@@ -182,7 +182,7 @@ def test_grid_topology_is_independent_of_row_order(cells, seed):
     [(121.45, 31.22, 32651), (24.94, 60.17, 32635), (-58.4, -34.6, 32721), (179.9, 0.0, 32660)],
 )
 def test_utm_zone_of_the_extent(lon, lat, epsg):
-    from lifecircle.coverage.build import utm_crs
+    from lifecircle.coverage.network.build import utm_crs
 
     frame = gpd.GeoDataFrame(geometry=[Point(lon, lat)], crs="EPSG:4326")
     assert utm_crs(frame).to_epsg() == epsg

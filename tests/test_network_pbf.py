@@ -8,8 +8,8 @@ import shapely
 
 pyrosm = pytest.importorskip("pyrosm")
 
-from lifecircle.coverage.build import network_from_pbf  # noqa: E402
-from lifecircle.coverage.network import WalkNetwork  # noqa: E402
+from lifecircle.coverage.network.build import network_from_pbf  # noqa: E402
+from lifecircle.coverage.network.walk_network import WalkNetwork  # noqa: E402
 from lifecircle.errors import NetworkError  # noqa: E402
 
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
-from lifecircle.coverage.build import network_from_lines
-from lifecircle.coverage.walkability import (
+from lifecircle.coverage.network.build import network_from_lines
+from lifecircle.coverage.network.walkability import (
     NOT_WALKABLE_HIGHWAYS,
     WALKABLE_HIGHWAYS,
     edge_penalties,

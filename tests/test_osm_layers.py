@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from lifecircle.coverage.osm_layers import DEFAULT_SEATS, heritage_level, layers_from_osm
 from lifecircle.errors import LayerError
+from lifecircle.geo.osm_layers import DEFAULT_SEATS, heritage_level, layers_from_osm
 from lifecircle.geo.schema import ELDERLY_TYPES, HERITAGE_LEVELS, LAYER_SCHEMAS
 
 JINGAN = Path(__file__).resolve().parents[2] / "shared" / "data" / "jingan"

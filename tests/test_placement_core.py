@@ -246,8 +246,8 @@ def test_from_layers_walking_costs_match_networkx():
     import networkx as nx
     import shapely
 
+    from lifecircle.coverage.network.synthetic import network_from_arrays
     from lifecircle.coverage.placement.costs import walk_costs
-    from lifecircle.coverage.synthetic import network_from_arrays
 
     crs = "EPSG:32651"
     node_xy = [(0, 0), (100, 0), (200, 0), (0, 100), (200, 100)]
@@ -309,11 +309,11 @@ def test_suggest_seats_unreachable_target_share_says_by_how_much():
 
     import shapely
 
-    from lifecircle.coverage.build import load_demo_network
-    from lifecircle.coverage.demand import demand_from_layers
+    from lifecircle.coverage.measures.demand import demand_from_layers
+    from lifecircle.coverage.measures.seat_suggestions import suggest_seats
+    from lifecircle.coverage.measures.seats import seat_reach
+    from lifecircle.coverage.network.build import load_demo_network
     from lifecircle.coverage.placement.candidates import exclude_candidates
-    from lifecircle.coverage.placement.suggest import suggest_seats
-    from lifecircle.coverage.seats import seat_reach
     from lifecircle.geo import load_demo_layers
 
     layers, net = load_demo_layers(), load_demo_network()

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecircle.coverage import compute_coverage
-from lifecircle.coverage.synthetic import synthetic_city
+from lifecircle.coverage.network.synthetic import synthetic_city
 
 SETTINGS = settings(
     max_examples=12,

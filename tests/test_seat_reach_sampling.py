@@ -21,7 +21,7 @@ from lifecircle.coverage import (
     seconds_to_points,
     snap_points,
 )
-from lifecircle.coverage.profiles import WalkProfile
+from lifecircle.coverage.routing.profiles import WalkProfile
 from lifecircle.geo import load_demo_layers
 
 

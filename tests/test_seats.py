@@ -12,14 +12,14 @@ import shapely.ops
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lifecircle.coverage.measures.seats import elderly_routes, gaps_along_routes, seat_reach
+from lifecircle.coverage.network.synthetic import network_from_arrays
 from lifecircle.coverage.placement.candidates import (
     candidates_along_streets,
     exclude_candidates,
     thin_candidates,
 )
-from lifecircle.coverage.seats import elderly_routes, gaps_along_routes, seat_reach
-from lifecircle.coverage.synthetic import network_from_arrays
-from lifecircle.coverage.tree import line_pieces, tree_paths
+from lifecircle.coverage.routing.route_trees import line_pieces, tree_paths
 from lifecircle.errors import InfeasibleError
 
 CRS = "EPSG:32651"
@@ -112,8 +112,8 @@ def test_exclusions_and_thinning():
 
 @pytest.fixture(scope="module")
 def demo_suggestions():
-    from lifecircle.coverage.build import load_demo_network
-    from lifecircle.coverage.placement.suggest import suggest_seats
+    from lifecircle.coverage.measures.seat_suggestions import suggest_seats
+    from lifecircle.coverage.network.build import load_demo_network
     from lifecircle.geo import load_demo_layers
 
     layers, net = load_demo_layers(), load_demo_network()
@@ -153,10 +153,12 @@ def test_suggest_seats_on_the_demo(demo_suggestions):
 
 def reference_rest_gaps(layers, net, *, max_gap_m=50.0, seat_route_m=15.0):
     """Per-route computation: trace each walk one at a time, locate seats on each line."""
-    from lifecircle.coverage.paths import build_split_graph, nearest_facility
-    from lifecircle.coverage.profiles import resolve_profile
-    from lifecircle.coverage.routes import routes_to_nearest
-    from lifecircle.coverage.snap import snap_points
+    from reference_routes import routes_to_nearest
+
+    from lifecircle.coverage.routing.profiles import resolve_profile
+    from lifecircle.coverage.routing.snap import snap_points
+    from lifecircle.coverage.routing.split_graph import build_split_graph
+    from lifecircle.coverage.routing.travel_times import nearest_facility
 
     graph = build_split_graph(
         net, snap_points(net, layers.elderly, max_snap_m=100), profile=resolve_profile("elderly")
@@ -175,7 +177,7 @@ def reference_rest_gaps(layers, net, *, max_gap_m=50.0, seat_route_m=15.0):
 
 
 def assert_rest_gaps_match(layers, net, *, max_gap_m=50.0):
-    from lifecircle.coverage.seats import rest_gaps
+    from lifecircle.coverage.measures.seats import rest_gaps
 
     routes, gaps, pieces = reference_rest_gaps(layers, net, max_gap_m=max_gap_m)
     fast = rest_gaps(
@@ -273,8 +275,8 @@ def test_gaps_with_two_facilities_on_one_street_and_no_seats():
 
 @pytest.mark.slow
 def test_demo_rest_gaps_match_the_per_route_reference():
-    from lifecircle.coverage.build import load_demo_network
-    from lifecircle.coverage.seats import _demand
+    from lifecircle.coverage.measures.seats import _demand
+    from lifecircle.coverage.network.build import load_demo_network
     from lifecircle.geo import load_demo_layers
 
     layers, net = load_demo_layers(), load_demo_network()

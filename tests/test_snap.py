@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import shapely
 
-from lifecircle.coverage.snap import snap_points
-from lifecircle.coverage.synthetic import network_from_arrays, synthetic_city
+from lifecircle.coverage.network.synthetic import network_from_arrays, synthetic_city
+from lifecircle.coverage.routing.snap import snap_points
 from lifecircle.errors import LayerError
 
 

@@ -25,9 +25,9 @@ from shapely.geometry import Point
 from typer.testing import CliRunner
 
 import lifecircle as lc
-from lifecircle._atomic import atomic_path, write_text_atomic
+from lifecircle.atomic_files import atomic_path, write_text_atomic
 from lifecircle.cli import app
-from lifecircle.coverage.demand import demand_from_layers
+from lifecircle.coverage.measures.demand import demand_from_layers
 from lifecircle.data import demo_path
 from lifecircle.errors import LayerError
 from lifecircle.maps.coverage_map import coverage_map
@@ -442,7 +442,7 @@ def test_polygon_candidates_stand_for_a_point_inside_them(demo):
     ],
 )
 def test_suggest_arguments_are_checked_first(demo, kwargs, needle, monkeypatch):
-    import lifecircle.coverage.placement.suggest as suggest
+    import lifecircle.coverage.measures.seat_suggestions as suggest
 
     def boom(*args, **kwargs):
         raise AssertionError("the analysis ran before the arguments were checked")

@@ -1,28 +1,59 @@
-"""Walking network, reachability, coverage metrics and seat placement."""
+"""Walking network, routing, coverage measures and placement.
 
-from lifecircle.coverage.build import (
+Four folders, one concern each, depending one way (measures -> placement -> routing ->
+network):
+
+- :mod:`~lifecircle.coverage.network`: the :class:`WalkNetwork` type and its builders,
+  walkability rules, study extent, on-disk cache and synthetic generator;
+- :mod:`~lifecircle.coverage.routing`: walking profiles, snapping, the split graph,
+  shortest times, route trees, isochrones;
+- :mod:`~lifecircle.coverage.placement`: the optimisation core (maximal covering and set
+  cover with proven gaps);
+- :mod:`~lifecircle.coverage.measures`: coverage of services, seat reach and rest gaps,
+  seat suggestions.
+"""
+
+from lifecircle.coverage.measures import (
+    CoverageResult,
+    RestGaps,
+    SeatReach,
+    SeatSuggestions,
+    compute_coverage,
+    default_services,
+    rest_gaps,
+    seat_reach,
+    suggest_seats,
+)
+from lifecircle.coverage.network import (
+    WalkNetwork,
+    cached_network,
+    clip_network,
     load_demo_network,
+    load_network,
+    network_from_arrays,
     network_from_graph,
     network_from_graphml,
     network_from_lines,
     network_from_pbf,
+    network_from_place,
+    network_from_polygon,
     network_from_xml,
+    read_boundary,
+    save_network,
+    study_extent,
+    synthetic_city,
+    walking_buffer_m,
 )
-from lifecircle.coverage.cache import cached_network, load_network, save_network
-from lifecircle.coverage.download import network_from_place, network_from_polygon
-from lifecircle.coverage.extent import clip_network, read_boundary, study_extent, walking_buffer_m
-from lifecircle.coverage.metrics import compute_coverage, default_services
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.osm_layers import layers_from_osm
-from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
 from lifecircle.coverage.placement import CoverageModel, PlacementResult
-from lifecircle.coverage.placement.suggest import SeatSuggestions, suggest_seats
-from lifecircle.coverage.profiles import PROFILES, WalkProfile, resolve_profile
-from lifecircle.coverage.result import CoverageResult
-from lifecircle.coverage.routes import routes_to_nearest
-from lifecircle.coverage.seats import RestGaps, SeatReach, rest_gaps, seat_reach
-from lifecircle.coverage.snap import snap_points
-from lifecircle.coverage.synthetic import network_from_arrays, synthetic_city
+from lifecircle.coverage.routing import (
+    PROFILES,
+    WalkProfile,
+    build_split_graph,
+    nearest_facility,
+    resolve_profile,
+    seconds_to_points,
+    snap_points,
+)
 
 __all__ = [
     "PROFILES",
@@ -39,7 +70,6 @@ __all__ = [
     "clip_network",
     "compute_coverage",
     "default_services",
-    "layers_from_osm",
     "load_demo_network",
     "load_network",
     "nearest_facility",
@@ -54,7 +84,6 @@ __all__ = [
     "read_boundary",
     "resolve_profile",
     "rest_gaps",
-    "routes_to_nearest",
     "save_network",
     "seat_reach",
     "seconds_to_points",

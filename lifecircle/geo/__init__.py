@@ -30,6 +30,7 @@ from lifecircle.geo.io import (
     read_seats,
 )
 from lifecircle.geo.layers import LayerInput, Layers, load_demo_layers, load_layers
+from lifecircle.geo.osm_layers import layers_from_osm
 from lifecircle.geo.schema import (
     ELDERLY_TYPES,
     GRID_KINDS,
@@ -67,6 +68,7 @@ __all__ = [
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "hierarchy_problems",
+    "layers_from_osm",
     "leaf_grids",
     "load_demo_layers",
     "load_layers",

@@ -38,13 +38,13 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from lifecircle._paths import input_file_problem
 from lifecircle.errors import Fix, InputWarning, LayerError, Problem
 from lifecircle.geo.encoding import scan_text_file
 from lifecircle.geo.schema import LATITUDE_ALIASES, LAYER_SCHEMAS, LONGITUDE_ALIASES, LayerSchema
 from lifecircle.geo.shapefile import check_shapefile
 from lifecircle.geo.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
 from lifecircle.geo.validate import CheckedLayer, check_layer, normalise_header, warn_user
+from lifecircle.input_files import input_file_problem
 
 __all__ = [
     "read_buildings",

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 from branca.element import Figure
 
-from lifecircle.maps import layers as lyr
+from lifecircle.maps import overlays as lyr
 from lifecircle.maps.assets import make_offline
 from lifecircle.maps.basemaps import add_basemap, check_basemap, to_display
 from lifecircle.maps.controls import (

@@ -17,7 +17,7 @@ import pandas as pd
 from lifecircle.maps.coverage_map import coverage_map
 from lifecircle.maps.headline import to_headlines
 from lifecircle.maps.labels import check_lang, gain_label, service_label, text, vocab_label
-from lifecircle.maps.layers import fmt_value, percent, result_float, result_param
+from lifecircle.maps.overlays import fmt_value, percent, result_float, result_param
 from lifecircle.maps.report_headline import (
     profile_label,
     service_cards,
@@ -271,7 +271,7 @@ def write_report(
     ----------
     layers : lifecircle.geo.layers.Layers
         The planning layers.
-    result : lifecircle.coverage.result.CoverageResult
+    result : lifecircle.coverage.measures.coverage_result.CoverageResult
         Walking coverage of every service.
     path : path-like
         Destination ``.html``; written atomically (temporary file + rename).

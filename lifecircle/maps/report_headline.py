@@ -16,7 +16,7 @@ import pandas as pd
 
 from lifecircle.maps.headline import TargetHeadline
 from lifecircle.maps.labels import service_label, text, vocab_label
-from lifecircle.maps.layers import fmt_value, leaf_frame, percent
+from lifecircle.maps.overlays import fmt_value, leaf_frame, percent
 
 __all__ = [
     "leaf_grids",

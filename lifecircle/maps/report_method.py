@@ -15,7 +15,7 @@ from pathlib import PurePath
 from typing import Any
 
 from lifecircle.maps.labels import service_label, text
-from lifecircle.maps.layers import percent, result_float, result_param
+from lifecircle.maps.overlays import percent, result_float, result_param
 from lifecircle.maps.report_headline import profile_label
 
 __all__ = ["file_name", "parameters", "sources"]

@@ -11,7 +11,7 @@ from typing import IO
 
 import folium
 
-from lifecircle._atomic import write_bytes_atomic
+from lifecircle.atomic_files import write_bytes_atomic
 from lifecircle.maps.assets import make_offline
 
 __all__ = ["external_urls", "map_html", "save_map", "write_atomic"]
@@ -33,7 +33,7 @@ def write_atomic(path: str | os.PathLike[str], writer: Callable[[IO[bytes]], obj
     """Write a file so that readers see either the old file or the complete new one.
 
     ``writer`` receives a binary file object in the destination directory (created if
-    missing); see :func:`lifecircle._atomic.write_bytes_atomic`.
+    missing); see :func:`lifecircle.atomic_files.write_bytes_atomic`.
     """
     return write_bytes_atomic(path, writer)
 

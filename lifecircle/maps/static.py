@@ -30,7 +30,7 @@ from lifecircle.errors import LifecircleWarning
 from lifecircle.maps import style
 from lifecircle.maps.extent import clip_to_extent, study_extent
 from lifecircle.maps.labels import check_lang, method_note, service_label, text, vocab_label
-from lifecircle.maps.layers import finest_level, leaf_frame, result_float
+from lifecircle.maps.overlays import finest_level, leaf_frame, result_float
 from lifecircle.maps.save import write_atomic
 
 __all__ = ["FontWarning", "find_cjk_font", "map_png", "save_map_png"]

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lifecircle._paths import input_file_problem
+from lifecircle.input_files import input_file_problem
 
 __all__ = ["Checker", "join_key", "show_value"]
 

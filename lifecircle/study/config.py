@@ -26,9 +26,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from lifecircle._paths import input_file_problem
 from lifecircle.errors import ConfigError
 from lifecircle.geo.schema import ELDERLY_TYPES, GRID_KINDS, find_category
+from lifecircle.input_files import input_file_problem
 from lifecircle.study._checker import Checker, show_value
 
 __all__ = [
@@ -162,7 +162,7 @@ class Target:
     ``"rest_gap"`` (share of residents whose longest seat-less stretch on their walk to the
     nearest elderly service is at most ``max_gap_m``). Every grid in scope must reach
     ``minimum`` (a share in [0, 1]). The seat distances default to 50 m, the interval of
-    the UK *Inclusive Mobility* guidance (see :mod:`lifecircle.coverage.seats`).
+    the UK *Inclusive Mobility* guidance (see :mod:`lifecircle.coverage.measures.seats`).
     """
 
     id: str
@@ -326,7 +326,7 @@ def _show_list(value: Any) -> str:
 
 def _parse_network_extent(ck: Checker, table: Mapping[str, Any]) -> dict[str, Any]:
     """``[network] bbox``, ``boundary`` and ``clip``."""
-    from lifecircle.coverage.extent import bbox_problem
+    from lifecircle.coverage.network.extent import bbox_problem
 
     out: dict[str, Any] = {"clip": ck.boolean(table, "clip", "network", True)}
     if "bbox" in table and "boundary" in table:

@@ -23,7 +23,7 @@ import shapely
 from lifecircle.geo.datum_slips import DatumSlip, datum_check_done, warn_datum_slips
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.network import WalkNetwork
+    from lifecircle.coverage.network.walk_network import WalkNetwork
     from lifecircle.geo.layers import Layers
     from lifecircle.study.config import NetworkSource, Study
 

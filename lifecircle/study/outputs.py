@@ -17,7 +17,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from lifecircle._atomic import write_text_atomic
+from lifecircle.atomic_files import write_text_atomic
 from lifecircle.study.config import Target
 from lifecircle.study.targets import CheckReport, TargetOutcome
 

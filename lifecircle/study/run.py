@@ -24,8 +24,8 @@ from lifecircle.study.datum_check import checks_study_datums, study_datum_check
 from lifecircle.study.targets import CheckReport, evaluate_targets
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.network import WalkNetwork
-    from lifecircle.coverage.profiles import WalkProfile
+    from lifecircle.coverage.network.walk_network import WalkNetwork
+    from lifecircle.coverage.routing.profiles import WalkProfile
     from lifecircle.geo.layers import Layers
 
 __all__ = [
@@ -100,9 +100,9 @@ def study_buffer_m(study: Study) -> float:
 
     The longest ``walk_minutes`` of ``[analysis]`` and of the coverage targets, at the
     fastest of the profiles they use, or the longest seat ``reach_m`` when longer, plus
-    ``max_snap_m`` (see :func:`lifecircle.coverage.extent.walking_buffer_m`).
+    ``max_snap_m`` (see :func:`lifecircle.coverage.network.extent.walking_buffer_m`).
     """
-    from lifecircle.coverage.extent import walking_buffer_m
+    from lifecircle.coverage.network.extent import walking_buffer_m
 
     coverage = [t for t in study.targets if t.metric == "coverage"]
     minutes = max([study.walk_minutes, *(t.walk_minutes for t in coverage)])
@@ -126,7 +126,7 @@ def study_area(study: Study, layers: Layers | None = None) -> tuple[Any, str]:
     """
     import shapely
 
-    from lifecircle.coverage.extent import check_overlap, grids_extent, read_boundary
+    from lifecircle.coverage.network.extent import check_overlap, grids_extent, read_boundary
     from lifecircle.errors import CRSError, LayerError
 
     net = study.network
@@ -154,7 +154,7 @@ def load_study_network(
 
     The cache holds the whole network; it is clipped after loading (a few milliseconds) to
     the study's extent plus its walking buffer (:func:`study_area`, :func:`study_buffer_m`,
-    :func:`lifecircle.coverage.extent.clip_network`) unless ``[network] clip = false``.
+    :func:`lifecircle.coverage.network.extent.clip_network`) unless ``[network] clip = false``.
 
     Parameters
     ----------
@@ -169,14 +169,14 @@ def load_study_network(
     network = _build_study_network(study, refresh=refresh)
     if not (study.network.clip if clip is None else clip):
         return network
-    from lifecircle.coverage.extent import clip_network
+    from lifecircle.coverage.network.extent import clip_network
 
     area, label = study_area(study, layers)
     return clip_network(network, area, buffer_m=study_buffer_m(study), extent_source=label)
 
 
 def _build_study_network(study: Study, *, refresh: bool) -> WalkNetwork:
-    from lifecircle.coverage import build
+    from lifecircle.coverage.network import build
 
     net = study.network
     cache = str(study.cache_dir) if study.cache_dir is not None else None
@@ -190,7 +190,7 @@ def _build_study_network(study: Study, *, refresh: bool) -> WalkNetwork:
             demo_path("network.geojson"), penalties=penalties, cache_dir=cache
         )
     if net.kind == "place":
-        from lifecircle.coverage import download
+        from lifecircle.coverage.network import download
 
         return download.network_from_place(str(net.place), penalties=penalties, cache_dir=cache)
     builder = getattr(build, f"network_from_{net.kind}")
@@ -208,8 +208,8 @@ def _clear_network_cache(study: Study) -> None:
 
 
 def study_profile(study: Study, name: str | None = None) -> WalkProfile:
-    """Return the :class:`~lifecircle.coverage.profiles.WalkProfile` called ``name``."""
-    from lifecircle.coverage.profiles import PROFILES
+    """Return the :class:`~lifecircle.coverage.routing.profiles.WalkProfile` called ``name``."""
+    from lifecircle.coverage.routing.profiles import PROFILES
 
     name = name or study.profile
     spec = study.profiles.get(name)
@@ -236,7 +236,7 @@ def compute_study_coverage(
     progress: bool = False,
 ) -> Any:
     """Run ``compute_coverage`` with the study's services and analysis settings."""
-    from lifecircle.coverage.metrics import compute_coverage
+    from lifecircle.coverage.measures.service_coverage import compute_coverage
 
     names = services or tuple(study.services)
     options: dict[str, Any] = {}
@@ -300,7 +300,7 @@ def _seat_tables(
     tables: dict[str, pd.DataFrame] = {}
     if not targets:
         return tables
-    from lifecircle.coverage.seats import elderly_routes, rest_gaps, seat_reach
+    from lifecircle.coverage.measures.seats import elderly_routes, rest_gaps, seat_reach
 
     grids = layers.grids
     routes = None

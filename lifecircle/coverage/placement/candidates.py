@@ -10,8 +10,8 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from lifecircle.coverage.extent import network_extent
-from lifecircle.coverage.network import WalkNetwork
+from lifecircle.coverage.network.extent import network_extent
+from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.errors import InfeasibleError, LayerError
 
 __all__ = [
@@ -39,8 +39,9 @@ def candidates_along_streets(network: WalkNetwork, *, spacing_m: float = 20.0) -
 
     Each edge gets ``max(1, round(length / spacing_m))`` sites at the centres of equal
     pieces. Steps, motorways/trunk roads and private ways (``access`` = private/no) get none.
-    On a network clipped to a study extent (:func:`~lifecircle.coverage.extent.clip_network`)
-    only sites inside the extent are kept: the walking buffer around it is not the study's
+    On a network clipped to a study extent
+    (:func:`~lifecircle.coverage.network.extent.clip_network`) only sites inside
+    the extent are kept: the walking buffer around it is not the study's
     to furnish.
 
     Parameters

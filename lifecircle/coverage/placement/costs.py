@@ -23,26 +23,18 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.paths import build_split_graph
-from lifecircle.coverage.profiles import WalkProfile
-from lifecircle.coverage.snap import snap_points
+from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.routing.profiles import WalkProfile
+from lifecircle.coverage.routing.snap import snap_points
+from lifecircle.coverage.routing.split_graph import build_split_graph
 
-__all__ = ["metric_network", "walk_costs"]
+__all__ = ["walk_costs"]
 
 logger = logging.getLogger(__name__)
 
 #: Largest dense block (sources x nodes) one Dijkstra call may return, in float64 cells.
 _BLOCK_CELLS = 20_000_000
 _METRES = WalkProfile("metres", 1.0)
-
-
-def metric_network(network: WalkNetwork) -> WalkNetwork:
-    """Return ``network`` with every edge penalty set to zero (distances in pure metres)."""
-    if not network.edges["penalty_s"].to_numpy(dtype=float).any():
-        return network
-    edges = network.edges.assign(penalty_s=0.0)
-    return WalkNetwork(network.nodes, edges, network.crs, network.source, dict(network.meta))
 
 
 def walk_costs(
@@ -74,7 +66,7 @@ def walk_costs(
     """
     if not (max_walk_m >= 0):
         raise ValueError(f"max_walk_m must be >= 0 metres, got {max_walk_m!r}")
-    net = metric_network(network)
+    net = network.without_penalties()
     snap_c = snap_points(net, candidates, max_snap_m=max_snap_m)
     snap_d = snap_points(net, demand, max_snap_m=max_snap_m)
     for name, snapped in (("candidate", snap_c), ("demand", snap_d)):

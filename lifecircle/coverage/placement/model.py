@@ -2,7 +2,7 @@
 
 Build it from a cost structure with :meth:`CoverageModel.from_costs` (a sparse or dense
 ``demand x candidate`` matrix of walking distances, or a boolean coverage matrix), or
-from point layers and a :class:`~lifecircle.coverage.network.WalkNetwork` with
+from point layers and a :class:`~lifecircle.coverage.network.walk_network.WalkNetwork` with
 :meth:`CoverageModel.from_layers`, which always measures distances along the walking
 network. Then :meth:`CoverageModel.solve` answers either
 
@@ -32,7 +32,7 @@ from lifecircle.errors import InfeasibleError
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from lifecircle.coverage.network import WalkNetwork
+    from lifecircle.coverage.network.walk_network import WalkNetwork
 
 __all__ = ["CoverageModel"]
 

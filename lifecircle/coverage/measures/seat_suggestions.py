@@ -5,7 +5,7 @@ Objective (maximal covering on one weighted demand set, documented choice):
 - **residents**: every demand point (``weight`` = residents) *not yet* within ``radius_m``
   walk of a seat counts with its weight when a new seat comes within ``radius_m``;
 - **rest gaps**: each too-long seat-less stretch on residents' walks to their nearest
-  elderly service (see :func:`lifecircle.coverage.seats.rest_gaps`) is sampled every
+  elderly service (see :func:`lifecircle.coverage.measures.seats.rest_gaps`) is sampled every
   ``spacing_m``; the samples share ``gap_weight x`` the residents whose worst gap it is,
   so a seat reaching the whole stretch earns that many "resident" points.
 
@@ -26,26 +26,26 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
-from lifecircle.coverage.checks import check_positive
-from lifecircle.coverage.demand import demand_from_layers
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.placement.candidates import (
-    candidate_points,
-    candidates_along_streets,
-    exclude_candidates,
-    thin_candidates,
-)
-from lifecircle.coverage.placement.costs import metric_network, walk_costs
-from lifecircle.coverage.placement.model import CoverageModel
-from lifecircle.coverage.placement.result import PlacementResult
-from lifecircle.coverage.seats import (
+from lifecircle.coverage.measures.arguments import check_positive
+from lifecircle.coverage.measures.demand import demand_from_layers
+from lifecircle.coverage.measures.seats import (
     DEFAULT_MAX_GAP_M,
     DEFAULT_REACH_M,
     elderly_routes,
     rest_gaps,
     seat_reach,
 )
-from lifecircle.coverage.snap import snap_points
+from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.placement.candidates import (
+    candidate_points,
+    candidates_along_streets,
+    exclude_candidates,
+    thin_candidates,
+)
+from lifecircle.coverage.placement.costs import walk_costs
+from lifecircle.coverage.placement.model import CoverageModel
+from lifecircle.coverage.placement.result import PlacementResult
+from lifecircle.coverage.routing.snap import snap_points
 from lifecircle.errors import InfeasibleError
 
 __all__ = ["SeatSuggestions", "suggest_seats"]
@@ -216,7 +216,7 @@ def suggest_seats(
         if target_share > 1:
             raise ValueError(f"target_share must be within [0, 1], got {target_share!r}")
     required, forbidden = _id_lists(required=required, forbidden=forbidden)
-    net = metric_network(network)
+    net = network.without_penalties()
     demand = demand_from_layers(
         layers.grids, crs=net.crs, buildings=getattr(layers, "buildings", None)
     )

@@ -1,6 +1,6 @@
 """Walks on a shortest-path tree, traced for many points at once with numpy.
 
-A multi-source Dijkstra (:func:`lifecircle.coverage.paths.nearest_facility`) leaves a
+A multi-source Dijkstra (:func:`lifecircle.coverage.routing.travel_times.nearest_facility`) leaves a
 *predecessor tree*: every reached node points one step closer to its nearest facility.
 Every point's quickest walk is therefore its off-street leg, a partial edge to its entry
 node, then the tree path from that node to the root (the facility's access node)::
@@ -11,8 +11,8 @@ node, then the tree path from that node to the root (the facility's access node)
 cut once (:func:`line_pieces`), the tree paths are enumerated by pointer jumping
 (:func:`tree_paths`), and the per-walk coordinate runs are gathered with index arithmetic
 and turned into LineStrings by :func:`shapely.linestrings`. It draws the same lines as
-:func:`lifecircle.coverage.routes.routes_to_nearest` (up to floating-point rounding), which
-traces one walk at a time in Python.
+the reference implementation kept with the tests, ``tests/reference_routes.py`` (up
+to floating-point rounding), which traces one walk at a time in Python.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lifecircle.coverage.paths import NearestFacility, SplitGraph, seconds_to_points
+from lifecircle.coverage.routing.split_graph import SplitGraph, enter_graph
+from lifecircle.coverage.routing.travel_times import NearestFacility, seconds_to_points
 
 __all__ = ["line_pieces", "segments_between", "trace_routes", "tree_paths"]
 
@@ -194,30 +195,10 @@ def _link_coords(graph: SplitGraph, pred: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def _entry(graph: SplitGraph, nearest: NearestFacility, points: pd.DataFrame) -> tuple:
     """Edge, clipped offset, entry node and the offset of the entry node on that edge."""
-    edges = graph.network.edges
-    ok = points["snapped"].to_numpy(dtype=bool)
-    edge = np.where(ok, points["edge"].to_numpy(), 0).astype(np.int64)
-    length = edges["length_m"].to_numpy(dtype=float)[edge]
-    off = np.clip(points["offset_m"].to_numpy(dtype=float), 0.0, length)
-    u = edges["u"].to_numpy(dtype=np.int64)[edge]
-    v = edges["v"].to_numpy(dtype=np.int64)[edge]
-    a, b, a_off, b_off = u.copy(), v.copy(), np.zeros(len(edge)), length.copy()
-    if len(graph.vn_edge):
-        # virtual nodes are sorted by (edge, offset): complex numbers sort the same way
-        keys = graph.vn_edge + 1j * graph.vn_offset_m
-        query = edge + 1j * off
-        prev = np.searchsorted(keys, query, side="right") - 1
-        has_prev = (prev >= 0) & (graph.vn_edge[np.maximum(prev, 0)] == edge)
-        a[has_prev] = graph.vn_node[prev[has_prev]]
-        a_off[has_prev] = graph.vn_offset_m[prev[has_prev]]
-        nxt = np.searchsorted(keys, query, side="left")
-        last = len(keys) - 1
-        has_next = (nxt <= last) & (graph.vn_edge[np.minimum(nxt, last)] == edge)
-        b[has_next] = graph.vn_node[nxt[has_next]]
-        b_off[has_next] = graph.vn_offset_m[nxt[has_next]]
-    per_m = graph.edge_seconds_per_m[edge]
-    use_b = nearest.seconds[b] + (b_off - off) * per_m < nearest.seconds[a] + (off - a_off) * per_m
-    return edge, off, np.where(use_b, b, a), np.where(use_b, b_off, a_off)
+    entry = enter_graph(graph, points)
+    use_b = entry.via_b(nearest.seconds)
+    node = np.where(use_b, entry.b, entry.a)
+    return entry.edge, entry.offset_m, node, np.where(use_b, entry.b_offset_m, entry.a_offset_m)
 
 
 def trace_routes(
@@ -229,16 +210,16 @@ def trace_routes(
     ----------
     graph : SplitGraph
     nearest : NearestFacility
-        From :func:`lifecircle.coverage.paths.nearest_facility` on ``graph``.
+        From :func:`lifecircle.coverage.routing.travel_times.nearest_facility` on ``graph``.
     points : pandas.DataFrame
-        Snapped points (output of :func:`~lifecircle.coverage.snap.snap_points`); may
+        Snapped points (output of :func:`~lifecircle.coverage.routing.snap.snap_points`); may
         carry ``orig_x``/``orig_y`` (the off-street position) to draw the leg.
 
     Returns
     -------
     lines : numpy.ndarray
         LineString from each point (its off-street position) to its facility (``None``
-        when unreachable), as :func:`~lifecircle.coverage.routes.routes_to_nearest` draws it.
+        when unreachable), as the tests' reference implementation draws it.
     seconds : numpy.ndarray
         Walking seconds (``inf`` when unreachable).
     facility : numpy.ndarray

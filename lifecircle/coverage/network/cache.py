@@ -8,7 +8,8 @@ and concurrent writers of the same key simply replace each other's complete file
 :func:`load_network` recomputes the checksum, so a truncated or corrupted file is
 detected instead of returning wrong data.
 
-The cache (:func:`cached_network`) keys each file on the builder name, the input
+The cache (:func:`build_cached`, used through the builders' ``cache_dir=``) keys each
+file on the builder name, the input
 (absolute path, size, modification time and, for files up to 64 MB, a SHA-256 of the
 content; a hash of an in-memory GeoDataFrame; the place name or polygon of a download),
 the builder parameters and the lifecircle version. The file stores that key (and the
@@ -36,16 +37,16 @@ import pandas as pd
 import pyproj
 import shapely
 
-from lifecircle._atomic import atomic_path, prepare_destination
-from lifecircle._paths import input_file_problem
-from lifecircle.coverage.network import WalkNetwork
+from lifecircle.atomic_files import atomic_path, prepare_destination
+from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.errors import NetworkError
+from lifecircle.input_files import input_file_problem
 
 __all__ = [
     "PlaceQuery",
+    "build_cached",
     "cache_key",
     "cacheable",
-    "cached_network",
     "default_cache_dir",
     "load_network",
     "save_network",
@@ -74,7 +75,7 @@ def save_network(
     path : str or path-like
         Target ``.gpkg`` file; replaced if it exists.
     cache_key : str, optional
-        The cache key the file answers (see :func:`cached_network`), stored with it.
+        The cache key the file answers (see :func:`build_cached`), stored with it.
 
     Returns
     -------
@@ -193,19 +194,6 @@ def default_cache_dir() -> Path:
     return base / "lifecircle" / "networks"
 
 
-def _builders() -> dict[str, Callable[..., WalkNetwork]]:
-    from lifecircle.coverage import build, download
-
-    return {
-        "network_from_pbf": build.network_from_pbf,
-        "network_from_xml": build.network_from_xml,
-        "network_from_graphml": build.network_from_graphml,
-        "network_from_lines": build.network_from_lines,
-        "network_from_place": download.network_from_place,
-        "network_from_polygon": download.network_from_polygon,
-    }
-
-
 def _input_fingerprint(source: object) -> dict[str, object]:
     if isinstance(source, shapely.Geometry):  # a downloaded polygon: keyed on its shape
         return {"polygon_wkb": shapely.to_wkb(shapely.normalize(source), hex=True)}
@@ -234,7 +222,7 @@ def _input_fingerprint(source: object) -> dict[str, object]:
 
 
 class PlaceQuery(str):
-    """A place name for :func:`cached_network` (keyed on the text, not a file)."""
+    """A place name given to :func:`build_cached` (keyed on the text, not a file)."""
 
 
 def cache_key(builder_name: str, source: object, params: dict[str, Any]) -> str:
@@ -259,8 +247,8 @@ def _key_of(payload: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def cached_network(
-    builder_name: str,
+def build_cached(
+    builder: Callable[..., WalkNetwork],
     source: object,
     /,
     *,
@@ -271,10 +259,10 @@ def cached_network(
 
     Parameters
     ----------
-    builder_name : str
-        ``"network_from_pbf"``, ``"network_from_xml"``, ``"network_from_graphml"``,
-        ``"network_from_lines"``, ``"network_from_place"`` or ``"network_from_polygon"``.
-    source : path-like, geopandas.GeoDataFrame, str or shapely Polygon
+    builder : callable
+        The network builder itself (undecorated); its ``__name__`` is part of the key and
+        of the file name, ``builder(source, **params)`` builds on a miss.
+    source : path-like, geopandas.GeoDataFrame, PlaceQuery or shapely Polygon
         The builder's input. Downloads are keyed on the place name or polygon and never
         expire: delete the cache file (or the directory) to download again.
     cache_dir : str or path-like, optional
@@ -287,19 +275,15 @@ def cached_network(
     WalkNetwork
         With ``meta["cache"]`` set to ``"hit"`` or ``"miss"``.
     """
-    builders = _builders()
-    if builder_name not in builders:
-        raise NetworkError(f"unknown builder {builder_name!r}; expected one of {sorted(builders)}")
-    if builder_name == "network_from_place":
-        source = PlaceQuery(source)
-    key = cache_key(builder_name, source, params)
+    name = builder.__name__
+    key = cache_key(name, source, params)
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    path = _cache_file(directory, f"{builder_name}-{key[:32]}.gpkg")
+    path = _cache_file(directory, f"{name}-{key[:32]}.gpkg")
     if path.is_file():
         network = _load_cached(path, key)
         if network is not None:
             return network
-    network = builders[builder_name](source, **params)
+    network = builder(str(source) if isinstance(source, PlaceQuery) else source, **params)
     _store(network, path, key)
     network.meta["cache"] = "miss"
     logger.info("network cache miss: built and stored %s", path)
@@ -362,25 +346,34 @@ def _store(network: WalkNetwork, path: Path, key: str) -> None:
 _P = ParamSpec("_P")
 
 
-def cacheable(builder: Callable[_P, WalkNetwork]) -> Callable[_P, WalkNetwork]:
+def cacheable(
+    *, source_is_text: bool = False
+) -> Callable[[Callable[_P, WalkNetwork]], Callable[_P, WalkNetwork]]:
     """Decorate a network builder so that a call with ``cache_dir`` goes through the cache.
 
     The builder's first parameter is its source; all other parameters except
-    ``cache_dir``, defaults included, are passed to :func:`cached_network` and so form
-    part of the key. A call without ``cache_dir`` runs the builder itself.
+    ``cache_dir``, defaults included, form part of the key. A call without ``cache_dir``
+    runs the builder itself. ``source_is_text=True`` keys the cache on the source's text
+    (a place name) rather than on a file at that path.
     """
-    signature = inspect.signature(builder)
-    source_name = next(iter(signature.parameters))
 
-    @functools.wraps(builder)
-    def build_cached(*args: _P.args, **kwargs: _P.kwargs) -> WalkNetwork:
-        if kwargs.get("cache_dir") is None:
-            return builder(*args, **kwargs)
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        params = dict(bound.arguments)
-        cache_dir = params.pop("cache_dir")
-        source = params.pop(source_name)
-        return cached_network(builder.__name__, source, cache_dir=cache_dir, **params)
+    def decorate(builder: Callable[_P, WalkNetwork]) -> Callable[_P, WalkNetwork]:
+        signature = inspect.signature(builder)
+        source_name = next(iter(signature.parameters))
 
-    return build_cached
+        @functools.wraps(builder)
+        def build_or_load(*args: _P.args, **kwargs: _P.kwargs) -> WalkNetwork:
+            if kwargs.get("cache_dir") is None:
+                return builder(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            params = dict(bound.arguments)
+            cache_dir = params.pop("cache_dir")
+            source = params.pop(source_name)
+            if source_is_text:
+                source = PlaceQuery(source)
+            return build_cached(builder, source, cache_dir=cache_dir, **params)
+
+        return build_or_load
+
+    return decorate

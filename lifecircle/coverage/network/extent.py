@@ -43,14 +43,14 @@ import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle._paths import input_file_problem
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.snap import LIKELY_CAUSE
+from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.errors import LayerError, LifecircleWarning, NetworkError
+from lifecircle.input_files import input_file_problem
 
 __all__ = [
     "DEFAULT_BUFFER_M",
     "GRID_GAP_M",
+    "LIKELY_CAUSE",
     "bbox_problem",
     "beyond_reach",
     "check_overlap",
@@ -63,6 +63,13 @@ __all__ = [
     "study_extent",
     "walking_buffer_m",
 ]
+
+#: Why layers usually miss the network altogether (a datum or a place mix-up).
+LIKELY_CAUSE = (
+    "are the layers and the network in the same place / coordinate system? GCJ-02 or BD-09 "
+    "data read as WGS-84 lands 300\u2013600 m off \u2014 pass crs='gcj02' (or 'bd09') when "
+    "reading the layers"
+)
 
 logger = logging.getLogger(__name__)
 

@@ -134,6 +134,17 @@ class WalkNetwork:
         frame.index.name = "component"
         return frame
 
+    def without_penalties(self) -> WalkNetwork:
+        """Return this network with every edge penalty set to zero (distances in pure metres).
+
+        Seat reach and seat placement measure metres along streets, not walking time, so
+        steps and crossings must not lengthen them. Returns ``self`` when no edge has one.
+        """
+        if not self.edges["penalty_s"].to_numpy(dtype=float).any():
+            return self
+        edges = self.edges.assign(penalty_s=0.0)
+        return WalkNetwork(self.nodes, edges, self.crs, self.source, dict(self.meta))
+
     def __repr__(self) -> str:
         comps = self.components()
         return (

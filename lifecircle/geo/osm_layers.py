@@ -63,9 +63,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from lifecircle._paths import input_file_problem
 from lifecircle.errors import LayerError
 from lifecircle.geo.schema import HERITAGE_CATEGORIES, LAYER_SCHEMAS, find_category
+from lifecircle.input_files import input_file_problem
 
 __all__ = ["DEFAULT_SEATS", "layers_from_osm"]
 

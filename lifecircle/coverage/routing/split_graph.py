@@ -1,4 +1,4 @@
-"""Shortest walking times from facilities that sit part-way along streets.
+"""The walking network compiled for shortest paths, split where facilities sit on streets.
 
 The walking network is compiled once into a compressed sparse row (CSR) matrix of seconds
 and solved with :func:`scipy.sparse.csgraph.dijkstra` (multi-source, ``min_only=True``,
@@ -17,7 +17,7 @@ nearest facility in ``min(D[a] + (t - t_a)·c, D[b] + (t_b - t)·c) + leg`` wher
 ``b`` are the split-graph nodes bracketing ``t`` on that edge (``u`` and ``v`` when the edge
 carries no facility), which handles a facility on the same edge exactly.
 
-Edge time is ``length_m / speed + penalties`` (see :mod:`lifecircle.coverage.profiles`);
+Edge time is ``length_m / speed + penalties`` (see :mod:`lifecircle.coverage.routing.profiles`);
 on a split edge the penalty is shared in proportion to length so the parts add up to the
 whole. Zero-length legs/edges are given :data:`MIN_SECONDS` so that scipy never has to
 interpret an explicit zero; parallel edges keep the faster one.
@@ -33,19 +33,11 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
 
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.profiles import WalkProfile
+from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.routing.profiles import WalkProfile
 
-__all__ = [
-    "MIN_SECONDS",
-    "NearestFacility",
-    "SplitGraph",
-    "build_split_graph",
-    "nearest_facility",
-    "seconds_to_points",
-]
+__all__ = ["MIN_SECONDS", "PointEntry", "SplitGraph", "build_split_graph", "enter_graph"]
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +138,7 @@ def build_split_graph(
     network : WalkNetwork
         The walking network.
     facilities : pandas.DataFrame, optional
-        The output of :func:`lifecircle.coverage.snap.snap_points` for the facilities; rows
+        The output of :func:`lifecircle.coverage.routing.snap.snap_points` for the facilities; rows
         with ``snapped == False`` get no access node. ``None`` compiles the bare network.
     profile : WalkProfile
         Speed and penalties that turn metres into seconds.
@@ -441,84 +433,64 @@ def _bracket(
 
 
 @dataclass(frozen=True)
-class NearestFacility:
-    """Multi-source shortest-path result over a :class:`SplitGraph`.
+class PointEntry:
+    """Where snapped points enter a :class:`SplitGraph`: the two nodes bracketing each point.
+
+    A point at offset ``offset_m`` along original edge ``edge`` lies between split-graph
+    nodes ``a`` and ``b`` (the edge's ends, or virtual nodes where a facility splits the
+    edge); walking from the point to ``a`` takes ``to_a_s`` seconds, to ``b`` ``to_b_s``.
 
     Attributes
     ----------
-    seconds : numpy.ndarray
-        Walking seconds from the nearest facility to every split-graph node (``inf`` beyond
-        ``limit_s`` or unreachable).
-    facility : numpy.ndarray
-        Row (position) of the nearest facility for every node, ``-1`` when unreachable.
-    predecessors : numpy.ndarray
-        Predecessor of every node on its shortest walk (``-9999`` at sources/unreached).
-    limit_s : float
-        The cutoff used.
+    edge, offset_m : numpy.ndarray
+        Original edge and offset clipped to the edge (edge 0 for unsnapped points).
+    a, b : numpy.ndarray
+        Bracketing nodes (towards the edge's ``u`` and ``v`` end).
+    a_offset_m, b_offset_m : numpy.ndarray
+        Offsets of ``a`` and ``b`` along the edge.
+    to_a_s, to_b_s : numpy.ndarray
+        Walking seconds from the point to ``a`` and to ``b``.
+    snapped : numpy.ndarray
+        False for points that were not snapped (their other fields are meaningless).
     """
 
-    seconds: np.ndarray
-    facility: np.ndarray
-    predecessors: np.ndarray
-    limit_s: float
+    edge: np.ndarray
+    offset_m: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    a_offset_m: np.ndarray
+    b_offset_m: np.ndarray
+    to_a_s: np.ndarray
+    to_b_s: np.ndarray
+    snapped: np.ndarray
+
+    def via_b(self, node_seconds: np.ndarray) -> np.ndarray:
+        """Whether leaving (or entering) through ``b`` is faster, given seconds at nodes."""
+        return np.asarray(
+            node_seconds[self.b] + self.to_b_s < node_seconds[self.a] + self.to_a_s, dtype=bool
+        )
 
 
-def nearest_facility(
-    graph: SplitGraph,
-    *,
-    facilities: np.ndarray | None = None,
-    limit_s: float = np.inf,
-) -> NearestFacility:
-    """Walking time from the nearest facility to every node (one multi-source Dijkstra).
+def enter_graph(graph: SplitGraph, points: pd.DataFrame) -> PointEntry:
+    """Bracket each snapped point between the split-graph nodes on either side of it.
 
     Parameters
     ----------
     graph : SplitGraph
-        The compiled network (see :func:`build_split_graph`).
-    facilities : array of int, optional
-        Facility rows (positions in the frame given to :func:`build_split_graph`) to use as
-        sources; default every snapped facility. Unsnapped rows are ignored.
-    limit_s : float, default inf
-        Stop searching beyond this many seconds.
+    points : pandas.DataFrame
+        Output of :func:`~lifecircle.coverage.routing.snap.snap_points`.
 
     Returns
     -------
-    NearestFacility
+    PointEntry
     """
-    access = graph.access_node if facilities is None else graph.access_node[facilities]
-    access = np.unique(access[access >= 0])
-    n = graph.n_nodes
-    if len(access) == 0:
-        return NearestFacility(
-            np.full(n, np.inf), np.full(n, -1, dtype=np.int64), np.full(n, -9999), limit_s
-        )
-    dist, pred, src = dijkstra(
-        graph.csr,
-        directed=True,
-        indices=access,
-        min_only=True,
-        limit=limit_s,
-        return_predecessors=True,
-    )
-    src = np.asarray(src, dtype=np.int64)
-    reached = src >= 0
-    facility = np.full(n, -1, dtype=np.int64)
-    facility[reached] = graph.node_facility[src[reached]]
-    return NearestFacility(dist, facility, pred, limit_s)
-
-
-def _entry_nodes(
-    graph: SplitGraph, points: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Bracketing nodes of each snapped point: (a, b, seconds to a, seconds to b, ok)."""
     ok = points["snapped"].to_numpy(dtype=bool)
-    edge = points["edge"].to_numpy()
-    edge = np.where(ok, edge, 0).astype(np.int64)
-    length = graph.network.edges["length_m"].to_numpy(dtype=float)[edge]
+    edge = np.where(ok, points["edge"].to_numpy(), 0).astype(np.int64)
+    edges = graph.network.edges
+    length = edges["length_m"].to_numpy(dtype=float)[edge]
     off = np.clip(points["offset_m"].to_numpy(dtype=float), 0.0, length)
-    u = graph.network.edges["u"].to_numpy(dtype=np.int64)[edge]
-    v = graph.network.edges["v"].to_numpy(dtype=np.int64)[edge]
-    a, b = u.copy(), v.copy()
+    a = edges["u"].to_numpy(dtype=np.int64)[edge]
+    b = edges["v"].to_numpy(dtype=np.int64)[edge]
     a_off, b_off = np.zeros(len(edge)), length.copy()
     n_vn = len(graph.vn_edge)
     if n_vn:
@@ -531,37 +503,6 @@ def _entry_nodes(
         nxt = nxt_pos[has_next]
         b[has_next], b_off[has_next] = graph.vn_node[nxt], graph.vn_offset_m[nxt]
     per_m = graph.edge_seconds_per_m[edge]
-    return a, b, (off - a_off) * per_m, (b_off - off) * per_m, ok
-
-
-def seconds_to_points(
-    graph: SplitGraph, nearest: NearestFacility, points: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
-    """Walking seconds from each snapped point to its nearest facility, and which one.
-
-    Parameters
-    ----------
-    graph : SplitGraph
-    nearest : NearestFacility
-    points : pandas.DataFrame
-        Output of :func:`~lifecircle.coverage.snap.snap_points` for the demand points.
-
-    Returns
-    -------
-    seconds : numpy.ndarray
-        ``inf`` for unsnapped or unreachable points and for points farther than
-        ``nearest.limit_s`` (counting the partial edge and the leg).
-    facility : numpy.ndarray
-        Facility row, ``-1`` when unreachable.
-    """
-    a, b, to_a, to_b, ok = _entry_nodes(graph, points)
-    via_a = nearest.seconds[a] + to_a
-    via_b = nearest.seconds[b] + to_b
-    use_b = via_b < via_a
-    best = np.where(use_b, via_b, via_a)
-    fac = np.where(use_b, nearest.facility[b], nearest.facility[a])
-    leg = points["snap_m"].to_numpy(dtype=float) / graph.profile.speed_m_s
-    seconds = np.where(ok, best + leg, np.inf)
-    seconds[seconds > nearest.limit_s] = np.inf
-    fac = np.where(np.isfinite(seconds), fac, -1)
-    return seconds, fac
+    return PointEntry(
+        edge, off, a, b, a_off, b_off, (off - a_off) * per_m, (b_off - off) * per_m, ok
+    )

@@ -20,15 +20,16 @@ if find_spec("ipywidgets") is not None:
 else:
     from tqdm import tqdm
 
-from lifecircle.coverage.checks import check_positive
-from lifecircle.coverage.demand import demand_from_layers, leaf_grid_ids
-from lifecircle.coverage.extent import beyond_reach
-from lifecircle.coverage.isochrones import isochrones_for_facilities
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
-from lifecircle.coverage.profiles import WalkProfile, resolve_profile
-from lifecircle.coverage.result import CoverageResult
-from lifecircle.coverage.snap import check_snapped, snap_points
+from lifecircle.coverage.measures.arguments import check_positive
+from lifecircle.coverage.measures.coverage_result import CoverageResult
+from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
+from lifecircle.coverage.network.extent import beyond_reach
+from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.routing.isochrones import isochrones_for_facilities
+from lifecircle.coverage.routing.profiles import WalkProfile, resolve_profile
+from lifecircle.coverage.routing.snap import check_snapped, snap_points
+from lifecircle.coverage.routing.split_graph import build_split_graph
+from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points
 from lifecircle.errors import CoordinateWarning, LifecircleWarning
 from lifecircle.geo.datum_slips import warn_datum_slips
 from lifecircle.geo.hierarchy import roll_up
@@ -86,7 +87,7 @@ def compute_coverage(
         Service name -> facilities GeoDataFrame, or a tuple of elderly ``type`` codes.
         Default :func:`default_services`.
     profile : str or WalkProfile, default "elderly"
-        Walking speed and penalties (see :mod:`lifecircle.coverage.profiles`).
+        Walking speed and penalties (see :mod:`lifecircle.coverage.routing.profiles`).
     speed_m_s : float, optional
         Override the profile's speed.
     walk_minutes : float, default 15
@@ -195,7 +196,7 @@ def _facilities_in_extent(
     """Leave out facilities off a clipped network and beyond its walking buffer.
 
     They are out of every resident's reach by construction (see
-    :func:`lifecircle.coverage.extent.clip_network`), not misplaced, so they are neither
+    :func:`lifecircle.coverage.network.extent.clip_network`), not misplaced, so they are neither
     warned about nor listed as unsnapped.
     """
     drop = beyond_reach(network, facs, max_snap_m=max_snap_m)

@@ -1,6 +1,7 @@
-"""Route geometry: each point's shortest walk to its nearest facility, drawn as a line.
+"""Reference route geometry, for tests only: each point's shortest walk, one at a time.
 
-The times come from :mod:`lifecircle.coverage.paths` (the split graph and a multi-source
+Each point's shortest walk to its nearest facility is drawn as a line. The times come from
+:mod:`lifecircle.coverage.routing.travel_times` (the split graph and a multi-source
 Dijkstra with predecessors); this module walks the predecessor chain back from a point's
 entry node and stitches the street pieces it passes into a LineString.
 """
@@ -13,10 +14,9 @@ import pandas as pd
 import shapely
 import shapely.ops
 
-from lifecircle.coverage.paths import (
+from lifecircle.coverage.routing.split_graph import SplitGraph, enter_graph
+from lifecircle.coverage.routing.travel_times import (
     NearestFacility,
-    SplitGraph,
-    _entry_nodes,
     seconds_to_points,
 )
 
@@ -47,7 +47,7 @@ def routes_to_nearest(
     graph : SplitGraph
     nearest : NearestFacility
     points : pandas.DataFrame
-        Snapped points (output of :func:`~lifecircle.coverage.snap.snap_points`); may carry
+        Snapped points (output of :func:`~lifecircle.coverage.routing.snap.snap_points`); may carry
         ``orig_x``/``orig_y`` (the off-street position) to draw the leg.
 
     Returns
@@ -59,7 +59,8 @@ def routes_to_nearest(
         facility's access node) and a LineString from the point to the facility, in the
         network CRS (``None`` when unreachable).
     """
-    a, b, to_a, to_b, _ = _entry_nodes(graph, points)
+    entry = enter_graph(graph, points)
+    a, b, to_a, to_b = entry.a, entry.b, entry.to_a_s, entry.to_b_s
     seconds, fac = seconds_to_points(graph, nearest, points)
     use_b = nearest.seconds[b] + to_b < nearest.seconds[a] + to_a
     entry = np.where(use_b, b, a)

@@ -9,7 +9,8 @@ OpenStreetMap knows beyond the edge itself:
   a flight of steps costs its penalty once however many edges it was cut into. Without
   ``way_key`` the ``osmid`` column is used, and without either each edge is its own way.
 - ``signal`` on nodes: ``True`` for signal-controlled crossings; each edge ending at one
-  pays half of ``penalties["crossing_signals"]`` (see :mod:`~lifecircle.coverage.walkability`).
+  pays half of ``penalties["crossing_signals"]`` (see
+  :mod:`~lifecircle.coverage.network.walkability`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ import pyproj
 import shapely
 from shapely.geometry import box
 
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.walkability import (
+from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.network.walkability import (
     count_dropped,
     edge_penalties,
     first_value,
@@ -67,7 +68,7 @@ def assemble_network(
     source : str
         Description of the input, for messages and :attr:`WalkNetwork.source`.
     penalties : mapping of str to float, optional
-        As in :func:`lifecircle.coverage.build.network_from_pbf`.
+        As in :func:`lifecircle.coverage.network.build.network_from_pbf`.
     bbox : tuple of float, optional
         ``(west, south, east, north)`` in WGS-84 degrees.
     extra_meta : mapping, optional

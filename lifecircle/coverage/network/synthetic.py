@@ -14,7 +14,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from lifecircle.coverage.network import WalkNetwork
+from lifecircle.coverage.network.walk_network import WalkNetwork
 
 __all__ = ["network_from_arrays", "synthetic_city"]
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import geopandas as gpd
 import numpy as np
 import shapely
 import shapely.ops
 from scipy.sparse.csgraph import dijkstra
 
-from lifecircle.coverage.paths import SplitGraph, nearest_facility
+from lifecircle.coverage.routing.split_graph import SplitGraph
+from lifecircle.coverage.routing.travel_times import nearest_facility
 
 __all__ = ["isochrone_from_seconds", "isochrones_for_facilities"]
 
@@ -147,9 +147,3 @@ def isochrones_for_facilities(
                 )
             )
     return union, each
-
-
-def isochrone_frame(rows: list[dict[str, object]], *, crs: object) -> gpd.GeoDataFrame:
-    """Assemble isochrone rows into a GeoDataFrame in EPSG:4326."""
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
-    return frame.to_crs(4326)

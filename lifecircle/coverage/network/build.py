@@ -1,10 +1,10 @@
 """Builders: walking networks from PBF, OSM XML, osmnx graphs and plain line layers.
 
-Every builder returns a :class:`~lifecircle.coverage.network.WalkNetwork` that is
+Every builder returns a :class:`~lifecircle.coverage.network.walk_network.WalkNetwork` that is
 undirected (one row per physical segment; walking ignores ``oneway``), in the UTM zone
 of the data's extent, with ``length_m`` measured on the metric geometry and
 ``penalty_s`` from the optional ``penalties`` table (see
-:mod:`lifecircle.coverage.walkability`). The walkability table is applied to every
+:mod:`lifecircle.coverage.network.walkability`). The walkability table is applied to every
 source, wherever its tag columns exist.
 
 Disconnected pieces are never dropped: the network keeps all components, and the
@@ -31,17 +31,17 @@ import pyproj
 import shapely
 import shapely.ops
 
-from lifecircle._paths import input_file_problem
-from lifecircle.coverage.assemble import assemble_network, utm_crs
-from lifecircle.coverage.cache import cacheable
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.walkability import (
+from lifecircle.coverage.network.assemble import assemble_network, utm_crs
+from lifecircle.coverage.network.cache import cacheable
+from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.network.walkability import (
     check_penalties,
     count_dropped,
     not_walkable_reasons,
     signal_node_mask,
 )
 from lifecircle.errors import NetworkError
+from lifecircle.input_files import input_file_problem
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -80,7 +80,7 @@ PathLike = str | os.PathLike[str]
 
 
 # --------------------------------------------------------------------------- builders
-@cacheable
+@cacheable()
 def network_from_pbf(
     path: PathLike,
     *,
@@ -102,7 +102,7 @@ def network_from_pbf(
     penalties : mapping of str to float, optional
         Extra seconds per edge, e.g. ``{"steps": 10.0, "crossing_signals": 20.0}``.
     cache_dir : str or path-like, optional
-        Directory of the network cache (see :func:`lifecircle.coverage.cache.cached_network`).
+        Directory of the network cache (see :func:`lifecircle.coverage.network.cached_network`).
 
     Returns
     -------
@@ -133,7 +133,7 @@ def network_from_pbf(
     return assemble_network(edges, nodes, source=str(path), penalties=penalties, bbox=bbox)
 
 
-@cacheable
+@cacheable()
 def network_from_xml(
     path: PathLike,
     *,
@@ -171,7 +171,7 @@ def network_from_xml(
     return network_from_graph(graph, bbox=bbox, penalties=penalties, source=str(path))
 
 
-@cacheable
+@cacheable()
 def network_from_graphml(
     path: PathLike,
     *,
@@ -193,7 +193,7 @@ def network_from_graphml(
     -------
     WalkNetwork
     """
-    from lifecircle.coverage.graphml import graph_from_graphml
+    from lifecircle.coverage.network.graphml import graph_from_graphml
 
     check_penalties(penalties)
     path = _existing_file(path)
@@ -261,7 +261,7 @@ def network_from_graph(
     )
 
 
-@cacheable
+@cacheable()
 def network_from_lines(
     source: PathLike | gpd.GeoDataFrame,
     *,

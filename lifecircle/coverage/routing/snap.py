@@ -14,19 +14,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lifecircle.coverage.network import WalkNetwork
+from lifecircle.coverage.network.extent import LIKELY_CAUSE
+from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.errors import LayerError, NetworkError
 
 __all__ = ["check_snapped", "snap_points"]
 
 logger = logging.getLogger(__name__)
-
-#: Why layers usually miss the network altogether (a datum or a place mix-up).
-LIKELY_CAUSE = (
-    "are the layers and the network in the same place / coordinate system? GCJ-02 or BD-09 "
-    "data read as WGS-84 lands 300\u2013600 m off \u2014 pass crs='gcj02' (or 'bd09') when "
-    "reading the layers"
-)
 
 #: Far points this far off (median; half the smallest GCJ-02 offset) suggest a datum mix-up.
 DATUM_HINT_M = 150.0

@@ -2,13 +2,13 @@
 
 These are the only builders that use the network. The query is a coarse Overpass
 pre-filter generated from the walkability table
-(:func:`~lifecircle.coverage.walkability.osmnx_walk_filter`); the full table is applied
+(:func:`~lifecircle.coverage.network.walkability.osmnx_walk_filter`); the full table is applied
 after download, exactly as for files, and what it removes is recorded in
 ``meta["dropped_by_reason"]``; ways the pre-filter already excludes on the server (other
 ``highway`` values, ``foot=no``, ``area=yes``) are never downloaded, so they are not counted.
 osmnx's own HTTP cache (``osmnx.settings``) applies.
-Offline alternatives: :func:`~lifecircle.coverage.build.network_from_pbf` and
-:func:`~lifecircle.coverage.build.network_from_xml`.
+Offline alternatives: :func:`~lifecircle.coverage.network.build.network_from_pbf` and
+:func:`~lifecircle.coverage.network.build.network_from_xml`.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.coverage.build import (
+from lifecircle.coverage.network.build import (
     network_from_graph,
     osmnx_way_tags,
     simplify_walkable,
 )
-from lifecircle.coverage.cache import cacheable
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.walkability import check_penalties, osmnx_walk_filter
+from lifecircle.coverage.network.cache import cacheable
+from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.network.walkability import check_penalties, osmnx_walk_filter
 from lifecircle.errors import NetworkError
 
 __all__ = ["network_from_place", "network_from_polygon"]
@@ -35,7 +35,7 @@ __all__ = ["network_from_place", "network_from_polygon"]
 logger = logging.getLogger(__name__)
 
 
-@cacheable
+@cacheable()
 def network_from_polygon(
     polygon: BaseGeometry,
     *,
@@ -101,7 +101,7 @@ def network_from_polygon(
     return network_from_graph(graph, penalties=penalties, source=label)
 
 
-@cacheable
+@cacheable(source_is_text=True)
 def network_from_place(
     query: str,
     *,

@@ -25,14 +25,14 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.coverage.demand import demand_from_layers
-from lifecircle.coverage.extent import inside_lengths, network_extent
-from lifecircle.coverage.network import WalkNetwork
-from lifecircle.coverage.paths import build_split_graph, nearest_facility, seconds_to_points
-from lifecircle.coverage.placement.costs import metric_network
-from lifecircle.coverage.profiles import WalkProfile, resolve_profile
-from lifecircle.coverage.snap import check_snapped, snap_points
-from lifecircle.coverage.tree import line_pieces, trace_routes
+from lifecircle.coverage.measures.demand import demand_from_layers
+from lifecircle.coverage.network.extent import inside_lengths, network_extent
+from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.routing.profiles import WalkProfile, resolve_profile
+from lifecircle.coverage.routing.route_trees import line_pieces, trace_routes
+from lifecircle.coverage.routing.snap import check_snapped, snap_points
+from lifecircle.coverage.routing.split_graph import build_split_graph
+from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points
 from lifecircle.errors import LayerError
 
 __all__ = [
@@ -185,9 +185,10 @@ def seat_reach(
         Seats and homes farther than this from the network do not count.
     extent : optional
         The study area (a Layers object, bbox, boundary file, GeoDataFrame or polygon in
-        EPSG:4326, see :func:`~lifecircle.coverage.extent.resolve_extent`); by default the
-        extent the network was clipped to (:func:`~lifecircle.coverage.extent.clip_network`),
-        else none. With an extent, the street length and its covered part count only
+        EPSG:4326, see :func:`~lifecircle.coverage.network.extent.resolve_extent`); by default the
+        extent the network was clipped to
+        (:func:`~lifecircle.coverage.network.extent.clip_network`), else none.
+        With an extent, the street length and its covered part count only
         streets inside it; seats outside it (on the kept streets) still count.
 
     Returns
@@ -203,7 +204,7 @@ def seat_reach(
     """
     if not reach_m > 0:
         raise ValueError(f"reach_m must be > 0 metres, got {reach_m!r}")
-    net = metric_network(network)
+    net = network.without_penalties()
     sites = usable_seats(
         layers.seats if seats is None else seats,
         min_seats=min_seats,
