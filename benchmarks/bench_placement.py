@@ -65,7 +65,7 @@ def run_spopt(costs: sparse.csr_array) -> None:
 
 
 def run_ours(costs: sparse.csr_array) -> float:
-    model = CoverageModel.from_costs(costs, radius=RADIUS_M)
+    model = CoverageModel.from_costs(costs, max_cost=RADIUS_M)
     best = 0.0
     for method, limit in (("greedy", 1.0), ("greedy", 10.0), ("auto", 10.0), ("milp", 60.0)):
         res = model.solve(K, method=method, time_limit_s=limit)
@@ -89,7 +89,7 @@ def run_large(n_demand: int = 100_000, n_cand: int = 10_000, per_row: int = 30) 
 
     pairs = cKDTree(dem).sparse_distance_matrix(cKDTree(cand), 170.0, output_type="coo_matrix")
     model = CoverageModel.from_costs(
-        sparse.csr_array(pairs), radius=170.0, weights=rng.integers(1, 50, n_demand)
+        sparse.csr_array(pairs), max_cost=170.0, weights=rng.integers(1, 50, n_demand)
     )
     print(
         f"large instance {n_demand:,} x {n_cand:,}: {model.coverage.nnz:,} pairs "

@@ -318,7 +318,7 @@ def validate(study: StudyArg) -> None:
     """
     from lifecircle.study import describe_target, load_study
     from lifecircle.study.config import resolve_tianditu_key
-    from lifecircle.study.datum_check import check_study_datums
+    from lifecircle.study.datum_review import check_study_datums
     from lifecircle.study.run import load_study_layers
 
     config = load_study(study)

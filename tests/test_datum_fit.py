@@ -30,7 +30,7 @@ from lifecircle.geo.datum_slips import (
     name_datum,
     warn_datum_slips,
 )
-from lifecircle.study.datum_check import streets_from_osm_xml
+from lifecircle.study.datum_review import streets_from_osm_xml
 
 SCRIPT = Path(sys.executable).with_name("lifecircle")
 README = Path(__file__).resolve().parents[1] / "README.md"

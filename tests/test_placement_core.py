@@ -52,7 +52,7 @@ def test_known_answer_from_distances():
     One site: A covers homes 0 and 1 (weight 2), B only home 1.
     """
     costs = np.array([[100.0, np.inf], [250.0, 80.0], [np.inf, 400.0]])
-    model = CoverageModel.from_costs(costs, radius=300, candidate_ids=["A", "B"])
+    model = CoverageModel.from_costs(costs, max_cost=300, candidate_ids=["A", "B"])
     result = model.solve(1, method="milp")
     assert result.selected == ("A",)
     assert result.covered_weight == 2
@@ -169,13 +169,13 @@ def test_dominated_candidates_and_row_merging():
 
 def test_sparse_costs_keep_explicit_zeros_and_missing_means_unreachable():
     costs = sparse.coo_array(([0.0, 250.0, 301.0], ([0, 1, 2], [0, 0, 1])), shape=(3, 2))
-    model = CoverageModel.from_costs(costs, radius=300)
+    model = CoverageModel.from_costs(costs, max_cost=300)
     assert model.coverage.toarray().tolist() == [[True, False], [True, False], [False, False]]
 
 
 def test_dataframe_labels_and_weights():
     costs = pd.DataFrame([[10.0, np.nan], [np.nan, 20.0]], index=["h1", "h2"], columns=["s1", "s2"])
-    model = CoverageModel.from_costs(costs, radius=50, weights=[1, 5])
+    model = CoverageModel.from_costs(costs, max_cost=50, weights=[1, 5])
     result = model.solve(1)
     assert result.selected == ("s2",)
     frame = result.to_frame()
@@ -219,10 +219,10 @@ def test_bad_requests_have_clear_messages(kwargs, error, pattern):
 
 
 def test_bad_inputs_are_rejected():
-    with pytest.raises(ValueError, match="radius is required"):
+    with pytest.raises(ValueError, match="max_cost is required"):
         CoverageModel.from_costs(np.ones((2, 2)))
     with pytest.raises(ValueError, match="negative"):
-        CoverageModel.from_costs(np.array([[-1.0]]), radius=5)
+        CoverageModel.from_costs(np.array([[-1.0]]), max_cost=5)
     with pytest.raises(ValueError, match=r"first at row 1 \(value -2"):
         CoverageModel.from_costs(np.ones((2, 1), dtype=bool), weights=[1, -2])
     with pytest.raises(ValueError, match="one per demand row"):

@@ -4,7 +4,7 @@
 work. It matches source headers to canonical columns (:mod:`lifecircle.geo.headers`:
 case-, width- and spacing-insensitive, with the Chinese and English synonyms of
 :mod:`lifecircle.geo.schema`), coerces values to the documented dtypes, checks the
-geometries (:mod:`lifecircle.geo.geometry_checks`), converts to EPSG:4326 and collects
+geometries (:mod:`lifecircle.geo.geometry_problems`), converts to EPSG:4326 and collects
 **every** problem into one :class:`~lifecircle.errors.LayerError`. Problems that have
 a fix carry it as a :class:`~lifecircle.errors.Fix`, written as reader keywords or,
 inside ``hint_style("toml")``, as study-file TOML.
@@ -63,7 +63,7 @@ from lifecircle.errors import (
     Problem,
 )
 from lifecircle.geo._report import MAX_EXAMPLES, Rows, first_few, grouped, warn_user
-from lifecircle.geo.geometry_checks import (
+from lifecircle.geo.geometry_problems import (
     check_geometries,
     coordinate_range_problems,
     extent_problems,

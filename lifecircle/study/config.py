@@ -29,7 +29,7 @@ from typing import Any
 from lifecircle.errors import ConfigError
 from lifecircle.geo.schema import ELDERLY_TYPES, GRID_KINDS, find_category
 from lifecircle.input_files import input_file_problem
-from lifecircle.study._checker import Checker, show_value
+from lifecircle.study.config_problems import ProblemCollector, show_value
 
 __all__ = [
     "DEFAULT_SERVICES",
@@ -219,7 +219,9 @@ class Study:
         return self.path.name
 
 
-def _parse_layer(ck: Checker, value: Any, name: str, default_crs: Any) -> LayerSource | None:
+def _parse_layer(
+    ck: ProblemCollector, value: Any, name: str, default_crs: Any
+) -> LayerSource | None:
     where = f"layers.{name}"
     if isinstance(value, str):
         path = ck.path(value, where)
@@ -247,7 +249,7 @@ def _parse_layer(ck: Checker, value: Any, name: str, default_crs: Any) -> LayerS
     return LayerSource(path, crs=crs, columns=dict(columns), **texts)
 
 
-def _parse_layers(ck: Checker, doc: Mapping[str, Any]) -> dict[str, LayerSource]:
+def _parse_layers(ck: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, LayerSource]:
     table = ck.table(doc, "layers", "")
     if "layers" not in doc:
         ck.add("layers", f"missing table; give at least {', '.join(REQUIRED_LAYERS)}")
@@ -266,7 +268,7 @@ def _parse_layers(ck: Checker, doc: Mapping[str, Any]) -> dict[str, LayerSource]
     return layers
 
 
-def _parse_network(ck: Checker, doc: Mapping[str, Any]) -> NetworkSource:
+def _parse_network(ck: ProblemCollector, doc: Mapping[str, Any]) -> NetworkSource:
     table = ck.table(doc, "network", "")
     ck.known_keys(table, "network", _KEYS["network"])
     kind = ck.string(table, "kind", "network", choices=NETWORK_KINDS)
@@ -295,7 +297,7 @@ def _parse_network(ck: Checker, doc: Mapping[str, Any]) -> NetworkSource:
     return NetworkSource(kind or "lines", path=path, penalties=penalties, **extent)
 
 
-def _parse_boundary(ck: Checker, value: Any, where: str) -> LayerSource | None:
+def _parse_boundary(ck: ProblemCollector, value: Any, where: str) -> LayerSource | None:
     """A boundary file: a path or ``{ path, crs, layer }``."""
     if isinstance(value, dict):
         ck.known_keys(value, where, _KEYS["boundary"])
@@ -324,7 +326,7 @@ def _show_list(value: Any) -> str:
     return show_value(value)
 
 
-def _parse_network_extent(ck: Checker, table: Mapping[str, Any]) -> dict[str, Any]:
+def _parse_network_extent(ck: ProblemCollector, table: Mapping[str, Any]) -> dict[str, Any]:
     """``[network] bbox``, ``boundary`` and ``clip``."""
     from lifecircle.coverage.network.extent import bbox_problem
 
@@ -342,7 +344,7 @@ def _parse_network_extent(ck: Checker, table: Mapping[str, Any]) -> dict[str, An
     return out
 
 
-def _parse_profiles(ck: Checker, doc: Mapping[str, Any]) -> dict[str, ProfileSpec]:
+def _parse_profiles(ck: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, ProfileSpec]:
     profiles = {}
     for name, spec in ck.table(doc, "profiles", "").items():
         where = f"profiles.{name}"
@@ -357,7 +359,7 @@ def _parse_profiles(ck: Checker, doc: Mapping[str, Any]) -> dict[str, ProfileSpe
     return profiles
 
 
-def _parse_services(ck: Checker, doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+def _parse_services(ck: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     if "services" not in doc:
         return dict(DEFAULT_SERVICES)
     services = {}
@@ -380,7 +382,7 @@ def _parse_services(ck: Checker, doc: Mapping[str, Any]) -> dict[str, tuple[str,
     return services
 
 
-def _target_kind(ck: Checker, spec: Mapping[str, Any], where: str) -> str | None:
+def _target_kind(ck: ProblemCollector, spec: Mapping[str, Any], where: str) -> str | None:
     """A target's grid ``kind``: a code or a word the grids layer accepts (居民区, 商务楼宇)."""
     value = spec.get("kind")
     if isinstance(value, str) and value.strip():
@@ -390,7 +392,9 @@ def _target_kind(ck: Checker, spec: Mapping[str, Any], where: str) -> str | None
     return ck.string(spec, "kind", where, choices=tuple(c.code for c in GRID_KINDS))
 
 
-def _parse_target(ck: Checker, spec: Any, number: int, study: Mapping[str, Any]) -> Target | None:
+def _parse_target(
+    ck: ProblemCollector, spec: Any, number: int, study: Mapping[str, Any]
+) -> Target | None:
     where = f"targets[{number}]"
     if not isinstance(spec, dict):
         ck.add(where, f"expected a table ([[targets]]), got {show_value(spec)}")
@@ -442,7 +446,9 @@ def _parse_target(ck: Checker, spec: Any, number: int, study: Mapping[str, Any])
     )  # fmt: skip
 
 
-def _parse_targets(ck: Checker, doc: Mapping[str, Any], context: dict[str, Any]) -> list[Target]:
+def _parse_targets(
+    ck: ProblemCollector, doc: Mapping[str, Any], context: dict[str, Any]
+) -> list[Target]:
     specs = doc.get("targets", [])
     if not isinstance(specs, list):
         ck.add("targets", "expected an array of tables ([[targets]] sections)")
@@ -451,7 +457,7 @@ def _parse_targets(ck: Checker, doc: Mapping[str, Any], context: dict[str, Any])
     return [t for t in targets if t is not None]
 
 
-def _parse_document(ck: Checker, doc: Mapping[str, Any], path: Path) -> dict[str, Any]:
+def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) -> dict[str, Any]:
     ck.known_keys(doc, "", _KEYS[""])
     head = ck.table(doc, "study", "")
     ck.known_keys(head, "study", _KEYS["study"])
@@ -503,7 +509,7 @@ def _key_problem(key: str) -> str | None:
     return "a Tianditu key is letters and digits only (copy it again from the Tianditu console)"
 
 
-def _parse_key(ck: Checker, outputs: Mapping[str, Any]) -> str | None:
+def _parse_key(ck: ProblemCollector, outputs: Mapping[str, Any]) -> str | None:
     key = ck.string(outputs, "tianditu_key", "outputs")
     problem = _key_problem(key.strip()) if key else None
     if problem:
@@ -564,7 +570,7 @@ def study_from_text(text: str, path: str | Path = "study.toml") -> Study:
         doc = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
-    ck = Checker(path.resolve().parent)
+    ck = ProblemCollector(path.resolve().parent)
     fields = _parse_document(ck, doc, path)
     if ck.problems:
         count = len(ck.problems)

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from lifecircle.errors import ConfigError
 from lifecircle.study.config import Study, Target
-from lifecircle.study.datum_check import checks_study_datums, study_datum_check
+from lifecircle.study.datum_review import checks_study_datums, study_datum_check
 from lifecircle.study.targets import CheckReport, evaluate_targets
 
 if TYPE_CHECKING:

@@ -242,7 +242,7 @@ def suggest_seats(
     )
     full = CoverageModel.from_costs(
         walk_costs(points, cands, net, max_walk_m=radius_m, max_snap_m=max_snap_m),
-        radius=radius_m,
+        max_cost=radius_m,
         weights=points["weight"].to_numpy(),
         candidate_ids=cands.index,
     )
@@ -321,7 +321,7 @@ def _model_share(
     if target_share * total > reachable + 1e-9:
         short = target_share * total - reachable
         raise InfeasibleError(
-            f"target share {target_share:.1%} of residents within {model.radius:g} m of a seat "
+            f"target share {target_share:.1%} of residents within {model.max_cost:g} m of a seat "
             f"cannot be reached: existing seats reach {covered / total:.2%} and every allowed "
             f"candidate together at most {reachable / total:.2%}, "
             f"{100 * short / total:.2f} percentage points ({short:,.0f} residents) short; "
@@ -363,7 +363,7 @@ def _thinned_model(
         full.weights,
         full.candidate_ids[cols],
         full.demand_ids,
-        full.radius,
+        full.max_cost,
     )
 
 

@@ -41,20 +41,20 @@ logger = logging.getLogger(__name__)
 _METHODS = ("auto", "greedy", "milp")
 
 
-def _coverage_from_costs(costs: Any, radius: float | None) -> sparse.csr_array:
+def _coverage_from_costs(costs: Any, max_cost: float | None) -> sparse.csr_array:
     """Turn distances (or a boolean matrix) into boolean coverage."""
     if sparse.issparse(costs):
         coo = sparse.coo_array(costs)
         if coo.dtype == bool:
             keep = coo.data
         else:
-            if radius is None:
-                raise ValueError("radius is required when costs are distances, not booleans")
+            if max_cost is None:
+                raise ValueError("max_cost is required when costs are distances, not booleans")
             data = coo.data.astype(float)
             if np.any(data < 0):
                 raise ValueError("costs contain negative distances; expected metres >= 0")
             # stored entries are distances (explicit zeros included); missing = unreachable
-            keep = np.isfinite(data) & (data <= radius)
+            keep = np.isfinite(data) & (data <= max_cost)
         matrix = sparse.csr_array(
             (np.ones(int(keep.sum()), dtype=bool), (coo.row[keep], coo.col[keep])),
             shape=coo.shape,
@@ -68,12 +68,12 @@ def _coverage_from_costs(costs: Any, radius: float | None) -> sparse.csr_array:
         )
     if dense.dtype == bool:
         return sparse.csr_array(dense)
-    if radius is None:
-        raise ValueError("radius is required when costs are distances, not booleans")
+    if max_cost is None:
+        raise ValueError("max_cost is required when costs are distances, not booleans")
     dense = dense.astype(float)
     if np.any(dense < 0):
         raise ValueError("costs contain negative distances; expected metres >= 0")
-    return sparse.csr_array(np.isfinite(dense) & (dense <= radius))
+    return sparse.csr_array(np.isfinite(dense) & (dense <= max_cost))
 
 
 def _check_weights(weights: Any, n_demand: int) -> np.ndarray:
@@ -101,20 +101,21 @@ class CoverageModel:
     ----------
     coverage : scipy.sparse.csr_array
         Boolean ``(demand x candidate)`` matrix: ``True`` when the candidate is within the
-        cover radius of the demand point.
+        cover max_cost of the demand point.
     weights : numpy.ndarray
         Non-negative weight of each demand point (e.g. residents, older residents).
     candidate_ids, demand_ids : pandas.Index
         Labels of the columns and rows.
-    radius : float or None
-        The cover radius (metres) the matrix was built with, for the record.
+    max_cost : float or None
+        The largest cost (in the unit of the costs: metres for :meth:`from_network`) that
+        still covers, as the matrix was built with; for the record.
     """
 
     coverage: sparse.csr_array
     weights: np.ndarray
     candidate_ids: pd.Index
     demand_ids: pd.Index
-    radius: float | None = None
+    max_cost: float | None = None
 
     def __post_init__(self) -> None:
         n_dem, n_cand = self.coverage.shape
@@ -131,7 +132,7 @@ class CoverageModel:
         cls,
         costs: Any,
         *,
-        radius: float | None = None,
+        max_cost: float | None = None,
         weights: Any = None,
         candidate_ids: Iterable[object] | None = None,
         demand_ids: Iterable[object] | None = None,
@@ -145,8 +146,9 @@ class CoverageModel:
             (explicit zeros count as 0 m) and missing entries mean "not reachable"; in a
             dense one use ``inf`` or NaN for unreachable. A boolean matrix is taken as the
             coverage itself.
-        radius : float, optional
-            Cover radius in the unit of ``costs``; required unless ``costs`` is boolean.
+        max_cost : float, optional
+            Largest cost that still covers, in the unit of ``costs``; required unless
+            ``costs`` is boolean.
         weights : array-like, optional
             Demand weights (default 1 each).
         candidate_ids, demand_ids : iterable, optional
@@ -160,21 +162,21 @@ class CoverageModel:
         --------
         >>> import numpy as np
         >>> costs = np.array([[100.0, np.inf], [250.0, 80.0], [np.inf, 400.0]])
-        >>> model = CoverageModel.from_costs(costs, radius=300)
+        >>> model = CoverageModel.from_costs(costs, max_cost=300)
         >>> model.solve(1).selected
         (0,)
         """
-        if radius is not None and not (np.isfinite(radius) and radius >= 0):
-            raise ValueError(f"radius must be a finite number >= 0, got {radius!r}")
+        if max_cost is not None and not (np.isfinite(max_cost) and max_cost >= 0):
+            raise ValueError(f"max_cost must be a finite number >= 0, got {max_cost!r}")
         if isinstance(costs, pd.DataFrame):
             candidate_ids = costs.columns if candidate_ids is None else candidate_ids
             demand_ids = costs.index if demand_ids is None else demand_ids
             costs = costs.to_numpy()
-        coverage = _coverage_from_costs(costs, radius)
+        coverage = _coverage_from_costs(costs, max_cost)
         n_dem, n_cand = coverage.shape
         cand = pd.Index(range(n_cand) if candidate_ids is None else list(candidate_ids))
         dem = pd.Index(range(n_dem) if demand_ids is None else list(demand_ids))
-        return cls(coverage, _check_weights(weights, n_dem), cand, dem, radius)
+        return cls(coverage, _check_weights(weights, n_dem), cand, dem, max_cost)
 
     @classmethod
     def from_layers(
@@ -201,7 +203,7 @@ class CoverageModel:
         network : WalkNetwork
             The walking network.
         radius_m : float
-            Cover radius in metres of walk.
+            Cover max_cost in metres of walk.
         weight_column : str, optional
             Column of ``demand`` holding weights (default 1 each).
         max_snap_m : float
@@ -217,7 +219,7 @@ class CoverageModel:
         costs = walk_costs(demand, candidates, network, max_walk_m=radius_m, max_snap_m=max_snap_m)
         return cls.from_costs(
             costs,
-            radius=radius_m,
+            max_cost=radius_m,
             weights=weights,
             candidate_ids=candidates.index,
             demand_ids=demand.index,
@@ -354,7 +356,7 @@ class CoverageModel:
                     f"target share {target_share:.1%} cannot be reached: even selecting every "
                     f"allowed candidate covers at most {best:.2%} of the demand weight "
                     f"({target_share - best:.2%} short; {stats.n_demand_uncoverable} demand "
-                    f"point(s) are beyond the cover radius of every allowed candidate)"
+                    f"point(s) are beyond the largest covering cost of every allowed candidate)"
                 )
 
     def _result(
@@ -400,7 +402,7 @@ class CoverageModel:
         return (
             f"CoverageModel({self.n_demand} demand x {self.n_candidates} candidates, "
             f"{self.coverage.nnz} covering pairs, total weight {self.total_weight:.6g}, "
-            f"radius={self.radius})"
+            f"max_cost={self.max_cost})"
         )
 
 

@@ -1,6 +1,6 @@
 """Collects problems with their key paths while reading a parsed study TOML document.
 
-Private helper of :mod:`lifecircle.study.config`.
+Used by :mod:`lifecircle.study.config` only.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from lifecircle.input_files import input_file_problem
 
-__all__ = ["Checker", "join_key", "show_value"]
+__all__ = ["ProblemCollector", "join_key", "show_value"]
 
 
 def show_value(value: Any) -> str:
@@ -29,7 +29,7 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-class Checker:
+class ProblemCollector:
     """Collects problems with their key paths while reading a parsed TOML document."""
 
     def __init__(self, base_dir: Path) -> None:
