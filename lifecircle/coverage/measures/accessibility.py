@@ -247,8 +247,8 @@ class StepDecay:
 
 #: Luo & Qi (2009) E2SFCA weights 1.00, 0.68, 0.22 for the 0-10, 10-20 and 20-30 minute zones
 #: (the same default as pysal ``access``'s ``enhanced_two_stage_fca``:
-#: ``weights.step_fn({10: 1, 20: 0.68, 30: 0.22})``). Luo & Qi derived them from a Gaussian
-#: for *driving* to primary care; for walking they are a shape, not a calibration.
+#: ``weights.step_fn({10: 1, 20: 0.68, 30: 0.22})``). Luo & Qi set them for *driving* to
+#: primary-care physicians; for walking they are a shape, not a calibration.
 LUO_QI_2009 = StepDecay((10.0, 20.0, 30.0), (1.0, 0.68, 0.22))
 
 
