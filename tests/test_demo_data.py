@@ -21,7 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from lifecircle.data import DEMO_LAYER_FILES, demo_path
-from lifecircle.data._demo_features import allocate
+from lifecircle.data.demo_features import allocate
 from lifecircle.data.make_demo import DEMO_NAME, write_demo
 from lifecircle.errors import LayerError
 

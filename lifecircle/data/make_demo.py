@@ -24,7 +24,14 @@ from typing import Any
 import numpy as np
 from shapely.geometry import mapping
 
-from lifecircle.data._demo_base import (
+from lifecircle.data.demo_features import (
+    build_buildings,
+    build_conservation,
+    build_elderly,
+    build_heritage,
+    build_seats,
+)
+from lifecircle.data.demo_lattice import (
     CN_NUM,
     DEMO_DESCRIPTION,
     DEMO_NAME,
@@ -36,14 +43,7 @@ from lifecircle.data._demo_base import (
     block_code,
     union_cells,
 )
-from lifecircle.data._demo_features import (
-    build_buildings,
-    build_conservation,
-    build_elderly,
-    build_heritage,
-    build_seats,
-)
-from lifecircle.data._demo_network import build_network, network_records
+from lifecircle.data.demo_network import build_network, network_records
 
 __all__ = ["DEMO_DESCRIPTION", "DEMO_NAME", "build_layers", "main", "write_demo"]
 

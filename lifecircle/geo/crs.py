@@ -86,11 +86,11 @@ from numpy.typing import ArrayLike, NDArray
 from lifecircle.errors import CoordinateWarning, CRSError
 from lifecircle.geo.datums import (
     CHINA_BBOX,
-    _in_china,
     bd09_to_gcj02,
     bd09_to_wgs84,
     gcj02_to_bd09,
     gcj02_to_wgs84,
+    in_china,
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
@@ -502,7 +502,7 @@ def check_coordinates(
             )
         usable &= ~far
     if isinstance(reference, gpd.GeoDataFrame):
-        near_china = usable & _in_china(x, y)
+        near_china = usable & in_china(x, y)
         message = _offset_message(source, x[near_china], y[near_china], reference)
         if message is not None:
             messages.append(message)

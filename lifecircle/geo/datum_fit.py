@@ -60,9 +60,9 @@ import shapely
 from numpy.typing import NDArray
 
 from lifecircle.geo.datums import (
-    CHINA_BBOX,
     bd09_to_wgs84,
     gcj02_to_wgs84,
+    in_china,
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
@@ -207,11 +207,6 @@ def anchor_points(geometries: NDArray[np.object_]) -> tuple[Array, Array, NDArra
     return xy[finite, 0], xy[finite, 1], feature[finite]
 
 
-def _in_china(lon: Array, lat: Array) -> NDArray[np.bool_]:
-    min_lon, min_lat, max_lon, max_lat = CHINA_BBOX
-    return (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
-
-
 @dataclass(frozen=True)
 class Reference:
     """Trusted geometries prepared for nearest queries: an STRtree in metres.
@@ -302,7 +297,7 @@ def fit_datum(
     """
     lon = np.asarray(lon, dtype=np.float64).ravel()
     lat = np.asarray(lat, dtype=np.float64).ravel()
-    keep = np.isfinite(lon) & np.isfinite(lat) & _in_china(lon, lat)
+    keep = np.isfinite(lon) & np.isfinite(lat) & in_china(lon, lat)
     lon, lat = lon[keep], lat[keep]
     if lon.size < min_places:
         return None

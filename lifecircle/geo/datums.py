@@ -20,6 +20,7 @@ __all__ = [
     "bd09_to_wgs84",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "in_china",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
@@ -65,7 +66,8 @@ def _as_float_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     return lon_a, lat_a
 
 
-def _in_china(lon: Array, lat: Array) -> NDArray[np.bool_]:
+def in_china(lon: Array, lat: Array) -> NDArray[np.bool_]:
+    """True where ``(lon, lat)`` lies in :data:`CHINA_BBOX`, the region where GCJ-02 applies."""
     min_lon, min_lat, max_lon, max_lat = CHINA_BBOX
     return (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
 
@@ -207,7 +209,7 @@ def _inside_china_only(
     func: Callable[[Array, Array], tuple[Array, Array]], lon: Array, lat: Array
 ) -> tuple[Array, Array]:
     """Apply ``func`` to the points inside :data:`CHINA_BBOX`; copy the others (and NaNs)."""
-    inside = _in_china(lon, lat)
+    inside = in_china(lon, lat)
     if inside.all():
         return func(lon, lat)
     out_lon, out_lat = lon.copy(), lat.copy()

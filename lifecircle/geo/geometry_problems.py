@@ -26,7 +26,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from lifecircle.geo._report import Rows, grouped
+from lifecircle.geo.problem_rows import Rows, grouped
 from lifecircle.geo.schema import LayerSchema
 
 __all__ = ["check_geometries", "coordinate_range_problems", "extent_problems"]

@@ -62,7 +62,6 @@ from lifecircle.errors import (
     LayerError,
     Problem,
 )
-from lifecircle.geo._report import MAX_EXAMPLES, Rows, first_few, grouped, warn_user
 from lifecircle.geo.geometry_problems import (
     check_geometries,
     coordinate_range_problems,
@@ -77,6 +76,7 @@ from lifecircle.geo.headers import (
     rival_headers,
     rival_problem,
 )
+from lifecircle.geo.problem_rows import MAX_EXAMPLES, Rows, first_few, grouped, warn_user
 from lifecircle.geo.schema import ColumnSpec, LayerSchema
 from lifecircle.geo.values import (
     Column,

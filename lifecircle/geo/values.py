@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from lifecircle.errors import ColumnWarning, Problem
-from lifecircle.geo._report import Rows, first_few, grouped, warn_user
 from lifecircle.geo.headers import explicit_fix, normalise_header
+from lifecircle.geo.problem_rows import Rows, first_few, grouped, warn_user
 from lifecircle.geo.schema import ColumnSpec, match_category
 
 __all__ = ["Column", "as_text", "coerce", "default_column", "is_blank", "typed", "warn_released"]

@@ -1,4 +1,8 @@
-"""How problems name rows and group examples; warnings that point at the user's code."""
+"""How problems name rows and group examples; warnings that point at the user's code.
+
+Shared by the layer validators (:mod:`~lifecircle.geo.validate`, :mod:`~lifecircle.geo.values`,
+:mod:`~lifecircle.geo.geometry_problems`), so every problem message lists rows the same way.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lifecircle.errors import LifecircleWarning
+
+__all__ = ["MAX_EXAMPLES", "Rows", "first_few", "grouped", "warn_user"]
 
 #: How many offending rows a problem message lists before "and N more".
 MAX_EXAMPLES = 5

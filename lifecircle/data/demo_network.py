@@ -1,6 +1,6 @@
 """Walkable ways of the synthetic demo district (streets, lanes, park, expressway).
 
-Private helper of :mod:`lifecircle.data.make_demo`. Ways are lists of node keys
+Part of the generator :mod:`lifecircle.data.make_demo`. Ways are lists of node keys
 (quantised lattice coordinates) so that shared nodes are bit-identical.
 """
 
@@ -10,7 +10,7 @@ from collections import Counter
 
 import numpy as np
 
-from lifecircle.data._demo_base import (
+from lifecircle.data.demo_lattice import (
     CN_NUM,
     COURTYARD_CELL,
     N_CU,

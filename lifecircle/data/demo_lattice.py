@@ -1,6 +1,6 @@
 """Shared constants and the jittered lattice of the synthetic demo district.
 
-Private helper of :mod:`lifecircle.data.make_demo` (see there for the layout).
+Part of the generator :mod:`lifecircle.data.make_demo` (see there for the layout).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Point and footprint layers of the synthetic demo district.
 
-Private helper of :mod:`lifecircle.data.make_demo`: residential buildings, heritage,
+Part of the generator :mod:`lifecircle.data.make_demo`: residential buildings, heritage,
 conservation areas, elderly services and public seats.
 """
 
@@ -13,7 +13,7 @@ from shapely import unary_union
 from shapely.geometry import Point, Polygon
 from shapely.geometry.polygon import orient
 
-from lifecircle.data._demo_base import (
+from lifecircle.data.demo_lattice import (
     CN_NUM,
     COURTYARD_CELL,
     GAP_ZONES,
