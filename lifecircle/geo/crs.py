@@ -81,7 +81,7 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from lifecircle.errors import CoordinateWarning, CRSError
 from lifecircle.geo.datums import (
@@ -94,6 +94,7 @@ from lifecircle.geo.datums import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from lifecircle.typing import BoolArray, Bounds, FloatArray, GeometryArray
 
 __all__ = [
     "CHINA_BBOX",
@@ -113,7 +114,6 @@ logger = logging.getLogger(__name__)
 
 _CGCS2000_EPSG = 4490
 
-Array = NDArray[np.float64]
 ParsedCRS = Literal["gcj02", "bd09"] | pyproj.CRS
 
 _GCJ_ALIASES = {"gcj02", "gcj", "gcj02ll", "火星坐标", "火星坐标系", "国测局", "国测局坐标", "高德"}
@@ -181,14 +181,15 @@ def parse_crs(crs: object) -> ParsedCRS | None:
 
 # --------------------------------------------------------------------------- GeoDataFrames
 def _transform_geoms(
-    geoms: NDArray[np.object_], func: Callable[[ArrayLike, ArrayLike], tuple[Array, Array]]
-) -> NDArray[np.object_]:
-    def apply(coords: Array) -> Array:
+    geoms: GeometryArray, func: Callable[[ArrayLike, ArrayLike], tuple[FloatArray, FloatArray]]
+) -> GeometryArray:
+    def apply(coords: FloatArray) -> FloatArray:
         out = coords.copy()
         out[:, 0], out[:, 1] = func(coords[:, 0], coords[:, 1])
         return out
 
-    return shapely.transform(geoms, apply, include_z=None)
+    moved: GeometryArray = shapely.transform(geoms, apply, include_z=None)
+    return moved
 
 
 def _non_degree_vertex(gdf: gpd.GeoDataFrame) -> tuple[float, float] | None:
@@ -330,8 +331,6 @@ _OFFSET_SOFTEN_M = 5.0
 _OFFSET_MIN_FACTOR = 3.0
 _OFFSET_MIN_MEDIAN_GAIN = 1.25
 
-Bounds = tuple[float, float, float, float]
-
 
 def _as_wgs84_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if gdf.crs is not None and not gdf.crs.is_geographic:
@@ -339,19 +338,19 @@ def _as_wgs84_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _anchor_coords(gdf: gpd.GeoDataFrame) -> tuple[Array, Array]:
+def _anchor_coords(gdf: gpd.GeoDataFrame) -> tuple[FloatArray, FloatArray]:
     """One (x, y) per feature: the centre of its bounds (the point itself for points)."""
     bounds = shapely.bounds(gdf.geometry.to_numpy())
     return (bounds[:, 0] + bounds[:, 2]) / 2.0, (bounds[:, 1] + bounds[:, 3]) / 2.0
 
 
-def _example(gdf: gpd.GeoDataFrame, mask: NDArray[np.bool_], x: Array, y: Array) -> str:
+def _example(gdf: gpd.GeoDataFrame, mask: BoolArray, x: FloatArray, y: FloatArray) -> str:
     i = int(np.flatnonzero(mask)[0])
     return f"feature {gdf.index[i]!r} at x={x[i]:.6g}, y={y[i]:.6g}"
 
 
 def _swapped_message(
-    gdf: gpd.GeoDataFrame, source: str, x: Array, y: Array, swapped: NDArray[np.bool_]
+    gdf: gpd.GeoDataFrame, source: str, x: FloatArray, y: FloatArray, swapped: BoolArray
 ) -> str:
     china = (y >= 73) & (y <= 136) & (x >= 3) & (x <= 54)
     hint = (
@@ -367,26 +366,27 @@ def _swapped_message(
 
 def _reference_bounds(reference: gpd.GeoDataFrame | Bounds) -> Bounds | None:
     if isinstance(reference, gpd.GeoDataFrame):
-        ref = _as_wgs84_frame(reference)
-        bounds = tuple(float(v) for v in ref.total_bounds)
+        values = [float(v) for v in _as_wgs84_frame(reference).total_bounds]
     else:
-        bounds = tuple(float(v) for v in reference)
-        if len(bounds) != 4:
+        values = [float(v) for v in reference]
+        if len(values) != 4:
             raise TypeError(f"reference bounds must be (minx, miny, maxx, maxy), got {reference!r}")
-    return bounds if all(np.isfinite(bounds)) else None  # type: ignore[return-value]
+    min_x, min_y, max_x, max_y = values
+    return (min_x, min_y, max_x, max_y) if all(np.isfinite(values)) else None
 
 
-def _km_outside(x: Array, y: Array, bounds: Bounds) -> Array:
+def _km_outside(x: FloatArray, y: FloatArray, bounds: Bounds) -> FloatArray:
     """Approximate km from each point to the box ``bounds`` (0 inside; equirectangular)."""
     min_x, min_y, max_x, max_y = bounds
     dx = np.maximum(np.maximum(min_x - x, x - max_x), 0.0)
     dy = np.maximum(np.maximum(min_y - y, y - max_y), 0.0)
     km_per_deg_lon = _KM_PER_DEG_LON_EQUATOR * np.cos(np.radians((min_y + max_y) / 2.0))
-    return np.hypot(dx * km_per_deg_lon, dy * _KM_PER_DEG_LAT)
+    km: FloatArray = np.hypot(dx * km_per_deg_lon, dy * _KM_PER_DEG_LAT)
+    return km
 
 
 def _nearest_quartiles_m(
-    tree: shapely.STRtree, lon: Array, lat: Array, to_utm: pyproj.Transformer
+    tree: shapely.STRtree, lon: FloatArray, lat: FloatArray, to_utm: pyproj.Transformer
 ) -> tuple[float, float]:
     """Lower quartile and median of the distances (m) from each point to its nearest geometry."""
     ux, uy = to_utm.transform(lon, lat)
@@ -395,7 +395,9 @@ def _nearest_quartiles_m(
     return float(q25), float(q50)
 
 
-def _offset_message(source: str, lon: Array, lat: Array, reference: gpd.GeoDataFrame) -> str | None:
+def _offset_message(
+    source: str, lon: FloatArray, lat: FloatArray, reference: gpd.GeoDataFrame
+) -> str | None:
     """Compare nearest distances to ``reference`` raw vs GCJ-02/BD-09 undone."""
     ref = _as_wgs84_frame(reference)
     ref_geoms = ref.geometry.to_numpy()
@@ -405,7 +407,8 @@ def _offset_message(source: str, lon: Array, lat: Array, reference: gpd.GeoDataF
     if len(lon) > _OFFSET_SAMPLE:
         pick = np.sort(np.random.default_rng(0).choice(len(lon), _OFFSET_SAMPLE, replace=False))
         lon, lat = lon[pick], lat[pick]
-    utm = utm_crs_for(tuple(float(v) for v in ref.total_bounds))  # type: ignore[arg-type]
+    min_lon, min_lat, max_lon, max_lat = (float(v) for v in ref.total_bounds)
+    utm = utm_crs_for((min_lon, min_lat, max_lon, max_lat))
     to_utm = pyproj.Transformer.from_crs(4326, utm, always_xy=True)
     tree = shapely.STRtree(gpd.GeoSeries(ref_geoms, crs=ref.crs or 4326).to_crs(utm).to_numpy())
     raw = _nearest_quartiles_m(tree, lon, lat, to_utm)

@@ -57,7 +57,6 @@ from dataclasses import dataclass
 import numpy as np
 import pyproj
 import shapely
-from numpy.typing import NDArray
 
 from lifecircle.geo.datums import (
     bd09_to_wgs84,
@@ -66,6 +65,7 @@ from lifecircle.geo.datums import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from lifecircle.typing import CRSLike, FloatArray, GeometryArray, IndexArray
 
 __all__ = [
     "DATUM_HYPOTHESES",
@@ -85,8 +85,6 @@ __all__ = [
     "fit_datum",
     "prepare_reference",
 ]
-
-Array = NDArray[np.float64]
 
 #: The hypotheses tested, in order: as-is, and the two Chinese datums undone.
 DATUM_HYPOTHESES: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
@@ -116,11 +114,11 @@ NEAR_ANY_M = 200.0
 _CAP_M = 2.5 * NEAR_ANY_M
 #: At most this many anchor points per layer are measured (seeded sample).
 _SAMPLE = 1000
-_CONVERT: dict[str, Callable[[Array, Array], tuple[Array, Array]]] = {
+_CONVERT: dict[str, Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]] = {
     "gcj02": gcj02_to_wgs84,
     "bd09": bd09_to_wgs84,
 }
-_FORWARD: dict[str, Callable[[Array, Array], tuple[Array, Array]]] = {
+_FORWARD: dict[str, Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]] = {
     "gcj02": wgs84_to_gcj02,
     "bd09": wgs84_to_bd09,
 }
@@ -185,7 +183,7 @@ class DatumFit:
         )
 
 
-def anchor_points(geometries: NDArray[np.object_]) -> tuple[Array, Array, NDArray[np.intp]]:
+def anchor_points(geometries: GeometryArray) -> tuple[FloatArray, FloatArray, IndexArray]:
     """The coordinates that should sit on a trusted map: points and boundary vertices.
 
     Parameters
@@ -219,7 +217,7 @@ class Reference:
     to_metric: pyproj.Transformer
 
 
-def prepare_reference(geometries: NDArray[np.object_], crs: object) -> Reference | None:
+def prepare_reference(geometries: GeometryArray, crs: CRSLike) -> Reference | None:
     """Prepare ``geometries`` (in ``crs``; a lon/lat CRS is projected to UTM) for queries.
 
     Returns ``None`` when there is no usable geometry.
@@ -229,7 +227,7 @@ def prepare_reference(geometries: NDArray[np.object_], crs: object) -> Reference
 
 
 def _metric_reference(
-    reference: NDArray[np.object_], reference_crs: object
+    reference: GeometryArray, reference_crs: CRSLike
 ) -> tuple[shapely.STRtree, pyproj.Transformer] | None:
     """An STRtree of the reference in metres and the lon/lat -> metres transformer."""
     geoms = np.asarray(reference, dtype=object)
@@ -250,7 +248,9 @@ def _metric_reference(
     return shapely.STRtree(geoms), to_ref
 
 
-def _nearest_m(tree: shapely.STRtree, to_ref: pyproj.Transformer, lon: Array, lat: Array) -> Array:
+def _nearest_m(
+    tree: shapely.STRtree, to_ref: pyproj.Transformer, lon: FloatArray, lat: FloatArray
+) -> FloatArray:
     """Metres to the nearest reference geometry, capped at :data:`_CAP_M` (a bounded search
     is ~5x faster for points far outside the reference)."""
     x, y = to_ref.transform(lon, lat)
@@ -263,11 +263,11 @@ def _nearest_m(tree: shapely.STRtree, to_ref: pyproj.Transformer, lon: Array, la
 
 
 def fit_datum(
-    lon: Array,
-    lat: Array,
-    reference: NDArray[np.object_] | Reference,
+    lon: FloatArray,
+    lat: FloatArray,
+    reference: GeometryArray | Reference,
     *,
-    reference_crs: object = 4326,
+    reference_crs: CRSLike = 4326,
     min_places: int = MIN_PLACES,
     declared: str | None = None,
 ) -> DatumFit | None:
@@ -318,12 +318,12 @@ def fit_datum(
 
 
 def _measure(
-    lon: Array,
-    lat: Array,
+    lon: FloatArray,
+    lat: FloatArray,
     tree: shapely.STRtree,
     to_ref: pyproj.Transformer,
     *,
-    shifts: Mapping[str, Callable[[Array, Array], tuple[Array, Array]]],
+    shifts: Mapping[str, Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]],
     min_places: int,
 ) -> DatumFit | None:
     """Distances under every hypothesis, then the per-place paired comparison."""
@@ -348,7 +348,7 @@ def _measure(
 
 
 def _paired_log_gain(
-    as_is_m: Array, shifted_m: Array, groups: NDArray[np.intp]
+    as_is_m: FloatArray, shifted_m: FloatArray, groups: IndexArray
 ) -> tuple[float, float]:
     """Mean over places of ``log((as_is + s) / (shifted + s))`` and its t statistic.
 

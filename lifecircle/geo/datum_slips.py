@@ -14,10 +14,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import shapely
-from numpy.typing import NDArray
 
 from lifecircle.errors import DatumWarning
 from lifecircle.geo.datum_fit import (
@@ -28,6 +29,10 @@ from lifecircle.geo.datum_fit import (
     fit_datum,
     prepare_reference,
 )
+from lifecircle.typing import CRSLike, GeometryArray
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = [
     "DatumSlip",
@@ -79,7 +84,7 @@ def name_datum(file_name: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _declared_datum(crs: object) -> str | None:
+def _declared_datum(crs: CRSLike | None) -> str | None:
     """``"gcj02"``/``"bd09"``/``"wgs84"`` for a declared crs, ``None`` when none was given."""
     if crs is None:
         return None
@@ -95,7 +100,7 @@ class _Context:
 
     layer: str
     file_name: str | None
-    declared: object
+    declared: CRSLike | None
     study_file: str | None
     reference: str
 
@@ -170,20 +175,22 @@ def _check_layer(ctx: _Context, fit: DatumFit | None) -> DatumSlip | None:
     return None
 
 
-def _frames(layers: object) -> dict[str, object]:
-    """Layer name -> frame, from a mapping or from a ``Layers``-like object."""
+def _frames(
+    layers: Layers | Mapping[str, gpd.GeoDataFrame | None],
+) -> dict[str, gpd.GeoDataFrame | None]:
+    """Layer name -> frame, from a mapping or from :class:`~lifecircle.geo.layers.Layers`."""
     if isinstance(layers, Mapping):
         return dict(layers)
     return {name: getattr(layers, name, None) for name in _LAYER_NAMES}
 
 
 def find_datum_slips(
-    layers: object,
-    reference: NDArray[np.object_] | None,
+    layers: Layers | Mapping[str, gpd.GeoDataFrame | None],
+    reference: GeometryArray | None,
     *,
-    reference_crs: object = 4326,
+    reference_crs: CRSLike = 4326,
     reference_name: str = "streets",
-    declared: Mapping[str, object] | None = None,
+    declared: Mapping[str, CRSLike | None] | None = None,
     file_names: Mapping[str, str] | None = None,
     study_file: str | None = None,
 ) -> list[DatumSlip]:
@@ -232,22 +239,24 @@ def find_datum_slips(
     return list(slips.values())
 
 
-def _fit_layer(frame: object, reference: Reference | None, ctx: _Context) -> DatumFit | None:
+def _fit_layer(
+    frame: gpd.GeoDataFrame, reference: Reference | None, ctx: _Context
+) -> DatumFit | None:
     if reference is None:
         return None
-    lon, lat, _ = anchor_points(frame.geometry.to_numpy())  # type: ignore[attr-defined]
+    lon, lat, _ = anchor_points(frame.geometry.to_numpy())
     return fit_datum(lon, lat, reference, declared=_declared_datum(ctx.declared))
 
 
-def _is_points(frame: object) -> bool:
-    geoms = frame.geometry.to_numpy()  # type: ignore[attr-defined]
+def _is_points(frame: gpd.GeoDataFrame) -> bool:
+    geoms = frame.geometry.to_numpy()
     kinds = shapely.get_type_id(geoms)
     return bool(geoms.size) and bool(np.mean(kinds == 0) >= 0.5)
 
 
 def _check_footprints(
     layer: str,
-    frames: Mapping[str, object],
+    frames: Mapping[str, gpd.GeoDataFrame],
     fits: Mapping[str, DatumFit | None],
     ctx: _Context,
 ) -> DatumSlip | None:
@@ -279,25 +288,39 @@ def _not_slipped(fit: DatumFit | None) -> bool:
     return fit is None or fit.slipped is None
 
 
-def _polygons(frame: object) -> NDArray[np.object_]:
-    geoms = frame.geometry.to_numpy()  # type: ignore[attr-defined]
+def _polygons(frame: gpd.GeoDataFrame) -> GeometryArray:
+    geoms: GeometryArray = frame.geometry.to_numpy()
     return geoms[np.isin(shapely.get_type_id(geoms), (3, 6))]
 
 
 def warn_datum_slips(
-    layers: object,
-    reference: NDArray[np.object_] | None,
-    **options: object,
+    layers: Layers | Mapping[str, gpd.GeoDataFrame | None],
+    reference: GeometryArray | None,
+    *,
+    reference_crs: CRSLike = 4326,
+    reference_name: str = "streets",
+    declared: Mapping[str, CRSLike | None] | None = None,
+    file_names: Mapping[str, str] | None = None,
+    study_file: str | None = None,
 ) -> list[DatumSlip]:
     """:func:`find_datum_slips`, then one :class:`~lifecircle.errors.DatumWarning` per slip.
 
-    Does nothing inside :func:`datum_check_done` (the caller already checked).
+    Takes the parameters of :func:`find_datum_slips`. Does nothing inside
+    :func:`datum_check_done` (the caller already checked).
     """
     if _CHECK_DONE.get():
         return []
     from lifecircle.geo.validate import warn_user
 
-    slips = find_datum_slips(layers, reference, **options)  # type: ignore[arg-type]
+    slips = find_datum_slips(
+        layers,
+        reference,
+        reference_crs=reference_crs,
+        reference_name=reference_name,
+        declared=declared,
+        file_names=file_names,
+        study_file=study_file,
+    )
     for slip in slips:
         warn_user(slip.message, DatumWarning)
     return slips

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
+
+from lifecircle.typing import BoolArray, FloatArray, IndexArray
 
 __all__ = [
     "CHINA_BBOX",
@@ -26,8 +28,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-Array = NDArray[np.float64]
 
 #: ``(min_lon, min_lat, max_lon, max_lat)`` of the region where GCJ-02 applies.
 CHINA_BBOX: tuple[float, float, float, float] = (72.004, 0.8293, 137.8347, 55.8271)
@@ -48,25 +48,25 @@ _BASE = np.pi / 120.0
 class _Sines(NamedTuple):
     """sin/cos of the base angles π·x/120, π·y/120 (x = lon - 105, y = lat - 35) and φ."""
 
-    sx: Array
-    cx: Array
-    sy: Array
-    cy: Array
-    sp: Array
-    cp: Array
+    sx: FloatArray
+    cx: FloatArray
+    sy: FloatArray
+    cy: FloatArray
+    sp: FloatArray
+    cp: FloatArray
 
-    def take(self, index: NDArray[np.intp] | slice) -> _Sines:
+    def take(self, index: IndexArray | slice) -> _Sines:
         return _Sines(*(a[index] for a in self))
 
 
-def _as_float_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
+def _as_float_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     lon_a, lat_a = np.broadcast_arrays(
         np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     )
     return lon_a, lat_a
 
 
-def in_china(lon: Array, lat: Array) -> NDArray[np.bool_]:
+def in_china(lon: FloatArray, lat: FloatArray) -> BoolArray:
     """True where ``(lon, lat)`` lies in :data:`CHINA_BBOX`, the region where GCJ-02 applies."""
     min_lon, min_lat, max_lon, max_lat = CHINA_BBOX
     return (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
@@ -78,8 +78,10 @@ _BLOCK = 16384
 
 
 def _blockwise(
-    func: Callable[[Array, Array], tuple[Array, Array]], lon: ArrayLike, lat: ArrayLike
-) -> tuple[Array, Array]:
+    func: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]],
+    lon: ArrayLike,
+    lat: ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
     """Apply ``func`` (flat arrays in, flat arrays out) block by block; keep the shape."""
     lon_a, lat_a = _as_float_arrays(lon, lat)
     flat_lon, flat_lat = lon_a.ravel(), lat_a.ravel()
@@ -94,7 +96,7 @@ def _blockwise(
     return out_lon.reshape(lon_a.shape)[()], out_lat.reshape(lat_a.shape)[()]
 
 
-def _base_sines(lon: Array, lat: Array) -> _Sines:
+def _base_sines(lon: FloatArray, lat: FloatArray) -> _Sines:
     """Three sines; the cosines follow by √(1 - s²) since every angle is within ±π/2.
 
     |π·x/120| <= 0.87 and |π·y/120| <= 0.9 rad inside :data:`CHINA_BBOX`; |φ| < π/2.
@@ -107,7 +109,7 @@ def _base_sines(lon: Array, lat: Array) -> _Sines:
     )
 
 
-def _rotate(s: Array, c: Array, angle: Array) -> tuple[Array, Array]:
+def _rotate(s: FloatArray, c: FloatArray, angle: FloatArray) -> tuple[FloatArray, FloatArray]:
     """sin/cos of ``a + angle`` from those of ``a``, for a small ``angle`` (Taylor, no trig).
 
     Truncation error < angle⁵/120: 3e-19 at the 5e-4 rad that a GCJ-02 step reaches.
@@ -118,7 +120,7 @@ def _rotate(s: Array, c: Array, angle: Array) -> tuple[Array, Array]:
     return s * cos_d + c * sin_d, c * cos_d - s * sin_d
 
 
-def _shift_sines(base: _Sines, dlon: Array, dlat: Array) -> _Sines:
+def _shift_sines(base: _Sines, dlon: FloatArray, dlat: FloatArray) -> _Sines:
     """The :class:`_Sines` of ``(lon + dlon, lat + dlat)`` from those of ``(lon, lat)``."""
     sx, cx = _rotate(base.sx, base.cx, dlon * _BASE)
     sy, cy = _rotate(base.sy, base.cy, dlat * _BASE)
@@ -126,7 +128,9 @@ def _shift_sines(base: _Sines, dlon: Array, dlat: Array) -> _Sines:
     return _Sines(sx, cx, sy, cy, sp, cp)
 
 
-def _multiples(s: Array, c: Array) -> tuple[Array, Array, Array, Array, Array]:
+def _multiples(
+    s: FloatArray, c: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """sin of π·v/30, π·v/12, π·v/3, π·v, and cos π·v, from sin/cos of π·v/120.
 
     Double-, triple-angle and addition identities: ~20 multiplications instead of four
@@ -143,7 +147,9 @@ def _multiples(s: Array, c: Array) -> tuple[Array, Array, Array, Array, Array]:
     return s4, s10, s40, s120, c120
 
 
-def _gcj_offset(lon: Array, lat: Array, sines: _Sines | None = None) -> tuple[Array, Array]:
+def _gcj_offset(
+    lon: FloatArray, lat: FloatArray, sines: _Sines | None = None
+) -> tuple[FloatArray, FloatArray]:
     """GCJ-02 minus WGS-84 in degrees at WGS-84 ``(lon, lat)``, ignoring the China test.
 
     The published polynomial is ``-100 + 2x + 3y + 0.2y² + 0.1xy + 0.2√|x| + ⅔(20 sin 6πx +
@@ -179,7 +185,7 @@ def _gcj_offset(lon: Array, lat: Array, sines: _Sines | None = None) -> tuple[Ar
     return dlon, dlat
 
 
-def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
+def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert WGS-84 longitudes/latitudes to GCJ-02 (火星坐标).
 
     Parameters
@@ -196,18 +202,20 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     return _blockwise(_wgs84_to_gcj02_block, lon, lat)
 
 
-def _wgs84_to_gcj02_block(lon_a: Array, lat_a: Array) -> tuple[Array, Array]:
+def _wgs84_to_gcj02_block(lon_a: FloatArray, lat_a: FloatArray) -> tuple[FloatArray, FloatArray]:
     return _inside_china_only(_gcj_forward, lon_a, lat_a)
 
 
-def _gcj_forward(lon: Array, lat: Array) -> tuple[Array, Array]:
+def _gcj_forward(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     dlon, dlat = _gcj_offset(lon, lat)
     return lon + dlon, lat + dlat
 
 
 def _inside_china_only(
-    func: Callable[[Array, Array], tuple[Array, Array]], lon: Array, lat: Array
-) -> tuple[Array, Array]:
+    func: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]],
+    lon: FloatArray,
+    lat: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
     """Apply ``func`` to the points inside :data:`CHINA_BBOX`; copy the others (and NaNs)."""
     inside = in_china(lon, lat)
     if inside.all():
@@ -219,8 +227,8 @@ def _inside_china_only(
 
 
 def _still_active(
-    active: NDArray[np.intp] | slice, r_lon: Array, r_lat: Array
-) -> NDArray[np.intp] | slice:
+    active: IndexArray | slice, r_lon: FloatArray, r_lat: FloatArray
+) -> IndexArray | slice:
     """The points of ``active`` whose residual is still above :data:`_STOP_RESIDUAL_DEG`.
 
     NaN residuals (NaN input) compare False, so those points stop at once.
@@ -231,26 +239,26 @@ def _still_active(
     return np.flatnonzero(still) if isinstance(active, slice) else active[still]
 
 
-def _converged(active: NDArray[np.intp] | slice) -> bool:
+def _converged(active: IndexArray | slice) -> bool:
     return not isinstance(active, slice) and active.size == 0
 
 
-def _warn_unconverged(active: NDArray[np.intp] | slice) -> None:
+def _warn_unconverged(active: IndexArray | slice) -> None:
     if not isinstance(active, slice) and active.size:
         logger.warning("%d points did not converge", active.size)
 
 
 def _invert(
-    forward: Callable[[Array, Array], tuple[Array, Array]],
-    target_lon: Array,
-    target_lat: Array,
-    start_lon: Array,
-    start_lat: Array,
-) -> tuple[Array, Array]:
+    forward: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]],
+    target_lon: FloatArray,
+    target_lat: FloatArray,
+    start_lon: FloatArray,
+    start_lat: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
     """Solve ``forward(w) == target`` by fixed-point iteration from ``start`` (vectorised)."""
     lon, lat = start_lon.ravel().copy(), start_lat.ravel().copy()
     t_lon, t_lat = target_lon.ravel(), target_lat.ravel()
-    active: NDArray[np.intp] | slice = slice(None)  # all points, without copying
+    active: IndexArray | slice = slice(None)  # all points, without copying
     for _ in range(_MAX_ITER):
         f_lon, f_lat = forward(lon[active], lat[active])
         r_lon = f_lon - t_lon[active]
@@ -264,7 +272,7 @@ def _invert(
     return lon.reshape(start_lon.shape), lat.reshape(start_lat.shape)
 
 
-def _gcj_inverse(g_lon: Array, g_lat: Array) -> tuple[Array, Array]:
+def _gcj_inverse(g_lon: FloatArray, g_lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Solve ``g = w + offset(w)`` for 1-d arrays of points inside China.
 
     Fixed-point iteration ``w <- w - (w + offset(w) - g)`` from ``w = g``, like
@@ -273,7 +281,7 @@ def _gcj_inverse(g_lon: Array, g_lat: Array) -> tuple[Array, Array]:
     """
     base = _base_sines(g_lon, g_lat)
     lon, lat = g_lon.copy(), g_lat.copy()
-    active: NDArray[np.intp] | slice = slice(None)  # all points, without copying
+    active: IndexArray | slice = slice(None)  # all points, without copying
     for step in range(_MAX_ITER):
         a_lon, a_lat, t_lon, t_lat = lon[active], lat[active], g_lon[active], g_lat[active]
         sines = (
@@ -293,7 +301,7 @@ def _gcj_inverse(g_lon: Array, g_lat: Array) -> tuple[Array, Array]:
     return lon, lat
 
 
-def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert GCJ-02 longitudes/latitudes to WGS-84 (iterative exact inverse).
 
     Parameters
@@ -310,11 +318,13 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     return _blockwise(_gcj02_to_wgs84_block, lon, lat)
 
 
-def _gcj02_to_wgs84_block(flat_lon: Array, flat_lat: Array) -> tuple[Array, Array]:
+def _gcj02_to_wgs84_block(
+    flat_lon: FloatArray, flat_lat: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     return _inside_china_only(_gcj_inverse, flat_lon, flat_lat)
 
 
-def _bd_polar_shift(x: Array, y: Array, sign: float) -> tuple[Array, Array]:
+def _bd_polar_shift(x: FloatArray, y: FloatArray, sign: float) -> tuple[FloatArray, FloatArray]:
     """Apply BD-09's polar tweak with sign ``±``: ``z = r ± 2e-5·sin(y·x_pi)``,
     ``θ = atan2(y, x) ± 3e-6·cos(x·x_pi)``.
 
@@ -331,7 +341,7 @@ def _bd_polar_shift(x: Array, y: Array, sign: float) -> tuple[Array, Array]:
     return scale * (x * cos_e - y * sin_e), scale * (y * cos_e + x * sin_e)
 
 
-def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
+def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert GCJ-02 longitudes/latitudes to Baidu BD-09.
 
     Parameters
@@ -347,16 +357,16 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     return _blockwise(_gcj02_to_bd09_block, lon, lat)
 
 
-def _gcj02_to_bd09_block(x: Array, y: Array) -> tuple[Array, Array]:
+def _gcj02_to_bd09_block(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
     out_x, out_y = _bd_polar_shift(x, y, 1.0)
     return out_x + 0.0065, out_y + 0.006
 
 
-def _bd09_to_gcj02_closed_form(lon: Array, lat: Array) -> tuple[Array, Array]:
+def _bd09_to_gcj02_closed_form(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
     return _bd_polar_shift(lon - 0.0065, lat - 0.006, -1.0)
 
 
-def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
+def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert Baidu BD-09 longitudes/latitudes to GCJ-02.
 
     The published closed-form inverse is refined by fixed-point iteration, so
@@ -375,12 +385,12 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     return _blockwise(_bd09_to_gcj02_block, lon, lat)
 
 
-def _bd09_to_gcj02_block(lon_a: Array, lat_a: Array) -> tuple[Array, Array]:
+def _bd09_to_gcj02_block(lon_a: FloatArray, lat_a: FloatArray) -> tuple[FloatArray, FloatArray]:
     start_lon, start_lat = _bd09_to_gcj02_closed_form(lon_a, lat_a)
     return _invert(_gcj02_to_bd09_block, lon_a, lat_a, start_lon, start_lat)
 
 
-def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
+def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert Baidu BD-09 longitudes/latitudes to WGS-84 (via GCJ-02).
 
     Parameters
@@ -396,7 +406,7 @@ def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     return _blockwise(lambda x, y: _gcj02_to_wgs84_block(*_bd09_to_gcj02_block(x, y)), lon, lat)
 
 
-def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
+def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert WGS-84 longitudes/latitudes to Baidu BD-09 (via GCJ-02).
 
     Parameters

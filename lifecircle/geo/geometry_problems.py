@@ -28,6 +28,7 @@ import shapely
 
 from lifecircle.geo.problem_rows import Rows, grouped
 from lifecircle.geo.schema import LayerSchema
+from lifecircle.typing import BoolArray, Bounds, FloatArray, GeometryArray, IndexArray
 
 __all__ = ["check_geometries", "coordinate_range_problems", "extent_problems"]
 
@@ -75,8 +76,8 @@ class _Found:
 
 
 def check_geometries(
-    geoms: np.ndarray, schema: LayerSchema, rows: Rows, notes: Mapping[int, str]
-) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    geoms: GeometryArray, schema: LayerSchema, rows: Rows, notes: Mapping[int, str]
+) -> tuple[GeometryArray, BoolArray, list[str], list[str]]:
     """Check geometries; return (geometries, ok mask, problems, repair notes)."""
     allowed = set(schema.geometry_types)
     to_point = allowed == {"Point"}
@@ -164,7 +165,7 @@ def _in_metres(crs: pyproj.CRS) -> bool:
     return units == {"metre"}
 
 
-def _projected_range(crs: pyproj.CRS) -> tuple[float, float, float, float] | None:
+def _projected_range(crs: pyproj.CRS) -> Bounds | None:
     """The CRS's area of use in its own units, widened by half its size on every side."""
     area = crs.area_of_use
     if area is None:
@@ -181,8 +182,8 @@ def _projected_range(crs: pyproj.CRS) -> tuple[float, float, float, float] | Non
 
 
 def _valid_range(
-    crs: pyproj.CRS | str | None, coords: np.ndarray, owner: np.ndarray, ok: np.ndarray
-) -> tuple[float, float, float, float] | None:
+    crs: pyproj.CRS | str | None, coords: FloatArray, owner: IndexArray, ok: BoolArray
+) -> Bounds | None:
     if crs is None:
         inside = _outside(coords, owner, len(ok), _DEGREES) == 0
         return _DEGREES if inside[ok].mean() > 0.5 else None
@@ -193,21 +194,19 @@ def _valid_range(
     return None
 
 
-def _outside_vertices(coords: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+def _outside_vertices(coords: FloatArray, box: Bounds) -> BoolArray:
     """Mask of the vertices outside ``box``."""
     x, y = coords[:, 0], coords[:, 1]
     return np.asarray((x < box[0]) | (x > box[2]) | (y < box[1]) | (y > box[3]))
 
 
-def _outside(
-    coords: np.ndarray, owner: np.ndarray, n: int, box: tuple[float, float, float, float]
-) -> np.ndarray:
+def _outside(coords: FloatArray, owner: IndexArray, n: int, box: Bounds) -> IndexArray:
     """Per feature: how many vertices lie outside ``box``."""
     return np.bincount(owner[_outside_vertices(coords, box)], minlength=n)
 
 
 def coordinate_range_problems(
-    geoms: np.ndarray, ok: np.ndarray, crs: pyproj.CRS | str | None, rows: Rows
+    geoms: GeometryArray, ok: BoolArray, crs: pyproj.CRS | str | None, rows: Rows
 ) -> list[str]:
     """Report features with a vertex outside the valid range of ``crs``; clear their ``ok``.
 
@@ -252,7 +251,7 @@ def coordinate_range_problems(
     ]
 
 
-def _unconverted_problems(geoms: np.ndarray, ok: np.ndarray, rows: Rows) -> list[str]:
+def _unconverted_problems(geoms: GeometryArray, ok: BoolArray, rows: Rows) -> list[str]:
     """Features whose WGS-84 coordinates are not finite lon/lat degrees; clears their ``ok``."""
     coords, owner = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
     finite = np.isfinite(coords).all(axis=1)
@@ -273,7 +272,7 @@ def _unconverted_problems(geoms: np.ndarray, ok: np.ndarray, rows: Rows) -> list
     ]
 
 
-def extent_problems(geoms: np.ndarray, ok: np.ndarray, rows: Rows) -> list[str]:
+def extent_problems(geoms: GeometryArray, ok: BoolArray, rows: Rows) -> list[str]:
     """Report features (in WGS-84) wider than 180° of longitude; clear their ``ok``.
 
     Features whose converted coordinates are not finite lon/lat degrees (a projected

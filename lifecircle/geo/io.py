@@ -27,10 +27,10 @@ Input files are only ever opened for reading.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from os import PathLike
 from pathlib import Path
-from typing import Any, TypeAlias, TypeVar
+from typing import TypeAlias, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -45,6 +45,7 @@ from lifecircle.geo.shapefile import check_shapefile
 from lifecircle.geo.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
 from lifecircle.geo.validate import CheckedLayer, check_layer, normalise_header, warn_user
 from lifecircle.input_files import input_file_problem
+from lifecircle.typing import CRSLike, FloatArray, GeometryArray
 
 __all__ = [
     "read_buildings",
@@ -59,7 +60,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 Source: TypeAlias = str | PathLike[str] | pd.DataFrame
-_F = TypeVar("_F", bound=Callable[..., Any])
+_F = TypeVar("_F", bound=Callable[..., object])
 _WKT_HEADERS = {"wkt", "geometry", "geom", "thegeom", "shape"}
 
 
@@ -93,7 +94,7 @@ def _read_vector(
     gdal_path: str | None = None,
 ) -> gpd.GeoDataFrame:
     name = path.name
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, str] = {}
     if encoding is not None:
         kwargs["encoding"] = encoding
     try:
@@ -136,8 +137,8 @@ def _first_line(exc: BaseException) -> str:
 
 # --------------------------------------------------------------------------- tables
 def _find_coordinate(
-    headers: list[Any], given: str | None, aliases: tuple[str, ...], axis: str
-) -> tuple[Any | None, str | None]:
+    headers: list[Hashable], given: str | None, aliases: tuple[str, ...], axis: str
+) -> tuple[Hashable | None, str | None]:
     if given is not None:
         for h in headers:
             if h == given or normalise_header(h) == normalise_header(given):
@@ -156,17 +157,22 @@ def _find_coordinate(
     )
 
 
-def _numbers(values: pd.Series) -> np.ndarray:
+def _numbers(values: pd.Series) -> FloatArray:
     """Float coordinates of a column (NaN where a cell is not a number)."""
+    numbers: FloatArray
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.to_numpy(dtype=float, na_value=np.nan)
-    text = values.astype(str).str.strip()
-    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        text = values.astype(str).str.strip()
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return numbers
 
 
-def _geometry_from_wkt(frame: pd.DataFrame, column: Any) -> tuple[np.ndarray, dict[int, str]]:
+def _geometry_from_wkt(
+    frame: pd.DataFrame, column: Hashable
+) -> tuple[GeometryArray, dict[int, str]]:
     texts = frame[column]
-    geoms = shapely.from_wkt(
+    geoms: GeometryArray = shapely.from_wkt(
         np.array([None if pd.isna(t) else str(t) for t in texts], dtype=object),
         on_invalid="ignore",
     )
@@ -180,7 +186,7 @@ def _geometry_from_wkt(frame: pd.DataFrame, column: Any) -> tuple[np.ndarray, di
 
 def _points_from_table(
     frame: pd.DataFrame, name: str, *, x: str | None, y: str | None
-) -> tuple[gpd.GeoDataFrame, dict[int, str], list[Any], list[str]]:
+) -> tuple[gpd.GeoDataFrame, dict[int, str], list[Hashable], list[str]]:
     """Build geometries from x/y (or WKT) columns.
 
     Returns the frame, per-row notes on missing geometries, the columns used and problems.
@@ -234,7 +240,7 @@ def read_layer(
     source: Source,
     kind: str,
     *,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     layer: str | None = None,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,
@@ -280,7 +286,7 @@ def _check_source(
     source: Source,
     kind: str,
     *,
-    crs: Any,
+    crs: CRSLike | None,
     layer: str | None,
     encoding: str | None,
     columns: Mapping[str, str] | None,
@@ -367,7 +373,7 @@ def _check_table(
     schema: LayerSchema,
     name: str,
     *,
-    crs: Any,
+    crs: CRSLike | None,
     columns: Mapping[str, str] | None,
     x: str | None,
     y: str | None,
@@ -456,7 +462,7 @@ _GRID_NOTE = (
 def read_grids(
     source: Source,
     *,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     layer: str | None = None,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,
@@ -472,7 +478,7 @@ def read_grids(
 def read_seats(
     source: Source,
     *,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     layer: str | None = None,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,
@@ -488,7 +494,7 @@ def read_seats(
 def read_elderly(
     source: Source,
     *,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     layer: str | None = None,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,
@@ -504,7 +510,7 @@ def read_elderly(
 def read_heritage(
     source: Source,
     *,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     layer: str | None = None,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,
@@ -520,7 +526,7 @@ def read_heritage(
 def read_conservation(
     source: Source,
     *,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     layer: str | None = None,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,
@@ -536,7 +542,7 @@ def read_conservation(
 def read_buildings(
     source: Source,
     *,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     layer: str | None = None,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -16,8 +16,9 @@ import pandas as pd
 from lifecircle.errors import CRSError, LayerError, Problem, hint_style
 from lifecircle.geo.io import Source, read_layer
 from lifecircle.geo.schema import LAYER_SCHEMAS
+from lifecircle.typing import CRSLike
 
-__all__ = ["LayerInput", "Layers", "load_demo_layers", "load_layers"]
+__all__ = ["LayerCRS", "LayerInput", "Layers", "load_demo_layers", "load_layers"]
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,9 @@ _OPTIONAL = ("conservation", "buildings")
 #: Layers checked against the grids' extent by :func:`load_layers` (conservation areas
 #: legitimately reach beyond a subdistrict).
 _NEAR_GRIDS = ("seats", "elderly", "heritage", "buildings")
+
+#: ``crs=`` of :func:`load_layers`: one CRS for every layer, or one per layer name.
+LayerCRS: TypeAlias = CRSLike | Mapping[str, CRSLike | None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,7 +172,7 @@ class LayerInput:
     """
 
     source: Source
-    crs: Any = None
+    crs: CRSLike | None = None
     layer: str | None = None
     encoding: str | None = None
     columns: Mapping[str, str] | None = field(default=None)
@@ -176,7 +180,7 @@ class LayerInput:
     y: str | None = None
 
 
-def _crs_for(crs: Any, layer: str) -> Any:
+def _crs_for(crs: LayerCRS | None, layer: str) -> CRSLike | None:
     if isinstance(crs, Mapping):
         return crs.get(layer)
     return crs
@@ -190,16 +194,16 @@ def _source_label(source: Source) -> str:
     return PurePath(source).name
 
 
-def _read_one(layer: str, spec: Source | LayerInput, crs: Any) -> gpd.GeoDataFrame:
+def _read_one(layer: str, spec: Source | LayerInput, crs: LayerCRS | None) -> gpd.GeoDataFrame:
     """Read one layer; every failure (incl. an unknown ``crs``) is a LayerError naming it."""
     item = spec if isinstance(spec, LayerInput) else LayerInput(spec)
-    crs = item.crs if item.crs is not None else _crs_for(crs, layer)
+    layer_crs = item.crs if item.crs is not None else _crs_for(crs, layer)
     label = _source_label(item.source)
     try:
         return read_layer(
             item.source,
             layer,
-            crs=crs,
+            crs=layer_crs,
             layer=item.layer,
             encoding=item.encoding,
             columns=item.columns,
@@ -215,7 +219,9 @@ def _read_one(layer: str, spec: Source | LayerInput, crs: Any) -> gpd.GeoDataFra
 
 
 def _read_all(
-    sources: Mapping[str, Source | LayerInput | None], crs: Any, hints: Literal["python", "toml"]
+    sources: Mapping[str, Source | LayerInput | None],
+    crs: LayerCRS | None,
+    hints: Literal["python", "toml"],
 ) -> dict[str, gpd.GeoDataFrame | None]:
     """Read every layer, collecting every file's LayerError into one."""
     frames: dict[str, gpd.GeoDataFrame | None] = {}
@@ -242,7 +248,7 @@ def load_layers(
     heritage: Source | LayerInput,
     conservation: Source | LayerInput | None = None,
     buildings: Source | LayerInput | None = None,
-    crs: Any = None,
+    crs: LayerCRS | None = None,
     name: str = "study area",
     hints: Literal["python", "toml"] = "python",
 ) -> Layers:
@@ -296,7 +302,15 @@ def load_layers(
             raise ValueError(f"crs= names unknown layers {unknown}; expected {sorted(sources)}")
     frames = _read_all(sources, crs, hints)
     _check_cross_layer(frames)
-    return Layers(**frames, name=name)  # type: ignore[arg-type]
+    return Layers(
+        grids=frames["grids"],
+        seats=frames["seats"],
+        elderly=frames["elderly"],
+        heritage=frames["heritage"],
+        conservation=frames["conservation"],
+        buildings=frames["buildings"],
+        name=name,
+    )
 
 
 def _check_cross_layer(frames: Mapping[str, gpd.GeoDataFrame | None]) -> None:
@@ -345,8 +359,4 @@ def load_demo_layers() -> Layers:
             buildings=present.get("buildings"),
             name="lifecircle demo district (synthetic)",
         )
-    return Layers(
-        **{layer: getattr(layers, layer) for layer in Layers.LAYER_NAMES},
-        name=layers.name,
-        synthetic=True,
-    )
+    return replace(layers, synthetic=True)

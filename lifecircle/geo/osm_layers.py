@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -66,6 +65,7 @@ from shapely.geometry import box
 from lifecircle.errors import LayerError
 from lifecircle.geo.schema import HERITAGE_CATEGORIES, LAYER_SCHEMAS, find_category
 from lifecircle.input_files import input_file_problem
+from lifecircle.typing import Bounds, GeometryArray, PathLike
 
 __all__ = ["DEFAULT_SEATS", "layers_from_osm"]
 
@@ -102,13 +102,11 @@ _TAG_KEYS = (
     "listed_status", "heritage:category",
 )  # fmt: skip
 
-BBox = tuple[float, float, float, float]
-
 
 def layers_from_osm(
-    source: str | os.PathLike[str] | gpd.GeoDataFrame,
+    source: PathLike | gpd.GeoDataFrame,
     *,
-    bbox: BBox | None = None,
+    bbox: Bounds | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Extract seats, elderly services and heritage from OpenStreetMap data.
 
@@ -141,7 +139,7 @@ def layers_from_osm(
 
 # --------------------------------------------------------------------------- reading
 def _read_features(
-    source: str | os.PathLike[str] | gpd.GeoDataFrame, *, bbox: BBox | None
+    source: PathLike | gpd.GeoDataFrame, *, bbox: Bounds | None
 ) -> tuple[str, gpd.GeoDataFrame]:
     """A frame of OSM features: ``osm_id``, one column per tag, geometry in EPSG:4326."""
     if isinstance(source, gpd.GeoDataFrame):
@@ -162,7 +160,7 @@ def _read_features(
     return str(path), _normalise(frame, str(path))
 
 
-def _read_pbf(path: Path, *, bbox: BBox | None) -> gpd.GeoDataFrame:
+def _read_pbf(path: Path, *, bbox: Bounds | None) -> gpd.GeoDataFrame:
     import pyrosm
 
     osm = pyrosm.OSM(str(path), bounding_box=list(bbox) if bbox else None)
@@ -278,11 +276,11 @@ def _points(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
     return geoms.where(geoms.geom_type == "Point", geoms.representative_point())
 
 
-def _layer(layer: str, data: dict[str, object], geometry: object) -> gpd.GeoDataFrame:
+def _layer(layer: str, data: dict[str, object], geometry: GeometryArray) -> gpd.GeoDataFrame:
     columns = [*LAYER_SCHEMAS[layer].column_names, "osm_id", "osm_tag"]
     # text columns stay object dtype so that missing values are None, not NaN
     data = {k: pd.Series(v, dtype=object) if isinstance(v, list) else v for k, v in data.items()}
-    frame = gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")  # type: ignore[arg-type]
+    frame = gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")
     return frame[[*columns, "geometry"]].reset_index(drop=True)
 
 

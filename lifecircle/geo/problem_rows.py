@@ -10,6 +10,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import FrameType
 
 from lifecircle.errors import LifecircleWarning
 
@@ -57,10 +58,10 @@ def grouped(what: str, hits: Sequence[str], noun: str, expected: str = "") -> st
 
 def _user_stacklevel() -> int:
     """Stack level of the first frame outside lifecircle (so warnings point at user code)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     level = 1
     while frame is not None and frame.f_globals.get("__name__", "").startswith("lifecircle"):
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
         level += 1
     return level
 

@@ -33,7 +33,6 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -223,7 +222,9 @@ def _head_rows(head: str, sep: str) -> list[list[str]]:
     return rows
 
 
-def _text_columns(header: Sequence[str], schema: LayerSchema, columns: Any) -> set[str]:
+def _text_columns(
+    header: Sequence[str], schema: LayerSchema, columns: Mapping[str, str] | None
+) -> set[str]:
     """Source headers holding text (ids, names, parent/grid ids): kept as written."""
     mapping, _ = match_columns(list(header), schema, columns=columns)
     kinds = {spec.name: spec.kind for spec in schema.columns}
@@ -270,7 +271,7 @@ def _read_csv(
             sep=sep,
             encoding=text.encoding,
             skiprows=skipped + header,
-            dtype={h: str for h in as_text},  # type: ignore[misc]
+            dtype={h: str for h in as_text},
             keep_default_na=False,
             na_values=na_values,
             chunksize=CHUNK_ROWS,
@@ -299,7 +300,7 @@ def _column_letter(index: int) -> str:
 
 def _load_rows(
     path: Path, *, data_only: bool, sheet: str | None, limit: int | None = None
-) -> tuple[list[str], list[Any]]:
+) -> tuple[list[str], list[list[object]]]:
     """Sheet names and the rows of ``sheet`` (none when None; at most ``limit`` rows)."""
     import openpyxl
 
@@ -307,7 +308,7 @@ def _load_rows(
         book = openpyxl.load_workbook(handle, read_only=True, data_only=data_only)
         try:
             names = list(book.sheetnames)
-            rows = []
+            rows: list[list[object]] = []
             if sheet is not None:
                 cells = book[sheet].iter_rows(values_only=True, max_row=limit)
                 rows = [list(r) for r in cells]
@@ -316,10 +317,10 @@ def _load_rows(
     return names, rows
 
 
-def _trim(rows: list[list[Any]]) -> list[list[Any]]:
+def _trim(rows: list[list[object]]) -> list[list[object]]:
     """Drop trailing empty rows and trailing empty columns."""
 
-    def blank(value: Any) -> bool:
+    def blank(value: object) -> bool:
         return value is None or (isinstance(value, str) and not value.strip())
 
     while rows and all(blank(v) for v in rows[-1]):
@@ -329,8 +330,13 @@ def _trim(rows: list[list[Any]]) -> list[list[Any]]:
 
 
 def _pick_sheet(
-    path: Path, names: list[str], schema: LayerSchema, columns: Any, x: Any, y: Any
-) -> tuple[str, list[list[Any]]]:
+    path: Path,
+    names: list[str],
+    schema: LayerSchema,
+    columns: Mapping[str, str] | None,
+    x: str | None,
+    y: str | None,
+) -> tuple[str, list[list[object]]]:
     """The first sheet, unless it holds no table of the layer and another one does."""
     first = _trim(_load_rows(path, data_only=True, sheet=names[0])[1])
     xy = [v for v in (x, y) if v]
@@ -354,7 +360,7 @@ def _pick_sheet(
     return names[0], first
 
 
-def _formula_problem(path: Path, sheet: str, rows: list[list[Any]], start: int) -> str | None:
+def _formula_problem(path: Path, sheet: str, rows: list[list[object]], start: int) -> str | None:
     """Formula cells without a saved result (None in ``rows``), as one sentence."""
     if not any(v is None for r in rows[start:] for v in r):
         return None
@@ -420,7 +426,7 @@ def _read_excel(
     return RawTable(_sheet_frame(rows, header), first_row=header + 2)
 
 
-def _sheet_frame(rows: list[list[Any]], header: int) -> pd.DataFrame:
+def _sheet_frame(rows: list[list[object]], header: int) -> pd.DataFrame:
     """The table below ``header``: labels as pandas' CSV reader makes them, no empty columns.
 
     A blank header cell becomes ``column C``; a repeated header gets ``.1``, ``.2``

@@ -44,10 +44,9 @@ tabular files (the header is row 1).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -82,11 +81,13 @@ from lifecircle.geo.values import (
     Column,
     as_text,
     coerce,
+    coerce_ids,
     default_column,
     is_blank,
     typed,
     warn_released,
 )
+from lifecircle.typing import BoolArray, CRSLike
 
 __all__ = ["check_layer", "match_columns", "normalise_header", "validate_layer", "warn_user"]
 
@@ -191,7 +192,7 @@ class CheckedLayer:
     frame: gpd.GeoDataFrame
     problems: list[str]
     bad_columns: set[str]
-    geometry_ok: np.ndarray
+    geometry_ok: BoolArray
 
 
 def check_layer(
@@ -199,7 +200,7 @@ def check_layer(
     layer: str | LayerSchema,
     *,
     source: str = "<DataFrame>",
-    crs: Any = None,
+    crs: CRSLike | None = None,
     columns: Mapping[str, str] | None = None,
     row_noun: str = "feature",
     first_row: int = 1,
@@ -258,7 +259,7 @@ def _canonical_values(
     canon_to_src: Mapping[str, object],
     rows: Rows,
     source: str,
-) -> tuple[dict[str, Any], list[str], set[str], set[object]]:
+) -> tuple[dict[str, pd.Series], list[str], set[str], set[object]]:
     """Coerce every canonical column (ids first, so messages can name rows by id).
 
     Returns the values, problems, the canonical columns with problems and the source
@@ -272,7 +273,7 @@ def _canonical_values(
     if "id" in canon_to_src:
         header = canon_to_src["id"]
         column = Column(schema.columns[0], header)
-        ids, id_problems, _ = coerce(column, list(frame[header]), rows)
+        ids, id_problems = coerce_ids(column, list(frame[header]), rows)
         id_problems += _duplicate_ids(ids, rows, header)
         rows.ids = ids
         if id_problems:
@@ -283,7 +284,7 @@ def _canonical_values(
         extra = [h for h in frame.columns if h not in canon_to_src.values()]
         candidate = _unique_column(frame, [h for h in extra if h != frame.geometry.name])
         _warn_generated_ids(source, schema, rows.ids, candidate)
-    data: dict[str, Any] = {}
+    data: dict[str, pd.Series] = {}
     for spec in schema.columns:
         if spec.name == "id":
             data["id"] = typed(spec, list(rows.ids) if n else [])
@@ -312,10 +313,10 @@ def _checked_geometries(
     rows: Rows,
     notes: Mapping[int, str] | None,
     source: str,
-    crs: Any,
-) -> tuple[gpd.GeoDataFrame, np.ndarray, list[str]]:
+    crs: CRSLike | None,
+) -> tuple[gpd.GeoDataFrame, BoolArray, list[str]]:
     """Check, range-check, convert to WGS-84 and extent-check the geometries."""
-    from lifecircle.geo.crs import parse_crs, to_wgs84
+    from lifecircle.geo.crs import parse_crs
 
     geoms, ok, problems, repaired = check_geometries(
         frame.geometry.to_numpy(), schema, rows, notes or {}
@@ -333,7 +334,7 @@ def _checked_geometries(
         source_crs = None  # reported by the conversion below
     problems += coordinate_range_problems(geoms, ok, source_crs, rows)
     gdf = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms, crs=frame.crs), crs=frame.crs)
-    gdf, crs_problems = _convert_crs(gdf, ok, crs, source, to_wgs84)
+    gdf, crs_problems = _convert_crs(gdf, ok, crs, source)
     wgs84 = gdf.geometry.to_numpy()
     if crs_problems:  # nothing was converted: the CRS problem says it all
         problems += crs_problems
@@ -345,9 +346,11 @@ def _checked_geometries(
 
 
 def _convert_crs(
-    gdf: gpd.GeoDataFrame, ok: np.ndarray, crs: Any, source: str, to_wgs84: Callable[..., Any]
+    gdf: gpd.GeoDataFrame, ok: BoolArray, crs: CRSLike | None, source: str
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Convert the valid rows to EPSG:4326; a missing/unusable CRS becomes a problem."""
+    from lifecircle.geo.crs import to_wgs84
+
     geometry = gdf.geometry.to_numpy().copy()
     if ok.any():
         good = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geometry[ok], crs=gdf.crs), crs=gdf.crs)
@@ -387,7 +390,7 @@ def validate_layer(
     layer: str | LayerSchema,
     *,
     source: str = "<DataFrame>",
-    crs: Any = None,
+    crs: CRSLike | None = None,
     columns: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Return ``frame`` normalised to the canonical schema of ``layer``, in EPSG:4326.

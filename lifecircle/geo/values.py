@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,21 @@ from lifecircle.geo.headers import explicit_fix, normalise_header
 from lifecircle.geo.problem_rows import Rows, first_few, grouped, warn_user
 from lifecircle.geo.schema import ColumnSpec, match_category
 
-__all__ = ["Column", "as_text", "coerce", "default_column", "is_blank", "typed", "warn_released"]
+__all__ = [
+    "Column",
+    "Value",
+    "as_text",
+    "coerce",
+    "coerce_ids",
+    "default_column",
+    "is_blank",
+    "typed",
+    "warn_released",
+]
+
+#: A coerced cell: text (ids, names, category codes), a flag, a number (NaN when blank and
+#: optional) or None (missing or unusable). Raw cells are ``object``: whatever a file holds.
+Value: TypeAlias = str | bool | float | None
 
 _TRUE = {"是", "有", "y", "yes", "true", "t", "1", "1.0", "✓", "√", "对"}
 _FALSE = {"否", "无", "没有", "n", "no", "false", "f", "0", "0.0", "×", "x", "不"}
@@ -27,7 +41,7 @@ _FALSE = {"否", "无", "没有", "n", "no", "false", "f", "0", "0.0", "×", "x"
 _MISREAD_SHARE = 0.8
 
 
-def is_blank(value: Any) -> bool:
+def is_blank(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
@@ -38,7 +52,7 @@ def is_blank(value: Any) -> bool:
         return False
 
 
-def as_text(value: Any) -> str | None:
+def as_text(value: object) -> str | None:
     """Text of an id-like cell: ``12.0`` -> ``"12"``, blank -> None."""
     if is_blank(value):
         return None
@@ -49,7 +63,7 @@ def as_text(value: Any) -> str | None:
     return str(value).strip()
 
 
-def _as_number(value: Any) -> float | None:
+def _as_number(value: object) -> float | None:
     """A float, NaN for blank, None when not numeric."""
     if is_blank(value):
         return float("nan")
@@ -65,7 +79,7 @@ def _as_number(value: Any) -> float | None:
     return number if np.isfinite(number) else None
 
 
-def _as_bool(value: Any) -> bool | None:
+def _as_bool(value: object) -> bool | None:
     if is_blank(value):
         return False
     if isinstance(value, bool | np.bool_):
@@ -100,7 +114,7 @@ class Column:
         return normalise_header(self.header) != normalise_header(self.spec.name)
 
 
-def _coerce_one(spec: ColumnSpec, raw: Any) -> tuple[Any, str | None]:
+def _coerce_one(spec: ColumnSpec, raw: object) -> tuple[Value, str | None]:
     """Coerce one cell; return the value and ``None``, ``"missing"``, ``"bad"``, ``"low"``
     or ``"several"`` (an unranked category cell naming several values)."""
     kind = spec.kind
@@ -142,11 +156,13 @@ def _expected(spec: ColumnSpec) -> str:
     return _EXPECTED.get(spec.kind) or f"one of {_allowed(spec)}"
 
 
-def coerce(column: Column, values: Sequence[Any], rows: Rows) -> tuple[list[Any], list[str], bool]:
+def coerce(
+    column: Column, values: Sequence[object], rows: Rows
+) -> tuple[list[Value], list[str], bool]:
     """Coerce one column; return the values, the problems found and whether the column
     was probably misread (matched by a synonym, yet its values are mostly unusable)."""
     spec = column.spec
-    out: list[Any] = []
+    out: list[Value] = []
     found: dict[str, list[str]] = {"missing": [], "bad": [], "low": [], "several": []}
     for pos, raw in enumerate(values):
         value, trouble = _coerce_one(spec, raw)
@@ -181,6 +197,14 @@ def coerce(column: Column, values: Sequence[Any], rows: Rows) -> tuple[list[Any]
     if misread and spec.required:
         problems.append(_misread_problem(column, unusable, filled))
     return out, problems, misread
+
+
+def coerce_ids(
+    column: Column, values: Sequence[object], rows: Rows
+) -> tuple[list[str | None], list[str]]:
+    """Coerce an id column (kind ``"str"``): the ids (None where missing) and the problems."""
+    ids, problems, _ = coerce(column, values, rows)
+    return [v if isinstance(v, str) else None for v in ids], problems
 
 
 def _misread_problem(column: Column, unusable: int, filled: int) -> Problem:
@@ -221,14 +245,16 @@ def default_column(spec: ColumnSpec, n: int) -> pd.Series:
     return pd.Series([None] * n, dtype=object)
 
 
-def typed(spec: ColumnSpec, values: list[Any]) -> pd.Series:
+def typed(spec: ColumnSpec, values: Sequence[Value]) -> pd.Series:
     if spec.kind == "bool":
         return pd.Series([bool(v) for v in values], dtype=bool)
     if spec.kind == "float":
         return pd.Series([np.nan if v is None else v for v in values], dtype=float)
     if spec.kind == "int":
+        # an int column holds floats (None where unusable); the unusable ones are reported
         clean = [
-            v if v is not None and abs(v) < _MAX_NUMBER and v.is_integer() else 0 for v in values
+            v if isinstance(v, float) and abs(v) < _MAX_NUMBER and v.is_integer() else 0
+            for v in values
         ]
         return pd.Series(clean, dtype="int64")
     return pd.Series(values, dtype=object)
