@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +28,7 @@ from shapely.geometry import box
 
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.network.walkability import (
+    DroppedWays,
     count_dropped,
     edge_penalties,
     first_value,
@@ -36,12 +36,11 @@ from lifecircle.coverage.network.walkability import (
     signalised_way_mask,
 )
 from lifecircle.errors import NetworkError
+from lifecircle.typing import BoolArray, Bounds, FloatArray, IndexArray
 
 __all__ = ["assemble_network", "merge_dropped", "utm_crs", "way_keys"]
 
 logger = logging.getLogger(__name__)
-
-BBox = tuple[float, float, float, float]
 
 #: Tags kept on the edges (when present) besides the contract columns.
 _EXTRA_TAGS = ("osmid", "bridge", "tunnel", "layer", "foot", "access", "surface", "crossing")
@@ -53,8 +52,9 @@ def assemble_network(
     *,
     source: str,
     penalties: Mapping[str, float] | None,
-    bbox: BBox | None,
+    bbox: Bounds | None,
     extra_meta: Mapping[str, object] | None = None,
+    dropped: DroppedWays | None = None,
 ) -> WalkNetwork:
     """Filter, project, orient, deduplicate and index edges into a WalkNetwork.
 
@@ -72,7 +72,10 @@ def assemble_network(
     bbox : tuple of float, optional
         ``(west, south, east, north)`` in WGS-84 degrees.
     extra_meta : mapping, optional
-        Builder facts for ``meta``; ``dropped_*`` counts of an earlier filter are added to.
+        Builder facts for ``meta``.
+    dropped : DroppedWays, optional
+        What an earlier walkability filter removed (an osmnx graph is filtered before it
+        is simplified); the counts of this one are added to it in ``meta``.
 
     Returns
     -------
@@ -97,7 +100,7 @@ def assemble_network(
     utm = utm_crs(edges[kept])
     edges = edges.to_crs(utm).reset_index(drop=True)
     lengths = edges.geometry.length.to_numpy()
-    meta.update(merge_dropped(meta, count_dropped(reasons, edges["way_key"], lengths)))
+    meta.update(merge_dropped(dropped, count_dropped(reasons, edges["way_key"], lengths)))
     edges = edges[kept]
     nodes = nodes.to_crs(utm)
     missing = ~pd.Index(edges["u"]).isin(nodes.index) | ~pd.Index(edges["v"]).isin(nodes.index)
@@ -127,13 +130,14 @@ def assemble_network(
     return network
 
 
-def _within_bbox(edges: gpd.GeoDataFrame, bbox: BBox) -> np.ndarray:
+def _within_bbox(edges: gpd.GeoDataFrame, bbox: Bounds) -> BoolArray:
     """``True`` for edges touching the WGS-84 ``bbox``."""
     west, south, east, north = bbox
     if not (west < east and south < north):
         raise NetworkError(f"bbox must be (west, south, east, north) with west<east, got {bbox}")
     window = gpd.GeoSeries([box(west, south, east, north)], crs="EPSG:4326").to_crs(edges.crs)
-    return edges.geometry.intersects(window.iloc[0]).to_numpy(dtype=bool)
+    inside: BoolArray = edges.geometry.intersects(window.iloc[0]).to_numpy(dtype=bool)
+    return inside
 
 
 def way_keys(edges: pd.DataFrame) -> pd.Series:
@@ -153,21 +157,23 @@ def way_keys(edges: pd.DataFrame) -> pd.Series:
     return pd.Series([key(v) for v in column], index=edges.index, dtype=object)
 
 
-def merge_dropped(meta: Mapping[str, object], new: Mapping[str, object]) -> dict[str, object]:
-    """Add the ``dropped_*`` counts of ``new`` to those already in ``meta``."""
-    earlier = dict(meta.get("dropped_by_reason") or {})  # type: ignore[call-overload]
-    for reason, count in dict(new["dropped_by_reason"]).items():  # type: ignore[call-overload]
-        earlier[reason] = int(earlier.get(reason, 0)) + int(count)
-    return {
-        "dropped_not_walkable": int(meta.get("dropped_not_walkable", 0))  # type: ignore[call-overload]
-        + int(new["dropped_not_walkable"]),  # type: ignore[call-overload]
-        "dropped_not_walkable_m": round(
-            float(meta.get("dropped_not_walkable_m", 0.0))  # type: ignore[arg-type]
-            + float(new["dropped_not_walkable_m"]),  # type: ignore[arg-type]
-            3,
+def merge_dropped(earlier: DroppedWays | None, new: DroppedWays) -> DroppedWays:
+    """Add the ``dropped_*`` counts of ``new`` to ``earlier`` ones (None: nothing earlier)."""
+    if earlier is None:
+        earlier = DroppedWays(
+            dropped_not_walkable=0, dropped_not_walkable_m=0.0, dropped_by_reason={}
+        )
+    by_reason = dict(earlier["dropped_by_reason"])
+    for reason, count in new["dropped_by_reason"].items():
+        by_reason[reason] = int(by_reason.get(reason, 0)) + int(count)
+    return DroppedWays(
+        dropped_not_walkable=int(earlier["dropped_not_walkable"])
+        + int(new["dropped_not_walkable"]),
+        dropped_not_walkable_m=round(
+            float(earlier["dropped_not_walkable_m"]) + float(new["dropped_not_walkable_m"]), 3
         ),
-        "dropped_by_reason": dict(sorted(earlier.items(), key=lambda kv: (-kv[1], kv[0]))),
-    }
+        dropped_by_reason=dict(sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
+    )
 
 
 def utm_crs(frame: gpd.GeoDataFrame) -> pyproj.CRS:
@@ -215,19 +221,19 @@ def _drop_directed_duplicates(edges: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame
     return edges[~dupes].reset_index(drop=True), int(dupes.sum())
 
 
-def way_shares(way_key: pd.Series, lengths: np.ndarray) -> np.ndarray:
+def way_shares(way_key: pd.Series, lengths: FloatArray) -> FloatArray:
     """Each edge's share of its way's length (1.0 for a way of one edge)."""
-    totals = pd.Series(lengths).groupby(way_key.to_numpy()).transform("sum").to_numpy()
+    totals: FloatArray = pd.Series(lengths).groupby(way_key.to_numpy()).transform("sum").to_numpy()
     return np.divide(lengths, totals, out=np.ones_like(lengths), where=totals > 0)
 
 
 def _edge_table(
     edges: gpd.GeoDataFrame,
-    codes: np.ndarray,
-    signal: np.ndarray,
+    codes: IndexArray,
+    signal: BoolArray,
     *,
     penalties: Mapping[str, float] | None,
-    crs: Any,
+    crs: pyproj.CRS,
 ) -> gpd.GeoDataFrame:
     m = len(edges)
     highway = edges["highway"].map(first_value) if "highway" in edges else pd.Series([None] * m)
@@ -235,7 +241,7 @@ def _edge_table(
     u, v = codes[:m].astype("int64"), codes[m:].astype("int64")
     lengths = edges.geometry.length.to_numpy(dtype=float)
     share = way_shares(edges["way_key"], lengths)
-    data: dict[str, Any] = {
+    data: dict[str, FloatArray | IndexArray | pd.Series] = {
         "u": u,
         "v": v,
         "length_m": lengths,
@@ -253,17 +259,18 @@ def _edge_table(
 
 def _node_penalties(
     edges: pd.DataFrame,
-    u: np.ndarray,
-    v: np.ndarray,
-    signal: np.ndarray,
+    u: IndexArray,
+    v: IndexArray,
+    signal: BoolArray,
     penalties: Mapping[str, float] | None,
-) -> np.ndarray:
+) -> FloatArray:
     """Half the signal seconds for each signal node an edge ends at (see module docs)."""
     seconds = float((penalties or {}).get("crossing_signals", 0.0))
     if seconds == 0.0 or not signal.any():
         return np.zeros(len(u))
     ends = signal[u].astype(float) + signal[v].astype(float)
-    return 0.5 * seconds * ends * ~signalised_way_mask(edges)
+    charged: FloatArray = 0.5 * seconds * ends * ~signalised_way_mask(edges)
+    return charged
 
 
 def _text(value: object) -> str | None:

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -30,11 +29,13 @@ import pandas as pd
 import pyproj
 import shapely
 import shapely.ops
+from numpy.typing import NDArray
 
 from lifecircle.coverage.network.assemble import assemble_network, utm_crs
 from lifecircle.coverage.network.cache import cacheable
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.network.walkability import (
+    DroppedWays,
     check_penalties,
     count_dropped,
     not_walkable_reasons,
@@ -42,6 +43,7 @@ from lifecircle.coverage.network.walkability import (
 )
 from lifecircle.errors import NetworkError
 from lifecircle.input_files import input_file_problem
+from lifecircle.typing import BoolArray, Bounds, FloatArray, GeometryArray, PathLike
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -75,16 +77,13 @@ _SIGNAL_ATTR = "lifecircle_signal"
 #: Where :func:`simplify_walkable` leaves its ``dropped_*`` counts for ``network_from_graph``.
 _DROPPED_ATTR = "lifecircle_dropped"
 
-BBox = tuple[float, float, float, float]
-PathLike = str | os.PathLike[str]
-
 
 # --------------------------------------------------------------------------- builders
 @cacheable()
 def network_from_pbf(
     path: PathLike,
     *,
-    bbox: BBox | None = None,
+    bbox: Bounds | None = None,
     penalties: Mapping[str, float] | None = None,
     cache_dir: PathLike | None = None,
 ) -> WalkNetwork:
@@ -137,7 +136,7 @@ def network_from_pbf(
 def network_from_xml(
     path: PathLike,
     *,
-    bbox: BBox | None = None,
+    bbox: Bounds | None = None,
     penalties: Mapping[str, float] | None = None,
     cache_dir: PathLike | None = None,
 ) -> WalkNetwork:
@@ -175,7 +174,7 @@ def network_from_xml(
 def network_from_graphml(
     path: PathLike,
     *,
-    bbox: BBox | None = None,
+    bbox: Bounds | None = None,
     penalties: Mapping[str, float] | None = None,
     cache_dir: PathLike | None = None,
 ) -> WalkNetwork:
@@ -204,7 +203,7 @@ def network_from_graphml(
 def network_from_graph(
     graph: nx.MultiDiGraph,
     *,
-    bbox: BBox | None = None,
+    bbox: Bounds | None = None,
     penalties: Mapping[str, float] | None = None,
     source: str = "<graph>",
 ) -> WalkNetwork:
@@ -254,10 +253,20 @@ def network_from_graph(
         nodes[_SIGNAL_ATTR].notna().to_numpy() if _SIGNAL_ATTR in nodes else False
     )
     nodes = nodes[["geometry"]].assign(osmid=nodes.index.to_numpy(), signal=signal)
-    dropped = graph.graph.get(_DROPPED_ATTR)
-    dropped = dropped if isinstance(dropped, Mapping) else None  # GraphML turns it into text
     return assemble_network(
-        edges, nodes, source=source, penalties=penalties, bbox=bbox, extra_meta=dropped
+        edges, nodes, source=source, penalties=penalties, bbox=bbox, dropped=_dropped_of(graph)
+    )
+
+
+def _dropped_of(graph: nx.MultiDiGraph) -> DroppedWays | None:
+    """What :func:`simplify_walkable` removed from ``graph`` (None: not filtered by it)."""
+    stored = graph.graph.get(_DROPPED_ATTR)
+    if not isinstance(stored, Mapping):  # absent, or turned into text by GraphML
+        return None
+    return DroppedWays(
+        dropped_not_walkable=stored["dropped_not_walkable"],
+        dropped_not_walkable_m=stored["dropped_not_walkable_m"],
+        dropped_by_reason=stored["dropped_by_reason"],
     )
 
 
@@ -266,7 +275,7 @@ def network_from_lines(
     source: PathLike | gpd.GeoDataFrame,
     *,
     snap_m: float = SNAP_ENDPOINTS_M,
-    bbox: BBox | None = None,
+    bbox: Bounds | None = None,
     penalties: Mapping[str, float] | None = None,
     layer: str | None = None,
     cache_dir: PathLike | None = None,
@@ -324,7 +333,8 @@ def network_from_lines(
         source=name,
         penalties=penalties,
         bbox=bbox,
-        extra_meta={"snap_m": snap_m, **dropped},
+        extra_meta={"snap_m": snap_m},
+        dropped=dropped,
     )
 
 
@@ -349,7 +359,7 @@ def load_demo_network(*, penalties: Mapping[str, float] | None = None) -> WalkNe
 
 # --------------------------------------------------------------------------- osmnx helpers
 @contextmanager
-def osmnx_way_tags():  # type: ignore[no-untyped-def]
+def osmnx_way_tags() -> Iterator[None]:
     """Temporarily make osmnx keep the way and node tags the walkability rules read."""
     import osmnx as ox
 
@@ -381,7 +391,7 @@ def simplify_walkable(graph: nx.MultiDiGraph, *, source: str) -> nx.MultiDiGraph
     graph.remove_edges_from([k for k, r in zip(keys, reasons, strict=True) if r is not None])
     graph.remove_nodes_from([n for n in graph.nodes if graph.degree(n) == 0])
     if graph.number_of_edges() == 0:
-        by_reason = dict(dropped["dropped_by_reason"])  # type: ignore[call-overload]
+        by_reason = dropped["dropped_by_reason"]
         removed = ", ".join(
             f"{reason}: {n} way{'s' if n != 1 else ''}" for reason, n in by_reason.items()
         )
@@ -401,8 +411,8 @@ def simplify_walkable(graph: nx.MultiDiGraph, *, source: str) -> nx.MultiDiGraph
 
 
 def _graph_dropped(
-    keys: list[tuple[Any, Any, Any]], frame: pd.DataFrame, reasons: np.ndarray
-) -> dict[str, object]:
+    keys: list[tuple[Hashable, Hashable, int]], frame: pd.DataFrame, reasons: NDArray[np.object_]
+) -> DroppedWays:
     """``dropped_*`` counts of directed osmnx edges (each physical segment once)."""
     way = frame["osmid"] if "osmid" in frame else pd.Series(range(len(frame)))
     length = frame["length"] if "length" in frame else pd.Series(np.zeros(len(frame)))
@@ -421,7 +431,9 @@ def _existing_file(path: PathLike) -> Path:
     return path
 
 
-def _read_lines(source: PathLike | gpd.GeoDataFrame, *, layer: str | None) -> tuple[str, Any]:
+def _read_lines(
+    source: PathLike | gpd.GeoDataFrame, *, layer: str | None
+) -> tuple[str, gpd.GeoDataFrame]:
     """Read a line layer, check its CRS and geometry types, explode multi-parts."""
     if isinstance(source, gpd.GeoDataFrame):
         name, frame = "<GeoDataFrame>", source.copy()
@@ -448,7 +460,7 @@ def _line_problems(frame: gpd.GeoDataFrame) -> list[str]:
     if len(frame) == 0:
         return ["the layer has no features; give a layer of footpath or street lines"]
 
-    def rows(mask: np.ndarray) -> str:
+    def rows(mask: BoolArray) -> str:
         found = [int(i) for i in np.flatnonzero(mask)[:5]]
         more = f" and {int(mask.sum()) - 5} more" if mask.sum() > 5 else ""
         return f"feature{'s' if mask.sum() > 1 else ''} {', '.join(map(str, found))}{more}"
@@ -485,7 +497,9 @@ def _line_problems(frame: gpd.GeoDataFrame) -> list[str]:
     return problems
 
 
-def _lines_topology(lines: gpd.GeoDataFrame, *, snap_m: float) -> tuple[Any, Any]:
+def _lines_topology(
+    lines: gpd.GeoDataFrame, *, snap_m: float
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Junctions from snapped endpoints and T-junction splits of a metric line layer."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -528,7 +542,7 @@ def _lines_topology(lines: gpd.GeoDataFrame, *, snap_m: float) -> tuple[Any, Any
 
 
 def _t_junction_cuts(
-    geoms: np.ndarray, node_xy: np.ndarray, *, snap_m: float
+    geoms: GeometryArray, node_xy: FloatArray, *, snap_m: float
 ) -> dict[int, list[tuple[float, int]]]:
     """For each line, the (distance along, node) where other lines' endpoints touch it."""
     tree = shapely.STRtree(geoms)

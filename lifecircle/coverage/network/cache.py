@@ -29,7 +29,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec
+from typing import ParamSpec, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -41,8 +41,10 @@ from lifecircle.atomic_files import atomic_path, prepare_destination
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.errors import NetworkError
 from lifecircle.input_files import input_file_problem
+from lifecircle.typing import PathLike
 
 __all__ = [
+    "NetworkSource",
     "PlaceQuery",
     "build_cached",
     "cache_key",
@@ -61,11 +63,13 @@ _META_LAYER = "lifecircle_meta"
 #: Files up to this size are hashed by content for the cache key (others: size + mtime).
 HASH_CONTENT_MAX_BYTES = 64 * 1024 * 1024
 
+#: What a builder reads: a file, a frame of lines, a place name (:class:`PlaceQuery`) or a
+#: polygon to download.
+NetworkSource: TypeAlias = "PathLike | gpd.GeoDataFrame | shapely.Geometry"
+
 
 # --------------------------------------------------------------------------- save / load
-def save_network(
-    network: WalkNetwork, path: str | os.PathLike[str], *, cache_key: str | None = None
-) -> Path:
+def save_network(network: WalkNetwork, path: PathLike, *, cache_key: str | None = None) -> Path:
     """Write a walking network to a GeoPackage, atomically.
 
     Parameters
@@ -103,7 +107,7 @@ def save_network(
     return path
 
 
-def load_network(path: str | os.PathLike[str]) -> WalkNetwork:
+def load_network(path: PathLike) -> WalkNetwork:
     """Read a walking network written by :func:`save_network`.
 
     Parameters
@@ -124,7 +128,7 @@ def load_network(path: str | os.PathLike[str]) -> WalkNetwork:
     return _read_network(path)[0]
 
 
-def _read_network(path: str | os.PathLike[str]) -> tuple[WalkNetwork, dict[str, str]]:
+def _read_network(path: PathLike) -> tuple[WalkNetwork, dict[str, str]]:
     """The network saved at ``path`` and its ``lifecircle_meta`` table."""
     import pyogrio
 
@@ -194,7 +198,7 @@ def default_cache_dir() -> Path:
     return base / "lifecircle" / "networks"
 
 
-def _input_fingerprint(source: object) -> dict[str, object]:
+def _input_fingerprint(source: NetworkSource) -> dict[str, object]:
     if isinstance(source, shapely.Geometry):  # a downloaded polygon: keyed on its shape
         return {"polygon_wkb": shapely.to_wkb(shapely.normalize(source), hex=True)}
     if isinstance(source, PlaceQuery):
@@ -206,7 +210,7 @@ def _input_fingerprint(source: object) -> dict[str, object]:
         digest.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
         digest.update(",".join(map(str, attrs.columns)).encode())
         return {"frame_sha256": digest.hexdigest()}
-    path = Path(source).resolve()  # type: ignore[arg-type]
+    path = Path(source).resolve()
     problem = input_file_problem(path)
     if problem:
         raise NetworkError(f"{path}: {problem}")
@@ -225,12 +229,14 @@ class PlaceQuery(str):
     """A place name given to :func:`build_cached` (keyed on the text, not a file)."""
 
 
-def cache_key(builder_name: str, source: object, params: dict[str, Any]) -> str:
+def cache_key(builder_name: str, source: NetworkSource, params: dict[str, object]) -> str:
     """The hex key of a cached network (see the module docstring for what it covers)."""
     return _key_of(_key_payload(builder_name, source, params))
 
 
-def _key_payload(builder_name: str, source: object, params: dict[str, Any]) -> dict[str, Any]:
+def _key_payload(
+    builder_name: str, source: NetworkSource, params: dict[str, object]
+) -> dict[str, object]:
     from lifecircle import __version__
 
     return {
@@ -242,18 +248,18 @@ def _key_payload(builder_name: str, source: object, params: dict[str, Any]) -> d
     }
 
 
-def _key_of(payload: dict[str, Any]) -> str:
+def _key_of(payload: dict[str, object]) -> str:
     text = json.dumps(payload, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def build_cached(
     builder: Callable[..., WalkNetwork],
-    source: object,
+    source: NetworkSource,
     /,
     *,
-    cache_dir: str | os.PathLike[str] | None = None,
-    **params: Any,
+    cache_dir: PathLike | None = None,
+    **params: object,
 ) -> WalkNetwork:
     """Build a network through the on-disk cache.
 

@@ -8,9 +8,7 @@ imports the other's names.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from typing import Any
 
 from lifecircle.coverage.network.build import (
     network_from_graphml,
@@ -18,10 +16,11 @@ from lifecircle.coverage.network.build import (
     network_from_pbf,
     network_from_xml,
 )
-from lifecircle.coverage.network.cache import PlaceQuery, build_cached
+from lifecircle.coverage.network.cache import NetworkSource, PlaceQuery, build_cached
 from lifecircle.coverage.network.download import network_from_place, network_from_polygon
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.errors import NetworkError
+from lifecircle.typing import PathLike
 
 __all__ = ["cached_network"]
 
@@ -37,11 +36,11 @@ _BUILDERS: tuple[Callable[..., WalkNetwork], ...] = (
 
 def cached_network(
     builder_name: str,
-    source: object,
+    source: NetworkSource,
     /,
     *,
-    cache_dir: str | os.PathLike[str] | None = None,
-    **params: Any,
+    cache_dir: PathLike | None = None,
+    **params: object,
 ) -> WalkNetwork:
     """Build a network through the on-disk cache, choosing the builder by its name.
 

@@ -14,7 +14,6 @@ Offline alternatives: :func:`~lifecircle.coverage.network.build.network_from_pbf
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 
 from shapely.geometry import MultiPolygon, Polygon
@@ -29,6 +28,7 @@ from lifecircle.coverage.network.cache import cacheable
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.network.walkability import check_penalties, osmnx_walk_filter
 from lifecircle.errors import NetworkError
+from lifecircle.typing import PathLike
 
 __all__ = ["network_from_place", "network_from_polygon"]
 
@@ -42,7 +42,7 @@ def network_from_polygon(
     penalties: Mapping[str, float] | None = None,
     custom_filter: str | list[str] | None = None,
     source: str | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
+    cache_dir: PathLike | None = None,
 ) -> WalkNetwork:
     """Download the walking network inside a WGS-84 polygon from Overpass.
 
@@ -108,7 +108,7 @@ def network_from_place(
     which_result: int | None = None,
     penalties: Mapping[str, float] | None = None,
     custom_filter: str | list[str] | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
+    cache_dir: PathLike | None = None,
 ) -> WalkNetwork:
     """Geocode a place name with Nominatim and download its walking network.
 

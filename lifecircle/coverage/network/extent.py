@@ -35,7 +35,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -46,11 +46,16 @@ from shapely.geometry.base import BaseGeometry
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.errors import LayerError, LifecircleWarning, NetworkError
 from lifecircle.input_files import input_file_problem
+from lifecircle.typing import BoolArray, CRSLike, FloatArray, GeometryArray
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = [
     "DEFAULT_BUFFER_M",
     "GRID_GAP_M",
     "LIKELY_CAUSE",
+    "Extent",
     "bbox_problem",
     "beyond_reach",
     "check_overlap",
@@ -81,6 +86,12 @@ _MAX_LISTED = 5
 #: between grids (a street between two grid outlines; Shanghai's wide roads are 40-50 m
 #: between building lines) are closed in the default extent.
 GRID_GAP_M = 25.0
+
+#: What :func:`resolve_extent` accepts: the layers (their grids), a boundary file, a frame or
+#: series of polygons, a polygon in EPSG:4326, or a bounding box ``(west, south, east, north)``.
+Extent: TypeAlias = (
+    "Layers | str | Path | gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | Sequence[float]"
+)
 
 
 def walking_buffer_m(
@@ -122,7 +133,7 @@ def walking_buffer_m(
     return float(max(walk_minutes * 60.0 * speed_m_s, reach_m) + max_snap_m)
 
 
-def bbox_problem(bbox: Any) -> str | None:
+def bbox_problem(bbox: object) -> str | None:
     """Return why ``bbox`` is not ``[west, south, east, north]`` in degrees, or None."""
     if isinstance(bbox, str | bytes) or not isinstance(bbox, Sequence) or len(bbox) != 4:
         return "expected four numbers [west, south, east, north] in degrees (WGS-84)"
@@ -143,9 +154,9 @@ def bbox_problem(bbox: Any) -> str | None:
     return None
 
 
-def _bbox_polygon(bbox: Sequence[float]) -> BaseGeometry:
+def _bbox_polygon(bbox: object) -> BaseGeometry:
     problem = bbox_problem(bbox)
-    if problem:
+    if problem or not isinstance(bbox, Sequence):  # no problem: a sequence of four numbers
         raise ValueError(f"bbox: {problem}")
     return shapely.box(*(float(v) for v in bbox))
 
@@ -195,7 +206,7 @@ def _area_of(frame: gpd.GeoDataFrame, name: str) -> BaseGeometry:
 def read_boundary(
     source: str | Path | gpd.GeoDataFrame | gpd.GeoSeries,
     *,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     layer: str | None = None,
 ) -> BaseGeometry:
     """Read a study boundary: the union of the polygons of a file or frame, in EPSG:4326.
@@ -243,7 +254,7 @@ def read_boundary(
     return _area_of(to_wgs84(frame, crs, source=path.name), path.name)
 
 
-def study_extent(layers: Any, boundary: Any = None) -> BaseGeometry:
+def study_extent(layers: Layers, boundary: Extent | None = None) -> BaseGeometry:
     """The area a study is about, in EPSG:4326.
 
     Parameters
@@ -290,7 +301,7 @@ def close_gaps(area: BaseGeometry, gap_m: float) -> BaseGeometry:
     return shapely.union(closed, area)
 
 
-def resolve_extent(extent: Any) -> tuple[BaseGeometry, str]:
+def resolve_extent(extent: Extent) -> tuple[BaseGeometry, str]:
     """Turn any accepted form of an extent into ``(geometry in EPSG:4326, plain label)``.
 
     Accepted: a Layers object (its grids, label ``"grids"``), a bounding box
@@ -303,10 +314,10 @@ def resolve_extent(extent: Any) -> tuple[BaseGeometry, str]:
         return read_boundary(extent), "boundary"
     if isinstance(extent, BaseGeometry):
         return _checked_geometry(extent), "boundary"
-    if hasattr(extent, "grids"):
-        return study_extent(extent), "grids"
     if isinstance(extent, Sequence | np.ndarray):
         return _bbox_polygon(list(extent)), "bbox"
+    if hasattr(extent, "grids"):
+        return study_extent(extent), "grids"
     raise TypeError(
         "extent must be a Layers object, a boundary file, a GeoDataFrame of polygons, a "
         f"shapely polygon (EPSG:4326) or (west, south, east, north); got {type(extent).__name__}"
@@ -375,7 +386,7 @@ def _to_network_crs(geom: BaseGeometry, network: WalkNetwork) -> BaseGeometry:
     return gpd.GeoSeries([geom], crs=4326).to_crs(network.crs).iloc[0]
 
 
-def network_extent(network: WalkNetwork, extent: Any = None) -> BaseGeometry | None:
+def network_extent(network: WalkNetwork, extent: Extent | None = None) -> BaseGeometry | None:
     """The study extent in the network's metric CRS.
 
     Parameters
@@ -398,7 +409,9 @@ def network_extent(network: WalkNetwork, extent: Any = None) -> BaseGeometry | N
     return _to_network_crs(shapely.from_wkt(wkt), network)
 
 
-def beyond_reach(network: WalkNetwork, points: Any, *, max_snap_m: float) -> np.ndarray:
+def beyond_reach(
+    network: WalkNetwork, points: gpd.GeoSeries | gpd.GeoDataFrame, *, max_snap_m: float
+) -> BoolArray:
     """Which points lie beyond the clipped network's walking buffer (all False when unclipped).
 
     A point farther than ``extent_buffer_m - max_snap_m`` from the extent is farther than
@@ -421,7 +434,9 @@ def beyond_reach(network: WalkNetwork, points: Any, *, max_snap_m: float) -> np.
     return np.asarray(shapely.distance(area, geoms) > max(buffer_m - max_snap_m, 0.0))
 
 
-def inside_lengths(geoms: np.ndarray, length_m: np.ndarray, extent_m: BaseGeometry) -> np.ndarray:
+def inside_lengths(
+    geoms: GeometryArray, length_m: FloatArray, extent_m: BaseGeometry
+) -> FloatArray:
     """Length (in ``length_m`` units) of each line that lies inside ``extent_m``."""
     geoms = np.asarray(geoms, dtype=object)
     length_m = np.asarray(length_m, dtype=float)
@@ -439,7 +454,7 @@ def inside_lengths(geoms: np.ndarray, length_m: np.ndarray, extent_m: BaseGeomet
 
 def clip_network(
     network: WalkNetwork,
-    extent: Any,
+    extent: Extent,
     *,
     buffer_m: float | None = None,
     extent_source: str | None = None,
@@ -507,7 +522,7 @@ def clip_network(
     return clipped
 
 
-def _subnetwork(network: WalkNetwork, keep: np.ndarray) -> WalkNetwork:
+def _subnetwork(network: WalkNetwork, keep: BoolArray) -> WalkNetwork:
     """The edges where ``keep`` and their nodes, re-indexed ``0..n-1``."""
     edges = network.edges[keep]
     u = edges["u"].to_numpy(dtype=np.int64)
@@ -527,7 +542,7 @@ def _record_extent(
     area_m: BaseGeometry,
     label: str,
     buffer_m: float,
-    inside: np.ndarray,
+    inside: FloatArray,
 ) -> None:
     total = float(clipped.edges["length_m"].sum())
     meta = clipped.meta

@@ -100,7 +100,7 @@ def _coordinate(path: Path, node: object, axis: str, value: object) -> float:
     if value is None:
         raise NetworkError(f"{path}: node {node} has no '{axis}' coordinate; {_WRITE_HINT}")
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]  # any object: float() raises, caught below
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number):

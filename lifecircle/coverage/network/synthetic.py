@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from numpy.typing import ArrayLike
 
 from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.typing import CRSLike
 
 __all__ = ["network_from_arrays", "synthetic_city"]
 
@@ -26,12 +28,12 @@ _HIGHWAY_P = np.array([0.45, 0.25, 0.1, 0.12, 0.02, 0.06])
 
 
 def network_from_arrays(
-    node_xy: np.ndarray | list,
-    edges: np.ndarray | list,
+    node_xy: ArrayLike,
+    edges: ArrayLike,
     *,
-    crs: str | pyproj.CRS = _CRS,
-    penalty_s: np.ndarray | list | None = None,
-    highway: np.ndarray | list | None = None,
+    crs: CRSLike = _CRS,
+    penalty_s: ArrayLike | None = None,
+    highway: ArrayLike | None = None,
     source: str = "<arrays>",
 ) -> WalkNetwork:
     """Build a straight-edged :class:`WalkNetwork` from coordinates and node pairs.
@@ -43,7 +45,7 @@ def network_from_arrays(
     edges : array-like, shape (m, 2)
         Positional node pairs ``(u, v)``; each becomes a straight LineString u -> v whose
         ``length_m`` is its Euclidean length.
-    crs : str or pyproj.CRS, default UTM 51N
+    crs : pyproj.CRS, str or int, default UTM 51N
     penalty_s, highway : array-like, optional
         Per-edge extra seconds (default 0) and highway tags (default ``"footway"``).
     source : str

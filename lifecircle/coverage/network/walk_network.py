@@ -30,6 +30,7 @@ import pyproj
 import shapely
 
 from lifecircle.errors import NetworkError
+from lifecircle.typing import FloatArray, IndexArray
 
 __all__ = ["WalkNetwork"]
 
@@ -83,12 +84,13 @@ class WalkNetwork:
         return len(self.edges)
 
     @cached_property
-    def node_xy(self) -> np.ndarray:
+    def node_xy(self) -> FloatArray:
         """Node coordinates as an ``(n, 2)`` float array in the metric CRS."""
-        return shapely.get_coordinates(self.nodes.geometry.array)
+        xy: FloatArray = shapely.get_coordinates(self.nodes.geometry.array)
+        return xy
 
     @cached_property
-    def component_labels(self) -> np.ndarray:
+    def component_labels(self) -> IndexArray:
         """Connected-component label of every node, ranked by street length (0 = longest).
 
         Ties in length are broken by node count, then by the lowest node index.
@@ -108,7 +110,8 @@ class WalkNetwork:
         order = np.lexsort((np.arange(n_comp), -sizes, -lengths))
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
-        return rank[labels]
+        ranked: IndexArray = rank[labels]
+        return ranked
 
     def components(self) -> pd.DataFrame:
         """Summarise connected components: nodes, edges and street length of each.

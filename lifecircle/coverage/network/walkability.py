@@ -65,15 +65,19 @@ import json
 import logging
 import math
 from collections.abc import Mapping
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from lifecircle.errors import NetworkError
+from lifecircle.typing import BoolArray, FloatArray
 
 __all__ = [
     "NOT_WALKABLE_HIGHWAYS",
     "WALKABLE_HIGHWAYS",
+    "DroppedWays",
     "check_penalties",
     "count_dropped",
     "edge_penalties",
@@ -112,6 +116,15 @@ _SYNONYMS = {
 }  # fmt: skip
 _FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
 _ACCESS_FORBIDDEN = frozenset({"private", "no"})
+
+
+class DroppedWays(TypedDict):
+    """What the walkability table removed, as recorded in ``network.meta`` (see the module
+    docstring and :func:`count_dropped`)."""
+
+    dropped_not_walkable: int
+    dropped_not_walkable_m: float
+    dropped_by_reason: dict[str, int]
 
 
 def first_value(value: object) -> object:
@@ -164,7 +177,9 @@ def _tag_values(frame: pd.DataFrame, key: str) -> list[set[str]] | None:
     return None if column is None else [set(_values(c)) for c in column]
 
 
-def not_walkable_reasons(frame: pd.DataFrame, *, source: str = "<DataFrame>") -> np.ndarray:
+def not_walkable_reasons(
+    frame: pd.DataFrame, *, source: str = "<DataFrame>"
+) -> NDArray[np.object_]:
     """Apply the walkability table and say why each removed row is not walkable.
 
     Parameters
@@ -213,7 +228,7 @@ def not_walkable_reasons(frame: pd.DataFrame, *, source: str = "<DataFrame>") ->
     return reasons
 
 
-def walkable_mask(frame: pd.DataFrame, *, source: str = "<DataFrame>") -> np.ndarray:
+def walkable_mask(frame: pd.DataFrame, *, source: str = "<DataFrame>") -> BoolArray:
     """Apply the walkability table to a frame of ways or edges.
 
     Parameters
@@ -233,8 +248,8 @@ def walkable_mask(frame: pd.DataFrame, *, source: str = "<DataFrame>") -> np.nda
 
 
 def count_dropped(
-    reasons: np.ndarray, way_ids: pd.Series | np.ndarray, lengths_m: np.ndarray
-) -> dict[str, object]:
+    reasons: NDArray[np.object_], way_ids: pd.Series | NDArray[np.generic], lengths_m: FloatArray
+) -> DroppedWays:
     """Summarise what the walkability table removed, for ``network.meta``.
 
     Parameters
@@ -248,7 +263,7 @@ def count_dropped(
 
     Returns
     -------
-    dict
+    DroppedWays
         ``dropped_not_walkable`` (ways), ``dropped_not_walkable_m`` (metres) and
         ``dropped_by_reason`` (ways per reason, most frequent first).
     """
@@ -264,7 +279,7 @@ def count_dropped(
     }
 
 
-def edge_penalties(frame: pd.DataFrame, penalties: Mapping[str, float] | None) -> np.ndarray:
+def edge_penalties(frame: pd.DataFrame, penalties: Mapping[str, float] | None) -> FloatArray:
     """Extra seconds of the way each edge belongs to, from the documented penalty keys.
 
     These are *way* seconds, before they are spread over the way's edges (see the module
@@ -340,12 +355,13 @@ def _is_non_negative(value: object) -> bool:
     if isinstance(value, bool):
         return False
     try:
-        return math.isfinite(float(value)) and float(value) >= 0  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]  # any object: float() raises, caught below
+        return math.isfinite(number) and number >= 0
     except (TypeError, ValueError):
         return False
 
 
-def _signalised(frame: pd.DataFrame) -> np.ndarray:
+def _signalised(frame: pd.DataFrame) -> FloatArray:
     """1.0 for edges that are signal-controlled crossings, else 0.0."""
     n = len(frame)
     crossing_vals = _tag_values(frame, "crossing") or [set()] * n
@@ -367,7 +383,7 @@ def _signal_values(frame: pd.DataFrame) -> list[set[str]] | None:
     return [set().union(*cells) for cells in zip(*present, strict=True)]
 
 
-def signal_node_mask(frame: pd.DataFrame) -> np.ndarray:
+def signal_node_mask(frame: pd.DataFrame) -> BoolArray:
     """``True`` for nodes that are signal-controlled crossings or junctions.
 
     Parameters
@@ -393,7 +409,7 @@ def signal_node_mask(frame: pd.DataFrame) -> np.ndarray:
     return np.array(hits, dtype=bool)
 
 
-def signalised_way_mask(frame: pd.DataFrame) -> np.ndarray:
+def signalised_way_mask(frame: pd.DataFrame) -> BoolArray:
     """``True`` for ways (edges) tagged as signalised crossings themselves."""
     return _signalised(frame).astype(bool)
 
