@@ -16,13 +16,16 @@ from scipy.sparse.csgraph import dijkstra
 
 from lifecircle.coverage.routing.split_graph import SplitGraph
 from lifecircle.coverage.routing.travel_times import nearest_facility
+from lifecircle.typing import FloatArray, GeometryArray, IndexArray
 
 __all__ = ["isochrone_from_seconds", "isochrones_for_facilities"]
 
 _CHUNK = 64
 
 
-def reachable_lines(graph: SplitGraph, node_seconds: np.ndarray, *, limit_s: float) -> np.ndarray:
+def reachable_lines(
+    graph: SplitGraph, node_seconds: FloatArray, *, limit_s: float
+) -> GeometryArray:
     """Return the street pieces (shapely LineStrings) walkable within ``limit_s``.
 
     Parameters
@@ -65,11 +68,11 @@ def reachable_lines(graph: SplitGraph, node_seconds: np.ndarray, *, limit_s: flo
 
 def isochrone_from_seconds(
     graph: SplitGraph,
-    node_seconds: np.ndarray,
+    node_seconds: FloatArray,
     *,
     limit_s: float,
     access_m: float,
-    facilities: Sequence[int] | np.ndarray = (),
+    facilities: Sequence[int] | IndexArray = (),
 ) -> shapely.Geometry:
     """Buffer the reachable street pieces by ``access_m`` into one (multi)polygon.
 
@@ -96,7 +99,7 @@ def isochrone_from_seconds(
 
 def isochrones_for_facilities(
     graph: SplitGraph,
-    facilities: Sequence[int] | np.ndarray,
+    facilities: Sequence[int] | IndexArray,
     *,
     limit_s: float,
     access_m: float,

@@ -33,6 +33,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from lifecircle.typing import FloatArray
+
 __all__ = ["PROFILES", "WalkProfile", "resolve_profile"]
 
 
@@ -77,13 +79,13 @@ class WalkProfile:
         """Return a copy with ``penalties`` replacing the current ones."""
         return replace(self, penalties=dict(penalties))
 
-    def edge_seconds(self, edges: pd.DataFrame) -> np.ndarray:
+    def edge_seconds(self, edges: pd.DataFrame) -> FloatArray:
         """Return the time in seconds to walk each edge of ``edges``.
 
         ``length_m / speed_m_s + penalty_s + penalties[highway] * way_share`` (a missing
         ``way_share`` column counts as 1: each edge is a whole way).
         """
-        seconds = edges["length_m"].to_numpy(dtype=float) / self.speed_m_s
+        seconds: FloatArray = edges["length_m"].to_numpy(dtype=float) / self.speed_m_s
         if "penalty_s" in edges.columns:
             seconds = seconds + edges["penalty_s"].fillna(0.0).to_numpy(dtype=float)
         if self.penalties and "highway" in edges.columns:

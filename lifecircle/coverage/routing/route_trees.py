@@ -22,16 +22,20 @@ import logging
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 
 from lifecircle.coverage.routing.split_graph import SplitGraph, enter_graph
 from lifecircle.coverage.routing.travel_times import NearestFacility, seconds_to_points
+from lifecircle.typing import FloatArray, GeometryArray, IndexArray
 
 __all__ = ["line_pieces", "segments_between", "trace_routes", "tree_paths"]
 
 logger = logging.getLogger(__name__)
 
 
-def tree_paths(predecessors: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def tree_paths(
+    predecessors: NDArray[np.integer], start: IndexArray
+) -> tuple[IndexArray, IndexArray]:
     """Enumerate the tree path from each start node up to its root.
 
     Parameters
@@ -73,7 +77,7 @@ def tree_paths(predecessors: np.ndarray, start: np.ndarray) -> tuple[np.ndarray,
     return owner[order], node[order]
 
 
-def segments_between(graph: SplitGraph, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def segments_between(graph: SplitGraph, a: IndexArray, b: IndexArray) -> IndexArray:
     """Segment index of the (fastest) link between nodes ``a[i]`` and ``b[i]``, else -1.
 
     Vectorised counterpart of :meth:`SplitGraph.segment_between`.
@@ -94,7 +98,7 @@ def segments_between(graph: SplitGraph, a: np.ndarray, b: np.ndarray) -> np.ndar
     return out
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def _ranges(starts: IndexArray, counts: IndexArray) -> IndexArray:
     """Concatenate ``arange(s, s + c)`` for every (start, count)."""
     counts = np.asarray(counts, dtype=np.int64)
     total = int(counts.sum())
@@ -103,8 +107,8 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def line_pieces(
-    lines: np.ndarray, start_m: np.ndarray, end_m: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    lines: GeometryArray, start_m: FloatArray, end_m: FloatArray
+) -> tuple[FloatArray, IndexArray]:
     """Coordinates of each line between two distances along it, walked start to end.
 
     The vectorised counterpart of :func:`shapely.ops.substring` (non-normalised,
@@ -153,8 +157,8 @@ def line_pieces(
 
 
 def _edge_pieces(
-    graph: SplitGraph, edge: np.ndarray, from_m: np.ndarray, to_m: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    graph: SplitGraph, edge: IndexArray, from_m: FloatArray, to_m: FloatArray
+) -> tuple[FloatArray, IndexArray]:
     """Pieces of original edges between two ``length_m`` offsets, in walking order."""
     edges = graph.network.edges
     geoms = edges.geometry.to_numpy()[edge]
@@ -163,7 +167,7 @@ def _edge_pieces(
     return line_pieces(geoms, from_m * scale, to_m * scale)
 
 
-def _link_coords(graph: SplitGraph, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _link_coords(graph: SplitGraph, pred: NDArray[np.integer]) -> tuple[FloatArray, IndexArray]:
     """Coordinates of every node's tree link, walked from the node to its predecessor."""
     n = len(pred)
     node = np.flatnonzero(pred >= 0)
@@ -193,7 +197,9 @@ def _link_coords(graph: SplitGraph, pred: np.ndarray) -> tuple[np.ndarray, np.nd
     return coords, offsets
 
 
-def _entry(graph: SplitGraph, nearest: NearestFacility, points: pd.DataFrame) -> tuple:
+def _entry(
+    graph: SplitGraph, nearest: NearestFacility, points: pd.DataFrame
+) -> tuple[IndexArray, FloatArray, IndexArray, FloatArray]:
     """Edge, clipped offset, entry node and the offset of the entry node on that edge."""
     entry = enter_graph(graph, points)
     use_b = entry.via_b(nearest.seconds)
@@ -203,7 +209,7 @@ def _entry(graph: SplitGraph, nearest: NearestFacility, points: pd.DataFrame) ->
 
 def trace_routes(
     graph: SplitGraph, nearest: NearestFacility, points: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[GeometryArray, FloatArray, IndexArray]:
     """Draw each point's quickest walk to its nearest facility, all at once.
 
     Parameters
@@ -229,7 +235,8 @@ def trace_routes(
     reached = np.flatnonzero(np.isfinite(seconds))
     if len(reached) == 0:  # e.g. every point or facility lies beyond max_snap_m
         return np.full(len(seconds), None, dtype=object), seconds, facility
-    edge, off, entry, entry_off = (x[reached] for x in _entry(graph, nearest, points))
+    edge, off, entry, entry_off = _entry(graph, nearest, points)
+    edge, off, entry, entry_off = edge[reached], off[reached], entry[reached], entry_off[reached]
     link_xy, link_off = _link_coords(graph, nearest.predecessors)
     owner, node = tree_paths(nearest.predecessors, entry)
     start_cols = ["orig_x", "orig_y"] if "orig_x" in points.columns else ["x", "y"]

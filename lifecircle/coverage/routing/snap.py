@@ -17,6 +17,7 @@ import shapely
 from lifecircle.coverage.network.extent import LIKELY_CAUSE
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.errors import LayerError, NetworkError
+from lifecircle.typing import GeometryArray
 
 __all__ = ["check_snapped", "snap_points"]
 
@@ -40,7 +41,7 @@ SNAP_COLUMNS = (
 )
 
 
-def _as_points(points: gpd.GeoSeries | gpd.GeoDataFrame, network: WalkNetwork) -> np.ndarray:
+def _as_points(points: gpd.GeoSeries | gpd.GeoDataFrame, network: WalkNetwork) -> GeometryArray:
     """Return the points as a shapely array in the network CRS (validated)."""
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     if not isinstance(geoms, gpd.GeoSeries):
@@ -48,7 +49,7 @@ def _as_points(points: gpd.GeoSeries | gpd.GeoDataFrame, network: WalkNetwork) -
     if geoms.crs is None:
         raise LayerError("<points>", ["the points have no CRS; set one (e.g. EPSG:4326)"])
     geoms = geoms.to_crs(network.crs)
-    arr = geoms.to_numpy()
+    arr: GeometryArray = geoms.to_numpy()
     problems = []
     empty = shapely.is_missing(arr) | shapely.is_empty(arr)
     for label in geoms.index[empty][:5]:

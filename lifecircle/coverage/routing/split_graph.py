@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import weakref
 from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ from scipy.sparse import csr_array
 
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.routing.profiles import WalkProfile
+from lifecircle.typing import BoolArray, FloatArray, IndexArray
 
 __all__ = ["MIN_SECONDS", "PointEntry", "SplitGraph", "build_split_graph", "enter_graph"]
 
@@ -44,6 +46,13 @@ logger = logging.getLogger(__name__)
 #: Smallest edge weight in seconds (stands in for exact zeros; 1 ns ≈ 1e-9 m of walking).
 MIN_SECONDS = 1e-9
 _TOL_M = 1e-9
+
+#: Street segments: u, v, original edge, start and end offsets (m), seconds, active.
+_Segments: TypeAlias = tuple[
+    IndexArray, IndexArray, IndexArray, FloatArray, FloatArray, FloatArray, BoolArray
+]
+#: CSR entries: rows, columns, seconds and the segment (or edge) id of each.
+_Entries: TypeAlias = tuple[IndexArray, IndexArray, FloatArray, IndexArray]
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,21 +93,21 @@ class SplitGraph:
     network: WalkNetwork
     profile: WalkProfile
     csr: csr_array
-    entry_segment: np.ndarray
-    seg_u: np.ndarray
-    seg_v: np.ndarray
-    seg_edge: np.ndarray
-    seg_start_m: np.ndarray
-    seg_end_m: np.ndarray
-    seg_seconds: np.ndarray
-    seg_active: np.ndarray
-    edge_seconds_per_m: np.ndarray
-    vn_edge: np.ndarray
-    vn_offset_m: np.ndarray
-    vn_node: np.ndarray
-    access_node: np.ndarray
-    node_facility: np.ndarray
-    node_xy: np.ndarray
+    entry_segment: IndexArray
+    seg_u: IndexArray
+    seg_v: IndexArray
+    seg_edge: IndexArray
+    seg_start_m: FloatArray
+    seg_end_m: FloatArray
+    seg_seconds: FloatArray
+    seg_active: BoolArray
+    edge_seconds_per_m: FloatArray
+    vn_edge: IndexArray
+    vn_offset_m: FloatArray
+    vn_node: IndexArray
+    access_node: IndexArray
+    node_facility: IndexArray
+    node_xy: FloatArray
     facility_index: pd.Index = field(default_factory=lambda: pd.RangeIndex(0))
 
     @property
@@ -109,9 +118,9 @@ class SplitGraph:
     @property
     def n_nodes(self) -> int:
         """Number of nodes of the split graph."""
-        return self.csr.shape[0]
+        return int(self.csr.shape[0])
 
-    def segment_between(self, a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
+    def segment_between(self, a: IndexArray | int, b: IndexArray | int) -> IndexArray:
         """Return the segment index of the (fastest) link between nodes ``a`` and ``b``."""
         a = np.atleast_1d(np.asarray(a, dtype=np.int64))
         b = np.atleast_1d(np.asarray(b, dtype=np.int64))
@@ -238,23 +247,24 @@ def build_split_graph(
     )
 
 
-def _facility_xy(facilities: pd.DataFrame, ok: np.ndarray, network: WalkNetwork) -> np.ndarray:
+def _facility_xy(facilities: pd.DataFrame, ok: BoolArray, network: WalkNetwork) -> FloatArray:
     """Return the original (off-street) facility positions, else their snapped positions."""
     for cols in (("orig_x", "orig_y"), ("x", "y")):
         if all(c in facilities.columns for c in cols):
-            return facilities.loc[ok, list(cols)].to_numpy(dtype=float)
+            xy: FloatArray = facilities.loc[ok, list(cols)].to_numpy(dtype=float)
+            return xy
     return np.zeros((int(ok.sum()), 2))
 
 
 def _segments(
-    u: np.ndarray,
-    v: np.ndarray,
-    length: np.ndarray,
-    per_m: np.ndarray,
-    vn_edge: np.ndarray,
-    vn_off: np.ndarray,
-    vn_node: np.ndarray,
-) -> tuple[np.ndarray, ...]:
+    u: IndexArray,
+    v: IndexArray,
+    length: FloatArray,
+    per_m: FloatArray,
+    vn_edge: IndexArray,
+    vn_off: FloatArray,
+    vn_node: IndexArray,
+) -> _Segments:
     """Return (u, v, edge, start_m, end_m, seconds, active) of every street segment.
 
     Segment ``e < m`` is original edge ``e`` (inactive when split); the pieces of split
@@ -285,23 +295,27 @@ def _segments(
     return seg_u, seg_v, seg_e, seg_s, seg_t, (seg_t - seg_s) * per_m[seg_e], active
 
 
-_BASE: weakref.WeakKeyDictionary[WalkNetwork, dict[tuple, _BaseCSR]] = weakref.WeakKeyDictionary()
+#: (speed, sorted penalties) of a profile: the key of its compiled network.
+_ProfileKey: TypeAlias = tuple[float, tuple[tuple[str, float], ...]]
+_BASE: weakref.WeakKeyDictionary[WalkNetwork, dict[_ProfileKey, _BaseCSR]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass(frozen=True)
 class _BaseCSR:
     """The unsplit network compiled to CSR (cached per network and profile)."""
 
-    seconds: np.ndarray  # per edge, without the MIN_SECONDS floor
-    indptr: np.ndarray
-    cols: np.ndarray
-    data: np.ndarray
-    ids: np.ndarray  # edge id of every stored entry
+    seconds: FloatArray  # per edge, without the MIN_SECONDS floor
+    indptr: IndexArray
+    cols: IndexArray
+    data: FloatArray
+    ids: IndexArray  # edge id of every stored entry
 
 
 def _sorted_entries(
-    seg_u: np.ndarray, seg_v: np.ndarray, seg_s: np.ndarray, seg_id: np.ndarray
-) -> tuple[np.ndarray, ...]:
+    seg_u: IndexArray, seg_v: IndexArray, seg_s: FloatArray, seg_id: IndexArray
+) -> _Entries:
     """Both directions of each segment, sorted by (row, col), fastest of parallels kept.
 
     Ties between parallels keep the first segment given. One stable sort of an int64
@@ -343,7 +357,7 @@ def _base_entries(network: WalkNetwork, profile: WalkProfile) -> _BaseCSR:
 
     Cached while the network object lives.
     """
-    key = (profile.speed_m_s, tuple(sorted(profile.penalties.items())))
+    key: _ProfileKey = (profile.speed_m_s, tuple(sorted(profile.penalties.items())))
     cache = _BASE.setdefault(network, {})
     if key not in cache:
         u = network.edges["u"].to_numpy(dtype=np.int64)
@@ -362,10 +376,10 @@ def _base_entries(network: WalkNetwork, profile: WalkProfile) -> _BaseCSR:
 
 def _compile_csr(
     base: _BaseCSR,
-    drop_edges: np.ndarray,
-    new: tuple[np.ndarray, ...],
+    drop_edges: IndexArray,
+    new: _Entries,
     n_total: int,
-) -> tuple[csr_array, np.ndarray]:
+) -> tuple[csr_array, IndexArray]:
     """Merge the cached base entries (minus split edges) with the new ones into a CSR.
 
     New segments only touch new nodes (ids above every base node), so the new entries of
@@ -411,8 +425,13 @@ def _compile_csr(
 
 
 def _bracket(
-    vn_edge: np.ndarray, vn_off: np.ndarray, q_edge: np.ndarray, q_off: np.ndarray, *, side: str
-) -> np.ndarray:
+    vn_edge: IndexArray,
+    vn_off: FloatArray,
+    q_edge: IndexArray,
+    q_off: FloatArray,
+    *,
+    side: Literal["left", "right"],
+) -> IndexArray:
     """Return, for each query, how many virtual nodes sort before it by (edge, offset).
 
     ``side="right"`` counts virtual nodes with ``(edge, off) <= query``; ``"left"`` with ``<``.
@@ -425,7 +444,7 @@ def _bracket(
     offs = np.concatenate([vn_off, q_off])
     order = np.lexsort((kind, offs, edges))
     is_vn = order < n_vn
-    before: np.ndarray = np.cumsum(is_vn) - is_vn
+    before: IndexArray = np.cumsum(is_vn) - is_vn
     out = np.empty(len(q_edge), dtype=np.int64)
     q_pos = ~is_vn
     out[order[q_pos] - n_vn] = before[q_pos]
@@ -454,17 +473,17 @@ class PointEntry:
         False for points that were not snapped (their other fields are meaningless).
     """
 
-    edge: np.ndarray
-    offset_m: np.ndarray
-    a: np.ndarray
-    b: np.ndarray
-    a_offset_m: np.ndarray
-    b_offset_m: np.ndarray
-    to_a_s: np.ndarray
-    to_b_s: np.ndarray
-    snapped: np.ndarray
+    edge: IndexArray
+    offset_m: FloatArray
+    a: IndexArray
+    b: IndexArray
+    a_offset_m: FloatArray
+    b_offset_m: FloatArray
+    to_a_s: FloatArray
+    to_b_s: FloatArray
+    snapped: BoolArray
 
-    def via_b(self, node_seconds: np.ndarray) -> np.ndarray:
+    def via_b(self, node_seconds: FloatArray) -> BoolArray:
         """Whether leaving (or entering) through ``b`` is faster, given seconds at nodes."""
         return np.asarray(
             node_seconds[self.b] + self.to_b_s < node_seconds[self.a] + self.to_a_s, dtype=bool

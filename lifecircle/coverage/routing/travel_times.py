@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
 from lifecircle.coverage.routing.split_graph import (
@@ -22,6 +23,7 @@ from lifecircle.coverage.routing.split_graph import (
     build_split_graph,
     enter_graph,
 )
+from lifecircle.typing import FloatArray, IndexArray
 
 __all__ = [
     "MIN_SECONDS",
@@ -50,16 +52,16 @@ class NearestFacility:
         The cutoff used.
     """
 
-    seconds: np.ndarray
-    facility: np.ndarray
-    predecessors: np.ndarray
+    seconds: FloatArray
+    facility: IndexArray
+    predecessors: NDArray[np.integer]  # int32 from scipy
     limit_s: float
 
 
 def nearest_facility(
     graph: SplitGraph,
     *,
-    facilities: np.ndarray | None = None,
+    facilities: IndexArray | None = None,
     limit_s: float = np.inf,
 ) -> NearestFacility:
     """Walking time from the nearest facility to every node (one multi-source Dijkstra).
@@ -102,7 +104,7 @@ def nearest_facility(
 
 def seconds_to_points(
     graph: SplitGraph, nearest: NearestFacility, points: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[FloatArray, IndexArray]:
     """Walking seconds from each snapped point to its nearest facility, and which one.
 
     Parameters
