@@ -13,6 +13,7 @@ from scipy.spatial import cKDTree
 from lifecircle.coverage.network.extent import network_extent
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.errors import InfeasibleError, LayerError
+from lifecircle.typing import BoolArray, CRSLike, FloatArray
 
 __all__ = [
     "candidate_points",
@@ -28,10 +29,11 @@ NO_SEAT_HIGHWAYS = frozenset({"steps", "motorway", "motorway_link", "trunk", "tr
 PRIVATE_ACCESS = frozenset({"private", "no"})
 
 
-def _private(edges: pd.DataFrame) -> np.ndarray:
+def _private(edges: pd.DataFrame) -> BoolArray:
     if "access" not in edges.columns:
         return np.zeros(len(edges), dtype=bool)
-    return edges["access"].astype(str).str.lower().isin(PRIVATE_ACCESS).to_numpy()
+    private: BoolArray = edges["access"].astype(str).str.lower().isin(PRIVATE_ACCESS).to_numpy()
+    return private
 
 
 def candidates_along_streets(network: WalkNetwork, *, spacing_m: float = 20.0) -> gpd.GeoDataFrame:
@@ -85,7 +87,7 @@ def candidates_along_streets(network: WalkNetwork, *, spacing_m: float = 20.0) -
     )
 
 
-def candidate_points(candidates: object, *, crs: object) -> gpd.GeoDataFrame:
+def candidate_points(candidates: gpd.GeoDataFrame, *, crs: CRSLike) -> gpd.GeoDataFrame:
     """Return user candidate sites as points in ``crs``, checked.
 
     A polygon or line stands for its representative point (a point inside it, see
@@ -168,7 +170,7 @@ def exclude_candidates(
 
 
 def thin_candidates(
-    candidates: gpd.GeoDataFrame, *, min_spacing_m: float, priority: np.ndarray | None = None
+    candidates: gpd.GeoDataFrame, *, min_spacing_m: float, priority: FloatArray | None = None
 ) -> gpd.GeoDataFrame:
     """Keep a subset in which no two candidates are closer than ``min_spacing_m``.
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from lifecircle.typing import BoolArray, FloatArray, IndexArray
+
 __all__ = [
     "greedy_cover",
     "improve_by_swaps",
@@ -27,19 +29,20 @@ _EPS = 1e-9
 
 
 def marginal_gains(
-    by_candidate: sparse.csr_array, weights: np.ndarray, covered: np.ndarray
-) -> np.ndarray:
+    by_candidate: sparse.csr_array, weights: FloatArray, covered: BoolArray
+) -> FloatArray:
     """Weight each candidate would newly cover given the ``covered`` demand mask."""
-    return by_candidate @ np.where(covered, 0.0, weights)
+    gains: FloatArray = by_candidate @ np.where(covered, 0.0, weights)
+    return gains
 
 
 def greedy_cover(
     by_candidate: sparse.csr_array,
-    weights: np.ndarray,
+    weights: FloatArray,
     *,
     k: int | None = None,
     target_weight: float | None = None,
-    covered: np.ndarray | None = None,
+    covered: BoolArray | None = None,
 ) -> tuple[list[int], list[float]]:
     """Lazy greedy: add the candidate with the largest marginal gain until a stop rule.
 
@@ -93,8 +96,8 @@ def greedy_cover(
 def _best_swap(
     coverage: sparse.csr_array,
     by_candidate: sparse.csr_array,
-    weights: np.ndarray,
-    count: np.ndarray,
+    weights: FloatArray,
+    count: IndexArray,
     selected: list[int],
     movable: Sequence[int],
 ) -> tuple[float, int, int]:
@@ -119,7 +122,7 @@ def _best_swap(
 
 def improve_by_swaps(
     coverage: sparse.csr_array,
-    weights: np.ndarray,
+    weights: FloatArray,
     selected: Sequence[int],
     *,
     fixed: int = 0,
@@ -173,7 +176,7 @@ def improve_by_swaps(
 
 def rank_selection(
     by_candidate: sparse.csr_array,
-    weights: np.ndarray,
+    weights: FloatArray,
     selected: Sequence[int],
     *,
     fixed: int = 0,
@@ -204,7 +207,7 @@ def rank_selection(
 
 
 def max_covering_upper_bound(
-    by_candidate: sparse.csr_array, weights: np.ndarray, selected: Sequence[int], k: int
+    by_candidate: sparse.csr_array, weights: FloatArray, selected: Sequence[int], k: int
 ) -> float:
     """Submodularity bound: ``OPT <= f(S) + sum of the k largest marginal gains w.r.t. S``.
 
@@ -223,7 +226,7 @@ def max_covering_upper_bound(
 
 
 def set_cover_lower_bound(
-    by_candidate: sparse.csr_array, weights: np.ndarray, target_weight: float
+    by_candidate: sparse.csr_array, weights: FloatArray, target_weight: float
 ) -> int:
     """Fewest sites that could possibly reach ``target_weight``: ``f(S) <= sum f({j})``."""
     if target_weight <= _EPS:

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import sparse
 
 from lifecircle.coverage.placement.greedy import improve_by_swaps
+from lifecircle.typing import FloatArray, IndexArray
 
 __all__ = ["LagrangianOutcome", "lagrangian_max_covering", "proves_optimal"]
 
@@ -43,13 +44,13 @@ def proves_optimal(value: float, bound: float, *, integral: bool) -> bool:
     """Whether ``bound`` proves ``value`` optimal (bounds are floored for integer weights)."""
     tol = 1e-9 * max(1.0, abs(bound))
     if integral:
-        return np.floor(bound + tol) <= value + tol
+        return bool(np.floor(bound + tol) <= value + tol)  # np.floor: bound may be inf
     return bound <= value + tol
 
 
 def _covered_count(
-    by_candidate: sparse.csr_array, selected: np.ndarray, n_demand: int
-) -> np.ndarray:
+    by_candidate: sparse.csr_array, selected: IndexArray, n_demand: int
+) -> IndexArray:
     indptr, indices = by_candidate.indptr, by_candidate.indices
     rows = np.concatenate([indices[indptr[j] : indptr[j + 1]] for j in selected])
     return np.bincount(rows, minlength=n_demand)
@@ -57,7 +58,7 @@ def _covered_count(
 
 def lagrangian_max_covering(
     coverage: sparse.csr_array,
-    weights: np.ndarray,
+    weights: FloatArray,
     k: int,
     *,
     incumbent: Sequence[int],

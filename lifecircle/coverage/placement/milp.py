@@ -26,6 +26,8 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from lifecircle.typing import FloatArray, IndexArray
+
 __all__ = ["MilpOutcome", "solve_max_covering_milp", "solve_set_cover_milp"]
 
 logger = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ def _covering_rows(coverage: sparse.csr_array) -> sparse.csr_array:
 
 
 def _covering_matrix(
-    coverage: sparse.csr_array, cols: np.ndarray, values: np.ndarray
+    coverage: sparse.csr_array, cols: IndexArray, values: FloatArray
 ) -> sparse.csr_array:
     """:func:`_covering_rows` plus one last row with ``values`` at ``cols`` of ``[x, y]``."""
     n_dem, n_cand = coverage.shape
@@ -69,12 +71,12 @@ def _covering_matrix(
 def _run(
     matrix: sparse.csr_array,
     *,
-    costs: np.ndarray,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
+    costs: FloatArray,
+    row_lower: FloatArray,
+    row_upper: FloatArray,
     n_binary: int,
     sense: highspy.ObjSense,
-    warm_start: np.ndarray,
+    warm_start: FloatArray,
     time_limit_s: float,
 ) -> highspy.Highs:
     n_rows, n_cols = matrix.shape
@@ -142,7 +144,7 @@ def _outcome(h: highspy.Highs, n_binary: int) -> MilpOutcome:
     )
 
 
-def _warm_vector(coverage: sparse.csr_array, selected: Sequence[int]) -> np.ndarray:
+def _warm_vector(coverage: sparse.csr_array, selected: Sequence[int]) -> FloatArray:
     x = np.zeros(coverage.shape[1])
     x[list(selected)] = 1.0
     y = np.minimum(coverage @ x, 1.0)
@@ -151,7 +153,7 @@ def _warm_vector(coverage: sparse.csr_array, selected: Sequence[int]) -> np.ndar
 
 def solve_max_covering_milp(
     coverage: sparse.csr_array,
-    weights: np.ndarray,
+    weights: FloatArray,
     k: int,
     *,
     warm_start: Sequence[int],
@@ -194,7 +196,7 @@ def solve_max_covering_milp(
 
 def solve_set_cover_milp(
     coverage: sparse.csr_array,
-    weights: np.ndarray,
+    weights: FloatArray,
     target_weight: float,
     *,
     warm_start: Sequence[int],

@@ -17,10 +17,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import sparse
 
 from lifecircle.coverage.placement.greedy import rank_selection
@@ -28,6 +29,7 @@ from lifecircle.coverage.placement.reduce import ReducedModel, reduce_model
 from lifecircle.coverage.placement.result import PlacementResult
 from lifecircle.coverage.placement.solve import SolveOutcome, solve_max_covering, solve_set_cover
 from lifecircle.errors import InfeasibleError
+from lifecircle.typing import FloatArray, IndexArray
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -40,8 +42,12 @@ logger = logging.getLogger(__name__)
 
 _METHODS = ("auto", "greedy", "milp")
 
+#: A ``demand x candidate`` cost matrix: scipy sparse, a numpy array (or nested lists) or a
+#: DataFrame; boolean for a coverage matrix itself.
+Costs: TypeAlias = "sparse.sparray | sparse.spmatrix | pd.DataFrame | ArrayLike"
 
-def _coverage_from_costs(costs: Any, max_cost: float | None) -> sparse.csr_array:
+
+def _coverage_from_costs(costs: Costs, max_cost: float | None) -> sparse.csr_array:
     """Turn distances (or a boolean matrix) into boolean coverage."""
     if sparse.issparse(costs):
         coo = sparse.coo_array(costs)
@@ -76,7 +82,7 @@ def _coverage_from_costs(costs: Any, max_cost: float | None) -> sparse.csr_array
     return sparse.csr_array(np.isfinite(dense) & (dense <= max_cost))
 
 
-def _check_weights(weights: Any, n_demand: int) -> np.ndarray:
+def _check_weights(weights: ArrayLike | None, n_demand: int) -> FloatArray:
     if weights is None:
         return np.ones(n_demand)
     values = np.asarray(weights, dtype=float).ravel()
@@ -112,7 +118,7 @@ class CoverageModel:
     """
 
     coverage: sparse.csr_array
-    weights: np.ndarray
+    weights: FloatArray
     candidate_ids: pd.Index
     demand_ids: pd.Index
     max_cost: float | None = None
@@ -130,10 +136,10 @@ class CoverageModel:
     @classmethod
     def from_costs(
         cls,
-        costs: Any,
+        costs: Costs,
         *,
         max_cost: float | None = None,
-        weights: Any = None,
+        weights: ArrayLike | None = None,
         candidate_ids: Iterable[object] | None = None,
         demand_ids: Iterable[object] | None = None,
     ) -> CoverageModel:
@@ -228,12 +234,12 @@ class CoverageModel:
     @property
     def n_demand(self) -> int:
         """Number of demand points (rows)."""
-        return self.coverage.shape[0]
+        return int(self.coverage.shape[0])
 
     @property
     def n_candidates(self) -> int:
         """Number of candidate sites (columns)."""
-        return self.coverage.shape[1]
+        return int(self.coverage.shape[1])
 
     @property
     def total_weight(self) -> float:
@@ -245,7 +251,7 @@ class CoverageModel:
         """The coverage transposed to ``(candidate x demand)`` CSR (cached)."""
         return sparse.csr_array(self.coverage.T)
 
-    def positions(self, labels: Iterable[object], *, what: str = "candidate") -> np.ndarray:
+    def positions(self, labels: Iterable[object], *, what: str = "candidate") -> IndexArray:
         """Map candidate labels to column positions; unknown labels raise ValueError."""
         labels = list(labels)
         if not labels:
@@ -254,7 +260,8 @@ class CoverageModel:
         unknown = [lab for lab, p in zip(labels, pos, strict=True) if p < 0]
         if unknown:
             raise ValueError(f"{what} ids not among the candidates: {unknown[:10]}")
-        return np.unique(pos.astype(np.int64))
+        found: IndexArray = np.unique(pos.astype(np.int64))
+        return found
 
     def covered_weight(self, selected: Iterable[object]) -> float:
         """Demand weight covered by the candidates with labels ``selected``."""
@@ -362,7 +369,7 @@ class CoverageModel:
     def _result(
         self,
         reduced: ReducedModel,
-        req: np.ndarray,
+        req: IndexArray,
         outcome: SolveOutcome,
         *,
         k: int | None,

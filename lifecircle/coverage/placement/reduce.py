@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy import sparse
 
 from lifecircle.coverage.placement.result import ReductionStats
+from lifecircle.typing import BoolArray, FloatArray, IndexArray
 
 __all__ = ["ReducedModel", "dominated_candidates", "merge_identical_rows", "reduce_model"]
 
@@ -50,14 +52,14 @@ class ReducedModel:
     """
 
     coverage: sparse.csr_array
-    weights: np.ndarray
-    candidate_index: np.ndarray
+    weights: FloatArray
+    candidate_index: IndexArray
     base_weight: float
     coverable_weight: float
     stats: ReductionStats
 
 
-def dominated_candidates(coverage: sparse.csr_array) -> np.ndarray:
+def dominated_candidates(coverage: sparse.csr_array) -> BoolArray:
     """Flag the columns whose covering set is a subset of another column's.
 
     Among identical columns the one with the lowest index is kept. Empty columns are
@@ -77,7 +79,7 @@ def dominated_candidates(coverage: sparse.csr_array) -> np.ndarray:
     csr = sparse.csr_array(coverage, dtype=np.int32)
     n_cols = csc.shape[1]
     size = np.diff(csc.indptr)
-    dominated = size == 0
+    dominated: BoolArray = size == 0
     row_deg = np.diff(csr.indptr).astype(np.int64)
     # work of column j in C^T C is sum of the degrees of its rows
     cum = np.concatenate([[0], np.cumsum(row_deg[csc.indices])])
@@ -102,8 +104,8 @@ def dominated_candidates(coverage: sparse.csr_array) -> np.ndarray:
 
 
 def merge_identical_rows(
-    coverage: sparse.csr_array, weights: np.ndarray
-) -> tuple[sparse.csr_array, np.ndarray]:
+    coverage: sparse.csr_array, weights: FloatArray
+) -> tuple[sparse.csr_array, FloatArray]:
     """Merge rows with identical sparsity patterns, summing their weights.
 
     Parameters
@@ -130,16 +132,17 @@ def merge_identical_rows(
         return coverage, weights
     first = np.full(len(keys), -1, dtype=np.int64)
     first[group[::-1]] = np.arange(coverage.shape[0])[::-1]
-    merged_weights = np.bincount(group, weights=weights, minlength=len(keys))
+    # float64 with weights (numpy's stubs say intp whatever the weights)
+    merged_weights = cast(FloatArray, np.bincount(group, weights=weights, minlength=len(keys)))
     return sparse.csr_array(coverage[first]), merged_weights
 
 
 def reduce_model(
     coverage: sparse.csr_array,
-    weights: np.ndarray,
+    weights: FloatArray,
     *,
-    required: np.ndarray,
-    forbidden: np.ndarray,
+    required: IndexArray,
+    forbidden: IndexArray,
     drop_dominated: bool = True,
 ) -> ReducedModel:
     """Apply the exact reductions described in the module docstring.
