@@ -27,13 +27,18 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from lifecircle.atomic_files import atomic_path
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "TABLE_SUFFIXES",
@@ -56,8 +61,10 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _XLSX_MAX_CHARS = 32_767
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
+_T = TypeVar("_T")
 
-def neutralise_formula(value: Any) -> Any:
+
+def neutralise_formula(value: _T) -> _T | str:
     """Return ``value`` safe to put in a spreadsheet cell.
 
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab, a line break (or their
@@ -176,7 +183,7 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
-def _fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:
+def _fill_sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
     """Header row in bold and frozen, one row per record, text cells never formulas."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -195,22 +202,22 @@ def _fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _put(sheet: Any, row: int, col: int, value: Any) -> Any:
+def _put(sheet: Worksheet, row: int, col: int, value: object) -> Cell:
     """Store one value: numbers as numbers, text as text (quote prefix when neutralised)."""
-    value = _cell_value(value)
+    plain = _cell_value(value)
     cell = sheet.cell(row=row, column=col)
-    if isinstance(value, str):
-        safe = neutralise_formula(value)
+    if isinstance(plain, str):
+        safe = neutralise_formula(plain)
         cell.value = safe
         cell.data_type = "s"  # openpyxl would store text starting with "=" as a formula
-        if safe is not value:
+        if safe is not plain:
             cell.quotePrefix = True
     else:
-        cell.value = value
+        cell.value = plain
     return cell
 
 
-def _cell_value(value: Any) -> Any:
+def _cell_value(value: object) -> bool | int | float | datetime | str | None:
     """A plain Python value openpyxl can store (None for missing or non-finite numbers)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -221,12 +228,13 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
+        moment: datetime = value.to_pydatetime()
+        return moment
     text = _XML_ILLEGAL.sub("\ufffd", str(value))
     return text if len(text) <= _XLSX_MAX_CHARS else text[: _XLSX_MAX_CHARS - 1] + "…"
 
 
-def _shown(value: Any) -> str:
+def _shown(value: object) -> str:
     return "" if value is None else str(value)
 
 

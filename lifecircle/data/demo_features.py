@@ -19,8 +19,12 @@ from lifecircle.data.demo_lattice import (
     GAP_ZONES,
     N_CU,
     N_CV,
+    Cell,
+    Key,
     Lattice,
     Q,
+    Record,
+    Way,
     block_code,
     cell_exists,
     cell_quad,
@@ -28,14 +32,13 @@ from lifecircle.data.demo_lattice import (
     to_cell,
     union_cells,
 )
+from lifecircle.typing import FloatArray
 
 BANDS = ((0.08, 0.2), (0.3, 0.45), (0.55, 0.7), (0.8, 0.95))
 SIDES = ((0.1, 0.42), (0.58, 0.9))
 
 
-def slot_keys(
-    cell: tuple[int, int], side: str, band: int, col: int, inset: float = 0.0
-) -> list[tuple[int, int]]:
+def slot_keys(cell: Cell, side: str, band: int, col: int, inset: float = 0.0) -> list[Key]:
     """Corner keys of a building slot between two branch lanes of a cell."""
     (t0, t1), (s0, s1) = BANDS[band], SIDES[col]
     s0, s1, t0, t1 = s0 + inset, s1 - inset, t0 + inset, t1 - inset
@@ -43,13 +46,13 @@ def slot_keys(
     return keys
 
 
-def footprint(lat: Lattice, keys: list[tuple[int, int]], as_point: bool) -> Polygon | Point:
+def footprint(lat: Lattice, keys: list[Key], as_point: bool) -> Polygon | Point:
     """Footprint polygon (or its centroid) of corner keys, counter-clockwise."""
     poly = orient(lat.polygon(keys), 1.0)
     return Point(round(poly.centroid.x, 3), round(poly.centroid.y, 3)) if as_point else poly
 
 
-def allocate(total: int, weights: np.ndarray) -> list[int]:
+def allocate(total: int, weights: FloatArray) -> list[int]:
     """Split an integer total proportionally to weights (largest remainder)."""
     raw = total * weights / weights.sum()
     out = np.floor(raw).astype(int)
@@ -59,10 +62,14 @@ def allocate(total: int, weights: np.ndarray) -> list[int]:
 
 
 def build_buildings(
-    lat: Lattice, grids: list[dict], owner: dict, sides: dict, rng: np.random.Generator
-) -> list[dict]:
+    lat: Lattice,
+    grids: list[Record],
+    owner: dict[Cell, str],
+    sides: dict[Cell, str],
+    rng: np.random.Generator,
+) -> list[Record]:
     """Residential building footprints whose populations sum to their micro-grid's."""
-    by_grid: dict[str, list[dict]] = {}
+    by_grid: dict[str, list[Record]] = {}
     cells = sorted(c for c, g in owner.items() if "-" in g and (c in sides or c == COURTYARD_CELL))
     for cell in cells:
         side = sides.get(cell, "B")
@@ -72,7 +79,7 @@ def build_buildings(
             band, col = slots[i]
             geom = footprint(lat, slot_keys(cell, side, band, col, inset=0.01), rng.random() < 0.1)
             by_grid.setdefault(owner[cell], []).append({"geometry": geom, "grid_id": owner[cell]})
-    out: list[dict] = []
+    out: list[Record] = []
     for grid in grids:
         recs = by_grid.get(grid["id"], [])
         if not recs:
@@ -108,8 +115,8 @@ RELIC_KINDS = (
 
 
 def build_heritage(
-    lat: Lattice, sides: dict, conservation: list[dict], rng: np.random.Generator
-) -> list[dict]:
+    lat: Lattice, sides: dict[Cell, str], conservation: list[Record], rng: np.random.Generator
+) -> list[Record]:
     """~100 fictional relics and 280 historic buildings, mostly in conservation areas."""
     zones = unary_union([c["geometry"] for c in conservation])
     slots = [(cell, b, c) for cell in sorted(sides) for b in range(4) for c in range(2)]
@@ -144,11 +151,11 @@ def build_heritage(
     return out
 
 
-def build_conservation(lat: Lattice) -> list[dict]:
+def build_conservation(lat: Lattice) -> list[Record]:
     """Two conservation areas (历史文化风貌区) covering ≈85% of the district."""
     excluded = {(6, 1), (6, 2), (6, 3), (6, 4), (5, 0), (6, 0)}
-    west: list[tuple[int, int]] = []
-    east: list[tuple[int, int]] = []
+    west: list[Cell] = []
+    east: list[Cell] = []
     for cu in range(N_CU):
         for cv in range(N_CV):
             block = (cu // 2, cv // 2)
@@ -188,7 +195,7 @@ BATHING_AT = (0, 1, 4, 5, 7, 9)  # co-located with these facilities (3 m away)
 BATHING_ALONE = ((12.12, 8.6),)
 
 
-def build_elderly(lat: Lattice) -> list[dict]:
+def build_elderly(lat: Lattice) -> list[Record]:
     """11 elderly facilities + 1 canteen + 7 assisted-bathing sites."""
     out = []
     for n, (typ, zh, en, cap, u, v) in enumerate(ELDERLY, start=1):
@@ -220,7 +227,9 @@ def build_elderly(lat: Lattice) -> list[dict]:
     return out
 
 
-def seat_candidates(lat: Lattice, ways: list[tuple[list, dict]], elderly: list[dict]) -> list:
+def seat_candidates(
+    lat: Lattice, ways: list[Way], elderly: list[Record]
+) -> list[tuple[FloatArray, FloatArray, float]]:
     """Street/park segments that may host seats, with sampling weights."""
     near = [np.array([e["geometry"].x, e["geometry"].y]) for e in elderly]
     cands = []
@@ -248,16 +257,16 @@ def seat_candidates(lat: Lattice, ways: list[tuple[list, dict]], elderly: list[d
 
 def build_seats(
     lat: Lattice,
-    ways: list[tuple[list, dict]],
-    elderly: list[dict],
+    ways: list[Way],
+    elderly: list[Record],
     rng: np.random.Generator,
     *,
     n_sites: int = 104,
-) -> list[dict]:
+) -> list[Record]:
     """~100 seat sites a few metres off street centrelines, with deliberate gaps."""
     cands = seat_candidates(lat, ways, elderly)
     weights = np.array([c[2] for c in cands])
-    placed: list[np.ndarray] = []
+    placed: list[FloatArray] = []
     while len(placed) < n_sites:
         pa, pb, _ = cands[int(rng.choice(len(cands), p=weights / weights.sum()))]
         d = pb - pa

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyproj
@@ -25,13 +26,27 @@ CELL_M = 100.0
 N_CU, N_CV = 14, 12  # cells west-east, south-north
 Q = 200  # lattice coordinates are quantised to 1/Q of a cell
 CENTRE_LON, CENTRE_LAT = 123.0, 31.0
+
+#: A node key: lattice coordinates ``(u, v)`` quantised to 1/Q of a cell (see :func:`k_`).
+Key: TypeAlias = tuple[int, int]
+#: A lattice cell ``(cu, cv)``.
+Cell: TypeAlias = tuple[int, int]
+#: OSM-like tags of a way.
+Tags: TypeAlias = dict[str, str]
+#: A walkable way: its node keys and its tags.
+Way: TypeAlias = tuple[list[Key], Tags]
+#: One feature as generated: its properties plus ``"geometry"`` (a shapely geometry in local
+#: metres, or a way's node keys). Values are of many kinds and read back by key, so Any.
+Record: TypeAlias = dict[str, Any]
+#: A micro-grid part: a whole block ``(bx, by)`` or half of one ``("W"|"E"|"S"|"N", bx, by)``.
+BlockPart: TypeAlias = tuple[int, int] | tuple[str, int, int]
 WALK_TAGS = ("highway", "name", "oneway", "foot", "access", "bridge", "layer", "motorroad")
 
 # 7 x 6 blocks of 2 x 2 cells, listed north to south. a..k residential areas A01..A11,
 # 1..5 commercial zones C1..C5, "." = outside the district.
 BLOCK_MAP = ("aabbcc.", "adb1cee", "dd213ef", "gg243ff", "ghh45ii", ".hjj5kk")
 # Micro-grids per area: lists of blocks (bx, by) or ("half", bx, by, which).
-MICROGRIDS: dict[str, list[list[tuple]]] = {
+MICROGRIDS: dict[str, list[list[BlockPart]]] = {
     "a": [[("W", 0, 5)], [("E", 0, 5)], [(1, 5)], [(0, 4)]],
     "b": [[(2, 5)], [(3, 5)], [(2, 4)]],
     "c": [[(4, 5)], [(5, 5)], [(4, 4)]],
@@ -64,7 +79,7 @@ def cell_exists(cu: int, cv: int) -> bool:
     return block_code(cu // 2, cv // 2) != "."
 
 
-def k_(u: float, v: float) -> tuple[int, int]:
+def k_(u: float, v: float) -> Key:
     """Quantise lattice coordinates to an integer node key."""
     return (round(u * Q), round(v * Q))
 
@@ -89,7 +104,7 @@ class Lattice:
         self.e0, self.n0 = utm.transform(CENTRE_LON, CENTRE_LAT)
         self.to_lonlat = pyproj.Transformer.from_crs("EPSG:32651", "EPSG:4326", always_xy=True)
 
-    def metres(self, key: tuple[int, int]) -> tuple[float, float]:
+    def metres(self, key: Key) -> tuple[float, float]:
         """Local metres of a node key (bilinear inside its cell, linear extrapolation outside)."""
         u, v = key[0] / Q, key[1] / Q
         cu, cv = min(max(int(u // 1), 0), N_CU - 1), min(max(int(v // 1), 0), N_CV - 1)
@@ -108,17 +123,17 @@ class Lattice:
         lon, lat = self.to_lonlat.transform(self.e0 + x, self.n0 + y)
         return [round(lon, 7), round(lat, 7)]
 
-    def polygon(self, keys: Sequence[tuple[int, int]]) -> Polygon:
+    def polygon(self, keys: Sequence[Key]) -> Polygon:
         """Polygon in local metres through node keys."""
         return Polygon([self.metres(k) for k in keys])
 
 
-def cell_quad(cu: int, cv: int) -> list[tuple[int, int]]:
+def cell_quad(cu: int, cv: int) -> list[Key]:
     """Corner keys of cell ``(cu, cv)`` counter-clockwise."""
     return [k_(cu, cv), k_(cu + 1, cv), k_(cu + 1, cv + 1), k_(cu, cv + 1)]
 
 
-def union_cells(lat: Lattice, cells: Iterable[tuple[int, int]]) -> Polygon:
+def union_cells(lat: Lattice, cells: Iterable[Cell]) -> Polygon:
     """Union of cells in local metres, oriented counter-clockwise."""
     geom = unary_union([lat.polygon(cell_quad(*c)) for c in cells])
     if geom.geom_type != "Polygon" or len(geom.interiors):
@@ -126,7 +141,7 @@ def union_cells(lat: Lattice, cells: Iterable[tuple[int, int]]) -> Polygon:
     return orient(geom, 1.0)
 
 
-def to_cell(cu: int, cv: int, side: str, s: float, t: float) -> tuple[int, int]:
+def to_cell(cu: int, cv: int, side: str, s: float, t: float) -> Key:
     """Key of local lane coordinates (s across, t inward from the entry ``side``)."""
     u, v = {
         "B": (cu + s, cv + t),

@@ -19,7 +19,12 @@ from lifecircle.data.demo_lattice import (
     PRIVATE_CELL,
     RAMP_CELL,
     WALK_TAGS,
+    Cell,
+    Key,
     Lattice,
+    Record,
+    Tags,
+    Way,
     block_code,
     cell_exists,
     k_,
@@ -27,7 +32,7 @@ from lifecircle.data.demo_lattice import (
 )
 
 
-def street_tags(axis: str, line: int, k: int) -> dict | None:
+def street_tags(axis: str, line: int, k: int) -> Tags | None:
     """OSM-like tags of the street unit edge ``k`` on an even lattice line (None if absent)."""
     # axis "v": north-south line u = line, edge from v = k to k + 1; "u": east-west line
     sides = [(line - 1, k), (line, k)] if axis == "v" else [(k, line - 1), (k, line)]
@@ -59,13 +64,13 @@ def street_tags(axis: str, line: int, k: int) -> dict | None:
     return tags
 
 
-def street_ways() -> list[tuple[list[tuple[int, int]], dict]]:
+def street_ways() -> list[Way]:
     """Streets along the even lattice lines as runs of equally tagged unit edges."""
-    ways: list[tuple[list[tuple[int, int]], dict]] = []
+    ways: list[Way] = []
     for axis, n_lines, n_edges in (("v", N_CU, N_CV), ("u", N_CV, N_CU)):
         for line in range(0, n_lines + 1, 2):
-            run: list[tuple[int, int]] = []
-            run_tags: dict | None = None
+            run: list[Key] = []
+            run_tags: Tags | None = None
             for k in range(n_edges + 1):
                 tags = street_tags(axis, line, k) if k < n_edges else None
                 if tags != run_tags and run_tags is not None:
@@ -103,7 +108,7 @@ def cell_side(cu: int, cv: int, rng: np.random.Generator) -> str:
     return str(rng.choice(["L" if cu % 2 == 0 else "R", "B" if cv % 2 == 0 else "T"]))
 
 
-def lane_ways(cu: int, cv: int, side: str, rng: np.random.Generator) -> list[tuple[list, dict]]:
+def lane_ways(cu: int, cv: int, side: str, rng: np.random.Generator) -> list[Way]:
     """The lane system of one cell: a main lane with branch lanes."""
     commercial = block_code(cu // 2, cv // 2).isdigit()
     base = {
@@ -135,7 +140,7 @@ def lane_ways(cu: int, cv: int, side: str, rng: np.random.Generator) -> list[tup
     return ways
 
 
-def courtyard_ways(cu: int, cv: int) -> list[tuple[list, dict]]:
+def courtyard_ways(cu: int, cv: int) -> list[Way]:
     """An H-shaped courtyard path system that touches no street (disconnected on purpose)."""
     tags = {"highway": "footway", "name": "示范里内院 Demo Courtyard"}
     return [
@@ -145,7 +150,7 @@ def courtyard_ways(cu: int, cv: int) -> list[tuple[list, dict]]:
     ]
 
 
-def park_ways() -> list[tuple[list, dict]]:
+def park_ways() -> list[Way]:
     """Paths of the demo park filling one block: a ring, four entries, diagonals, steps."""
     u0, v0 = 2 * PARK_BLOCK[0], 2 * PARK_BLOCK[1]
     ring = [
@@ -174,7 +179,7 @@ def park_ways() -> list[tuple[list, dict]]:
     return ways
 
 
-def through_lanes(rng: np.random.Generator) -> list[tuple[list, dict]]:
+def through_lanes(rng: np.random.Generator) -> list[Way]:
     """Lanes along the middle line of some blocks, joining two opposite streets."""
     ways = []
     for bx in range(7):
@@ -195,10 +200,10 @@ def through_lanes(rng: np.random.Generator) -> list[tuple[list, dict]]:
     return ways
 
 
-def build_network(rng: np.random.Generator) -> tuple[list[tuple[list, dict]], dict]:
+def build_network(rng: np.random.Generator) -> tuple[list[Way], dict[Cell, str]]:
     """All walkable ways (unsplit) and the lane entry side of every cell."""
     ways = street_ways() + through_lanes(rng) + park_ways()
-    sides = {}
+    sides: dict[Cell, str] = {}
     for cu in range(N_CU):
         for cv in range(N_CV):
             if not cell_exists(cu, cv) or (cu // 2, cv // 2) == PARK_BLOCK:
@@ -211,9 +216,9 @@ def build_network(rng: np.random.Generator) -> tuple[list[tuple[list, dict]], di
     return ways, sides
 
 
-def split_ways(ways: list[tuple[list, dict]]) -> list[tuple[list, dict]]:
+def split_ways(ways: list[Way]) -> list[Way]:
     """Split every way at junctions (vertices shared by other ways, or their endpoints)."""
-    use: Counter[tuple[int, int]] = Counter()
+    use: Counter[Key] = Counter()
     for pts, _ in ways:
         use.update(set(pts))
     ends = {p for pts, _ in ways for p in (pts[0], pts[-1])}
@@ -227,7 +232,7 @@ def split_ways(ways: list[tuple[list, dict]]) -> list[tuple[list, dict]]:
     return out
 
 
-def expressway(lat: Lattice) -> tuple[list[tuple[float, float]], dict]:
+def expressway(lat: Lattice) -> tuple[list[tuple[float, float]], Tags]:
     """The elevated expressway crossing the district (not walkable, no shared nodes)."""
     pts = [lat.metres(k_(9.3 + 0.06 * t, -1.5 + t)) for t in np.arange(0.0, 15.01, 2.5)]
     tags = {
@@ -242,9 +247,9 @@ def expressway(lat: Lattice) -> tuple[list[tuple[float, float]], dict]:
     return [(round(x, 3), round(y, 3)) for x, y in pts], tags
 
 
-def network_records(lat: Lattice, ways: list[tuple[list, dict]]) -> list[dict]:
+def network_records(lat: Lattice, ways: list[Way]) -> list[Record]:
     """Split ways plus the expressway as records with OSM-like tags."""
-    out: list[dict] = []
+    out: list[Record] = []
     for pts, tags in [*split_ways(ways), expressway(lat)]:
         props = {"id": f"W{len(out) + 1:05d}"}
         props |= {k: tags[k] for k in WALK_TAGS if k in tags}

@@ -19,10 +19,11 @@ import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TypeGuard
 
 import numpy as np
 from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
 from lifecircle.data.demo_features import (
     build_buildings,
@@ -39,7 +40,11 @@ from lifecircle.data.demo_lattice import (
     N_CU,
     N_CV,
     SEED,
+    BlockPart,
+    Cell,
+    Key,
     Lattice,
+    Record,
     block_code,
     union_cells,
 )
@@ -48,7 +53,7 @@ from lifecircle.data.demo_network import build_network, network_records
 __all__ = ["DEMO_DESCRIPTION", "DEMO_NAME", "build_layers", "main", "write_demo"]
 
 
-def microgrid_cells(spec: list[tuple]) -> list[tuple[int, int]]:
+def microgrid_cells(spec: list[BlockPart]) -> list[Cell]:
     """Cells of a micro-grid given as whole blocks or half blocks."""
     cells = []
     for item in spec:
@@ -67,9 +72,9 @@ def microgrid_cells(spec: list[tuple]) -> list[tuple[int, int]]:
     return cells
 
 
-def build_grids(lat: Lattice, rng: np.random.Generator) -> tuple[list[dict], dict]:
+def build_grids(lat: Lattice, rng: np.random.Generator) -> tuple[list[Record], dict[Cell, str]]:
     """Grid records (id, name, level, parent_id, kind, population, geometry) and cell owners."""
-    owner: dict[tuple[int, int], str] = {}
+    owner: dict[Cell, str] = {}
     leaves, areas = residential_grids(lat, rng, owner)
     for z in range(1, 6):
         cells = [
@@ -89,8 +94,8 @@ def build_grids(lat: Lattice, rng: np.random.Generator) -> tuple[list[dict], dic
 
 
 def residential_grids(
-    lat: Lattice, rng: np.random.Generator, owner: dict[tuple[int, int], str]
-) -> tuple[list[dict], list[dict]]:
+    lat: Lattice, rng: np.random.Generator, owner: dict[Cell, str]
+) -> tuple[list[Record], list[Record]]:
     """Residential micro-grids and their areas; records each cell's micro-grid in ``owner``."""
     leaves, areas = [], []
     for n, letter in enumerate(sorted(MICROGRIDS), start=1):
@@ -100,9 +105,9 @@ def residential_grids(
             low, high = {2: (500, 760), 4: (800, 1260), 8: (1200, 1500)}[len(cells)]
             pop = int(rng.integers(low, high + 1))
             name = f"示范{CN_NUM[n - 1]}居民区第{m}微网格 Demo Area {n} Micro-grid {m}"
-            kids.append(_grid(f"{area_id}-{m}", name, "microgrid", area_id, "residential", pop,
-                              lat, cells))  # fmt: skip
-            owner.update(dict.fromkeys(cells, kids[-1]["id"]))
+            grid_id = f"{area_id}-{m}"
+            kids.append(_grid(grid_id, name, "microgrid", area_id, "residential", pop, lat, cells))
+            owner.update(dict.fromkeys(cells, grid_id))
             area_cells += cells
         name = f"示范{CN_NUM[n - 1]}居民区 Demo Area {n}"
         pop = sum(r["population"] for r in kids)
@@ -119,8 +124,8 @@ def _grid(
     kind: str | None,
     pop: int,
     lat: Lattice,
-    cells: list[tuple[int, int]],
-) -> dict:
+    cells: list[Cell],
+) -> Record:
     return {
         "id": gid,
         "name": name,
@@ -133,9 +138,15 @@ def _grid(
 
 
 # ------------------------------------------------------------------- output
-def _coords(lat: Lattice, geom: Any) -> Any:
+def _is_key(point: Key | tuple[float, float]) -> TypeGuard[Key]:
+    return isinstance(point[0], int)
+
+
+def _coords(
+    lat: Lattice, geom: BaseGeometry | list[Key] | list[tuple[float, float]]
+) -> list[list[float]] | dict[str, object]:
     if isinstance(geom, list):  # network way in node keys or metres
-        return [lat.lonlat(*(lat.metres(p) if isinstance(p[0], int) else p)) for p in geom]
+        return [lat.lonlat(*(lat.metres(p) if _is_key(p) else p)) for p in geom]
     gj = mapping(geom)
     if gj["type"] == "Point":
         return {"type": "Point", "coordinates": lat.lonlat(geom.x, geom.y)}
@@ -146,7 +157,7 @@ def _coords(lat: Lattice, geom: Any) -> Any:
     }
 
 
-def feature_collection(lat: Lattice, records: list[dict]) -> str:
+def feature_collection(lat: Lattice, records: list[Record]) -> str:
     """Serialise records (properties + ``geometry``) as a stable, labelled GeoJSON text."""
     head = {"type": "FeatureCollection", "name": DEMO_NAME, "description": DEMO_DESCRIPTION}
     lines = []
@@ -164,7 +175,7 @@ def feature_collection(lat: Lattice, records: list[dict]) -> str:
     return text + ',"features":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
-def build_layers(seed: int = SEED) -> tuple[Lattice, dict[str, list[dict]]]:
+def build_layers(seed: int = SEED) -> tuple[Lattice, dict[str, list[Record]]]:
     """Build every layer as records in local metres (network ways in node keys)."""
     rng = np.random.default_rng(seed)
     lat = Lattice(rng)
