@@ -94,7 +94,7 @@ from lifecircle.geo.datums import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from lifecircle.typing import BoolArray, Bounds, FloatArray, GeometryArray
+from lifecircle.typing import BoolArray, Bounds, CRSLike, FloatArray, GeometryArray
 
 __all__ = [
     "CHINA_BBOX",
@@ -207,7 +207,7 @@ def _is_cgcs2000_geographic(crs: pyproj.CRS) -> bool:
 
 
 def to_wgs84(
-    gdf: gpd.GeoDataFrame, crs: object = None, *, source: str = "<DataFrame>"
+    gdf: gpd.GeoDataFrame, crs: CRSLike | None = None, *, source: str = "<DataFrame>"
 ) -> gpd.GeoDataFrame:
     """Return a new GeoDataFrame in WGS-84 (EPSG:4326), undoing GCJ-02/BD-09 if asked.
 
@@ -215,7 +215,7 @@ def to_wgs84(
     ----------
     gdf : geopandas.GeoDataFrame
         The layer; it is not modified.
-    crs : object, optional
+    crs : pyproj.CRS, str or int, optional
         What the coordinates really are (see :func:`parse_crs`). An explicit
         value overrides ``gdf.crs``: a GeoJSON from AMap says EPSG:4326 but
         holds GCJ-02, so pass ``crs="gcj02"``. ``None`` uses ``gdf.crs``.
