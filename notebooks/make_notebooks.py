@@ -101,8 +101,8 @@ folder""",
 We shift the demo's elderly facilities into GCJ-02, as a sheet exported from Amap would be,
 and label the columns and types in Chinese."""),
     """elderly = demo.elderly
-lon, lat = lc.wgs84_to_gcj02(elderly.geometry.x.to_numpy(), elderly.geometry.y.to_numpy())
-type_zh = {c.code: c.zh for c in lc.ELDERLY_TYPES}
+lon, lat = lc.geo.wgs84_to_gcj02(elderly.geometry.x.to_numpy(), elderly.geometry.y.to_numpy())
+type_zh = {c.code: c.zh for c in lc.geo.ELDERLY_TYPES}
 sheet = pd.DataFrame({
     "编号": elderly["id"],
     "名称": elderly["name"],
