@@ -138,8 +138,9 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium driven by Playwright; skips where either is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    """Headless Debian Chromium driven by Playwright; skips where Chromium is not installed."""
+    from playwright import sync_api  # the test extra installs it; Chromium comes from apt
+
     if not CHROMIUM_PATH.exists():
         pytest.skip("needs /usr/bin/chromium (CI installs it)")
     with sync_api.sync_playwright() as p:

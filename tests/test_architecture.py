@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import grimp  # installed with import-linter
 import pytest
 
 import lifecircle
@@ -85,7 +86,6 @@ def _copy_package(tmp_path: Path) -> Path:
 
 def _first_sibling_import(package: str) -> tuple[str, str]:
     """An import between two modules directly inside ``package`` (importer, imported)."""
-    grimp = pytest.importorskip("grimp")  # installed with import-linter
     graph = grimp.build_graph(ROOT)
     children = graph.find_children(package)
     for importer in sorted(children):

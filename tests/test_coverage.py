@@ -222,11 +222,9 @@ def test_result_is_frozen_and_renders_escaped():
 
 
 def _demo():
-    try:
-        from lifecircle.coverage.network.build import load_demo_network
-        from lifecircle.geo.layers import load_demo_layers
-    except ImportError:  # pragma: no cover - until the demo lands
-        pytest.skip("demo data not available")
+    from lifecircle.coverage.network.build import load_demo_network
+    from lifecircle.geo.layers import load_demo_layers
+
     return load_demo_layers(), load_demo_network()
 
 

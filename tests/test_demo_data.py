@@ -20,10 +20,12 @@ from hypothesis import strategies as st
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from lifecircle.coverage import load_demo_network
 from lifecircle.data import DEMO_LAYER_FILES, demo_path
 from lifecircle.data.demo_features import allocate
 from lifecircle.data.make_demo import DEMO_NAME, write_demo
 from lifecircle.errors import LayerError
+from lifecircle.geo import load_demo_layers
 
 UTM = "EPSG:32651"
 WALK_SPEED_M_S = 0.9
@@ -391,12 +393,9 @@ def test_demo_path_rejects_unknown_names():
 
 
 def test_demo_layers_load_through_the_readers_without_warnings():
-    geo = pytest.importorskip("lifecircle.geo")
-    if not hasattr(geo, "load_demo_layers"):
-        pytest.skip("lifecircle.geo.load_demo_layers not available yet")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        demo = geo.load_demo_layers()
+        demo = load_demo_layers()
     assert demo.synthetic
     assert len(demo.grids) == 49 and len(demo.seats) == len(gpd.read_file(demo_path("seats")))
     assert len(demo.elderly) == 19 and len(demo.heritage) == 380
@@ -405,10 +404,9 @@ def test_demo_layers_load_through_the_readers_without_warnings():
 
 
 def test_demo_network_builds_with_two_components_without_warnings():
-    build = pytest.importorskip("lifecircle.coverage.network.build")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        network = build.load_demo_network()
+        network = load_demo_network()
     comps = network.components()
     assert len(comps) == 2 and comps["n_nodes"].iloc[1] < 20
     assert "trunk" not in set(network.edges["highway"])

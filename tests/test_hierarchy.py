@@ -139,12 +139,7 @@ def test_roll_up_properties(weights, shares):
 
 
 def test_demo_grids_form_a_valid_hierarchy():
-    try:
-        layers = geo.load_demo_layers()
-    except LayerError as exc:
-        if "missing demo files" in str(exc):
-            pytest.skip("demo data not generated yet")
-        raise
+    layers = geo.load_demo_layers()
     assert geo.hierarchy_problems(layers.grids) == []
     leaves = geo.leaf_grids(layers.grids)
     values = leaves.set_index("id")[["population"]].assign(one=1.0)

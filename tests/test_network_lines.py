@@ -136,8 +136,6 @@ def test_demo_network_loads_and_applies_rules():
     from lifecircle.coverage.network.build import load_demo_network
 
     demo = Path(__file__).resolve().parents[1] / "lifecircle" / "data" / "demo" / "network.geojson"
-    if not demo.is_file():
-        pytest.skip("demo network not generated yet")
     net = load_demo_network()
     raw = gpd.read_file(demo)
     assert net.crs.is_projected

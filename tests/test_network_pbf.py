@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pyrosm
 import pytest
 import shapely
 
-pyrosm = pytest.importorskip("pyrosm")
-
-from lifecircle.coverage.network.build import network_from_pbf  # noqa: E402
-from lifecircle.coverage.network.walk_network import WalkNetwork  # noqa: E402
-from lifecircle.errors import NetworkError  # noqa: E402
+from lifecircle.coverage.network.build import network_from_pbf
+from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.errors import NetworkError
 
 
 @pytest.fixture(scope="module")

