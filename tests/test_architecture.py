@@ -100,6 +100,7 @@ def _module_file(root: Path, module: str) -> Path:
     return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("contract", "importer", "imported"),
     [
@@ -134,6 +135,7 @@ def test_each_contract_fails_on_a_forbidden_import(
         assert importer in proc.stdout and imported in proc.stdout, proc.stdout
 
 
+@pytest.mark.slow
 def test_every_module_under_the_package_is_placed_in_a_layer(tmp_path: Path) -> None:
     root = _copy_package(tmp_path)
     (root / ROOT / "helpers.py").write_text('"""Not placed in the architecture."""\n')

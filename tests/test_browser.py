@@ -6,15 +6,11 @@ import io
 from pathlib import Path
 
 import pytest
+from test_maps_fixtures import make_layers, make_result, make_suggestions
 
 from lifecircle.maps.coverage_map import coverage_map
 from lifecircle.maps.report import write_report
 from lifecircle.maps.save import save_map
-
-try:
-    from test_maps_fixtures import make_layers, make_result, make_suggestions
-except ImportError:  # tests/ imported as a package
-    from tests.test_maps_fixtures import make_layers, make_result, make_suggestions
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [

@@ -216,6 +216,7 @@ def test_run_study_rejects_duplicate_target_ids_before_any_work() -> None:
         run_study(dataclasses.replace(study, targets=()))
 
 
+@pytest.mark.slow
 def test_killed_writer_never_leaves_a_partial_output_file(tmp_path: Path) -> None:
     """SIGKILL between writing the temporary file and renaming it: the output path keeps its
     previous complete content (only a hidden ``.*.tmp.*`` file may remain)."""

@@ -18,6 +18,9 @@ from lifecircle.data import demo_path
 from lifecircle.study import demo_study_path, load_study
 from lifecircle.study.run import compute_study_coverage, load_study_layers, load_study_network
 
+#: Each test runs ``lifecircle check`` on a copy of the demo (twice, or in two processes).
+pytestmark = pytest.mark.slow
+
 SCRIPT = Path(sys.executable).with_name("lifecircle")
 runner = CliRunner()
 
@@ -82,7 +85,6 @@ def test_edited_network_file_is_rebuilt_not_served_from_cache(project: Path) -> 
     assert second.output.splitlines()[0] == describe_network(rebuilt)
 
 
-@pytest.mark.slow
 def test_two_parallel_checks_share_a_cache_without_corrupting_it(project: Path) -> None:
     study = str(project / "study.toml")
     procs = [

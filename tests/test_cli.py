@@ -63,6 +63,7 @@ def demo_check(tmp_path_factory: pytest.TempPathFactory):
     return result, out
 
 
+@pytest.mark.slow
 def test_check_xlsx_has_a_target_sheet_and_every_grid(demo_check) -> None:
     result, out = demo_check
     assert result.exit_code == 0, result.output
@@ -79,6 +80,7 @@ def test_check_xlsx_has_a_target_sheet_and_every_grid(demo_check) -> None:
     assert row[6] == first["grids_evaluated"] - first["grids_failed"]
 
 
+@pytest.mark.slow
 def test_suggest_xlsx_in_chinese_with_gcj02(tmp_path: Path) -> None:
     out = tmp_path / "座椅.xlsx"
     result = _invoke("suggest", _write_study(tmp_path), "-k", "2", "-o", out, "--gcj02")
@@ -93,6 +95,7 @@ def test_suggest_xlsx_in_chinese_with_gcj02(tmp_path: Path) -> None:
     assert isinstance(residents, int)  # whole residents
 
 
+@pytest.mark.slow
 def test_suggest_geojson_layer_is_named_after_the_file(tmp_path: Path) -> None:
     out = tmp_path / "new-seats.geojson"
     result = _invoke("suggest", _write_study(tmp_path), "-k", "2", "-o", out)
@@ -120,6 +123,7 @@ def test_root_help_lists_commands_and_version() -> None:
     assert version.exit_code == 0 and version.output.startswith("lifecircle ")
 
 
+@pytest.mark.slow
 def test_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
     """The installed script: help, a CI-style check (no progress-bar noise), a user error."""
     proc = subprocess.run([SCRIPT, "check", "--help"], capture_output=True, text=True,
@@ -155,6 +159,7 @@ def test_check_demo_study_passes_and_writes_outputs(demo_check) -> None:
     assert (out / "s.md").read_text(encoding="utf-8").startswith("## ✅")
 
 
+@pytest.mark.slow
 def test_check_exits_1_with_junit_failures_for_an_unmet_target(tmp_path: Path) -> None:
     """A target set just above the worst micro-grid fails exactly for the grids below it."""
     from lifecircle.study.run import compute_study_coverage, load_study_layers, load_study_network
@@ -245,6 +250,7 @@ def test_init_writes_template_and_refuses_to_overwrite(tmp_path: Path) -> None:
         assert f'layers.{name}: file not found: "data/{name}.geojson"' in result.output
 
 
+@pytest.mark.slow
 def test_init_with_demo_data_validates(tmp_path: Path) -> None:
     path = tmp_path / "proj" / "study.toml"
     path.parent.mkdir()
@@ -258,6 +264,7 @@ def test_init_with_demo_data_validates(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- network / map
+@pytest.mark.slow
 def test_network_command_builds_then_reuses_cache(tmp_path: Path) -> None:
     study = _write_study(tmp_path)
     text = study.read_text(encoding="utf-8").replace("enabled = false", 'dir = "cache"')
@@ -273,6 +280,7 @@ def test_network_command_builds_then_reuses_cache(tmp_path: Path) -> None:
     assert refreshed.exit_code == 0 and refreshed.output == first.output
 
 
+@pytest.mark.slow
 def test_map_writes_offline_html(tmp_path: Path) -> None:
     out = tmp_path / "m.html"
     result = _invoke("map", _write_study(tmp_path), "-o", out, "--lang", "en")
@@ -283,6 +291,7 @@ def test_map_writes_offline_html(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "--service 'spa'" in bad.output
 
 
+@pytest.mark.slow
 def test_report_and_suggest(tmp_path: Path) -> None:
     study = _write_study(tmp_path)
     sites = tmp_path / "new-seats.csv"
@@ -305,6 +314,7 @@ def test_report_and_suggest(tmp_path: Path) -> None:
     assert workbook["Suggested seats"].max_row == 3  # header + 2 sites
 
 
+@pytest.mark.slow
 def test_warnings_are_one_line_messages_and_silenced_by_quiet(tmp_path: Path) -> None:
     """Seats shifted ~11 km east (a wrong CRS) warn with the layer name, without a traceback."""
     data = tmp_path / "data"
@@ -353,6 +363,7 @@ def test_steps_name_each_long_step_in_plain_words(capsys) -> None:
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_report_uses_the_tianditu_key_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

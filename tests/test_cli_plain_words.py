@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import lifecircle as lc
 from lifecircle import cli
 from lifecircle._cli_support import describe_network, network_pieces_table, plain_message
@@ -16,6 +18,7 @@ def test_network_description_has_no_repr_or_path() -> None:
     assert text.endswith("from network.geojson")
 
 
+@pytest.mark.slow
 def test_network_description_states_the_extent() -> None:
     layers = lc.load_demo_layers()
     network = lc.clip_network(lc.load_demo_network(), lc.study_extent(layers), buffer_m=500)

@@ -328,6 +328,7 @@ def _warnings(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("warning: ")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("datum", "label"), [("gcj02", "GCJ-02"), ("bd09", "BD-09")])
 def test_hostile_cli_validate_warns_about_a_layer_without_crs(tmp_path, datum, label):
     study = _demo_study(tmp_path, _seats_csv(tmp_path, "seats.csv", datum), None)
@@ -343,12 +344,14 @@ def test_hostile_cli_validate_warns_about_a_layer_without_crs(tmp_path, datum, l
         assert f"```text\n{line}\n```" in README.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_hostile_cli_correctly_declared_layer_does_not_warn(tmp_path):
     study = _demo_study(tmp_path, _seats_csv(tmp_path, "seats_gcj02.csv", "gcj02"), "gcj02")
     proc = _run("validate", study)
     assert proc.returncode == 0 and _warnings(proc.stderr) == [], proc.stderr
 
 
+@pytest.mark.slow
 def test_hostile_cli_wgs84_file_declared_gcj02(tmp_path):
     study = _demo_study(tmp_path, _seats_csv(tmp_path, "seats.csv", None), "gcj02")
     proc = _run("validate", study)
@@ -358,12 +361,14 @@ def test_hostile_cli_wgs84_file_declared_gcj02(tmp_path):
     assert 'replace crs = "gcj02" by crs = "wgs84" under [layers.seats] in study.toml' in line
 
 
+@pytest.mark.slow
 def test_hostile_cli_tiny_layer_does_not_warn(tmp_path):
     study = _demo_study(tmp_path, _seats_csv(tmp_path, "seats.csv", "gcj02", n=3), None)
     proc = _run("validate", study)
     assert proc.returncode == 0 and _warnings(proc.stderr) == [], proc.stderr
 
 
+@pytest.mark.slow
 def test_cli_check_warns_once(tmp_path):
     study = _demo_study(tmp_path, _seats_csv(tmp_path, "seats.csv", "gcj02"), None)
     proc = _run("check", study)

@@ -6,16 +6,12 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from test_maps_fixtures import EVIL, make_layers, make_result, make_suggestions
 
 from lifecircle.maps.assets import leaflet_css, leaflet_js
 from lifecircle.maps.coverage_map import coverage_map
 from lifecircle.maps.report import report_html
 from lifecircle.maps.save import map_html
-
-try:
-    from test_maps_fixtures import EVIL, make_layers, make_result, make_suggestions
-except ImportError:  # tests/ imported as a package
-    from tests.test_maps_fixtures import EVIL, make_layers, make_result, make_suggestions
 
 
 @pytest.fixture(scope="module")

@@ -403,6 +403,7 @@ def test_extent_keys_are_validated_with_their_key_path(extra_study, extra_networ
         assert needle in str(info.value)
 
 
+@pytest.mark.slow
 def test_study_network_is_clipped_to_the_grids_plus_the_buffer():
     study = _demo_study()
     # 15 min at the adult pace (a target uses it) + 100 m snapping
@@ -416,6 +417,7 @@ def test_study_network_is_clipped_to_the_grids_plus_the_buffer():
     assert whole.edges["length_m"].sum() == pytest.approx(net.meta["length_input_m"])
 
 
+@pytest.mark.slow
 def test_study_bbox_and_boundary_files(tmp_path):
     # the demo's south-west quarter as a bbox: fewer streets are kept
     west, south, east, north = lc.load_demo_layers().grids.total_bounds
@@ -459,6 +461,7 @@ def test_bad_boundary_content_is_one_cli_error_with_the_key(tmp_path):
         load_study_layers(lc.load_study(toml))
 
 
+@pytest.mark.slow
 def test_readme_extent_snippet_runs():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Study extent", 1)[1]
@@ -486,6 +489,7 @@ def test_template_extent_keys_parse_when_uncommented(tmp_path):
     assert study_from_text(text, path).boundary.path.name == "grids.geojson"
 
 
+@pytest.mark.slow
 def test_boundary_elsewhere_or_in_another_datum_is_a_clear_error(tmp_path):
     west, south, east, north = lc.load_demo_layers().grids.total_bounds
     far = tmp_path / "far.geojson"
@@ -515,6 +519,7 @@ def test_projected_boundary_without_crs_names_the_key(tmp_path):
 
 
 # ------------------------------------------------------------------ real data
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_jingan_network_clipped_to_the_core(jingan_dir: Path):
     """Real OSM streets of central Shanghai clipped to Jing'an Temple's core bbox."""

@@ -581,6 +581,7 @@ CLI: dict[str, tuple[str, Callable[[Path], None], list[str]]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX special files")
 @pytest.mark.parametrize("case", sorted(CLI))
 def test_cli_validate_gives_one_error_line_and_exit_2(study, case):
@@ -610,6 +611,7 @@ def test_cli_validate_reads_a_study_encoding(study):
 
 
 # --------------------------------------------------------------------------- benchmark
+@pytest.mark.slow
 def test_large_csv_benchmark_runs_on_a_small_file(tmp_path):
     """``benchmarks/bench_read_large.py`` (README) stays runnable; numbers are not asserted."""
     import subprocess

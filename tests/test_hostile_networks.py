@@ -330,6 +330,7 @@ def test_old_format_cache_file_is_not_trusted(tmp_path, caplog):
 
 
 # --------------------------------------------------------------------------- unreachable
+@pytest.mark.slow
 def test_unreachable_points_have_a_missing_facility_as_documented():
     """``facility_<s>`` is missing (NaN, as result.py documents) exactly when unreachable."""
     import pandas as pd

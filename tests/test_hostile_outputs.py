@@ -140,6 +140,7 @@ STUDY_CASES = {
 }  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(STUDY_CASES))
 def test_bad_input_is_one_error_line_and_leaves_nothing(study: Path, case: str, monkeypatch):
     monkeypatch.delenv("LIFECIRCLE_TIANDITU_KEY", raising=False)
@@ -171,6 +172,7 @@ def test_study_file_with_a_byte_order_mark_is_read(study: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("code", "needle"),
     [(errno.ENOSPC, "the disk is full"), (errno.EACCES, "permission denied"),
@@ -254,6 +256,7 @@ def hostile_check(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]
     return {"out": out, "names": names, "check": check}
 
 
+@pytest.mark.slow
 def test_check_xlsx_keeps_hostile_grid_names_as_text(hostile_check) -> None:
     book = openpyxl.load_workbook(hostile_check["out"] / "c.xlsx")
     assert book.sheetnames == ["Targets", "Grids"]

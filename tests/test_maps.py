@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_maps_fixtures import make_layers, make_suggestions
 
 from lifecircle.geo.crs import wgs84_to_gcj02
 from lifecircle.maps import save as save_mod
@@ -15,11 +16,6 @@ from lifecircle.maps.assets import leaflet_css, leaflet_js
 from lifecircle.maps.coverage_map import coverage_map
 from lifecircle.maps.save import external_urls, map_html, save_map
 from lifecircle.maps.style import coverage_class_index, seat_radius_px, svg_symbol
-
-try:
-    from test_maps_fixtures import make_layers, make_suggestions
-except ImportError:  # tests/ imported as a package
-    from tests.test_maps_fixtures import make_layers, make_suggestions
 
 
 def _overlay_data(page: str) -> list[dict]:

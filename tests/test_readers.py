@@ -73,6 +73,7 @@ def _matrix() -> list[tuple[str, str, str]]:
     return sorted(cases)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("layer", "fmt", "crs"), _matrix())
 def test_reader_format_crs_matrix(test_files, tmp_path, layer, fmt, crs):
     source = _source(test_files, layer, fmt, crs, tmp_path)

@@ -10,6 +10,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from lifecircle.data import demo_path
 from lifecircle.study import demo_study_path
 
@@ -48,6 +50,7 @@ def test_readme_holds_github_and_gitlab_snippets_with_one_command() -> None:
     assert "GITHUB_STEP_SUMMARY" in text and "junit: reports/" in text
 
 
+@pytest.mark.slow
 def test_ci_command_runs_on_the_demo_study(tmp_path: Path) -> None:
     (command,) = set(_check_commands(README))
     data = demo_path("grids.geojson").parent

@@ -41,6 +41,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "readme_command.py test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_readme_demo_command_runs(tmp_path: Path) -> None:
     """The last step of the README's first command, from the test environment."""
     script = BIN / "lifecircle"
@@ -59,6 +60,7 @@ def test_readme_demo_command_runs(tmp_path: Path) -> None:
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*"))
 
 
+@pytest.mark.slow
 def test_readme_python_quickstart_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     quickstart = _blocks("python")[0]
     assert "lc.load_demo_layers()" in quickstart

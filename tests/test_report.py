@@ -7,16 +7,12 @@ import warnings
 
 import pytest
 from PIL import Image
+from test_maps_fixtures import make_suggestions
 
 from lifecircle.maps import static as static_mod
 from lifecircle.maps.report import report_html, write_report
 from lifecircle.maps.save import external_urls
 from lifecircle.maps.static import FontWarning, save_map_png
-
-try:
-    from test_maps_fixtures import make_suggestions
-except ImportError:  # tests/ imported as a package
-    from tests.test_maps_fixtures import make_suggestions
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +88,7 @@ def test_osm_attribution_appears_with_an_osm_network(map_layers, map_result):
     assert "© OpenStreetMap contributors" in page.split('id="sources"')[1]
 
 
+@pytest.mark.slow
 def test_written_report_is_offline_and_small(map_layers, map_result, tmp_path):
     path = write_report(
         map_layers, map_result, tmp_path / "report.html", lang="zh", suggestions=make_suggestions()
@@ -113,6 +110,7 @@ def test_report_rejects_result_without_services(map_layers, map_result):
         report_html(map_layers, empty)
 
 
+@pytest.mark.slow
 def test_static_png_is_drawn(map_layers, map_result, tmp_path):
     path = save_map_png(
         map_layers,
@@ -128,6 +126,7 @@ def test_static_png_is_drawn(map_layers, map_result, tmp_path):
     assert len(colours) > 50  # not blank
 
 
+@pytest.mark.slow
 def test_static_png_falls_back_to_english_without_cjk_font(
     map_layers, map_result, tmp_path, monkeypatch
 ):

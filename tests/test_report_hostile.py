@@ -12,17 +12,13 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from shapely.geometry import Polygon
+from test_maps_fixtures import UTM, make_layers, make_result, make_suggestions
 
 from lifecircle.maps.assets import leaflet_js
 from lifecircle.maps.coverage_map import coverage_map
 from lifecircle.maps.headline import TargetHeadline, WorstGrid
 from lifecircle.maps.report import report_html
 from lifecircle.maps.save import map_html
-
-try:
-    from test_maps_fixtures import UTM, make_layers, make_result, make_suggestions
-except ImportError:  # tests/ imported as a package
-    from tests.test_maps_fixtures import UTM, make_layers, make_result, make_suggestions
 
 
 def _text(page: str) -> str:
@@ -49,6 +45,7 @@ def test_suggestions_without_a_crs_are_read_as_lon_lat(map_layers, map_result):
     assert f"{lon:.5f}, {lat:.5f}" in table
 
 
+@pytest.mark.slow
 def test_invalid_empty_and_missing_grid_geometries(map_layers):
     grids = map_layers.grids.copy()
     w, s, e, n = grids.total_bounds
@@ -106,6 +103,7 @@ def test_many_failed_grids_are_summarised(map_layers, map_result):
     assert "1/41 个网格达标" in zh
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     ["{{ 7*7 }}", "{% raw %}", "<!-- x -->", "${alert(1)}", "`x`", "\u202eevil", "a\nb\tc", ""],
@@ -136,6 +134,7 @@ def test_far_away_suggestions_and_seats_do_not_move_the_view(map_layers, map_res
     assert (south, west, north, east) == pytest.approx((s, w, n, e), abs=1e-9)
 
 
+@pytest.mark.slow
 def test_report_for_a_map_without_heritage_or_conservation(map_result):
     full = make_layers()
     layers = dataclasses.replace(

@@ -13,16 +13,15 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import LineString
+from test_maps_fixtures import EVIL, make_result, make_suggestions
 
 from lifecircle.maps.headline import TargetHeadline, WorstGrid
 from lifecircle.maps.report import report_html
 from lifecircle.maps.report_method import file_name
 from lifecircle.study import demo_study_path, headline_rows, load_study, report_to_json, run_study
 
-try:
-    from test_maps_fixtures import EVIL, make_result, make_suggestions
-except ImportError:  # tests/ imported as a package
-    from tests.test_maps_fixtures import EVIL, make_result, make_suggestions
+#: Each test runs the demo study or the CLI end to end.
+pytestmark = pytest.mark.slow
 
 
 def _strict(study):

@@ -22,6 +22,7 @@ import pyogrio
 import pytest
 import shapely
 from shapely.geometry import Point
+from test_maps_fixtures import make_layers, make_result
 from typer.testing import CliRunner
 
 import lifecircle as lc
@@ -33,11 +34,6 @@ from lifecircle.errors import LayerError
 from lifecircle.maps.coverage_map import coverage_map
 from lifecircle.maps.save import map_html
 from lifecircle.study import demo_study_path
-
-try:
-    from test_maps_fixtures import make_layers, make_result
-except ImportError:  # tests/ imported as a package
-    from tests.test_maps_fixtures import make_layers, make_result
 
 #: If branca's second template pass evaluated user text, this would set the variable.
 SSTI = "{{ lipsum.__globals__.os.environ.setdefault(dict(LC_SSTI=1)|join, dict(ran=1)|join) }}"
@@ -201,6 +197,7 @@ def test_suggest_needs_at_least_one_seat_and_a_known_format(study):
     assert sorted(p.name for p in study.parent.iterdir()) == ["data", "study.toml"]
 
 
+@pytest.mark.slow
 def test_suggest_writes_a_geopackage_named_after_the_file(study):
     out = study.parent / "new-seats.gpkg"
     result = _invoke("suggest", study, "--seats", "2", "-o", out)
@@ -300,6 +297,7 @@ def test_layers_in_another_place_are_a_network_error_not_zero_coverage(demo):
         lc.suggest_seats(moved, network, k=1)  # KeyError before
 
 
+@pytest.mark.slow
 def test_gcj02_read_as_wgs84_warns_with_counts_share_and_median(demo):
     layers, network = demo
     with pytest.warns(lc.CoordinateWarning) as record:
