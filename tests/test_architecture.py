@@ -112,6 +112,8 @@ def _module_file(root: Path, module: str) -> Path:
         ("coverage-folders", "lifecircle.coverage.network", "lifecircle.coverage.routing"),
         ("coverage-folders", "lifecircle.coverage.routing", "lifecircle.coverage.placement"),
         ("coverage-folders", "lifecircle.coverage.placement", "lifecircle.coverage.measures"),
+        ("coverage-folders", "lifecircle.coverage.presets", "lifecircle.coverage.network"),
+        ("coverage-folders", "lifecircle.coverage.network", "lifecircle.coverage.presets"),
         ("demo-generator", "lifecircle.data", "lifecircle.tables"),
         ("no-cycles", "", ""),
     ],
