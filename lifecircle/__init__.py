@@ -5,9 +5,10 @@ The top level lists the workflow, step by step: read the layers (``read_*``,
 ``load_network``/``save_network``, ``clip_network``), measure (``compute_coverage``,
 ``seat_reach``, ``rest_gaps``), place seats (``suggest_seats``), draw (``coverage_map``,
 ``save_map``, ``write_report``) and check a study (``load_study``, ``run_study``,
-``report_to_*``). Everything else lives in the four subpackages, which are attributes
-too: ``lc.geo`` (schemas, hierarchy, coordinate systems and datums), ``lc.coverage``
-(profiles, routing, placement models, result types), ``lc.maps`` and ``lc.study``.
+``report_to_*``); every error and warning class is here too. Everything else lives in the
+four subpackages, which are attributes as well: ``lc.geo`` (schemas, hierarchy, coordinate
+systems and datums), ``lc.coverage`` (profiles, routing, placement models, result types),
+``lc.maps`` and ``lc.study``.
 
 Names are imported lazily, so ``import lifecircle`` is fast and changes no global state
 (the package only adds a NullHandler to its logger).
@@ -25,11 +26,14 @@ from lifecircle.errors import (
     CoordinateWarning,
     CRSError,
     DatumWarning,
+    GeometryWarning,
     InfeasibleError,
+    InputWarning,
     LayerError,
     LifecircleError,
     LifecircleWarning,
     NetworkError,
+    ParameterError,
 )
 
 __version__ = "0.1.0"
@@ -99,11 +103,14 @@ __all__ = [
     "ConfigError",
     "CoordinateWarning",
     "DatumWarning",
+    "GeometryWarning",
     "InfeasibleError",
+    "InputWarning",
     "LayerError",
     "LifecircleError",
     "LifecircleWarning",
     "NetworkError",
+    "ParameterError",
     "__version__",
     *_SUBPACKAGES,
     *sorted(_LAZY),

@@ -336,3 +336,44 @@ def test_the_private_name_check_finds_each_kind_of_use(tmp_path: Path) -> None:
         "lifecircle.geo.crs": {1, 3, 5, 7, 10, 12},
         "lifecircle.maps.style": {1, 2, 4, 5},
     }, "\n".join(map(str, found))
+
+
+# --- the public namespace ----------------------------------------------------------------------
+
+
+def test_every_public_name_resolves() -> None:
+    for name in lifecircle.__all__:
+        assert getattr(lifecircle, name) is not None, name
+    for sub in ("geo", "coverage", "maps", "study"):
+        module = getattr(lifecircle, sub)
+        assert module.__name__ == f"lifecircle.{sub}"
+        missing = [n for n in module.__all__ if not hasattr(module, n)]
+        assert not missing, (sub, missing)
+    assert set(lifecircle.__all__) <= set(dir(lifecircle))
+
+
+def test_every_error_and_warning_class_is_at_the_top_level() -> None:
+    from lifecircle import errors
+
+    classes = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type)
+        and issubclass(value, errors.LifecircleError | errors.LifecircleWarning)
+    }
+    assert classes and classes <= set(lifecircle.__all__), sorted(classes - set(lifecircle.__all__))
+
+
+def test_import_loads_no_subpackage_until_a_name_is_used() -> None:
+    code = (
+        "import sys, lifecircle as lc\n"
+        "heavy = ('geopandas', 'folium', 'lifecircle.geo', 'lifecircle.coverage')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "lc.geo\n"
+        "print('lifecircle.geo' in sys.modules, 'lifecircle.coverage' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert proc.stdout.splitlines() == ["[]", "True False"], proc.stdout + proc.stderr
