@@ -36,10 +36,7 @@ ROOT = "lifecircle"
 LAZY_NAMESPACE_USERS = {"lifecircle.cli", "lifecircle.__main__"}
 #: Private uses across modules that are tolerated for now: (importer, private target). Keep it
 #: empty; an entry needs a comment saying who removes it and when.
-ALLOWED_PRIVATE_USES: set[tuple[str, str]] = {
-    # h/types makes it public (datums.in_china); empty this set when that lands
-    ("lifecircle.geo.crs", "lifecircle.geo.datums._in_china"),
-}
+ALLOWED_PRIVATE_USES: set[tuple[str, str]] = set()
 #: Underscored but public by convention: the named-tuple API (``Point._replace``).
 NAMEDTUPLE_API = {"_asdict", "_field_defaults", "_fields", "_make", "_replace"}
 
