@@ -12,7 +12,12 @@ import shapely.ops
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecircle.coverage.measures.seats import elderly_routes, gaps_along_routes, seat_reach
+from lifecircle.coverage.measures.seats import (
+    elderly_routes,
+    gaps_along_routes,
+    seat_reach,
+    usable_seats,
+)
 from lifecircle.coverage.network.synthetic import network_from_arrays
 from lifecircle.coverage.placement.candidates import (
     candidates_along_streets,
@@ -62,7 +67,8 @@ def test_armrest_filter():
     homes = points([(40, 0)], grid_id=["g"], weight=[1.0])
     layers = SimpleNamespace(seats=seats)
     assert seat_reach(layers, net, reach_m=20, demand=homes).weight_share == 1.0
-    assert seat_reach(layers, net, reach_m=20, demand=homes, require_armrest=True).weight_share == 0
+    armrests = usable_seats(seats, require_armrest=True)
+    assert seat_reach(layers, net, reach_m=20, demand=homes, seats=armrests).weight_share == 0
 
 
 def test_longest_gap_along_a_route():

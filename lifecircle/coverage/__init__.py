@@ -11,6 +11,9 @@ network):
   cover with proven gaps);
 - :mod:`~lifecircle.coverage.measures`: coverage of services, seat reach and rest gaps,
   seat suggestions.
+
+:mod:`~lifecircle.coverage.options` holds the validated settings of the measures
+(:class:`CoverageOptions`, :class:`SeatOptions`).
 """
 
 from lifecircle.coverage.measures import (
@@ -44,6 +47,7 @@ from lifecircle.coverage.network import (
     synthetic_city,
     walking_buffer_m,
 )
+from lifecircle.coverage.options import CoverageOptions, SeatOptions
 from lifecircle.coverage.placement import CoverageModel, PlacementResult
 from lifecircle.coverage.routing import (
     PROFILES,
@@ -58,9 +62,11 @@ from lifecircle.coverage.routing import (
 __all__ = [
     "PROFILES",
     "CoverageModel",
+    "CoverageOptions",
     "CoverageResult",
     "PlacementResult",
     "RestGaps",
+    "SeatOptions",
     "SeatReach",
     "SeatSuggestions",
     "WalkNetwork",

@@ -62,6 +62,62 @@ class CoverageResult:
         """Names of the services analysed."""
         return list(self.params.get("services", {}))
 
+    def share(self, service: str) -> pd.Series:
+        """Share of each grid's weight within the time budget of ``service`` (0..1).
+
+        Aligned with :attr:`grids` (NaN for a grid without weight); named
+        ``share_<service>`` as the column of :meth:`grid_table`.
+
+        Raises
+        ------
+        ValueError
+            When ``service`` was not analysed.
+        """
+        return self.grids[self._column("share", service)]
+
+    def covered(self, service: str) -> pd.Series:
+        """Whether each grid meets :attr:`target_share` for ``service`` (aligned with
+        :attr:`grids`)."""
+        return self.grids[self._column("covered", service)]
+
+    def minutes(self, service: str) -> pd.Series:
+        """Walking minutes from each demand point to its nearest ``service`` facility
+        (aligned with :attr:`demand`; ``inf`` beyond twice the budget)."""
+        return self.demand[self._column("minutes", service)]
+
+    def _column(self, kind: str, service: str) -> str:
+        if service not in self.services:
+            raise ValueError(
+                f"service {service!r} is not in the coverage result; it has "
+                f"{', '.join(self.services) or 'none'}"
+            )
+        return f"{kind}_{service}"
+
+    @property
+    def walk_minutes(self) -> float:
+        """The time budget, minutes."""
+        return float(self.params["walk_minutes"])
+
+    @property
+    def speed_m_s(self) -> float:
+        """The walking speed used, metres per second."""
+        return float(self.params["speed_m_s"])
+
+    @property
+    def profile_name(self) -> str:
+        """The walking profile's name (``"elderly"``, ``"adult"``, a study's own...)."""
+        return str(self.params["profile"])
+
+    @property
+    def max_snap_m(self) -> float:
+        """Points farther than this from every street were left unreachable."""
+        return float(self.params["max_snap_m"])
+
+    @property
+    def target_share(self) -> float:
+        """A grid is ``covered`` when at least this share of its weight is within reach."""
+        return float(self.params["target_share"])
+
     def grid_table(self, level: str | None = None) -> pd.DataFrame:
         """Return the per-grid table without geometry, optionally for one ``level``.
 
@@ -94,8 +150,8 @@ class CoverageResult:
         total = self.demand["weight"].sum()
         rows = {}
         for s in self.services:
-            minutes = self.demand[f"minutes_{s}"].to_numpy()
-            ok = minutes <= self.params["walk_minutes"]
+            minutes = self.minutes(s).to_numpy()
+            ok = minutes <= self.walk_minutes
             shares = leaf[f"share_{s}"]
             worst = shares.idxmin() if shares.notna().any() else None
             rows[s] = {

@@ -16,9 +16,8 @@ residents within ``radius_m`` of a seat.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -26,16 +25,16 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
-from lifecircle.coverage.measures.arguments import check_positive
 from lifecircle.coverage.measures.demand import demand_from_layers
 from lifecircle.coverage.measures.seats import (
-    DEFAULT_MAX_GAP_M,
-    DEFAULT_REACH_M,
+    RestGaps,
+    SeatReach,
     elderly_routes,
     rest_gaps,
     seat_reach,
 )
 from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.options import SeatOptions
 from lifecircle.coverage.placement.candidates import (
     candidate_points,
     candidates_along_streets,
@@ -46,7 +45,11 @@ from lifecircle.coverage.placement.costs import walk_costs
 from lifecircle.coverage.placement.model import CoverageModel
 from lifecircle.coverage.placement.result import PlacementResult
 from lifecircle.coverage.routing.snap import snap_points
-from lifecircle.errors import InfeasibleError
+from lifecircle.errors import InfeasibleError, ParameterError
+from lifecircle.options import check_number, with_overrides
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = ["SeatSuggestions", "suggest_seats"]
 
@@ -114,45 +117,30 @@ def _gap_samples(
 
 
 def _candidate_sites(
-    layers: Any,
-    net: WalkNetwork,
-    candidates: gpd.GeoDataFrame | None,
-    *,
-    spacing_m: float,
-    heritage_buffer_m: float,
-    min_spacing_m: float,
+    layers: Layers, net: WalkNetwork, candidates: gpd.GeoDataFrame | None, opts: SeatOptions
 ) -> gpd.GeoDataFrame:
     if candidates is None:
-        cands = candidates_along_streets(net, spacing_m=spacing_m)
+        cands = candidates_along_streets(net, spacing_m=opts.spacing_m)
     else:
         cands = candidate_points(candidates, crs=net.crs)
     return exclude_candidates(
         cands,
         heritage=getattr(layers, "heritage", None),
-        heritage_buffer_m=heritage_buffer_m,
+        heritage_buffer_m=opts.heritage_buffer_m,
         existing_seats=layers.seats,
-        min_spacing_m=min_spacing_m,
+        min_spacing_m=opts.min_spacing_m,
     )
 
 
 def suggest_seats(
-    layers: Any,
+    layers: Layers,
     network: WalkNetwork,
     *,
     k: int | None = None,
     target_share: float | None = None,
     candidates: gpd.GeoDataFrame | None = None,
-    spacing_m: float = 20.0,
-    radius_m: float = DEFAULT_REACH_M,
-    min_spacing_m: float = 40.0,
-    heritage_buffer_m: float = 5.0,
-    max_gap_m: float = DEFAULT_MAX_GAP_M,
-    gap_weight: float = 1.0,
-    required: object = (),
-    forbidden: object = (),
-    method: str = "auto",
-    time_limit_s: float = 10.0,
-    max_snap_m: float = 50.0,
+    options: SeatOptions | None = None,
+    **overrides: object,
 ) -> SeatSuggestions:
     """Suggest where new public seats do the most good for older residents.
 
@@ -169,25 +157,14 @@ def suggest_seats(
         Your own candidate sites (e.g. shops willing to share seats), indexed by id; a
         polygon or line stands for its representative point (inside it). Default: points
         every ``spacing_m`` along public walkable streets.
-    spacing_m : float, default 20
-        Candidate spacing along streets, and sampling step of the rest gaps.
-    radius_m : float, default 50
-        A seat helps the residents and gaps within this walking distance.
-    min_spacing_m : float, default 40
-        No new seat closer than this (straight line) to an existing seat or to another
-        new one (candidates are thinned, best first, so any selection respects it).
-    heritage_buffer_m : float, default 5
-        Candidates within this distance of a heritage footprint or point are excluded.
-    max_gap_m : float, default 50
-        Longest acceptable seat-less stretch on a walk to an elderly service.
-    gap_weight : float, default 1
-        Weight of the rest-gap objective relative to residents (0 ignores it).
-    required, forbidden : candidate id or iterable of candidate ids
-        Sites that must / must not be chosen (a single string is one id).
-    method, time_limit_s :
-        Passed to :meth:`CoverageModel.solve`.
-    max_snap_m : float, default 50
-        Candidates, homes and gap samples farther than this from the network are ignored.
+    options : SeatOptions, optional
+        Candidate spacing, seat reach, exclusions, required and forbidden sites and the
+        solver's method and time limit (default ``SeatOptions()``).
+    **overrides
+        Any option of :class:`~lifecircle.coverage.options.SeatOptions` by name
+        (``spacing_m``, ``radius_m``, ``min_spacing_m``, ``heritage_buffer_m``,
+        ``max_gap_m``, ``gap_weight``, ``required``, ``forbidden``, ``method``,
+        ``time_limit_s``, ``max_snap_m``), applied on top of ``options``.
 
     Returns
     -------
@@ -196,62 +173,49 @@ def suggest_seats(
     Raises
     ------
     ValueError
-        A distance that is not a finite number > 0 (>= 0 for ``min_spacing_m``,
-        ``heritage_buffer_m`` and ``gap_weight``), a ``target_share`` outside [0, 1], or
-        an id both required and forbidden.
+        An option out of range (see :class:`SeatOptions`), neither or both of ``k`` and
+        ``target_share``, a ``k`` that is not a positive integer or a ``target_share``
+        outside [0, 1] — all before any work.
     InfeasibleError
         No candidate left after the exclusions, ``k`` larger than the candidates, or a
         ``target_share`` out of reach (the message gives the largest reachable share).
     """
-    spacing_m, radius_m, max_gap_m, time_limit_s, max_snap_m = check_positive(
-        spacing_m=spacing_m, radius_m=radius_m, max_gap_m=max_gap_m,
-        time_limit_s=time_limit_s, max_snap_m=max_snap_m,
-    )  # fmt: skip
-    min_spacing_m, heritage_buffer_m, gap_weight = check_positive(
-        allow_zero=True, min_spacing_m=min_spacing_m, heritage_buffer_m=heritage_buffer_m,
-        gap_weight=gap_weight,
-    )  # fmt: skip
-    if target_share is not None:
-        (target_share,) = check_positive(target_share=target_share, allow_zero=True)
-        if target_share > 1:
-            raise ValueError(f"target_share must be within [0, 1], got {target_share!r}")
-    required, forbidden = _id_lists(required=required, forbidden=forbidden)
+    opts = with_overrides(options, overrides, kind=SeatOptions, function="suggest_seats")
+    target_share = _check_goal(k, target_share)
     net = network.without_penalties()
     demand = demand_from_layers(
         layers.grids, crs=net.crs, buildings=getattr(layers, "buildings", None)
     )
+    radius_m, max_gap_m = opts.radius_m, opts.max_gap_m
     before = seat_reach(layers, net, reach_m=radius_m, demand=demand)
     routes = elderly_routes(layers, network, demand=demand)
     gaps_before = rest_gaps(layers, network, routes=routes, max_gap_m=max_gap_m)
     open_demand = demand[~(before.distance_m.to_numpy() <= radius_m)]
     use_gaps = target_share is None
     samples = _gap_samples(
-        gaps_before.segments, spacing_m=spacing_m, gap_weight=gap_weight if use_gaps else 0.0
+        gaps_before.segments,
+        spacing_m=opts.spacing_m,
+        gap_weight=opts.gap_weight if use_gaps else 0.0,
     )
     points = pd.concat(
         [open_demand[["weight", "geometry"]], samples[["weight", "geometry"]]], ignore_index=True
     )
     points = gpd.GeoDataFrame(points, geometry="geometry", crs=net.crs)
-    cands = _candidate_sites(
-        layers,
-        net,
-        candidates,
-        spacing_m=spacing_m,
-        heritage_buffer_m=heritage_buffer_m,
-        min_spacing_m=min_spacing_m,
-    )
+    cands = _candidate_sites(layers, net, candidates, opts)
     full = CoverageModel.from_costs(
-        walk_costs(points, cands, net, max_walk_m=radius_m, max_snap_m=max_snap_m),
+        walk_costs(points, cands, net, max_walk_m=radius_m, max_snap_m=opts.max_snap_m),
         max_cost=radius_m,
         weights=points["weight"].to_numpy(),
         candidate_ids=cands.index,
     )
-    model = _thinned_model(
-        full, cands, min_spacing_m=min_spacing_m, required=required, forbidden=forbidden
-    )
+    model = _thinned_model(full, cands, opts)
     share = _model_share(model, before, target_share, n_residents=len(open_demand))
     placement = model.solve(
-        k, target_share=share, method=method, time_limit_s=time_limit_s, required=required
+        k,
+        target_share=share,
+        method=opts.method,
+        time_limit_s=opts.time_limit_s,
+        required=opts.required,
     )
     sites = _explain(
         placement,
@@ -285,31 +249,23 @@ def suggest_seats(
     )
 
 
-def _id_lists(**values: object) -> list[tuple[object, ...]]:
-    """Each value as a tuple of ids: a string (or other single value) is one id."""
-    out: list[tuple[object, ...]] = []
-    for value in values.values():
-        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-            out.append((value,))
-        else:
-            out.append(tuple(value))
-    if len(out) == 2:
-        both = [i for i in dict.fromkeys(out[0]) if i in set(out[1])]
-        if both:
-            raise ValueError(
-                f"candidate ids both required and forbidden: {_listed(both)}; "
-                "an id may be in only one of them"
-            )
-    return out
+def _check_goal(k: int | None, target_share: float | None) -> float | None:
+    """Exactly one of ``k`` (a positive integer) and ``target_share`` (a share in [0, 1]).
 
-
-def _listed(values: list[object], limit: int = 5) -> str:
-    shown = ", ".join(repr(v) for v in values[:limit])
-    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+    Checked before any work; :meth:`CoverageModel.solve` would find the same problems
+    only after the walking distances are computed.
+    """
+    if (k is None) == (target_share is None):
+        raise ParameterError("give exactly one of k (number of sites) and target_share")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1):
+        raise ParameterError(f"k must be a positive integer, got {k!r}")
+    if target_share is None:
+        return None
+    return check_number("target_share", target_share, allow_zero=True, at_most=1)
 
 
 def _model_share(
-    model: CoverageModel, before: Any, target_share: float | None, *, n_residents: int
+    model: CoverageModel, before: SeatReach, target_share: float | None, *, n_residents: int
 ) -> float | None:
     """Turn a share of *all* residents into a share of the model's (uncovered) weight."""
     if target_share is None:
@@ -336,15 +292,10 @@ def _model_share(
 
 
 def _thinned_model(
-    full: CoverageModel,
-    cands: gpd.GeoDataFrame,
-    *,
-    min_spacing_m: float,
-    required: Any,
-    forbidden: Any,
+    full: CoverageModel, cands: gpd.GeoDataFrame, opts: SeatOptions
 ) -> CoverageModel:
     """Drop forbidden candidates and thin the rest (required first, then by single gain)."""
-    required, forbidden = list(required), list(forbidden)
+    required, forbidden = list(opts.required), list(opts.forbidden)
     unknown = [c for c in [*required, *forbidden] if c not in full.candidate_ids]
     if unknown:
         raise ValueError(
@@ -355,7 +306,7 @@ def _thinned_model(
     priority[full.candidate_ids.get_indexer(required)] = np.inf
     allowed = ~full.candidate_ids.isin(forbidden)
     thinned = thin_candidates(
-        cands[allowed], min_spacing_m=min_spacing_m, priority=priority[allowed]
+        cands[allowed], min_spacing_m=opts.min_spacing_m, priority=priority[allowed]
     )
     cols = np.sort(full.candidate_ids.get_indexer(thinned.index))
     return CoverageModel(
@@ -386,7 +337,7 @@ def _explain(
     placement: PlacementResult,
     model: CoverageModel,
     cands: gpd.GeoDataFrame,
-    layers: Any,
+    layers: Layers,
     net: WalkNetwork,
     *,
     n_residents: int,
@@ -442,13 +393,13 @@ def _explain(
 
 
 def _compare(
-    layers: Any,
+    layers: Layers,
     net: WalkNetwork,
     demand: gpd.GeoDataFrame,
     routes: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
-    before: Any,
-    gaps_before: Any,
+    before: SeatReach,
+    gaps_before: RestGaps,
     *,
     radius_m: float,
     max_gap_m: float,

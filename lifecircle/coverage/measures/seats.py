@@ -9,15 +9,16 @@ pedestrian areas seats should be provided at intervals of **no more than 50 m**.
 - :data:`DEFAULT_MAX_GAP_M` = 50 m: a walk is restful when no stretch of it longer than
   50 m passes without a seat.
 
-Seat sites can be filtered by quality (``min_seats``, ``require_armrest``: armrests help
-older people sit down and stand up); a site counts once whatever its number of seats.
+Seat sites can be filtered by quality with :func:`usable_seats` (``min_seats``,
+``require_armrest``: armrests help older people sit down and stand up), passed as
+``seats=``; a site counts once whatever its number of seats.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -28,12 +29,16 @@ from shapely.geometry.base import BaseGeometry
 from lifecircle.coverage.measures.demand import demand_from_layers
 from lifecircle.coverage.network.extent import inside_lengths, network_extent
 from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.options import DEFAULT_MAX_GAP_M, DEFAULT_REACH_M
 from lifecircle.coverage.routing.profiles import WalkProfile, resolve_profile
 from lifecircle.coverage.routing.route_trees import line_pieces, trace_routes
 from lifecircle.coverage.routing.snap import check_snapped, snap_points
-from lifecircle.coverage.routing.split_graph import build_split_graph
+from lifecircle.coverage.routing.split_graph import SplitGraph, build_split_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points
 from lifecircle.errors import LayerError
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = [
     "DEFAULT_MAX_GAP_M",
@@ -50,9 +55,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Inclusive Mobility (DfT 2005, §3.4): seats at intervals of no more than 50 m.
-DEFAULT_REACH_M = 50.0
-DEFAULT_MAX_GAP_M = 50.0
 #: A seat this close (straight line) to a walk counts as on it (set back in a pocket square).
 DEFAULT_SEAT_ROUTE_M = 15.0
 _METRES = WalkProfile("metres", 1.0)
@@ -72,7 +74,9 @@ def usable_seats(
     return seats[np.asarray(keep, dtype=bool) | np.zeros(len(seats), dtype=bool)]
 
 
-def _demand(layers: Any, network: WalkNetwork, demand: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def _demand(
+    layers: Layers, network: WalkNetwork, demand: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame:
     if demand is not None:
         return demand.to_crs(network.crs)
     return demand_from_layers(
@@ -113,7 +117,7 @@ class SeatReach:
 
 
 def _street_lengths(
-    graph: Any, metres: np.ndarray, reach_m: float, extent_m: BaseGeometry | None
+    graph: SplitGraph, metres: np.ndarray, reach_m: float, extent_m: BaseGeometry | None
 ) -> tuple[float, float]:
     """Street length, and the part of it within ``reach_m`` of a source, segment by segment.
 
@@ -154,16 +158,14 @@ def _street_lengths(
 
 
 def seat_reach(
-    layers: Any,
+    layers: Layers,
     network: WalkNetwork,
     *,
     reach_m: float = DEFAULT_REACH_M,
     seats: gpd.GeoDataFrame | None = None,
     demand: gpd.GeoDataFrame | None = None,
-    min_seats: int = 1,
-    require_armrest: bool = False,
     max_snap_m: float = 100.0,
-    extent: Any = None,
+    extent: object = None,
 ) -> SeatReach:
     """Share of street length and of residents within ``reach_m`` walk of a seat.
 
@@ -176,11 +178,11 @@ def seat_reach(
     reach_m : float, default 50
         Walking distance to a seat (see :data:`DEFAULT_REACH_M`).
     seats : GeoDataFrame, optional
-        Seat sites to use instead of ``layers.seats`` (e.g. existing + suggested).
+        Seat sites to use instead of ``layers.seats`` (e.g. existing + suggested, or only
+        those with armrests: ``usable_seats(layers.seats, require_armrest=True)``). Sites
+        without a seat never count.
     demand : GeoDataFrame, optional
         Weighted demand points (``grid_id``, ``weight``); default built from the grids.
-    min_seats, require_armrest :
-        Only count sites with at least this many seats / with armrests.
     max_snap_m : float
         Seats and homes farther than this from the network do not count.
     extent : optional
@@ -205,11 +207,7 @@ def seat_reach(
     if not reach_m > 0:
         raise ValueError(f"reach_m must be > 0 metres, got {reach_m!r}")
     net = network.without_penalties()
-    sites = usable_seats(
-        layers.seats if seats is None else seats,
-        min_seats=min_seats,
-        require_armrest=require_armrest,
-    )
+    sites = usable_seats(layers.seats if seats is None else seats)
     points = _demand(layers, net, demand)
     homes = snap_points(net, points, max_snap_m=max_snap_m)
     check_snapped(homes, max_snap_m=max_snap_m)  # raises when no home reaches the network
@@ -242,7 +240,7 @@ def seat_reach(
 
 
 def elderly_routes(
-    layers: Any,
+    layers: Layers,
     network: WalkNetwork,
     *,
     demand: gpd.GeoDataFrame | None = None,
@@ -453,16 +451,14 @@ def _gap_segments(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def rest_gaps(
-    layers: Any,
+    layers: Layers,
     network: WalkNetwork,
     *,
     max_gap_m: float = DEFAULT_MAX_GAP_M,
     seat_route_m: float = DEFAULT_SEAT_ROUTE_M,
     seats: gpd.GeoDataFrame | None = None,
     routes: gpd.GeoDataFrame | None = None,
-    min_seats: int = 1,
-    require_armrest: bool = False,
-    extent: Any = None,
+    extent: object = None,
 ) -> RestGaps:
     """Longest seat-less stretch on each resident's walk to the nearest elderly service.
 
@@ -476,11 +472,10 @@ def rest_gaps(
     seat_route_m : float, default 15
         A seat this close to a walk counts as on it.
     seats : GeoDataFrame, optional
-        Seats to use instead of ``layers.seats`` (scenarios).
+        Seats to use instead of ``layers.seats`` (scenarios, or only good seats:
+        ``usable_seats(layers.seats, min_seats=2)``). Sites without a seat never count.
     routes : GeoDataFrame, optional
         Output of :func:`elderly_routes` (computed when omitted; reuse it for scenarios).
-    min_seats, require_armrest :
-        Only count seat sites with at least this many seats / with armrests.
     extent : optional
         The study area (see :func:`seat_reach`); by default the extent the network was
         clipped to. With an extent, each seat-less stretch counts by its length inside the
@@ -494,11 +489,7 @@ def rest_gaps(
     if not max_gap_m > 0:
         raise ValueError(f"max_gap_m must be > 0 metres, got {max_gap_m!r}")
     routes = elderly_routes(layers, network) if routes is None else routes
-    sites = usable_seats(
-        layers.seats if seats is None else seats,
-        min_seats=min_seats,
-        require_armrest=require_armrest,
-    )
+    sites = usable_seats(layers.seats if seats is None else seats)
     area = network_extent(network, extent)
     if area is not None and routes.crs is not None and routes.crs != network.crs:
         area = gpd.GeoSeries([area], crs=network.crs).to_crs(routes.crs).iloc[0]

@@ -7,11 +7,12 @@ import sys
 import warnings
 from collections.abc import Mapping
 from importlib.util import find_spec
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 
 # tqdm.auto draws a notebook widget in Jupyter, but without ipywidgets it warns "IProgress not
 # found" on every bar: use the plain text bar there instead.
@@ -20,20 +21,23 @@ if find_spec("ipywidgets") is not None:
 else:
     from tqdm import tqdm
 
-from lifecircle.coverage.measures.arguments import check_positive
 from lifecircle.coverage.measures.coverage_result import CoverageResult
 from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
 from lifecircle.coverage.network.extent import beyond_reach
 from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.options import CoverageOptions
 from lifecircle.coverage.routing.isochrones import isochrones_for_facilities
-from lifecircle.coverage.routing.profiles import WalkProfile, resolve_profile
 from lifecircle.coverage.routing.snap import check_snapped, snap_points
-from lifecircle.coverage.routing.split_graph import build_split_graph
+from lifecircle.coverage.routing.split_graph import SplitGraph, build_split_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points
 from lifecircle.errors import CoordinateWarning, LifecircleWarning
 from lifecircle.geo.datum_slips import warn_datum_slips
 from lifecircle.geo.hierarchy import roll_up
 from lifecircle.geo.schema import ELDERLY_TYPES
+from lifecircle.options import with_overrides
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = ["compute_coverage", "default_services"]
 
@@ -45,7 +49,7 @@ ServiceSpec: TypeAlias = gpd.GeoDataFrame | tuple[str, ...] | list[str]
 SEARCH_FACTOR = 2.0
 
 
-def default_services(layers: Any = None) -> dict[str, tuple[str, ...]]:
+def default_services(layers: object = None) -> dict[str, tuple[str, ...]]:
     """Return the standard services as elderly ``type`` codes.
 
     ``elderly`` — every elderly service except assisted bathing (the stated target: every
@@ -61,19 +65,13 @@ def default_services(layers: Any = None) -> dict[str, tuple[str, ...]]:
 
 
 def compute_coverage(
-    layers: Any,
+    layers: Layers,
     network: WalkNetwork,
     *,
+    options: CoverageOptions | None = None,
     services: Mapping[str, ServiceSpec] | None = None,
-    profile: str | WalkProfile = "elderly",
-    speed_m_s: float | None = None,
-    walk_minutes: float = 15.0,
-    max_snap_m: float = 100.0,
-    spacing_m: float = 25.0,
-    access_m: float = 30.0,
-    target_share: float = 0.9,
-    isochrones: bool = True,
     progress: bool | None = None,
+    **overrides: object,
 ) -> CoverageResult:
     """Compute walking coverage of each grid for each service.
 
@@ -83,48 +81,43 @@ def compute_coverage(
         Needs ``grids`` and ``elderly``; ``buildings`` (optional) gives demand points.
     network : WalkNetwork
         The walking network (metric CRS).
+    options : CoverageOptions, optional
+        The walking profile, time budget, distances and target share (default
+        ``CoverageOptions()``: elderly pace, 15 minutes, 90%).
     services : mapping, optional
         Service name -> facilities GeoDataFrame, or a tuple of elderly ``type`` codes.
         Default :func:`default_services`.
-    profile : str or WalkProfile, default "elderly"
-        Walking speed and penalties (see :mod:`lifecircle.coverage.routing.profiles`).
-    speed_m_s : float, optional
-        Override the profile's speed.
-    walk_minutes : float, default 15
-        The time budget.
-    max_snap_m : float, default 100
-        Points farther from every street are unreachable and listed in ``unsnapped``.
-    spacing_m : float, default 25
-        Demand lattice spacing when there is no buildings layer.
-    access_m : float, default 30
-        Isochrone buffer around reachable streets.
-    target_share : float, default 0.9
-        A grid is ``covered`` when at least this share of its weight is within the budget.
-    isochrones : bool, default True
-        Compute isochrones (per service and per facility).
     progress : bool, optional
         Show a progress bar; default only on an interactive terminal.
+    **overrides
+        Any option of :class:`~lifecircle.coverage.options.CoverageOptions` by name
+        (``profile``, ``speed_m_s``, ``walk_minutes``, ``max_snap_m``, ``spacing_m``,
+        ``access_m``, ``target_share``, ``isochrones``), applied on top of ``options``.
 
     Returns
     -------
     CoverageResult
 
+    Raises
+    ------
+    TypeError
+        For layers that are not a Layers object, a network that is not a WalkNetwork, or
+        an unknown keyword.
+    ValueError
+        For an option out of range (see :class:`CoverageOptions`) or unknown services.
+
     Examples
     --------
     >>> result = compute_coverage(load_demo_layers(), load_demo_network())  # doctest: +SKIP
-    >>> result.grid_table("microgrid")[["name", "share_elderly"]]  # doctest: +SKIP
+    >>> result = compute_coverage(layers, network, walk_minutes=10)  # doctest: +SKIP
+    >>> result.share("elderly")  # doctest: +SKIP
     """
     _check_inputs(layers, network)
+    opts = with_overrides(
+        options, overrides, kind=CoverageOptions, function="compute_coverage"
+    )  # every option checked before any work
     warn_datum_slips(layers, network.edges.geometry.to_numpy(), reference_crs=network.crs)
-    walk_minutes, max_snap_m, access_m, spacing_m = check_positive(
-        walk_minutes=walk_minutes, max_snap_m=max_snap_m, access_m=access_m, spacing_m=spacing_m
-    )
-    if speed_m_s is not None:
-        (speed_m_s,) = check_positive(speed_m_s=speed_m_s)
-    (target_share,) = check_positive(target_share=target_share, allow_zero=True)
-    if target_share > 1:
-        raise ValueError(f"target_share must be within [0, 1], got {target_share!r}")
-    prof = resolve_profile(profile, speed_m_s=speed_m_s)
+    prof = opts.walk_profile
     specs = _check_services(default_services(layers) if services is None else services)
     show = sys.stderr.isatty() if progress is None else progress
     facs = _facility_table(layers, specs, crs=network.crs, warn_empty=services is not None)
@@ -132,9 +125,10 @@ def compute_coverage(
         layers.grids,
         crs=network.crs,
         buildings=getattr(layers, "buildings", None),
-        spacing_m=spacing_m,
+        spacing_m=opts.spacing_m,
     )
     steps = tqdm(total=3 + len(specs), disable=not show, desc="coverage", unit="step")
+    max_snap_m = opts.max_snap_m
     d_snap = snap_points(network, demand, max_snap_m=max_snap_m)
     facs, f_snap = _facilities_in_extent(
         network, facs, snap_points(network, facs, max_snap_m=max_snap_m), max_snap_m
@@ -150,6 +144,7 @@ def compute_coverage(
         warnings.warn(far, CoordinateWarning, stacklevel=2)
     graph = build_split_graph(network, f_snap, profile=prof)
     steps.update(3)
+    walk_minutes = opts.walk_minutes
     limit_s = walk_minutes * 60.0
     demand = demand.assign(snap_m=d_snap["snap_m"], component=d_snap["component"])
     iso_rows: list[dict[str, Any]] = []
@@ -160,20 +155,22 @@ def compute_coverage(
         demand[f"minutes_{name}"] = seconds / 60.0
         ids = np.array([*facs["id"], None], dtype=object)  # fac == -1: unreachable
         demand[f"facility_{name}"] = ids[fac]
-        if isochrones:
-            iso_rows += _isochrone_rows(graph, facs, rows, name, limit_s, access_m, walk_minutes)
+        if opts.isochrones:
+            iso_rows += _isochrone_rows(
+                graph, facs, rows, name, limit_s, opts.access_m, walk_minutes
+            )
         steps.update(1)
     steps.close()
-    grids = grid_shares(layers.grids, demand, list(specs), walk_minutes, target_share)
+    grids = grid_shares(layers.grids, demand, list(specs), walk_minutes, opts.target_share)
     params = {
         "profile": prof.name,
         "speed_m_s": prof.speed_m_s,
         "penalties": dict(prof.penalties),
         "walk_minutes": walk_minutes,
         "max_snap_m": max_snap_m,
-        "access_m": access_m,
-        "spacing_m": spacing_m,
-        "target_share": target_share,
+        "access_m": opts.access_m,
+        "spacing_m": opts.spacing_m,
+        "target_share": opts.target_share,
         "services": {
             k: (v if isinstance(v, tuple | list) else "<GeoDataFrame>") for k, v in specs.items()
         },
@@ -210,7 +207,7 @@ def _facilities_in_extent(
     return facs[~drop].reset_index(drop=True), f_snap[~drop].reset_index(drop=True)
 
 
-def _check_inputs(layers: Any, network: Any) -> None:
+def _check_inputs(layers: object, network: object) -> None:
     if not isinstance(network, WalkNetwork):
         raise TypeError(
             "network must be a WalkNetwork (from network_from_pbf, network_from_lines, "
@@ -242,7 +239,7 @@ def _check_services(services: object) -> dict[str, ServiceSpec]:
 
 
 def _facility_table(
-    layers: Any, specs: Mapping[str, ServiceSpec], *, crs: Any, warn_empty: bool
+    layers: Layers, specs: Mapping[str, ServiceSpec], *, crs: pyproj.CRS, warn_empty: bool
 ) -> gpd.GeoDataFrame:
     """Stack the facilities of every service: ``service, id, name, type, geometry``.
 
@@ -334,7 +331,7 @@ def grid_shares(
 
 
 def _isochrone_rows(
-    graph: Any,
+    graph: SplitGraph,
     facs: gpd.GeoDataFrame,
     rows: np.ndarray,
     name: str,
@@ -356,7 +353,7 @@ def _isochrone_rows(
     return out
 
 
-def _isochrone_frame(rows: list[dict[str, Any]], *, crs: Any) -> gpd.GeoDataFrame:
+def _isochrone_frame(rows: list[dict[str, Any]], *, crs: pyproj.CRS) -> gpd.GeoDataFrame:
     if not rows:
         return gpd.GeoDataFrame(
             {"service": [], "facility_id": [], "minutes": []}, geometry=[], crs=4326

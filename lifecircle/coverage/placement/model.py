@@ -36,11 +36,12 @@ if TYPE_CHECKING:
 
     from lifecircle.coverage.network.walk_network import WalkNetwork
 
-__all__ = ["CoverageModel"]
+__all__ = ["METHODS", "CoverageModel"]
 
 logger = logging.getLogger(__name__)
 
-_METHODS = ("auto", "greedy", "milp")
+#: Solve methods of :meth:`CoverageModel.solve`.
+METHODS = ("auto", "greedy", "milp")
 
 #: A ``demand x candidate`` cost matrix: scipy sparse, a numpy array (or nested lists) or a
 #: DataFrame; boolean for a coverage matrix itself.
@@ -422,7 +423,7 @@ def _check_solve_args(
         raise ValueError(f"k must be a positive integer, got {k!r}")
     if target_share is not None and not (0 < target_share <= 1):
         raise ValueError(f"target_share must be in (0, 1], got {target_share!r}")
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if not (time_limit_s > 0):
         raise ValueError(f"time_limit_s must be > 0, got {time_limit_s!r}")

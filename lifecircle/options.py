@@ -1,0 +1,199 @@
+"""What the options objects share: one check per kind of setting, and the keyword form.
+
+lifecircle's wide functions take a frozen, validated options object —
+:class:`~lifecircle.coverage.options.CoverageOptions`,
+:class:`~lifecircle.coverage.options.SeatOptions`, :class:`~lifecircle.maps.options.MapOptions`,
+:class:`~lifecircle.maps.options.ReportOptions` — and keep the keyword form for notebooks::
+
+    compute_coverage(layers, network, walk_minutes=10)
+    compute_coverage(layers, network, options=CoverageOptions(walk_minutes=10))  # the same
+
+Each option is checked once, when its options object is made (``__post_init__``), with
+the checks below; a function given an options object trusts it. The errors keep what was
+wrong (``option``, ``value`` and ``expected``, the rule in plain words), so that the study
+file reports the problem under its own key (``analysis.max_snap_m: expected a positive
+number, got -5``) instead of checking the value a second time.
+
+The module imports nothing of lifecircle's but :mod:`lifecircle.errors`: ``coverage`` and
+``maps`` both use it, and neither may import the other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import numbers
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from lifecircle.errors import LifecircleError, ParameterError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+__all__ = [
+    "OptionError",
+    "OptionTypeError",
+    "check_flag",
+    "check_number",
+    "check_text",
+    "with_overrides",
+]
+
+_Options = TypeVar("_Options", bound="DataclassInstance")
+
+
+class _OptionBaseError(Exception):
+    """What an option check found: the option, the value given and the rule in words."""
+
+    def __init__(self, message: str, *, option: str, value: object, expected: str) -> None:
+        super().__init__(message)
+        self.option = option
+        self.value = value
+        self.expected = expected
+
+
+class OptionError(_OptionBaseError, ParameterError):
+    """An option's value cannot work (out of range, unknown name...).
+
+    Attributes
+    ----------
+    option : str
+        The option's name (``"walk_minutes"``).
+    value : object
+        The value given.
+    expected : str
+        The rule in plain words (``"a positive number"``), for messages that name the
+        setting another way (a study file's key).
+    """
+
+
+class OptionTypeError(_OptionBaseError, LifecircleError, TypeError):
+    """An option's value has the wrong type (text where a number belongs...).
+
+    Same attributes as :class:`OptionError`.
+    """
+
+
+def check_number(
+    option: str, value: object, *, allow_zero: bool = False, at_most: float | None = None
+) -> float:
+    """Return ``value`` as a float: a finite real number > 0 (>= 0), at most ``at_most``.
+
+    Python and numpy numbers are accepted (:class:`numbers.Real`); bools, NaN and
+    infinities are not. ``at_most=1`` with ``allow_zero=True`` is a share in [0, 1].
+
+    Raises
+    ------
+    OptionTypeError
+        For a value that is not a number (a string, None...).
+    OptionError
+        For a bool, NaN, an infinity, or a value out of range.
+    """
+    bound = ">= 0" if allow_zero else "> 0"
+    if at_most == 1 and allow_zero:
+        expected = "a number between 0 and 1"
+    else:
+        expected = "a number >= 0" if allow_zero else "a positive number"
+    if not isinstance(value, numbers.Real | np.bool_):
+        raise OptionTypeError(
+            f"{option} must be a number {bound}, got {value!r}",
+            option=option, value=value, expected=expected,
+        )  # fmt: skip
+    number = float(value)
+    if (
+        isinstance(value, bool | np.bool_)
+        or not math.isfinite(number)
+        or number < 0
+        or (number == 0 and not allow_zero)
+    ):
+        raise OptionError(
+            f"{option} must be a finite number {bound}, got {value!r}",
+            option=option, value=value, expected=expected,
+        )  # fmt: skip
+    if at_most is not None and number > at_most:
+        span = f"[0, {at_most:g}]" if allow_zero else f"(0, {at_most:g}]"
+        raise OptionError(
+            f"{option} must be within {span}, got {value!r}",
+            option=option, value=value, expected=expected,
+        )  # fmt: skip
+    return number
+
+
+def check_flag(option: str, value: object) -> bool:
+    """Return ``value`` as a bool: ``True`` or ``False`` (numpy's too), nothing else.
+
+    Raises
+    ------
+    OptionTypeError
+        For anything else (``"no"`` is not false).
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise OptionTypeError(
+        f"{option} must be True or False, got {value!r}",
+        option=option, value=value, expected="true or false",
+    )  # fmt: skip
+
+
+def check_text(option: str, value: object, *, optional: bool = True) -> str | None:
+    """Return ``value`` if it is a string (or ``None`` when ``optional``).
+
+    Raises
+    ------
+    OptionTypeError
+        For anything else.
+    """
+    if isinstance(value, str) or (optional and value is None):
+        return value
+    expected = "text" + (" or None" if optional else "")
+    raise OptionTypeError(
+        f"{option} must be {expected}, got {value!r}",
+        option=option, value=value, expected=expected,
+    )  # fmt: skip
+
+
+def with_overrides(
+    options: _Options | None,
+    overrides: Mapping[str, Any],
+    *,
+    kind: type[_Options],
+    function: str,
+) -> _Options:
+    """``options`` (default ``kind()``) with ``overrides`` applied: the keyword form.
+
+    Parameters
+    ----------
+    options : options object or None
+        What the caller passed as ``options=``.
+    overrides : mapping
+        The keyword arguments given besides it (each an option of ``kind``).
+    kind : type
+        The options class (a frozen dataclass).
+    function : str
+        The public function's name, for messages.
+
+    Raises
+    ------
+    TypeError
+        When ``options`` is not a ``kind``, or a keyword is not one of its options
+        (with the closest name, as a typo usually is).
+    """
+    if options is None:
+        options = kind()
+    elif not isinstance(options, kind):
+        raise TypeError(
+            f"{function}(): options must be a {kind.__name__}, got {type(options).__name__}"
+        )
+    if not overrides:
+        return options
+    names = [f.name for f in dataclasses.fields(kind)]
+    for key in overrides:
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TypeError(f"{function}() got an unexpected keyword argument {key!r}{hint}")
+    return dataclasses.replace(options, **overrides)
