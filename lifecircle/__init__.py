@@ -78,14 +78,18 @@ _LAZY: dict[str, str] = {
     "PROFILES": "lifecircle.coverage",
     "CoverageResult": "lifecircle.coverage",
     "compute_coverage": "lifecircle.coverage",
+    "CoverageOptions": "lifecircle.coverage",
     "seat_reach": "lifecircle.coverage",
     "rest_gaps": "lifecircle.coverage",
     "suggest_seats": "lifecircle.coverage",
+    "SeatOptions": "lifecircle.coverage",
     # 4. maps and committee reports
     "coverage_map": "lifecircle.maps",
+    "MapOptions": "lifecircle.maps",
     "save_map": "lifecircle.maps",
     "save_map_png": "lifecircle.maps",
     "write_report": "lifecircle.maps",
+    "ReportOptions": "lifecircle.maps",
     # 5. studies and checks
     "demo_study_path": "lifecircle.study",
     "load_study": "lifecircle.study",

@@ -22,7 +22,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-__all__ = ["BASEMAPS", "add_basemap", "check_basemap", "to_display"]
+from lifecircle.options import OptionError
+
+__all__ = ["BASEMAPS", "add_basemap", "check_basemap", "is_tianditu_key", "to_display"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,17 +45,37 @@ _AMAP_URL = (
 _AMAP_ATTR = "© 高德地图 AutoNavi"
 
 
+def is_tianditu_key(key: str) -> bool:
+    """Whether ``key`` looks like a Tianditu API key: letters and digits only.
+
+    The key goes into every tile URL, so nothing else may reach the page.
+    """
+    return key.isascii() and key.isalnum()
+
+
 def check_basemap(basemap: str | None, *, tianditu_key: str | None = None) -> str | None:
-    """Validate ``basemap`` and return its canonical name (``"gaode"`` -> ``"amap"``)."""
+    """Validate ``basemap`` and return its canonical name (``"gaode"`` -> ``"amap"``).
+
+    Raises
+    ------
+    lifecircle.options.OptionError
+        (a ``ValueError``) for an unknown basemap, or Tianditu without a usable key.
+    """
     if basemap not in BASEMAPS:
-        raise ValueError(f"basemap must be one of None, 'osm', 'tianditu', 'amap', got {basemap!r}")
+        raise OptionError(
+            f"basemap must be one of None, 'osm', 'tianditu', 'amap', got {basemap!r}",
+            option="basemap", value=basemap, expected="one of none, osm, tianditu, amap, gaode",
+        )  # fmt: skip
     if basemap == "tianditu" and not tianditu_key:
-        raise ValueError("basemap='tianditu' needs a Tianditu key: pass tianditu_key='...'")
-    key = str(tianditu_key)
-    if basemap == "tianditu" and not (key.isascii() and key.isalnum()):
-        raise ValueError(
-            f"tianditu_key must be letters and digits (a Tianditu API key), got {tianditu_key!r}"
-        )
+        raise OptionError(
+            "basemap='tianditu' needs a Tianditu key: pass tianditu_key='...'",
+            option="tianditu_key", value=tianditu_key, expected="a Tianditu key",
+        )  # fmt: skip
+    if basemap == "tianditu" and not is_tianditu_key(str(tianditu_key)):
+        raise OptionError(
+            f"tianditu_key must be letters and digits (a Tianditu API key), got {tianditu_key!r}",
+            option="tianditu_key", value=tianditu_key, expected="letters and digits",
+        )  # fmt: skip
     return "amap" if basemap == "gaode" else basemap
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
 
 import folium
 import geopandas as gpd
@@ -12,7 +12,8 @@ from branca.element import Figure
 
 from lifecircle.maps import overlays as lyr
 from lifecircle.maps.assets import make_offline
-from lifecircle.maps.basemaps import add_basemap, check_basemap, to_display
+from lifecircle.maps.basemaps import add_basemap, to_display
+from lifecircle.maps.contracts import CoverageFigures, StreetNetwork
 from lifecircle.maps.controls import (
     PHONE_MAX_PX,
     Attribution,
@@ -26,14 +27,19 @@ from lifecircle.maps.controls import (
 )
 from lifecircle.maps.extent import clip_to_extent, extent_bounds, study_extent
 from lifecircle.maps.inert import html_label
-from lifecircle.maps.labels import check_lang, service_label, text
+from lifecircle.maps.labels import service_label, text
+from lifecircle.maps.options import MapOptions
+from lifecircle.options import with_overrides
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = ["coverage_map"]
 
 logger = logging.getLogger(__name__)
 
 
-def _frame(obj: Any, name: str) -> gpd.GeoDataFrame | None:
+def _frame(obj: object, name: str) -> gpd.GeoDataFrame | None:
     frame = getattr(obj, name, None) if obj is not None else None
     if frame is None or len(frame) == 0:
         return None
@@ -42,11 +48,10 @@ def _frame(obj: Any, name: str) -> gpd.GeoDataFrame | None:
     return frame
 
 
-def _check_service(result: Any, service: str) -> None:
-    services = list(getattr(result, "services", ()) or ())
-    if f"share_{service}" not in result.grids.columns:
+def _check_service(result: CoverageFigures, service: str) -> None:
+    if service not in result.services:
         raise ValueError(
-            f"service {service!r} is not in the coverage result; it has {services or 'none'}"
+            f"service {service!r} is not in the coverage result; it has {result.services or 'none'}"
         )
 
 
@@ -59,22 +64,13 @@ def _suggestions(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
 
 
 def coverage_map(
-    layers: Any,
-    result: Any = None,
+    layers: Layers,
+    result: CoverageFigures | None = None,
     *,
-    service: str = "elderly",
-    lang: str = "zh",
-    basemap: str | None = None,
-    tianditu_key: str | None = None,
-    network: Any = None,
+    network: StreetNetwork | None = None,
     suggestions: gpd.GeoDataFrame | None = None,
-    title: str | None = None,
-    data_date: str | None = None,
-    isochrones: bool = True,
-    width: str | int = "100%",
-    height: str | int = "100%",
-    osm_data: bool | None = None,
-    extent: Any = None,
+    options: MapOptions | None = None,
+    **overrides: object,
 ) -> folium.Map:
     """Draw planning layers and walking coverage on one interactive, offline map.
 
@@ -85,35 +81,21 @@ def coverage_map(
         ``heritage``, ``conservation`` GeoDataFrame attributes, each may be ``None``,
         plus ``name`` and ``synthetic``).
     result : CoverageResult, optional
-        Walking coverage. Without it, grids are drawn as plain outlines.
-    service : str, default "elderly"
-        Which service's coverage colours the grids.
-    lang : {"zh", "en"}
-        Language of every label, legend entry and tooltip.
-    basemap : {None, "osm", "tianditu", "amap", "gaode"}
-        Street tiles (see :mod:`lifecircle.maps.basemaps`); ``None`` makes no request.
-        With ``"amap"``/``"gaode"`` every geometry is shifted into GCJ-02 for display.
-    tianditu_key : str, optional
-        Required with ``basemap="tianditu"``.
+        Walking coverage (anything with the :class:`~lifecircle.maps.contracts.
+        CoverageFigures` attributes). Without it, grids are drawn as plain outlines.
     network : WalkNetwork, optional
         Drawn as a light, initially hidden layer.
     suggestions : geopandas.GeoDataFrame, optional
         Suggested seats with a ``rank`` column; columns whose name contains ``gain`` are
         shown in tooltips.
-    title : str, optional
-        Title block text (default: a description of the map in ``lang``).
-    data_date : str, optional
-        Date of the data, shown in the legend (default: ``layers.data_date`` if present).
-    isochrones : bool, default True
-        Add the per-service walking areas of ``result`` (initially hidden).
-    width, height : str or int
-        Size of the map element.
-    osm_data : bool, optional
-        Whether the data comes from OpenStreetMap, which adds "© OpenStreetMap
-        contributors" to the map. Default: guessed from the network's source and from
-        ``osm_id`` columns (layers made by ``layers_from_osm``).
-    extent : shapely geometry (EPSG:4326), GeoSeries or GeoDataFrame, optional
-        The study area when it is not the union of the grids (a boundary).
+    options : MapOptions, optional
+        Service, language, basemap, title, size, study extent... (default
+        ``MapOptions()``: elderly services, in Chinese, no basemap).
+    **overrides
+        Any option of :class:`~lifecircle.maps.options.MapOptions` by name (``service``,
+        ``lang``, ``basemap``, ``tianditu_key``, ``title``, ``data_date``,
+        ``isochrones``, ``width``, ``height``, ``osm_data``, ``extent``), applied on top
+        of ``options``.
 
     Notes
     -----
@@ -127,13 +109,12 @@ def coverage_map(
     folium.Map
         Renders inline in Jupyter; save it with :func:`lifecircle.maps.save_map`.
     """
-    check_lang(lang)
-    basemap = check_basemap(basemap, tianditu_key=tianditu_key)
+    opts = with_overrides(options, overrides, kind=MapOptions, function="coverage_map")
     suggestions = _suggestions(suggestions)
     if result is not None:
-        _check_service(result, service)
+        _check_service(result, opts.service)
     grids = result.grids if result is not None else _frame(layers, "grids")
-    area = study_extent(layers, grids, extent)
+    area = study_extent(layers, grids, opts.study_area())
     m = folium.Map(
         location=[0.0, 0.0],
         zoom_start=15,
@@ -141,60 +122,41 @@ def coverage_map(
         prefer_canvas=True,
         zoom_snap=0.25,  # fit the study closely on any screen, not at the next whole zoom
         control_scale=False,
-        width=width,
-        height=height,
+        width=opts.width,
+        height=opts.height,
     )
     make_offline(m)
     ScaleBar().add_to(m)
     # branca types get_root() as a bare Element; a folium.Map's root is always its Figure.
     cast(Figure, m.get_root()).header.add_child(MapStyle(), name="lifecircle_style")
-    add_basemap(m, basemap, lang=lang, tianditu_key=tianditu_key)
+    add_basemap(m, opts.basemap, lang=opts.lang, tianditu_key=opts.tianditu_key)
     entries = _add_layers(
-        m,
-        layers,
-        result,
-        service=service,
-        lang=lang,
-        basemap=basemap,
-        network=network,
-        suggestions=suggestions,
-        isochrones=isochrones,
-        extent=area,
+        m, layers, result, network=network, suggestions=suggestions, opts=opts, extent=area
     )
-    shown = to_display(gpd.GeoDataFrame(geometry=area), basemap) if area is not None else None
+    shown = to_display(gpd.GeoDataFrame(geometry=area), opts.basemap) if area is not None else None
     bounds = extent_bounds(shown.geometry if shown is not None else None)
     if bounds is not None:
         FitStudy(bounds).add_to(m)
     LayerList().add_to(m)
-    if osm_data if osm_data is not None else _from_osm(layers, network):
-        Attribution(text("attribution_osm", lang)).add_to(m)
-    _add_controls(
-        m,
-        layers,
-        result,
-        service=service,
-        lang=lang,
-        title=title,
-        data_date=data_date,
-        entries=entries,
-    )
+    osm = opts.osm_data if opts.osm_data is not None else _from_osm(layers, network)
+    if osm:
+        Attribution(text("attribution_osm", opts.lang)).add_to(m)
+    _add_controls(m, layers, result, opts=opts, entries=entries)
     return m
 
 
 def _add_layers(
     m: folium.Map,
-    layers: Any,
-    result: Any,
+    layers: Layers,
+    result: CoverageFigures | None,
     *,
-    service: str,
-    lang: str,
-    basemap: str | None,
-    network: Any,
+    network: StreetNetwork | None,
     suggestions: gpd.GeoDataFrame | None,
-    isochrones: bool,
+    opts: MapOptions,
     extent: gpd.GeoSeries | None,
 ) -> dict[str, object]:
     entries: dict[str, object] = {}
+    lang, basemap = opts.lang, opts.basemap
 
     def show(key: str, frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
         if frame is None:
@@ -205,8 +167,8 @@ def _add_layers(
     grids = result.grids if result is not None else _frame(layers, "grids")
     if (g := show("coverage" if result is not None else "grids", grids)) is not None:
         if result is not None:
-            minutes = lyr.result_float(result, "walk_minutes")
-            lyr.coverage_layer(g, service=service, lang=lang, minutes=minutes).add_to(m)
+            shares = result.share(opts.service)
+            lyr.coverage_layer(g, shares, service=opts.service, lang=lang).add_to(m)
         else:
             lyr.grid_layer(g, lang=lang).add_to(m)
         boundaries = lyr.boundary_layer(g, lang=lang)
@@ -219,8 +181,8 @@ def _add_layers(
     if (f := show("heritage", clip_to_extent(_frame(layers, "heritage"), extent))) is not None:
         lyr.heritage_layer(f, lang=lang).add_to(m)
         entries["heritage"] = sorted(f["level"].dropna().astype(str).unique())
-    if result is not None and isochrones:
-        _add_isochrones(m, result, service=service, lang=lang, basemap=basemap, entries=entries)
+    if result is not None and opts.isochrones:
+        _add_isochrones(m, result, opts=opts, entries=entries)
     if network is not None:
         lyr.network_layer(to_display(network.edges, basemap), lang=lang).add_to(m)
     if (f := show("seats", _frame(layers, "seats"))) is not None:
@@ -233,7 +195,7 @@ def _add_layers(
     return entries
 
 
-def _from_osm(layers: Any, network: Any) -> bool:
+def _from_osm(layers: Layers, network: StreetNetwork | None) -> bool:
     """Whether the network or a layer comes from OpenStreetMap (its source, ``osm_id``)."""
     source = str(getattr(network, "source", "")).lower() if network is not None else ""
     if any(hint in source for hint in ("osm", "pbf", "openstreetmap", "overpass")):
@@ -243,43 +205,36 @@ def _from_osm(layers: Any, network: Any) -> bool:
 
 
 def _add_isochrones(
-    m: folium.Map,
-    result: Any,
-    *,
-    service: str,
-    lang: str,
-    basemap: str | None,
-    entries: dict[str, object],
+    m: folium.Map, result: CoverageFigures, *, opts: MapOptions, entries: dict[str, object]
 ) -> None:
-    iso = getattr(result, "isochrones", None)
+    iso = result.isochrones
     if iso is None or len(iso) == 0:
         return
     union = iso[pd.isna(iso["facility_id"])] if "facility_id" in iso.columns else iso
     services = list(pd.unique(union["service"]))
     # the chosen service first, so it is on top of the layer list and shown on opening
-    services.sort(key=lambda s: s != service)
+    services.sort(key=lambda s: s != opts.service)
     for position, name in enumerate(services):
-        part = to_display(union[union["service"] == name], basemap)
+        part = to_display(union[union["service"] == name], opts.basemap)
         lyr.isochrone_layer(
-            part, service=str(name), lang=lang, position=position, show=False
+            part, service=str(name), lang=opts.lang, position=position, show=False
         ).add_to(m)
         entries["isochrones"] = True
 
 
 def _add_controls(
     m: folium.Map,
-    layers: Any,
-    result: Any,
+    layers: Layers,
+    result: CoverageFigures | None,
     *,
-    service: str,
-    lang: str,
-    title: str | None,
-    data_date: str | None,
+    opts: MapOptions,
     entries: dict[str, object],
 ) -> None:
+    lang, service = opts.lang, opts.service
     synthetic = bool(getattr(layers, "synthetic", False))
     data_name = getattr(layers, "name", None)
-    data_date = data_date or getattr(layers, "data_date", None)
+    data_date = opts.data_date or getattr(layers, "data_date", None)
+    title = opts.title
     if title is None:
         title = (
             text("title", lang, service=service_label(service, lang))
@@ -295,13 +250,11 @@ def _add_controls(
         position="topleft",
         css_class="lc-title",
     ).add_to(m)
-    minutes = lyr.result_float(result, "walk_minutes") if result is not None else None
-    speed = lyr.result_float(result, "speed_m_s") if result is not None else None
     legend = legend_html(
         lang=lang,
         service=service if result is not None else None,
-        minutes=minutes,
-        speed_m_s=speed,
+        minutes=result.walk_minutes if result is not None else None,
+        speed_m_s=result.speed_m_s if result is not None else None,
         entries=entries,
         data_name=str(data_name) if data_name else None,
         data_date=str(data_date) if data_date else None,

@@ -1,6 +1,7 @@
 """The study extent of a map: where it opens and which context features it draws.
 
-The extent is the union of the grids, or the layers' ``boundary`` when one is given.
+The extent is the union of the grids, or the boundary given as ``extent=`` (or the layers'
+``boundary``) when there is one.
 Context layers (heritage, conservation areas) often come as city-wide lists; a map shows
 only the features that meet the extent plus a small margin (:data:`CONTEXT_MARGIN_M`), cut
 to that margin, so a committee sees the study area and not the whole city. Maps open on
@@ -9,41 +10,93 @@ the grids, never on the far corners of a city-wide layer.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeAlias
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["CONTEXT_MARGIN_M", "clip_to_extent", "extent_bounds", "study_extent"]
+from lifecircle.options import OptionError, OptionTypeError
+
+#: A CRS as the readers accept it: a pyproj CRS, an EPSG code or a string.
+CRSLike: TypeAlias = pyproj.CRS | str | int
+
+__all__ = [
+    "CONTEXT_MARGIN_M",
+    "clip_to_extent",
+    "extent_bounds",
+    "extent_geometry",
+    "study_extent",
+]
 
 #: Context features are kept up to this distance outside the study extent (about one
 #: street block: enough to show what borders the study area).
 CONTEXT_MARGIN_M = 200.0
 
 
+def extent_geometry(extent: object, crs: CRSLike = 4326) -> tuple[BaseGeometry, CRSLike] | None:
+    """The study area given as ``extent`` as one geometry and its CRS.
+
+    Parameters
+    ----------
+    extent : shapely geometry, GeoSeries or GeoDataFrame, or None
+        A boundary. Several features are merged (made valid first); a frame keeps its CRS.
+    crs : CRS-like, default EPSG:4326
+        The CRS of a shapely geometry.
+
+    Returns
+    -------
+    tuple of (shapely geometry, CRS) or None
+        ``None`` when there is no extent, or nothing but empty geometries.
+
+    Raises
+    ------
+    lifecircle.options.OptionTypeError
+        For anything else (a list, a bbox tuple...).
+    lifecircle.options.OptionError
+        For a frame without a CRS.
+    """
+    if extent is None:
+        return None
+    if isinstance(extent, gpd.GeoDataFrame | gpd.GeoSeries):
+        geoms = extent.geometry if isinstance(extent, gpd.GeoDataFrame) else extent
+        if geoms.crs is None:
+            raise OptionError(
+                "extent has no CRS; set it (e.g. extent.set_crs(4326))",
+                option="extent", value=extent, expected="a boundary with a CRS",
+            )  # fmt: skip
+        merged = _union(geoms) if len(geoms) else None
+        return None if merged is None else (merged.iloc[0], geoms.crs)
+    if isinstance(extent, BaseGeometry):
+        return None if extent.is_empty else (extent, crs)
+    raise OptionTypeError(
+        "extent must be a shapely geometry (EPSG:4326), a GeoSeries or a GeoDataFrame, got "
+        f"{type(extent).__name__}",
+        option="extent", value=extent, expected="a boundary",
+    )  # fmt: skip
+
+
 def study_extent(
-    layers: Any, grids: gpd.GeoDataFrame | None, boundary: Any = None
+    layers: object, grids: gpd.GeoDataFrame | None, area: gpd.GeoSeries | None = None
 ) -> gpd.GeoSeries | None:
     """Return the study extent as a one-row GeoSeries (CRS of its source), or ``None``.
 
     Parameters
     ----------
     layers : Layers-like
-        Its ``boundary`` attribute, if any, is used when ``boundary`` is not given.
+        Its ``boundary`` attribute, if any, is used when ``area`` is not given.
     grids : geopandas.GeoDataFrame or None
         Their union is the extent when there is no boundary.
-    boundary : GeoDataFrame, GeoSeries or shapely geometry (EPSG:4326), optional
-        The study area, e.g. a study's ``[study] boundary``.
+    area : geopandas.GeoSeries, optional
+        The study area as one geometry (``MapOptions.study_area()``).
     """
-    if boundary is None and layers is not None:
-        boundary = getattr(layers, "boundary", None)
-    if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries) and len(boundary):
-        geoms = boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary
-        return _union(geoms)
-    if isinstance(boundary, BaseGeometry) and not boundary.is_empty:
-        return gpd.GeoSeries([boundary], crs=4326)
+    if area is not None:
+        return area
+    boundary = extent_geometry(getattr(layers, "boundary", None))
+    if boundary is not None:
+        return gpd.GeoSeries([boundary[0]], crs=boundary[1])
     if grids is None or len(grids) == 0:
         return None
     return _union(grids.geometry)

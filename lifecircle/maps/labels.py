@@ -16,6 +16,7 @@ from lifecircle.geo.schema import (
     Category,
     category_label,
 )
+from lifecircle.options import OptionError
 
 __all__ = [
     "LANGS",
@@ -241,9 +242,18 @@ TEXT: dict[str, tuple[str, str]] = {
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if it is ``"zh"`` or ``"en"``; raise ``ValueError`` otherwise."""
+    """Return ``lang`` if it is ``"zh"`` or ``"en"``.
+
+    Raises
+    ------
+    lifecircle.options.OptionError
+        (a ``ValueError``) otherwise.
+    """
     if lang not in LANGS:
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+        raise OptionError(
+            f"lang must be 'zh' or 'en', got {lang!r}",
+            option="lang", value=lang, expected=f"one of {', '.join(LANGS)}",
+        )  # fmt: skip
     return lang
 
 

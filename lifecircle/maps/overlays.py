@@ -17,7 +17,7 @@ import html
 import json
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any, SupportsFloat, cast, overload
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -41,8 +41,6 @@ __all__ = [
     "isochrone_layer",
     "leaf_frame",
     "network_layer",
-    "result_float",
-    "result_param",
     "seat_layer",
     "suggestion_layer",
     "whole_residents",
@@ -167,24 +165,6 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame.columns else pd.Series([None] * len(frame), frame.index)
 
 
-def result_param(result: object, key: str, default: object = None) -> object:
-    """Return a parameter of a coverage result (``result.params[key]`` or an attribute)."""
-    params = getattr(result, "params", None) or {}
-    if key in params:
-        return params[key]
-    return getattr(result, key, default)
-
-
-@overload
-def result_float(result: object, key: str, default: float) -> float: ...
-@overload
-def result_float(result: object, key: str, default: None = None) -> float | None: ...
-def result_float(result: object, key: str, default: float | None = None) -> float | None:
-    """Return a numeric parameter of a coverage result as a float, ``default`` when absent."""
-    value = result_param(result, key)
-    return default if value is None else float(cast(SupportsFloat, value))
-
-
 def percent(value: object) -> str:
     """Format a share in [0, 1] as a percentage (``"–"`` when missing)."""
     return "–" if _missing(value) else f"{100 * float(value):.0f}%"  # type: ignore[arg-type]
@@ -228,21 +208,24 @@ def whole_residents(value: object) -> object:
 
 
 def coverage_layer(
-    grids: gpd.GeoDataFrame, *, service: str, lang: str, minutes: float | None
+    grids: gpd.GeoDataFrame, shares: pd.Series, *, service: str, lang: str
 ) -> GeoJsonOverlay:
-    """The smallest grids (see :func:`leaf_frame`) filled by the coverage class of ``service``."""
+    """The smallest grids (see :func:`leaf_frame`) filled by their coverage class.
+
+    ``shares`` is the covered share of ``service`` per grid, aligned with ``grids``.
+    """
     frame = leaf_frame(grids)
-    shares = _col(frame, f"share_{service}")
+    shares = shares.reindex(frame.index)
     weights = _col(frame, "weight")
     index = style.coverage_class_index(pd.to_numeric(shares, errors="coerce"))
     no_people = pd.to_numeric(weights, errors="coerce").fillna(0).to_numpy() <= 0
     index = np.where(no_people & weights.notna().to_numpy(), -1, index)
     props = []
-    for (_, row), k in zip(frame.iterrows(), index, strict=True):
+    for (_, row), share, k in zip(frame.iterrows(), shares, index, strict=True):
         colour = style.NODATA_COLOUR if k < 0 else style.COVERAGE_CLASSES[k].colour
         rows = [
             (text("f_level", lang), vocab_label("grid_level", row.get("level"), lang)),
-            (text("f_coverage", lang), percent(row.get(f"share_{service}"))),
+            (text("f_coverage", lang), percent(share)),
             (text("f_weight", lang), whole_residents(row.get("weight"))),
         ]
         tip = tip_html(row.get("name"), rows, lang)

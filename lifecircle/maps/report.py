@@ -8,16 +8,18 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import jinja2
 import pandas as pd
 
+from lifecircle.maps.contracts import CoverageFigures, StreetNetwork
 from lifecircle.maps.coverage_map import coverage_map
 from lifecircle.maps.headline import to_headlines
-from lifecircle.maps.labels import check_lang, gain_label, service_label, text, vocab_label
-from lifecircle.maps.overlays import fmt_value, percent, result_float, result_param
+from lifecircle.maps.labels import gain_label, service_label, text, vocab_label
+from lifecircle.maps.options import ReportOptions
+from lifecircle.maps.overlays import fmt_value, percent
 from lifecircle.maps.report_headline import (
     profile_label,
     service_cards,
@@ -28,6 +30,10 @@ from lifecircle.maps.report_method import parameters
 from lifecircle.maps.report_method import sources as report_sources
 from lifecircle.maps.report_template import REPORT_CSS, REPORT_TEMPLATE, SORT_JS
 from lifecircle.maps.save import map_html, write_atomic
+from lifecircle.options import check_number, with_overrides
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = ["report_html", "write_report"]
 
@@ -54,19 +60,21 @@ class _Labels:
 
 
 def _grid_rows(
-    result: Any, services: Sequence[str], *, lang: str, target: float | None
-) -> list[dict]:
+    result: CoverageFigures, services: Sequence[str], *, lang: str, target: float | None
+) -> list[dict[str, Any]]:
     """Rows of the per-grid table; shares marked met/missed only against a default target."""
     grids = pd.DataFrame(result.grids.drop(columns="geometry"))
     names = dict(zip(grids["id"], grids["name"], strict=False))
     order = grids["level"].map(_LEVEL_ORDER).fillna(9)
     grids = grids.assign(_order=order).sort_values(["_order", "id"], kind="stable")
+    by_service = {s: result.share(s) for s in services}
     rows = []
-    for _, g in grids.iterrows():
+    for label, g in grids.iterrows():
         weight = pd.to_numeric(pd.Series([g.get("weight")]), errors="coerce").iloc[0]
         shares = []
         for s in services:
-            v = pd.to_numeric(pd.Series([g.get(f"share_{s}")]), errors="coerce").iloc[0]
+            value = by_service[s].get(label)
+            v = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
             css = "" if pd.isna(v) or target is None else ("ok" if v >= target - 1e-9 else "bad")
             shares.append(
                 {"text": percent(v), "sort": "-1" if pd.isna(v) else f"{v:.6f}", "css": css}
@@ -139,77 +147,48 @@ def _suggestion_table(
 
 
 def report_html(
-    layers: Any,
-    result: Any,
+    layers: Layers,
+    result: CoverageFigures,
     *,
-    lang: str = "zh",
     suggestions: gpd.GeoDataFrame | None = None,
-    network: Any = None,
-    targets: Any = None,
-    service: str | None = None,
-    basemap: str | None = None,
-    tianditu_key: str | None = None,
-    title: str | None = None,
-    date: str | dt.date | None = None,
-    data_date: str | None = None,
-    target_share: float | None = None,
-    sources: Sequence[str] = (),
-    static_map: bool = True,
-    extent: Any = None,
+    network: StreetNetwork | None = None,
+    targets: object = None,
+    options: ReportOptions | None = None,
+    **overrides: object,
 ) -> str:
     """Render the committee report to an HTML string (see :func:`write_report`)."""
     from lifecircle import __version__
 
-    check_lang(lang)
-    services = list(getattr(result, "services", []) or [])
+    opts = with_overrides(options, overrides, kind=ReportOptions, function="report_html")
+    lang = opts.lang
+    services = result.services
     if not services:
         raise ValueError("the coverage result has no services to report")
-    service = service or services[0]
+    map_options = opts.map_options(opts.service or services[0])
     rows = to_headlines(targets) if targets is not None else None
-    default = None if rows else _default_target(result, target_share)
-    minutes = result_float(result, "walk_minutes", 15.0)
-    m = coverage_map(
-        layers,
-        result,
-        service=service,
-        lang=lang,
-        basemap=basemap,
-        tianditu_key=tianditu_key,
-        network=network,
-        suggestions=suggestions,
-        data_date=data_date,
-        extent=extent,
-    )
+    default = None if rows else _default_target(result, opts.target_share)
+    m = coverage_map(layers, result, network=network, suggestions=suggestions, options=map_options)
     png = None
-    if static_map:
+    if opts.static_map:
         from lifecircle.maps.static import map_png
 
-        data = map_png(
-            layers,
-            result,
-            lang=lang,
-            service=service,
-            suggestions=suggestions,
-            dpi=110,
-            extent=extent,
-        )
+        data = map_png(layers, result, suggestions=suggestions, options=map_options, dpi=110)
         png = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
     columns, srows = _suggestion_table(suggestions, lang)
-    date = date or dt.date.today().isoformat()
-    profile = result_param(result, "profile")
+    date = opts.date or dt.date.today().isoformat()
     labels = _Labels(
         lang,
         target=percent(default if default is not None else 0.0),
-        minutes=f"{minutes:g}",
-        profile=profile_label(profile, lang) if profile is not None else "—",
+        minutes=f"{result.walk_minutes:g}",
+        profile=profile_label(result.profile_name, lang),
     )
     context = {
         "html_lang": "zh-CN" if lang == "zh" else "en",
-        "title": title or text("r_title", lang),
+        "title": opts.title or text("r_title", lang),
         "t": labels,
         "area_name": getattr(layers, "name", None) or "—",
         "date": str(date),
-        "data_date": data_date or getattr(layers, "data_date", None),
+        "data_date": opts.data_date or getattr(layers, "data_date", None),
         "synthetic": bool(getattr(layers, "synthetic", False)),
         "list_sep": "；" if lang == "zh" else "; ",
         "targets": target_rows(rows, lang) if rows else [],
@@ -223,7 +202,9 @@ def report_html(
         "suggestion_columns": columns,
         "suggestion_rows": srows,
         "parameters": parameters(result, network, lang=lang, default_target=default),
-        "sources": report_sources(layers, network, lang=lang, basemap=basemap, extra=sources),
+        "sources": report_sources(
+            layers, network, lang=lang, basemap=opts.basemap, extra=opts.sources
+        ),
         "version": __version__,
         "css": jinja2.utils.markupsafe.Markup(REPORT_CSS),
         "js": jinja2.utils.markupsafe.Markup(SORT_JS),
@@ -236,27 +217,24 @@ def _heading(label: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _default_target(result: Any, target_share: float | None) -> float:
-    """The share each grid is judged against when no study targets are given."""
+def _default_target(result: CoverageFigures, target_share: float | None) -> float:
+    """The share each grid is judged against when no study targets are given: the one
+    asked for, else the result's own (both must be a share in (0, 1])."""
     if target_share is not None:
-        value = float(target_share)
-    else:
-        value = result_float(result, "target_share", _DEFAULT_SHARE)
-    if not (0.0 < value <= 1.0):
-        raise ValueError(f"target_share must be a share in (0, 1], got {value!r}")
-    return value
+        return target_share
+    return check_number("target_share", result.target_share, at_most=1)
 
 
 def write_report(
-    layers: Any,
-    result: Any,
+    layers: Layers,
+    result: CoverageFigures,
     path: str | os.PathLike[str],
     *,
-    lang: str = "zh",
     suggestions: gpd.GeoDataFrame | None = None,
-    network: Any = None,
-    targets: Any = None,
-    **options: Any,
+    network: StreetNetwork | None = None,
+    targets: object = None,
+    options: ReportOptions | None = None,
+    **overrides: object,
 ) -> Path:
     """Write the committee report: one HTML file that opens offline and prints to A4.
 
@@ -271,12 +249,10 @@ def write_report(
     ----------
     layers : lifecircle.geo.layers.Layers
         The planning layers.
-    result : lifecircle.coverage.measures.coverage_result.CoverageResult
+    result : lifecircle.coverage.CoverageResult
         Walking coverage of every service.
     path : path-like
         Destination ``.html``; written atomically (temporary file + rename).
-    lang : {"zh", "en"}
-        Language of the whole page.
     suggestions : geopandas.GeoDataFrame, optional
         Suggested seats (``rank``, gain columns, geometry; ``street``, ``nearest_seat_m``).
     network : WalkNetwork, optional
@@ -285,28 +261,24 @@ def write_report(
     targets : StudyRun, CheckReport or list of TargetHeadline, optional
         The study's targets and their evaluation (``lifecircle.run_study(study)`` or its
         ``.report``): the headline shows one row per target.
-    **options
-        ``service`` (map colouring, default the first service), ``basemap``,
-        ``tianditu_key`` (with ``basemap="tianditu"``), ``title``, ``date`` (default
-        today), ``data_date``, ``target_share`` (the default share used without targets;
-        default the result's, else 90%), ``sources`` (extra attribution lines),
-        ``static_map`` (include the print image, default True), ``extent`` (the study area
-        when it is not the union of the grids: a shapely
-        geometry in EPSG:4326, a GeoSeries or a GeoDataFrame).
+    options : ReportOptions, optional
+        Language, service, basemap, title, dates, default share, extra sources, print
+        image and study extent (default ``ReportOptions()``: in Chinese, the first
+        service, no basemap).
+    **overrides
+        Any option of :class:`~lifecircle.maps.options.ReportOptions` by name (``lang``,
+        ``service``, ``basemap``, ``tianditu_key``, ``title``, ``date``, ``data_date``,
+        ``target_share`` — the default share used without targets, default the result's
+        —, ``sources``, ``static_map``, ``extent``), applied on top of ``options``.
 
     Returns
     -------
     pathlib.Path
         The written file.
     """
+    opts = with_overrides(options, overrides, kind=ReportOptions, function="write_report")
     page = report_html(
-        layers,
-        result,
-        lang=lang,
-        suggestions=suggestions,
-        network=network,
-        targets=targets,
-        **options,
+        layers, result, suggestions=suggestions, network=network, targets=targets, options=opts
     )
     out = write_atomic(path, lambda fh: fh.write(page.encode("utf-8")))
     logger.info("report written to %s (%.0f kB)", out, out.stat().st_size / 1024)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from lifecircle.maps.contracts import CoverageFigures
 from lifecircle.maps.headline import TargetHeadline
 from lifecircle.maps.labels import service_label, text, vocab_label
 from lifecircle.maps.overlays import fmt_value, leaf_frame, percent
@@ -115,7 +116,7 @@ def _residents(value: float) -> str:
 
 
 def service_cards(
-    result: Any, services: Sequence[str], *, lang: str, target: float | None
+    result: CoverageFigures, services: Sequence[str], *, lang: str, target: float | None
 ) -> list[dict[str, Any]]:
     """Per service: residents within reach; with ``target``, grids meeting it and the worst.
 
@@ -130,7 +131,7 @@ def service_cards(
     weight = weight.fillna(0.0)
     out = []
     for service in services:
-        share = pd.to_numeric(leaf[f"share_{service}"], errors="coerce")
+        share = pd.to_numeric(result.share(service).reindex(leaf.index), errors="coerce")
         counted = share.notna() & (weight > 0)
         total_w = float(weight[counted].sum())
         covered = float((share[counted] * weight[counted]).sum())

@@ -12,11 +12,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lifecircle.maps.contracts import CoverageFigures, StreetNetwork
 from lifecircle.maps.labels import service_label, text
-from lifecircle.maps.overlays import percent, result_float, result_param
+from lifecircle.maps.overlays import percent
 from lifecircle.maps.report_headline import profile_label
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = ["file_name", "parameters", "sources"]
 
@@ -47,7 +51,7 @@ def _number(meta: Mapping[str, Any], key: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _network_lines(network: Any, lang: str) -> list[tuple[str, str]]:
+def _network_lines(network: StreetNetwork, lang: str) -> list[tuple[str, str]]:
     edges = getattr(network, "edges", None)
     nodes = getattr(network, "nodes", None)
     if edges is None or nodes is None:
@@ -93,44 +97,47 @@ def _extent_line(meta: Mapping[str, Any], lang: str) -> str | None:
 
 
 def parameters(
-    result: Any, network: Any, *, lang: str, default_target: float | None
+    result: CoverageFigures,
+    network: StreetNetwork | None,
+    *,
+    lang: str,
+    default_target: float | None,
 ) -> list[tuple[str, str]]:
     """Method parameters as (label, value) pairs, every value in plain words."""
-    minutes = result_float(result, "walk_minutes", math.nan)
-    speed = result_float(result, "speed_m_s", math.nan)
+    minutes, speed = result.walk_minutes, result.speed_m_s
     out = [
         (text("r_p_minutes", lang), text("r_minutes_value", lang, minutes=f"{minutes:g}")),
         (text("r_p_speed", lang), text("r_speed_value", lang, speed=speed, kmh=speed * 3.6)),
+        (text("r_p_profile", lang), profile_label(result.profile_name, lang)),
+        (text("r_p_snap", lang), text("r_metres_value", lang, m=result.max_snap_m)),
     ]
-    profile = result_param(result, "profile")
-    if profile is not None:
-        out.append((text("r_p_profile", lang), profile_label(profile, lang)))
-    snap = result_float(result, "max_snap_m")
-    if snap is not None:
-        out.append((text("r_p_snap", lang), text("r_metres_value", lang, m=snap)))
     if default_target is not None:
         out.append(
             (text("r_p_target", lang), text("r_target_value", lang, target=percent(default_target)))
         )
-    services = list(getattr(result, "services", []) or [])
     sep = "、" if lang == "zh" else ", "
-    out.append((text("r_p_services", lang), sep.join(service_label(s, lang) for s in services)))
+    out.append(
+        (text("r_p_services", lang), sep.join(service_label(s, lang) for s in result.services))
+    )
     if network is not None:
         out += _network_lines(network, lang)
-    unsnapped = getattr(result, "unsnapped", None)
-    if unsnapped is not None:
-        out.append((text("r_p_unsnapped", lang), f"{len(unsnapped):,}"))
+    out.append((text("r_p_unsnapped", lang), f"{len(result.unsnapped):,}"))
     return out
 
 
-def is_osm(network: Any) -> bool:
+def is_osm(network: StreetNetwork | None) -> bool:
     """Whether the walking network comes from OpenStreetMap (by its source name)."""
     source = str(getattr(network, "source", "")).lower() if network is not None else ""
     return any(h in source for h in _OSM_HINTS)
 
 
 def sources(
-    layers: Any, network: Any, *, lang: str, basemap: str | None, extra: Sequence[str]
+    layers: Layers,
+    network: StreetNetwork | None,
+    *,
+    lang: str,
+    basemap: str | None,
+    extra: Sequence[str],
 ) -> list[str]:
     """Data-source lines with attribution (OSM network or basemap; synthetic demo)."""
     out = [text("r_src_layers", lang, name=getattr(layers, "name", None) or "—")]

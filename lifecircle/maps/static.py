@@ -15,7 +15,7 @@ import re
 import warnings
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,10 +28,16 @@ from matplotlib.patches import Patch
 
 from lifecircle.errors import LifecircleWarning
 from lifecircle.maps import style
+from lifecircle.maps.contracts import CoverageFigures
 from lifecircle.maps.extent import clip_to_extent, study_extent
-from lifecircle.maps.labels import check_lang, method_note, service_label, text, vocab_label
-from lifecircle.maps.overlays import finest_level, leaf_frame, result_float
+from lifecircle.maps.labels import method_note, service_label, text, vocab_label
+from lifecircle.maps.options import MapOptions
+from lifecircle.maps.overlays import finest_level, leaf_frame
 from lifecircle.maps.save import write_atomic
+from lifecircle.options import with_overrides
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = ["FontWarning", "find_cjk_font", "map_png", "save_map_png"]
 
@@ -85,11 +91,14 @@ def find_cjk_font() -> str | None:
     return None
 
 
-def _plot_grids(ax: Any, grids: gpd.GeoDataFrame, result: Any, service: str) -> None:
+def _plot_grids(
+    ax: Any, grids: gpd.GeoDataFrame, result: CoverageFigures | None, service: str
+) -> None:
     level = finest_level(grids)
     fine = leaf_frame(grids)
-    if result is not None and f"share_{service}" in fine.columns:
-        index = style.coverage_class_index(pd.to_numeric(fine[f"share_{service}"]))
+    if result is not None:
+        shares = result.share(service).reindex(fine.index)
+        index = style.coverage_class_index(pd.to_numeric(shares))
         weight = pd.to_numeric(fine.get("weight", pd.Series(1.0, fine.index)), errors="coerce")
         index = np.where(weight.fillna(0).to_numpy() <= 0, -1, index)
         colours = [
@@ -107,7 +116,7 @@ def _plot_grids(ax: Any, grids: gpd.GeoDataFrame, result: Any, service: str) -> 
 
 def _plot_points(
     ax: Any,
-    layers: Any,
+    layers: Layers,
     suggestions: gpd.GeoDataFrame | None,
     crs: Any,
     lang: str,
@@ -267,8 +276,8 @@ def _scale_bar(ax: Any) -> None:
 
 
 def save_map_png(
-    layers: Any,
-    result: Any,
+    layers: Layers,
+    result: CoverageFigures | None,
     path: str | os.PathLike[str],
     **kwargs: Any,
 ) -> Path:
@@ -283,8 +292,9 @@ def save_map_png(
     path : path-like
         Destination ``.png``; written atomically (temporary file + rename).
     **kwargs
-        Keyword-only options of :func:`map_png`: ``lang``, ``service``,
-        ``suggestions``, ``title``, ``dpi``, ``figsize``.
+        Keyword arguments of :func:`map_png`: ``suggestions``, ``options``, ``dpi``,
+        ``figsize`` and any option of :class:`~lifecircle.maps.options.MapOptions`
+        (``lang``, ``service``, ``title``, ``extent``...).
 
     Returns
     -------
@@ -298,16 +308,14 @@ def save_map_png(
 
 
 def map_png(
-    layers: Any,
-    result: Any,
+    layers: Layers,
+    result: CoverageFigures | None,
     *,
-    lang: str = "zh",
-    service: str = "elderly",
     suggestions: gpd.GeoDataFrame | None = None,
-    title: str | None = None,
+    options: MapOptions | None = None,
     dpi: int = 150,
     figsize: tuple[float, float] = (8.0, 8.5),
-    extent: Any = None,
+    **overrides: object,
 ) -> bytes:
     """Draw the coverage map with matplotlib and return PNG bytes.
 
@@ -316,29 +324,29 @@ def map_png(
     layers : lifecircle.geo.layers.Layers
         Planning layers (``grids`` is used when ``result`` is ``None``).
     result : CoverageResult or None
-        Walking coverage; grids are coloured by the share of ``service``.
-    lang : {"zh", "en"}
-        Label language. Without a CJK font, ``"zh"`` falls back to English with a
-        :class:`FontWarning`.
-    service : str, default "elderly"
-        Which service's coverage colours the grids.
+        Walking coverage; grids are coloured by the share of the options' ``service``.
     suggestions : geopandas.GeoDataFrame, optional
         Suggested seats with a ``rank`` column.
-    title : str, optional
-        Figure title (default: as in :func:`lifecircle.maps.coverage_map`).
+    options : MapOptions, optional
+        The picture uses ``service``, ``lang`` (without a CJK font, ``"zh"`` falls back
+        to English with a :class:`FontWarning`), ``title`` (default: as in
+        :func:`lifecircle.maps.coverage_map`) and ``extent`` (the study area the picture
+        is framed on; default: the union of the grids).
     dpi : int, default 150
         Resolution.
     figsize : tuple of float
         Figure size in inches.
-    extent : shapely geometry (EPSG:4326), GeoSeries or GeoDataFrame, optional
-        The study area the picture is framed on (default: the union of the grids).
+    **overrides
+        Any option of :class:`~lifecircle.maps.options.MapOptions` by name, applied on top
+        of ``options``.
 
     Returns
     -------
     bytes
         The PNG image.
     """
-    check_lang(lang)
+    opts = with_overrides(options, overrides, kind=MapOptions, function="map_png")
+    lang, service = opts.lang, opts.service
     font = find_cjk_font()
     if lang == "zh" and font is None:
         warnings.warn(
@@ -355,7 +363,7 @@ def map_png(
     FigureCanvasAgg(fig)
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     ax = fig.add_axes((0.02, 0.16, 0.96, 0.76))
-    extent = study_extent(layers, grids, extent)
+    extent = study_extent(layers, grids, opts.study_area())
     _plot_grids(ax, grids, result, service)
     handles = _plot_points(ax, layers, suggestions, crs, lang, extent)
     if result is not None:
@@ -368,6 +376,7 @@ def map_png(
     ax.set_aspect("equal")
     _frame_on(ax, extent.to_crs(crs) if extent is not None else None)
     _scale_bar(ax)
+    title = opts.title
     if title is None:
         title = (
             text("title", lang, service=service_label(service, lang))
@@ -401,12 +410,10 @@ def _frame_on(ax: Any, extent: gpd.GeoSeries | None) -> None:
     ax.set_ylim(y0 - pad, y1 + pad)
 
 
-def _notes(layers: Any, result: Any, lang: str) -> str:
+def _notes(layers: Layers, result: CoverageFigures | None, lang: str) -> str:
     parts = []
-    speed = result_float(result, "speed_m_s") if result is not None else None
-    minutes = result_float(result, "walk_minutes") if result is not None else None
-    if speed is not None and minutes is not None:
-        parts.append(method_note(lang, speed_m_s=speed, minutes=minutes))
+    if result is not None:
+        parts.append(method_note(lang, speed_m_s=result.speed_m_s, minutes=result.walk_minutes))
     if getattr(layers, "synthetic", False):
         parts.append(text("synthetic", lang))
     return " · ".join(parts)
