@@ -24,13 +24,20 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from lifecircle.errors import LifecircleError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from typer._click.core import Context
+
+    from lifecircle.coverage import CoverageResult, SeatSuggestions, WalkNetwork
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -104,7 +111,7 @@ def fail_on_errors(command: str = "lifecircle") -> Iterator[None]:
 class CommandGroup(TyperGroup):
     """The root command: runs every subcommand through :func:`fail_on_errors`."""
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         """Invoke the subcommand; problems become one ``error:`` line and an exit code."""
         with fail_on_errors(ctx.command_path):
             return super().invoke(ctx)
@@ -184,15 +191,13 @@ def steps(total: int) -> Iterator[Steps]:
 
 
 def write_report_tables(
-    path: Path, result: Any, suggestions: Any, *, config: Any, lang: str
+    path: Path, result: CoverageResult, suggestions: SeatSuggestions | None, *, lang: str
 ) -> None:
     """The report's per-grid table (and suggested seats) as an Excel workbook."""
     from lifecircle.study.planner_tables import SHEETS, coverage_table, suggestion_table
     from lifecircle.tables import write_xlsx
 
-    sheets = {SHEETS[lang]["grids"]: coverage_table(
-        result.grid_table(), lang=lang, walk_minutes=config.walk_minutes
-    )}  # fmt: skip
+    sheets = {SHEETS[lang]["grids"]: coverage_table(result, lang=lang)}
     if suggestions is not None:
         sheets[SHEETS[lang]["sites"]] = suggestion_table(
             suggestions.sites, lang=lang, radius_m=suggestions.radius_m
@@ -200,7 +205,7 @@ def write_report_tables(
     write_xlsx(sheets, path)
 
 
-def suggestion_summary(suggestions: Any) -> str:
+def suggestion_summary(suggestions: SeatSuggestions) -> str:
     """One plain sentence: how many sites, residents helped, and how good the answer is."""
     placement = suggestions.placement
     quality = (
@@ -231,7 +236,7 @@ def table_suffix(path: Path, option: str, allowed: tuple[str, ...]) -> str:
     return suffix
 
 
-def write_sites(sites: Any, table: Any, output: Path) -> None:
+def write_sites(sites: gpd.GeoDataFrame, table: pd.DataFrame, output: Path) -> None:
     """Write suggested sites atomically: a planner's table or a GIS layer, by suffix."""
     from lifecircle.atomic_files import atomic_path
     from lifecircle.tables import write_table
@@ -245,7 +250,7 @@ def write_sites(sites: Any, table: Any, output: Path) -> None:
         sites.to_file(staged, driver=driver, layer=output.stem)
 
 
-def describe_network(network: Any) -> str:
+def describe_network(network: WalkNetwork) -> str:
     """One plain sentence about a walking network, for a terminal (no repr, no local path).
 
     Examples
@@ -261,8 +266,9 @@ def describe_network(network: Any) -> str:
         f"{km:.1f} km"
     )
     if "length_inside_extent_m" in meta:
+        inside_km = cast(float, meta["length_inside_extent_m"]) / 1000
         text += (
-            f" ({meta['length_inside_extent_m'] / 1000:.1f} km inside the study area, kept up to "
+            f" ({inside_km:.1f} km inside the study area, kept up to "
             f"{meta['extent_buffer_m']:,.0f} m beyond it)"
         )
     pieces = len(network.components())
@@ -272,7 +278,7 @@ def describe_network(network: Any) -> str:
     return text + (f"; from {name}" if name else "")
 
 
-def network_pieces_table(network: Any, *, most: int = 10) -> str:
+def network_pieces_table(network: WalkNetwork, *, most: int = 10) -> str:
     """The largest connected pieces of a network as a plain text table (longest first)."""
     import pandas as pd
 

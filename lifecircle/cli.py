@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, TextIO, TypeVar
 
 import typer
 
@@ -32,6 +32,18 @@ from lifecircle._cli_support import (
     write_report_tables,
     write_sites,
 )
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+    from lifecircle._cli_support import Steps
+    from lifecircle.coverage import CoverageResult, SeatSuggestions, WalkNetwork
+    from lifecircle.geo import Layers
+    from lifecircle.maps.options import MapOptions, ReportOptions
+    from lifecircle.study import CheckReport, Study, StudyRun
+
+#: The options of the ``map`` or ``report`` command's page.
+PageOptions = TypeVar("PageOptions", "MapOptions", "ReportOptions")
 
 app = typer.Typer(
     cls=CommandGroup,  # every command's errors go through one exit-code path
@@ -75,7 +87,7 @@ def _show_warning(
     category: type[Warning],
     filename: str,
     lineno: int,
-    file: Any = None,
+    file: TextIO | None = None,
     line: str | None = None,
 ) -> None:
     """Print a warning as one ``warning:`` line on stderr (no source excerpt); none with -q.
@@ -150,7 +162,7 @@ def demo(
         typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
 
 
-def _echo_demo_seats(layers: Any, network: Any, *, k: int) -> Any:
+def _echo_demo_seats(layers: Layers, network: WalkNetwork, *, k: int) -> SeatSuggestions:
     """Print seat reach, rest gaps and the top suggested seats; return the suggestions."""
     import lifecircle as lc
 
@@ -173,7 +185,9 @@ def _echo_demo_seats(layers: Any, network: Any, *, k: int) -> Any:
     return result
 
 
-def _echo_demo_coverage(layers: Any, network: Any, *, walk_minutes: float = 15.0) -> Any:
+def _echo_demo_coverage(
+    layers: Layers, network: WalkNetwork, *, walk_minutes: float = 15.0
+) -> CoverageResult:
     """Print per-grid elderly-service coverage at elderly and adult speeds; return the former."""
     import pandas as pd
 
@@ -185,20 +199,22 @@ def _echo_demo_coverage(layers: Any, network: Any, *, walk_minutes: float = 15.0
             layers, network, profile=name, walk_minutes=walk_minutes,
             isochrones=name == "elderly", progress=False,
         )  # fmt: skip
-        table = results[name].grid_table()
+        result = results[name]
+        table = result.grid_table()
         speed = lc.PROFILES[name].speed_m_s
-        columns[f"{name} {speed:g} m/s"] = (100 * table["share_elderly"]).round(1)
-        leaf = table[table["is_leaf"]]
-        covered[name] = (int(leaf["covered_elderly"].sum()), len(leaf))
+        columns[f"{name} {speed:g} m/s"] = (100 * result.share("elderly")).round(1)
+        leaf = table["is_leaf"].to_numpy(dtype=bool)
+        covered[name] = (int(result.covered("elderly")[leaf].sum()), int(leaf.sum()))
     frame = pd.concat([table[["id", "name", "level", "weight"]], pd.DataFrame(columns)], axis=1)
     frame = frame.rename(columns={"weight": "residents"})
     typer.echo(f"\n{walk_minutes:g}-minute walk to elderly services (% of residents):")
     typer.echo(frame.to_string(index=False))
     (n_old, total), (n_adult, _) = covered["elderly"], covered["adult"]
+    target = results["elderly"].target_share
     typer.echo(
-        f"\n{n_old} of {total} grids reach >=90% of residents within {walk_minutes:g} minutes "
-        f"at elderly pace ({lc.PROFILES['elderly'].speed_m_s:g} m/s); {n_adult} of {total} at "
-        f"adult pace ({lc.PROFILES['adult'].speed_m_s:g} m/s)."
+        f"\n{n_old} of {total} grids reach >={target:.0%} of residents within {walk_minutes:g} "
+        f"minutes at elderly pace ({lc.PROFILES['elderly'].speed_m_s:g} m/s); {n_adult} of "
+        f"{total} at adult pace ({lc.PROFILES['adult'].speed_m_s:g} m/s)."
     )
     return results["elderly"]
 
@@ -219,7 +235,7 @@ LangOpt = Annotated[
 ]
 
 
-def _lang(lang: Lang | None, study: Any) -> str:
+def _lang(lang: Lang | None, study: Study) -> str:
     return lang.value if lang is not None else study.lang
 
 
@@ -275,7 +291,7 @@ def check(
 
 
 def _write_check_outputs(
-    report: Any, outputs: dict[str, Path | None], *, lang: str, timestamp: bool
+    report: CheckReport, outputs: dict[str, Path | None], *, lang: str, timestamp: bool
 ) -> None:
     """Write the requested report files atomically."""
     from lifecircle.study import (
@@ -333,17 +349,16 @@ def validate(study: StudyArg) -> None:
                    f">= {target.minimum:.1%}")  # fmt: skip
 
 
-def _check_demand_lattice(config: Any, layers: Any) -> None:
+def _check_demand_lattice(config: Study, layers: Layers) -> None:
     """Lay out the residents' demand points as the analysis will (fails fast when too fine)."""
     from lifecircle.coverage.measures.demand import demand_from_layers
     from lifecircle.errors import ParameterError
     from lifecircle.geo.crs import utm_crs_for
 
-    spacing = config.spacing_m or 25.0
     try:
         demand_from_layers(
             layers.grids, crs=utm_crs_for(layers.grids), buildings=layers.buildings,
-            spacing_m=spacing,
+            spacing_m=config.coverage.spacing_m,
         )  # fmt: skip
     except ParameterError as exc:
         raise ParameterError(f"{config.label}: analysis.spacing_m: {exc}") from None
@@ -378,7 +393,9 @@ OutputOpt = Annotated[
 ]
 
 
-def _study_coverage(config: Any, progress: Any, *, isochrones: bool = True) -> tuple[Any, Any, Any]:
+def _study_coverage(
+    config: Study, progress: Steps, *, isochrones: bool = True
+) -> tuple[Layers, WalkNetwork, CoverageResult]:
     """Load a study's layers and network, and compute coverage at its default settings."""
     from lifecircle.study.run import compute_study_coverage, load_study_layers, load_study_network
 
@@ -391,7 +408,7 @@ def _study_coverage(config: Any, progress: Any, *, isochrones: bool = True) -> t
     return layers, walk, result
 
 
-def _study_boundary(config: Any) -> Any:
+def _study_boundary(config: Study) -> BaseGeometry | None:
     """The study area for maps: ``[study] boundary`` (EPSG:4326), else None (the grids)."""
     if config.boundary is None:
         return None
@@ -403,7 +420,9 @@ def _study_boundary(config: Any) -> Any:
     return study_area(study_only)[0]  # names the key and file when the boundary is unusable
 
 
-def _study_report_inputs(config: Any, progress: Any) -> tuple[Any, Any, Any, Any]:
+def _study_report_inputs(
+    config: Study, progress: Steps
+) -> tuple[Layers, WalkNetwork, CoverageResult, StudyRun | None]:
     """Layers, network, coverage at the study's defaults and the targets' run (or None).
 
     With targets, the report's headline is the same check as ``lifecircle check``; the
@@ -422,21 +441,30 @@ def _study_report_inputs(config: Any, progress: Any) -> tuple[Any, Any, Any, Any
     return run.layers, run.network, result, run
 
 
+#: The command-line flag that sets each map or report option: a problem the options find
+#: is reported under it (the study file's own values were checked when it was read).
+_OPTION_FLAGS = {"basemap": "--basemap", "lang": "--lang", "service": "--service"}
+
+
 def _load_for_output(
     study: Path,
-    service: str,
     output: Path | None,
-    default: Callable[[Any], str],
+    default: Callable[[Study], str],
+    kind: type[PageOptions],
+    *,
+    service: str,
+    lang: Lang | None,
     basemap: str | None = None,
-) -> tuple[Any, Path, str | None, str | None]:
-    """Load the study; check ``--service``, the basemap and its key, and the output path
-    (default: ``default(study)`` in the outputs folder) before any analysis.
-
-    Returns the study, the output path, the basemap (None for none) and its Tianditu key.
+) -> tuple[Study, Path, PageOptions]:
+    """Load the study; check ``--service``, the map or report options (basemap and its
+    key, study boundary) and the output path (default: ``default(study)`` in the outputs
+    folder) before any analysis.
     """
     from lifecircle.atomic_files import check_destination
     from lifecircle.errors import ConfigError
+    from lifecircle.options import OptionError
     from lifecircle.study import load_study
+    from lifecircle.study.config import resolve_tianditu_key
 
     config = load_study(study)
     if service not in config.services:
@@ -444,20 +472,20 @@ def _load_for_output(
             f"--service {service!r} is not a service of {config.label}; "
             f"expected one of {', '.join(sorted(config.services))}"
         )
-    chosen, key = _basemap_key(config, basemap)
-    return config, check_destination(output or config.output_dir / default(config)), chosen, key
-
-
-def _basemap_key(config: Any, basemap: str | None) -> tuple[str | None, str | None]:
-    """The basemap to draw and its Tianditu key, checked before any analysis."""
-    from lifecircle.errors import ConfigError
-    from lifecircle.study.config import BASEMAPS, resolve_tianditu_key
-
     chosen = basemap if basemap is not None else config.basemap
-    if chosen is not None and chosen not in BASEMAPS:
-        raise ConfigError(f"--basemap {chosen!r}: expected one of {', '.join(BASEMAPS)}")
     chosen = None if chosen == "none" else chosen
-    return chosen, resolve_tianditu_key(config, chosen)
+    try:
+        options = kind(
+            service=service, lang=_lang(lang, config), basemap=chosen,
+            tianditu_key=resolve_tianditu_key(config, chosen),  # its problems: study words
+            extent=_study_boundary(config),
+        )  # fmt: skip
+    except OptionError as exc:
+        if exc.option not in _OPTION_FLAGS:
+            raise
+        flag = _OPTION_FLAGS[exc.option]
+        raise ConfigError(f"{flag} {exc.value!r}: expected {exc.expected}") from None
+    return config, check_destination(output or config.output_dir / default(config)), options
 
 
 @app.command("map")
@@ -478,18 +506,17 @@ def map_(
     Example: lifecircle map study.toml --lang en -o coverage.html
     """
     from lifecircle.maps.coverage_map import coverage_map
+    from lifecircle.maps.options import MapOptions
     from lifecircle.maps.save import save_map
 
-    config, path, chosen, key = _load_for_output(
-        study, service, output, lambda _: f"map-{service}.html", basemap
-    )
+    config, path, options = _load_for_output(
+        study, output, lambda _: f"map-{service}.html", MapOptions,
+        service=service, lang=lang, basemap=basemap,
+    )  # fmt: skip
     with steps(4) as progress:
         layers, walk, result = _study_coverage(config, progress)
         progress.next("drawing the map")
-        m = coverage_map(
-            layers, result, service=service, lang=_lang(lang, config), basemap=chosen,
-            tianditu_key=key, network=walk, extent=_study_boundary(config),
-        )  # fmt: skip
+        m = coverage_map(layers, result, network=walk, options=options)
         path = save_map(m, path)
     typer.echo(f"wrote {path}")
 
@@ -499,7 +526,7 @@ SeatsOpt = Annotated[
 ]
 
 
-def _suggest(layers: Any, walk: Any, k: int) -> Any:
+def _suggest(layers: Layers, walk: WalkNetwork, k: int) -> SeatSuggestions:
     """Return the :class:`SeatSuggestions` for ``k`` new seat sites."""
     from lifecircle.coverage.measures.seat_suggestions import suggest_seats
 
@@ -522,25 +549,28 @@ def report(
     Example: lifecircle report study.toml --lang zh --seats 10 -o report.html
     """
     from lifecircle.atomic_files import check_destination
+    from lifecircle.maps.options import ReportOptions
     from lifecircle.maps.report import write_report
 
-    config, path, basemap, key = _load_for_output(
-        study, service, output, lambda c: f"report-{_lang(lang, c)}.html"
+    config, path, options = _load_for_output(
+        study,
+        output,
+        lambda c: f"report-{_lang(lang, c)}.html",
+        ReportOptions,
+        service=service,
+        lang=lang,
     )  # a missing Tianditu key fails now, not after the analysis
     workbook = check_destination(path.with_suffix(".xlsx"))
-    code = _lang(lang, config)
     with steps((2 if config.targets else 3) + 2) as progress:
         layers, walk, result, run = _study_report_inputs(config, progress)
         progress.next("suggesting seats")
         suggestions = _suggest(layers, walk, seats) if seats else None
         progress.next("writing the report")
         path = write_report(
-            layers, result, path, lang=code,
-            suggestions=suggestions.sites if suggestions else None, network=walk,
-            targets=run, service=service, basemap=basemap, tianditu_key=key,
-            extent=_study_boundary(config),
+            layers, result, path, network=walk, targets=run, options=options,
+            suggestions=suggestions.sites if suggestions else None,
         )  # fmt: skip
-        write_report_tables(workbook, result, suggestions, config=config, lang=code)
+        write_report_tables(workbook, result, suggestions, lang=options.lang)
     typer.echo(f"wrote {path}")
     typer.echo(f"wrote {workbook}")
 

@@ -52,7 +52,7 @@ def test_minimal_study_defaults_and_relative_paths(folder: Path) -> None:
     assert study.services == dict(DEFAULT_SERVICES)
     assert study.output_dir == folder / "lifecircle-output"
     assert study.cache_dir == folder / ".lifecircle-cache"
-    assert (study.lang, study.basemap, study.walk_minutes) == ("zh", None, 15.0)
+    assert (study.lang, study.basemap, study.coverage.walk_minutes) == ("zh", None, 15.0)
     assert study.targets == ()
 
 

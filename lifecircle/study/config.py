@@ -18,18 +18,26 @@ check``. Relative paths are resolved against the folder of the study file. Run
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lifecircle.errors import ConfigError
 from lifecircle.geo.schema import ELDERLY_TYPES, GRID_KINDS, find_category
 from lifecircle.input_files import input_file_problem
+from lifecircle.maps.basemaps import BASEMAPS as MAP_BASEMAPS
+from lifecircle.maps.basemaps import is_tianditu_key
+from lifecircle.maps.labels import LANGS
 from lifecircle.study.config_problems import ProblemCollector, show_value
+
+if TYPE_CHECKING:
+    from lifecircle.coverage.options import CoverageOptions
+    from lifecircle.coverage.routing.profiles import WalkProfile
 
 __all__ = [
     "DEFAULT_SERVICES",
@@ -50,8 +58,8 @@ METRICS = ("coverage", "seat_reach", "rest_gap")
 SCOPES = ("subdistrict", "area", "microgrid", "leaf", "all")
 MEASURES = ("street", "residents")
 BUILTIN_PROFILES = ("adult", "elderly")
-LANGS = ("zh", "en")
-BASEMAPS = ("none", "osm", "tianditu", "amap", "gaode")
+#: ``[outputs] basemap``: the maps' basemaps, with "none" for no tiles.
+BASEMAPS = ("none", *(b for b in MAP_BASEMAPS if b is not None))
 
 #: Services analysed when a study has no ``[services]`` table: name -> elderly ``type`` codes.
 DEFAULT_SERVICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -188,9 +196,20 @@ class Target:
         return f"{scope}:{self.kind}" if self.kind else scope
 
 
+def _default_coverage() -> CoverageOptions:
+    from lifecircle.coverage.options import CoverageOptions
+
+    return CoverageOptions()
+
+
 @dataclass(frozen=True)
 class Study:
-    """A validated study configuration (see :func:`load_study`)."""
+    """A validated study configuration (see :func:`load_study`).
+
+    ``profile`` names the default walking profile of targets (a built-in one or one of
+    ``profiles``); ``coverage`` holds the ``[analysis]`` settings as the options of
+    :func:`~lifecircle.coverage.compute_coverage`, that profile resolved.
+    """
 
     path: Path
     name: str
@@ -200,9 +219,7 @@ class Study:
     profiles: Mapping[str, ProfileSpec] = field(default_factory=dict)
     services: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SERVICES))
     profile: str = "elderly"
-    walk_minutes: float = 15.0
-    max_snap_m: float | None = None
-    spacing_m: float | None = None
+    coverage: CoverageOptions = field(default_factory=_default_coverage)
     description: str = ""
     synthetic: bool = False
     output_dir: Path = Path("lifecircle-output")
@@ -354,7 +371,7 @@ def _parse_profiles(ck: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, P
         ck.known_keys(spec, where, _KEYS["profile"])
         base = ck.string(spec, "base", where, default="elderly", choices=BUILTIN_PROFILES)
         penalties = ck.numbers(spec, "penalties", where) if "penalties" in spec else None
-        speed = ck.number(spec, "speed_m_s", where)
+        speed = ck.number_option(_coverage_options_class(), spec, "speed_m_s", where)
         profiles[name] = ProfileSpec(name, base or "elderly", speed, penalties)
     return profiles
 
@@ -380,6 +397,45 @@ def _parse_services(ck: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, t
                 codes.append(cat.code)
         services[name] = tuple(dict.fromkeys(codes))
     return services
+
+
+def _coverage_options_class() -> type[CoverageOptions]:
+    from lifecircle.coverage.options import CoverageOptions
+
+    return CoverageOptions
+
+
+def walk_profile(profiles: Mapping[str, ProfileSpec], name: str) -> WalkProfile:
+    """The walking profile called ``name``: built in, or one of the study's ``profiles``."""
+    from lifecircle.coverage.routing.profiles import PROFILES
+
+    spec = profiles.get(name)
+    if spec is None:
+        return PROFILES[name]
+    profile = dataclasses.replace(PROFILES[spec.base], name=name)
+    if spec.speed_m_s is not None:
+        profile = dataclasses.replace(profile, speed_m_s=spec.speed_m_s)
+    if spec.penalties is not None:
+        profile = profile.with_penalties(spec.penalties)
+    return profile
+
+
+def _parse_analysis(
+    ck: ProblemCollector, analysis: Mapping[str, Any], profile: WalkProfile
+) -> CoverageOptions:
+    """``[analysis]`` as the options of ``compute_coverage``; each key is checked by them."""
+    kind = _coverage_options_class()
+    default = kind(profile=profile)
+    walk_minutes, max_snap_m, spacing_m = (
+        ck.number_option(kind, analysis, key, "analysis")
+        for key in ("walk_minutes", "max_snap_m", "spacing_m")
+    )
+    return dataclasses.replace(
+        default,
+        walk_minutes=walk_minutes or default.walk_minutes,
+        max_snap_m=max_snap_m or default.max_snap_m,
+        spacing_m=spacing_m or default.spacing_m,
+    )
 
 
 def _target_kind(ck: ProblemCollector, spec: Mapping[str, Any], where: str) -> str | None:
@@ -424,9 +480,12 @@ def _parse_target(
             f"unknown profile {show_value(profile)}; "
             f"expected one of {', '.join(sorted(study['profile_names']))}",
         )
+    coverage: CoverageOptions = study["coverage"]
+    walk_minutes = ck.number_option(_coverage_options_class(), spec, "walk_minutes", where)
     values: dict[str, float] = {
-        key: ck.number(spec, key, where, default=study.get(key, dflt)) or dflt
-        for key, dflt in (("walk_minutes", 15.0), ("reach_m", 50.0), ("max_gap_m", 50.0))
+        "walk_minutes": walk_minutes or coverage.walk_minutes,
+        "reach_m": ck.number(spec, "reach_m", where) or 50.0,
+        "max_gap_m": ck.number(spec, "max_gap_m", where) or 50.0,
     }
     measure = ck.string(spec, "measure", where, default="street", choices=MEASURES)
     if metric == "seat_reach" and measure == "street" and (grids or level != "subdistrict"):
@@ -469,6 +528,7 @@ def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) ->
     ck.known_keys(cache, "cache", _KEYS["cache"])
     profiles = _parse_profiles(ck, doc)
     profile_names = (*BUILTIN_PROFILES, *profiles)
+    profile = ck.string(analysis, "profile", "analysis", "elderly", profile_names) or "elderly"
     fields: dict[str, Any] = {
         "path": path,
         "name": ck.string(head, "name", "study", default=path.stem),
@@ -481,10 +541,8 @@ def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) ->
         "network": _parse_network(ck, doc),
         "profiles": profiles,
         "services": _parse_services(ck, doc),
-        "profile": ck.string(analysis, "profile", "analysis", "elderly", profile_names),
-        "walk_minutes": ck.number(analysis, "walk_minutes", "analysis", 15.0),
-        "max_snap_m": ck.number(analysis, "max_snap_m", "analysis"),
-        "spacing_m": ck.number(analysis, "spacing_m", "analysis"),
+        "profile": profile,
+        "coverage": _parse_analysis(ck, analysis, walk_profile(profiles, profile)),
         "lang": ck.string(outputs, "lang", "outputs", "zh", LANGS),
         "basemap": ck.string(outputs, "basemap", "outputs", None, BASEMAPS),
         "tianditu_key": _parse_key(ck, outputs),
@@ -504,7 +562,7 @@ _GET_KEY = "get one at https://console.tianditu.gov.cn"
 
 
 def _key_problem(key: str) -> str | None:
-    if key.isascii() and key.isalnum():
+    if is_tianditu_key(key):
         return None
     return "a Tianditu key is letters and digits only (copy it again from the Tianditu console)"
 

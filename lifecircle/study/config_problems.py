@@ -6,12 +6,12 @@ Used by :mod:`lifecircle.study.config` only.
 from __future__ import annotations
 
 import difflib
-import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from lifecircle.input_files import input_file_problem
+from lifecircle.options import OptionError, OptionTypeError, check_number
 
 __all__ = ["ProblemCollector", "join_key", "show_value"]
 
@@ -86,21 +86,41 @@ class ProblemCollector:
         default: float | None = None,
         share: bool = False,
     ) -> float | None:
+        """``table[key]`` as a positive number (a share in [0, 1] with ``share``)."""
         if key not in table:
             return default
         value = table[key]
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        ok = ok and math.isfinite(value) and (0 <= value <= 1 if share else value > 0)
-        if not ok:
-            expected = "a number between 0 and 1" if share else "a positive number"
+        try:
+            return check_number(key, value, allow_zero=share, at_most=1 if share else None)
+        except (OptionError, OptionTypeError) as exc:
             hint = ""
             if share and isinstance(value, str) and value.strip().endswith("%"):
                 hint = _percent_hint(value.strip()[:-1])
             elif share and isinstance(value, int | float) and 1 < value <= 100:
                 hint = f" (write {value / 100:g} for {value:g}%)"
-            self.add(join_key(where, key), f"expected {expected}, got {show_value(value)}{hint}")
+            self.problem(join_key(where, key), exc, hint)
             return default
+
+    def number_option(
+        self, kind: Callable[..., object], table: Mapping[str, Any], key: str, where: str
+    ) -> float | None:
+        """``table[key]`` checked as the numeric option ``key`` of the options class ``kind``.
+
+        The options class is the one place the option is checked; its problem is reported
+        here under the study file's key. ``None`` when the key is absent or unusable.
+        """
+        if key not in table:
+            return None
+        try:
+            value = getattr(kind(**{key: table[key]}), key)
+        except (OptionError, OptionTypeError) as exc:
+            self.problem(join_key(where, key), exc)
+            return None
         return float(value)
+
+    def problem(self, where: str, exc: OptionError | OptionTypeError, hint: str = "") -> None:
+        """An options check's problem in the study file's words (TOML values)."""
+        self.add(where, f"expected {exc.expected}, got {show_value(exc.value)}{hint}")
 
     def boolean(self, table: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
         value = table.get(key, default)

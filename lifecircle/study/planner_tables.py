@@ -9,12 +9,15 @@ writes them as ``.xlsx`` or UTF-8 CSV.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from lifecircle.study.targets import CheckReport
+
+if TYPE_CHECKING:
+    from lifecircle.coverage.measures.coverage_result import CoverageResult
 
 __all__ = ["check_tables", "coverage_table", "suggestion_table"]
 
@@ -188,15 +191,14 @@ def suggestion_table(
     return table.rename(columns={k: v.format(r=f"{radius_m:g}") for k, v in headers.items()})
 
 
-def coverage_table(
-    grid_table: pd.DataFrame, *, lang: str = "zh", walk_minutes: float = 15.0
-) -> pd.DataFrame:
-    """Per-grid coverage (``CoverageResult.grid_table()``) as a planner's table.
+def coverage_table(result: CoverageResult, *, lang: str = "zh") -> pd.DataFrame:
+    """Every grid's coverage (of every service of ``result``) as a planner's table.
 
     Residents are whole numbers and each service's share a percentage with one decimal.
     """
     code = _code(lang)
     head = _GRID_HEADERS[code]
+    grid_table = result.grid_table()
     out = pd.DataFrame({
         head["id"]: grid_table["id"].astype(str).to_numpy(),
         head["name"]: grid_table["name"].fillna("").astype(str).to_numpy(),
@@ -205,10 +207,11 @@ def coverage_table(
         head["kind"]: grid_table["kind"].map(lambda v: _KINDS[code].get(v, v or "")).to_numpy(),
         head["weight"]: _whole(grid_table["weight"].to_numpy()).to_numpy(),
     })  # fmt: skip
-    for column in grid_table.columns:
-        if column.startswith("share_"):
-            name = head["share"].format(s=column.removeprefix("share_"), m=f"{walk_minutes:g}")
-            out[name] = [_percent(v) for v in grid_table[column]]
+    minutes = f"{result.walk_minutes:g}"
+    for service in result.services:
+        out[head["share"].format(s=service, m=minutes)] = [
+            _percent(v) for v in result.share(service)
+        ]
     return out
 
 

@@ -19,11 +19,15 @@ import pandas as pd
 from tqdm import tqdm
 
 from lifecircle.errors import ConfigError
-from lifecircle.study.config import Study, Target
+from lifecircle.study.config import Study, Target, walk_profile
 from lifecircle.study.datum_review import checks_study_datums, study_datum_check
 from lifecircle.study.targets import CheckReport, evaluate_targets
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+    from lifecircle.coverage.measures.coverage_result import CoverageResult
     from lifecircle.coverage.network.walk_network import WalkNetwork
     from lifecircle.coverage.routing.profiles import WalkProfile
     from lifecircle.geo.layers import Layers
@@ -53,10 +57,10 @@ class StudyRun:
     network: WalkNetwork
     report: CheckReport
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
-    coverage: Mapping[tuple[str, float], Any] = field(default_factory=dict)
+    coverage: Mapping[tuple[str, float], CoverageResult] = field(default_factory=dict)
 
 
-def _read_study_layer(study: Study, name: str) -> Any:
+def _read_study_layer(study: Study, name: str) -> gpd.GeoDataFrame:
     from lifecircle import geo
 
     src = study.layers[name]
@@ -105,15 +109,15 @@ def study_buffer_m(study: Study) -> float:
     from lifecircle.coverage.network.extent import walking_buffer_m
 
     coverage = [t for t in study.targets if t.metric == "coverage"]
-    minutes = max([study.walk_minutes, *(t.walk_minutes for t in coverage)])
+    minutes = max([study.coverage.walk_minutes, *(t.walk_minutes for t in coverage)])
     profiles = {study.profile, *(t.profile for t in coverage)}
     speed = max(study_profile(study, name).speed_m_s for name in sorted(profiles))
     reach = max([0.0, *(t.reach_m for t in study.targets if t.metric == "seat_reach")])
-    snap = study.max_snap_m if study.max_snap_m is not None else 100.0
+    snap = study.coverage.max_snap_m
     return walking_buffer_m(minutes, speed, max_snap_m=snap, reach_m=reach)
 
 
-def study_area(study: Study, layers: Layers | None = None) -> tuple[Any, str]:
+def study_area(study: Study, layers: Layers | None = None) -> tuple[BaseGeometry, str]:
     """The study's extent in EPSG:4326 and its plain-words source.
 
     ``[network] bbox`` or ``boundary`` when given, else ``[study] boundary``, else the
@@ -208,19 +212,9 @@ def _clear_network_cache(study: Study) -> None:
 
 
 def study_profile(study: Study, name: str | None = None) -> WalkProfile:
-    """Return the :class:`~lifecircle.coverage.routing.profiles.WalkProfile` called ``name``."""
-    from lifecircle.coverage.routing.profiles import PROFILES
-
-    name = name or study.profile
-    spec = study.profiles.get(name)
-    if spec is None:
-        return PROFILES[name]
-    profile = dataclasses.replace(PROFILES[spec.base], name=name)
-    if spec.speed_m_s is not None:
-        profile = dataclasses.replace(profile, speed_m_s=spec.speed_m_s)
-    if spec.penalties is not None:
-        profile = profile.with_penalties(spec.penalties)
-    return profile
+    """Return the :class:`~lifecircle.coverage.routing.profiles.WalkProfile` called ``name``
+    (default: the study's ``[analysis] profile``)."""
+    return walk_profile(study.profiles, name or study.profile)
 
 
 @checks_study_datums  # datum warnings phrased for the study file
@@ -230,26 +224,37 @@ def compute_study_coverage(
     network: WalkNetwork,
     *,
     profile: str | None = None,
-    walk_minutes: float | None = None,
     services: tuple[str, ...] | None = None,
-    isochrones: bool = True,
     progress: bool = False,
-) -> Any:
-    """Run ``compute_coverage`` with the study's services and analysis settings."""
+    **overrides: object,
+) -> CoverageResult:
+    """Run ``compute_coverage`` with the study's services and ``[analysis]`` settings.
+
+    Parameters
+    ----------
+    study : Study
+    layers, network :
+        The study's layers and walking network.
+    profile : str, optional
+        A walking profile of the study (built in or under ``[profiles]``) instead of its
+        ``[analysis] profile``.
+    services : tuple of str, optional
+        The study's services to measure (default: all).
+    progress : bool
+        Show a progress bar.
+    **overrides
+        Options of :class:`~lifecircle.coverage.options.CoverageOptions` to change from
+        the study's (``study.coverage``), e.g. ``walk_minutes=10, isochrones=False``.
+    """
     from lifecircle.coverage.measures.service_coverage import compute_coverage
 
     names = services or tuple(study.services)
-    options: dict[str, Any] = {}
-    if study.max_snap_m is not None:
-        options["max_snap_m"] = study.max_snap_m
-    if study.spacing_m is not None:
-        options["spacing_m"] = study.spacing_m
+    options = study.coverage
+    if profile is not None:
+        options = dataclasses.replace(options, profile=study_profile(study, profile))
     return compute_coverage(
-        layers, network,
-        services={s: tuple(study.services[s]) for s in names},
-        profile=study_profile(study, profile),
-        walk_minutes=walk_minutes if walk_minutes is not None else study.walk_minutes,
-        isochrones=isochrones, progress=progress, **options,
+        layers, network, options=options, progress=progress,
+        services={s: tuple(study.services[s]) for s in names}, **overrides,
     )  # fmt: skip
 
 
@@ -260,8 +265,8 @@ def _grid_table(grids: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
 
 
 def _coverage_tables(
-    study: Study, layers: Layers, network: WalkNetwork, targets: list[Target], bar: Any
-) -> tuple[dict[str, pd.DataFrame], dict[tuple[str, float], Any]]:
+    study: Study, layers: Layers, network: WalkNetwork, targets: list[Target], bar: tqdm[Any]
+) -> tuple[dict[str, pd.DataFrame], dict[tuple[str, float], CoverageResult]]:
     groups: dict[tuple[str, float], list[Target]] = {}
     for t in targets:
         groups.setdefault((t.profile, t.walk_minutes), []).append(t)
@@ -270,12 +275,12 @@ def _coverage_tables(
         bar.set_description(f"coverage {profile} {minutes:g} min")
         services = tuple(sorted({t.service for t in members}))
         result = compute_study_coverage(
-            study, layers, network, profile=profile, walk_minutes=minutes,
-            services=services, isochrones=False,
+            study, layers, network, profile=profile, services=services,
+            walk_minutes=minutes, isochrones=False,
         )  # fmt: skip
         results[(profile, minutes)] = result
         for t in members:
-            tables[t.id] = _grid_table(result.grids, result.grids[f"share_{t.service}"])
+            tables[t.id] = _grid_table(result.grids, result.share(t.service))
         bar.update(1)
     return tables, results
 
@@ -295,7 +300,7 @@ def _leaf_shares(grids: pd.DataFrame, leaf: pd.DataFrame, share: str) -> pd.Seri
 
 
 def _seat_tables(
-    study: Study, layers: Layers, network: WalkNetwork, targets: list[Target], bar: Any
+    study: Study, layers: Layers, network: WalkNetwork, targets: list[Target], bar: tqdm[Any]
 ) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {}
     if not targets:
