@@ -292,4 +292,5 @@ def network_pieces_table(network: WalkNetwork, *, most: int = 10) -> str:
         }
     )
     table.index.name = "piece"
-    return table.to_string()
+    text: str = table.to_string()
+    return text

@@ -175,7 +175,7 @@ def _echo_demo_seats(layers: Layers, network: WalkNetwork, *, k: int) -> SeatSug
         f"with no stretch over {gaps.max_gap_m:g} m without a seat (median longest stretch "
         f"{gaps.points['longest_gap_m'].median():.0f} m)."
     )
-    result = lc.suggest_seats(layers, network, k=k, time_limit_s=5)
+    result: SeatSuggestions = lc.suggest_seats(layers, network, k=k, time_limit_s=5)
     cols = ["rank", "gain_residents", "gain_gap_residents", "street", "nearest_seat_m", "grids"]
     typer.echo(
         f"\nTop {k} suggested new seat sites ({result.placement.status}, "
@@ -193,7 +193,8 @@ def _echo_demo_coverage(
 
     import lifecircle as lc
 
-    columns, covered, results = {}, {}, {}
+    columns, covered = {}, {}
+    results: dict[str, CoverageResult] = {}
     for name in ("elderly", "adult"):
         results[name] = lc.compute_coverage(
             layers, network, profile=name, walk_minutes=walk_minutes,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -93,10 +93,10 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
 
     def __init__(
         self,
-        features: list[dict],
+        features: list[dict[str, Any]],
         name: str,
         *,
-        base_style: dict | None = None,
+        base_style: Mapping[str, object] | None = None,
         show: bool = True,
         interactive: bool = True,
     ) -> None:
@@ -124,7 +124,9 @@ def _round(coords: np.ndarray) -> np.ndarray:
     return np.round(coords, 6)  # ~0.1 m: plenty for display, halves the file size
 
 
-def to_features(frame: gpd.GeoDataFrame, properties: Sequence[dict]) -> list[dict]:
+def to_features(
+    frame: gpd.GeoDataFrame, properties: Sequence[Mapping[str, object]]
+) -> list[dict[str, Any]]:
     """Return GeoJSON features of ``frame``'s geometries with the given properties."""
     geoms = shapely.transform(frame.geometry.to_numpy(), _round)
     texts = shapely.to_geojson(geoms)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from lifecircle.maps.contracts import CoverageFigures, StreetNetwork
 from lifecircle.maps.coverage_map import coverage_map
@@ -105,7 +106,7 @@ def _gain_text(value: float, column: str) -> str:
 
 def _suggestion_table(
     suggestions: gpd.GeoDataFrame | None, lang: str
-) -> tuple[list[dict[str, str]], list[list[dict]]]:
+) -> tuple[list[dict[str, str]], list[list[dict[str, str | None]]]]:
     """Columns (header text, css class) and rows of the suggested-seats table.
 
     Gains are residents, so they show as whole numbers; the nearest street and the
@@ -206,8 +207,8 @@ def report_html(
             layers, network, lang=lang, basemap=opts.basemap, extra=opts.sources
         ),
         "version": __version__,
-        "css": jinja2.utils.markupsafe.Markup(REPORT_CSS),
-        "js": jinja2.utils.markupsafe.Markup(SORT_JS),
+        "css": Markup(REPORT_CSS),
+        "js": Markup(SORT_JS),
     }
     return _ENV.from_string(REPORT_TEMPLATE).render(**context)
 

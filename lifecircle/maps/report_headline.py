@@ -104,7 +104,7 @@ def target_verdict(rows: Sequence[TargetHeadline], lang: str) -> str:
 
 def leaf_grids(grids: pd.DataFrame) -> pd.DataFrame:
     """The smallest grids, the same ones the map colours (see ``layers.leaf_frame``)."""
-    return leaf_frame(grids)  # type: ignore[arg-type]
+    return leaf_frame(grids)
 
 
 def _heading(label: str) -> str:

@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 from matplotlib import font_manager
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -92,7 +95,7 @@ def find_cjk_font() -> str | None:
 
 
 def _plot_grids(
-    ax: Any, grids: gpd.GeoDataFrame, result: CoverageFigures | None, service: str
+    ax: Axes, grids: gpd.GeoDataFrame, result: CoverageFigures | None, service: str
 ) -> None:
     level = finest_level(grids)
     fine = leaf_frame(grids)
@@ -115,18 +118,18 @@ def _plot_grids(
 
 
 def _plot_points(
-    ax: Any,
+    ax: Axes,
     layers: Layers,
     suggestions: gpd.GeoDataFrame | None,
-    crs: Any,
+    crs: pyproj.CRS,
     lang: str,
     extent: gpd.GeoSeries | None,
-) -> list[Any]:
+) -> list[Artist]:
     """Draw the point and outline layers in stacking order; return their legend handles.
 
     Heritage and conservation areas are drawn only where they meet the study extent.
     """
-    handles: list[Any] = []
+    handles: list[Artist] = []
     conservation = clip_to_extent(getattr(layers, "conservation", None), extent)
     if (cons := _nonempty(conservation, crs)) is not None:
         handles += _plot_conservation(ax, cons, lang)
@@ -142,12 +145,12 @@ def _plot_points(
     return handles
 
 
-def _nonempty(frame: gpd.GeoDataFrame | None, crs: Any) -> gpd.GeoDataFrame | None:
+def _nonempty(frame: gpd.GeoDataFrame | None, crs: pyproj.CRS) -> gpd.GeoDataFrame | None:
     """``frame`` in ``crs``, or ``None`` when it is missing or empty."""
     return frame.to_crs(crs) if frame is not None and len(frame) else None
 
 
-def _plot_conservation(ax: Any, cons: gpd.GeoDataFrame, lang: str) -> list[Any]:
+def _plot_conservation(ax: Axes, cons: gpd.GeoDataFrame, lang: str) -> list[Artist]:
     cons.boundary.plot(ax=ax, color=style.CONSERVATION_COLOUR, linewidth=1.4, linestyle="--")
     return [
         Line2D(
@@ -160,7 +163,7 @@ def _plot_conservation(ax: Any, cons: gpd.GeoDataFrame, lang: str) -> list[Any]:
     ]
 
 
-def _plot_heritage(ax: Any, h: gpd.GeoDataFrame, lang: str) -> list[Any]:
+def _plot_heritage(ax: Axes, h: gpd.GeoDataFrame, lang: str) -> list[Artist]:
     """Heritage coloured by protection level, with one legend entry per level drawn."""
     levels = [v if v in style.HERITAGE_COLOURS else "other" for v in h["level"].astype(str)]
     colours = [style.HERITAGE_COLOURS[v] for v in levels]
@@ -177,7 +180,7 @@ def _plot_heritage(ax: Any, h: gpd.GeoDataFrame, lang: str) -> list[Any]:
     ]
 
 
-def _plot_seats(ax: Any, s: gpd.GeoDataFrame, lang: str) -> list[Any]:
+def _plot_seats(ax: Axes, s: gpd.GeoDataFrame, lang: str) -> list[Artist]:
     size = style.seat_radius_px(s["seats"]) ** 2 / 2
     ax.scatter(
         s.geometry.x,
@@ -200,8 +203,8 @@ def _plot_seats(ax: Any, s: gpd.GeoDataFrame, lang: str) -> list[Any]:
     ]
 
 
-def _plot_elderly(ax: Any, e: gpd.GeoDataFrame, lang: str) -> list[Any]:
-    handles: list[Any] = []
+def _plot_elderly(ax: Axes, e: gpd.GeoDataFrame, lang: str) -> list[Artist]:
+    handles: list[Artist] = []
     for code, (shape, colour) in style.ELDERLY_SYMBOLS.items():
         part = e[e["type"].astype(str) == code]
         if part.empty:
@@ -229,7 +232,7 @@ def _plot_elderly(ax: Any, e: gpd.GeoDataFrame, lang: str) -> list[Any]:
     return handles
 
 
-def _plot_suggestions(ax: Any, g: gpd.GeoDataFrame, lang: str) -> list[Any]:
+def _plot_suggestions(ax: Axes, g: gpd.GeoDataFrame, lang: str) -> list[Artist]:
     ax.scatter(
         g.geometry.x,
         g.geometry.y,
@@ -264,7 +267,7 @@ def _plot_suggestions(ax: Any, g: gpd.GeoDataFrame, lang: str) -> list[Any]:
     ]
 
 
-def _scale_bar(ax: Any) -> None:
+def _scale_bar(ax: Axes) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     span = x1 - x0
@@ -399,7 +402,7 @@ def map_png(
     return buffer.getvalue()
 
 
-def _frame_on(ax: Any, extent: gpd.GeoSeries | None) -> None:
+def _frame_on(ax: Axes, extent: gpd.GeoSeries | None) -> None:
     """Open the picture on the study extent (4% margin), whatever else was drawn."""
     if extent is None or not np.isfinite(extent.total_bounds).all():
         ax.margins(0.04)

@@ -123,7 +123,8 @@ def service_colour(service: str, position: int = 0) -> str:
 def seat_radius_px(seats: object) -> np.ndarray:
     """Circle radius in pixels for seat counts: area grows with the count, 3–12 px."""
     counts = np.nan_to_num(np.asarray(seats, dtype=float), nan=1.0)
-    return np.clip(2.0 + 1.6 * np.sqrt(np.clip(counts, 1, None)), 3.0, 12.0).round(1)
+    radius: np.ndarray = np.clip(2.0 + 1.6 * np.sqrt(np.clip(counts, 1, None)), 3.0, 12.0)
+    return radius.round(1)
 
 
 def _polygon(n: int, r: float, c: float, rotation: float = -90.0, inner: float = 0.0) -> str:

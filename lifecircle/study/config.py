@@ -314,7 +314,7 @@ def _parse_network(ck: ProblemCollector, doc: Mapping[str, Any]) -> NetworkSourc
     return NetworkSource(kind or "lines", path=path, penalties=penalties, **extent)
 
 
-def _parse_boundary(ck: ProblemCollector, value: Any, where: str) -> LayerSource | None:
+def _parse_boundary(ck: ProblemCollector, value: object, where: str) -> LayerSource | None:
     """A boundary file: a path or ``{ path, crs, layer }``."""
     if isinstance(value, dict):
         ck.known_keys(value, where, _KEYS["boundary"])
@@ -337,7 +337,7 @@ def _parse_boundary(ck: ProblemCollector, value: Any, where: str) -> LayerSource
     return LayerSource(path) if path else None
 
 
-def _show_list(value: Any) -> str:
+def _show_list(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(show_value(v) for v in value) + "]"
     return show_value(value)

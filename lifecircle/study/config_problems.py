@@ -16,7 +16,7 @@ from lifecircle.options import OptionError, OptionTypeError, check_number
 __all__ = ["ProblemCollector", "join_key", "show_value"]
 
 
-def show_value(value: Any) -> str:
+def show_value(value: object) -> str:
     """Render a TOML value the way the user wrote it (strings quoted)."""
     if isinstance(value, str):
         return f'"{value}"'
@@ -129,7 +129,7 @@ class ProblemCollector:
             return default
         return value
 
-    def path(self, value: Any, where: str, *, must_exist: bool = True) -> Path | None:
+    def path(self, value: object, where: str, *, must_exist: bool = True) -> Path | None:
         if not isinstance(value, str) or not value.strip():
             self.add(where, f"expected a file path (string), got {show_value(value)}")
             return None
@@ -142,7 +142,7 @@ class ProblemCollector:
             return None
         return path
 
-    def folder(self, value: Any, where: str, default: str) -> Path | None:
+    def folder(self, value: object, where: str, default: str) -> Path | None:
         """A folder lifecircle may create: not an existing file, nor below one."""
         path = self.path(value if value is not None else default, where, must_exist=False)
         if path is None:

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 import shapely
@@ -38,6 +38,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 Streets = tuple[np.ndarray, Any]
+P = ParamSpec("P")
 R = TypeVar("R")
 
 
@@ -143,13 +144,13 @@ def study_datum_check(
         yield
 
 
-def checks_study_datums(func: Callable[..., R]) -> Callable[..., R]:
+def checks_study_datums(func: Callable[P, R]) -> Callable[P, R]:
     """Decorate ``func(study, layers, network, ...)`` to run inside :func:`study_datum_check`."""
 
     signature = inspect.signature(func)
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kw: Any) -> R:
+    def wrapper(*args: P.args, **kw: P.kwargs) -> R:
         given = signature.bind(*args, **kw).arguments
         with study_datum_check(given["study"], given["layers"], given["network"]):
             return func(*args, **kw)

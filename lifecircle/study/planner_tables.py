@@ -9,7 +9,7 @@ writes them as ``.xlsx`` or UTF-8 CSV.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ import pandas as pd
 from lifecircle.study.targets import CheckReport
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+    from numpy.typing import ArrayLike
+
     from lifecircle.coverage.measures.coverage_result import CoverageResult
 
 __all__ = ["check_tables", "coverage_table", "suggestion_table"]
@@ -135,19 +138,19 @@ def _code(lang: str) -> str:
     return "zh" if lang == "zh" else "en"
 
 
-def _whole(values: Any) -> pd.Series:
+def _whole(values: ArrayLike) -> pd.Series:
     """Whole residents (nullable integers)."""
     return pd.Series(np.round(pd.to_numeric(values, errors="coerce")), dtype="Int64")
 
 
-def _percent(value: Any) -> float | None:
+def _percent(value: float | None) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return round(100 * float(value), 1)
 
 
 def suggestion_table(
-    sites: Any, *, lang: str = "zh", radius_m: float = 50.0, gcj02: bool = False
+    sites: gpd.GeoDataFrame, *, lang: str = "zh", radius_m: float = 50.0, gcj02: bool = False
 ) -> pd.DataFrame:
     """The suggested seat sites as a planner's table.
 

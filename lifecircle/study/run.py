@@ -197,8 +197,16 @@ def _build_study_network(study: Study, *, refresh: bool) -> WalkNetwork:
         from lifecircle.coverage.network import download
 
         return download.network_from_place(str(net.place), penalties=penalties, cache_dir=cache)
-    builder = getattr(build, f"network_from_{net.kind}")
-    return builder(net.path, penalties=penalties, cache_dir=cache)
+    path = net.path
+    if path is None:  # a study read by load_study always has one for a network file
+        raise ConfigError(f"{study.label}: network.source: missing")
+    if net.kind == "pbf":
+        return build.network_from_pbf(path, penalties=penalties, cache_dir=cache)
+    if net.kind == "xml":
+        return build.network_from_xml(path, penalties=penalties, cache_dir=cache)
+    if net.kind == "graphml":
+        return build.network_from_graphml(path, penalties=penalties, cache_dir=cache)
+    return build.network_from_lines(path, penalties=penalties, cache_dir=cache)
 
 
 def _clear_network_cache(study: Study) -> None:

@@ -308,7 +308,8 @@ def _inside_gaps(frame: pd.DataFrame, lines: np.ndarray, extent_m: BaseGeometry)
         gap[pick] = shapely.length(
             shapely.intersection(shapely.linestrings(coords, indices=piece), extent_m)
         )
-    return gap
+    inside: np.ndarray = gap
+    return inside
 
 
 def gaps_along_routes(
