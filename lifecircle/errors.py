@@ -43,13 +43,17 @@ _HINTS: ContextVar[tuple[HintStyle, str | None]] = ContextVar(
 
 
 @contextmanager
-def hint_style(style: HintStyle, layer: str | None = None) -> Iterator[None]:
+def hint_style(style: HintStyle | None, layer: str | None = None) -> Iterator[None]:
     """Write fixes in ``style`` (for ``layer``'s study table) inside the ``with`` block.
 
-    The study loader reads layers inside ``hint_style("toml", "seats")`` so that a fix
-    reads ``columns = { "类型" = "level" } in [layers.seats]`` instead of keywords.
+    The study loader reads layers inside ``hint_style("toml")`` so that a fix reads
+    ``columns = { "类型" = "level" } in [layers.seats]`` instead of keywords;
+    ``load_layers`` names each layer with ``hint_style(None, "seats")``, ``None`` keeping
+    the enclosing block's style (Python keywords outside any).
     """
-    if style not in ("python", "toml"):
+    if style is None:
+        style = _HINTS.get()[0]
+    elif style not in ("python", "toml"):
         raise ValueError(f"hint style must be 'python' or 'toml', got {style!r}")
     token = _HINTS.set((style, layer))
     try:

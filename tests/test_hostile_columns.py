@@ -20,7 +20,7 @@ from conftest import file_digest
 from shapely.geometry import Polygon, box, mapping
 
 import lifecircle.geo as geo
-from lifecircle.errors import ColumnWarning, CoordinateWarning, LayerError, Problem
+from lifecircle.errors import ColumnWarning, CoordinateWarning, LayerError, Problem, hint_style
 
 GRID = box(121.440, 31.220, 121.446, 31.226)
 
@@ -417,13 +417,12 @@ def test_every_layer_is_reported_in_one_run_with_toml_fixes(tmp_path):
     elderly = tmp_path / "elderly.csv"
     elderly.write_text("id,name,type,lon,lat\nE1,a,care_home,123.0,31.0\n", encoding="utf-8")
     paths = _demo_paths()
-    with pytest.raises(LayerError) as info:
+    with pytest.raises(LayerError) as info, hint_style("toml"):
         geo.load_layers(
             grids=paths["grids"],
             seats=seats,
             elderly=geo.LayerInput(elderly, crs="EPSG:99999999"),
             heritage=heritage,
-            hints="toml",
         )
     err = info.value
     assert [s.source for s in err.sections] == ["seats.csv", "elderly.csv", "relics.csv"]
@@ -457,8 +456,8 @@ def test_generated_id_warning_uses_the_study_hint_style(tmp_path):
     seats = tmp_path / "benches.csv"
     seats.write_text("名称,经度,纬度,座位数\n甲,123.0,31.0,3\n", encoding="utf-8")
     hint = r'columns = \{ "<header>" = "id" \} in \[layers.seats\]'
-    with pytest.warns(ColumnWarning, match=hint):
-        layers = geo.load_layers(**{**_demo_paths(), "seats": seats}, hints="toml")
+    with pytest.warns(ColumnWarning, match=hint), hint_style("toml"):
+        layers = geo.load_layers(**{**_demo_paths(), "seats": seats})
     assert layers.seats["id"].tolist() == ["benches-2"]
 
 

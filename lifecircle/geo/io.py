@@ -389,7 +389,6 @@ def _check_table(
         source=name,
         crs=crs,
         columns=columns,
-        row_noun="row",
         first_row=first_row,
         geometry_notes=notes,
         drop=coord_cols,

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import ClassVar, Literal, TypeAlias
+from typing import ClassVar, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -219,9 +219,7 @@ def _read_one(layer: str, spec: Source | LayerInput, crs: LayerCRS | None) -> gp
 
 
 def _read_all(
-    sources: Mapping[str, Source | LayerInput | None],
-    crs: LayerCRS | None,
-    hints: Literal["python", "toml"],
+    sources: Mapping[str, Source | LayerInput | None], crs: LayerCRS | None
 ) -> dict[str, gpd.GeoDataFrame | None]:
     """Read every layer, collecting every file's LayerError into one."""
     frames: dict[str, gpd.GeoDataFrame | None] = {}
@@ -230,7 +228,7 @@ def _read_all(
         frames[layer] = None
         if source is None:
             continue
-        with hint_style(hints, layer):
+        with hint_style(None, layer):  # fixes in the caller's style, naming this layer
             try:
                 frames[layer] = _read_one(layer, source, crs)
             except LayerError as exc:
@@ -250,7 +248,6 @@ def load_layers(
     buildings: Source | LayerInput | None = None,
     crs: LayerCRS | None = None,
     name: str = "study area",
-    hints: Literal["python", "toml"] = "python",
 ) -> Layers:
     """Read and validate every layer of a study area and check them against each other.
 
@@ -266,9 +263,10 @@ def load_layers(
         ``{layer name: crs}`` for per-layer values, e.g. ``{"seats": "gcj02"}``.
     name : str
         Name of the study area.
-    hints : {"python", "toml"}
-        How fixes in messages are written: reader keywords (``columns={'类型': 'level'}``)
-        or study-file TOML (``columns = { "类型" = "level" } in [layers.heritage]``).
+
+    Fixes in messages are written as reader keywords (``columns={'类型': 'level'}``), or
+    as study-file TOML (``columns = { "类型" = "level" } in [layers.heritage]``) inside
+    ``with lifecircle.errors.hint_style("toml"):``.
 
     Returns
     -------
@@ -300,7 +298,7 @@ def load_layers(
         unknown = sorted(set(crs) - set(sources))
         if unknown:
             raise ValueError(f"crs= names unknown layers {unknown}; expected {sorted(sources)}")
-    frames = _read_all(sources, crs, hints)
+    frames = _read_all(sources, crs)
     _check_cross_layer(frames)
     return Layers(
         grids=frames["grids"],

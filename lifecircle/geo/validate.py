@@ -202,18 +202,19 @@ def check_layer(
     source: str = "<DataFrame>",
     crs: CRSLike | None = None,
     columns: Mapping[str, str] | None = None,
-    row_noun: str = "feature",
-    first_row: int = 1,
+    first_row: int | None = None,
     geometry_notes: Mapping[int, str] | None = None,
     drop: Sequence[object] = (),
 ) -> CheckedLayer:
     """Normalise ``frame`` and collect its problems without raising (see :func:`validate_layer`).
 
+    ``first_row`` is the spreadsheet row number of the first data row of a table (problems
+    then name ``row N``); without it they name ``feature N``, counted from 1.
     ``geometry_notes`` explains missing geometries by position (e.g. a bad coordinate
     cell); ``drop`` names source columns left out of the output (coordinate columns).
     """
     schema = layer_schema(layer)
-    rows = Rows(row_noun, first_row)
+    rows = Rows("feature", 1) if first_row is None else Rows("row", first_row)
     headers = [c for c in frame.columns if c != frame.geometry.name and c not in drop]
     mapping, problems = match_columns(headers, schema, columns=columns)
     canon_to_src = {v: k for k, v in mapping.items()}

@@ -56,7 +56,7 @@ var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
     def __init__(
         self, markup: str, *, position: str, css_class: str, collapse_below: int = 0
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's is unannotated
         self._name = "HtmlControl"
         self.markup = markup
         self.position = position
@@ -82,7 +82,7 @@ L.control.scale({imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name
     )
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's is unannotated
         self._name = "ScaleBar"
 
 
@@ -166,7 +166,7 @@ class FitStudy(MacroElement):
     )
 
     def __init__(self, bounds: list[list[float]]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's is unannotated
         self._name = "FitStudy"
         self.bounds = bounds
         self.phone_px = PHONE_MAX_PX
@@ -192,7 +192,7 @@ if ((window.innerWidth || 1000) < {{ this.phone_px|tojson }}) {
     )
 
     def __init__(self, text: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's is unannotated
         self._name = "Attribution"
         self.text = text
         self.phone_px = PHONE_MAX_PX

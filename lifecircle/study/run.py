@@ -78,6 +78,7 @@ def load_study_layers(study: Study) -> Layers:
     one, is read and checked too, so that ``lifecircle validate`` reports its problems.
     """
     from lifecircle import geo
+    from lifecircle.errors import hint_style
 
     frames = {
         name: geo.LayerInput(
@@ -91,7 +92,12 @@ def load_study_layers(study: Study) -> Layers:
         )
         for name, src in study.layers.items()
     }
-    layers = geo.load_layers(**frames, name=study.name, hints="toml")  # every file's problems
+    with hint_style("toml"):  # fixes written for the study file; every file's problems
+        layers = geo.load_layers(
+            grids=frames["grids"], seats=frames["seats"], elderly=frames["elderly"],
+            heritage=frames["heritage"], conservation=frames.get("conservation"),
+            buildings=frames.get("buildings"), name=study.name,
+        )  # fmt: skip
     if study.synthetic and not layers.synthetic:
         layers = dataclasses.replace(layers, synthetic=True)
     if study.network.boundary is not None or study.boundary is not None:
