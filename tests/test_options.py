@@ -323,6 +323,23 @@ def test_cli_basemap_problem_names_the_flag_before_any_analysis(tmp_path):
     assert "--basemap 'google': expected one of none, osm, tianditu, amap, gaode" in result.output
 
 
+# ----------------------------------------------------------------------------- README
+def test_readme_options_snippet_runs(tmp_path, monkeypatch):
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Options objects / 参数对象", 1)[1].split("\n## ", 1)[0]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": "__readme__"}
+    exec(compile(snippet, "README.md:options", "exec"), namespace)
+    slow, fast = namespace["slow"], namespace["fast"]
+    assert (slow.walk_minutes, slow.profile_name, fast.profile_name) == (10.0, "elderly", "adult")
+    faster = fast.share("elderly").fillna(0) >= slow.share("elderly").fillna(0) - 1e-12
+    assert faster.all()  # the adult pace reaches at least as many
+    assert len(namespace["seats"].sites) == 3 and namespace["seats"].radius_m == 80.0
+    page = (tmp_path / "lifecircle-output" / "options-report.html").read_text(encoding="utf-8")
+    assert "at least 80% of each grid" in html.unescape(page)
+
+
 # ----------------------------------------------------------------------------- no wide signature
 def _public_functions(path: Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
