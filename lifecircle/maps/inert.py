@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 
 from jinja2.utils import htmlsafe_json_dumps
 
@@ -22,7 +21,7 @@ __all__ = ["html_label", "script_json"]
 _JINJA_OPEN = re.compile(r"\{(?=[{%#])")
 
 
-def script_json(obj: Any) -> str:
+def script_json(obj: object) -> str:
     """Return ``obj`` as JSON safe inside ``<script>`` and inside a branca template.
 
     Like Jinja's ``tojson`` filter (``<``, ``>``, ``&``, ``'`` as ``\\uXXXX``, sorted

@@ -528,7 +528,6 @@ def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) ->
     ck.known_keys(cache, "cache", _KEYS["cache"])
     profiles = _parse_profiles(ck, doc)
     profile_names = (*BUILTIN_PROFILES, *profiles)
-    profile = ck.string(analysis, "profile", "analysis", "elderly", profile_names) or "elderly"
     fields: dict[str, Any] = {
         "path": path,
         "name": ck.string(head, "name", "study", default=path.stem),
@@ -541,7 +540,10 @@ def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) ->
         "network": _parse_network(ck, doc),
         "profiles": profiles,
         "services": _parse_services(ck, doc),
-        "profile": profile,
+        "profile": (
+            profile := ck.string(analysis, "profile", "analysis", "elderly", profile_names)
+            or "elderly"
+        ),
         "coverage": _parse_analysis(ck, analysis, walk_profile(profiles, profile)),
         "lang": ck.string(outputs, "lang", "outputs", "zh", LANGS),
         "basemap": ck.string(outputs, "basemap", "outputs", None, BASEMAPS),
