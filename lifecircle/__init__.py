@@ -33,6 +33,8 @@ from lifecircle.errors import (
     LifecircleError,
     LifecircleWarning,
     NetworkError,
+    OptionError,
+    OptionTypeError,
     ParameterError,
 )
 
@@ -114,6 +116,8 @@ __all__ = [
     "LifecircleError",
     "LifecircleWarning",
     "NetworkError",
+    "OptionError",
+    "OptionTypeError",
     "ParameterError",
     "__version__",
     *_SUBPACKAGES,

@@ -462,8 +462,7 @@ def _load_for_output(
     folder) before any analysis.
     """
     from lifecircle.atomic_files import check_destination
-    from lifecircle.errors import ConfigError
-    from lifecircle.options import OptionError
+    from lifecircle.errors import ConfigError, OptionError
     from lifecircle.study import load_study
     from lifecircle.study.config import resolve_tianditu_key
 

@@ -28,6 +28,8 @@ __all__ = [
     "LifecircleError",
     "LifecircleWarning",
     "NetworkError",
+    "OptionError",
+    "OptionTypeError",
     "ParameterError",
     "Problem",
     "hint_style",
@@ -242,6 +244,37 @@ class ConfigError(LifecircleError, ValueError):
 class ParameterError(LifecircleError, ValueError):
     """A setting whose value cannot work with this data (e.g. a demand lattice so fine it
     would not fit in memory); the message names the setting and a value that works."""
+
+
+class _OptionBaseError(LifecircleError):
+    """What an options check found: the option, the value given and the rule in words."""
+
+    def __init__(self, message: str, *, option: str, value: object, expected: str) -> None:
+        super().__init__(message)
+        self.option = option
+        self.value = value
+        self.expected = expected
+
+
+class OptionError(_OptionBaseError, ParameterError):
+    """An option's value cannot work (out of range, unknown name...), found when an options
+    object is made (:mod:`lifecircle.options`).
+
+    Attributes
+    ----------
+    option : str
+        The option's name (``"walk_minutes"``).
+    value : object
+        The value given.
+    expected : str
+        The rule in plain words (``"a positive number"``), for messages that name the
+        setting another way (a study file's key, a command-line flag).
+    """
+
+
+class OptionTypeError(_OptionBaseError, TypeError):
+    """An option's value has the wrong type (text where a number belongs...); same
+    attributes as :class:`OptionError`."""
 
 
 class InfeasibleError(LifecircleError, RuntimeError):

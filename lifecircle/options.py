@@ -9,9 +9,10 @@ lifecircle's wide functions take a frozen, validated options object —
     compute_coverage(layers, network, options=CoverageOptions(walk_minutes=10))  # the same
 
 Each option is checked once, when its options object is made (``__post_init__``), with
-the checks below; a function given an options object trusts it. The errors keep what was
-wrong (``option``, ``value`` and ``expected``, the rule in plain words), so that the study
-file reports the problem under its own key (``analysis.max_snap_m: expected a positive
+the checks below; a function given an options object trusts it. The errors
+(:class:`~lifecircle.errors.OptionError`, :class:`~lifecircle.errors.OptionTypeError`) keep
+what was wrong (``option``, ``value`` and ``expected``, the rule in plain words), so that the
+study file reports the problem under its own key (``analysis.max_snap_m: expected a positive
 number, got -5``) instead of checking the value a second time.
 
 The module imports nothing of lifecircle's but :mod:`lifecircle.errors`: ``coverage`` and
@@ -29,14 +30,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from lifecircle.errors import LifecircleError, ParameterError
+from lifecircle.errors import OptionError, OptionTypeError
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 __all__ = [
-    "OptionError",
-    "OptionTypeError",
     "check_flag",
     "check_number",
     "check_text",
@@ -44,38 +43,6 @@ __all__ = [
 ]
 
 _Options = TypeVar("_Options", bound="DataclassInstance")
-
-
-class _OptionBaseError(Exception):
-    """What an option check found: the option, the value given and the rule in words."""
-
-    def __init__(self, message: str, *, option: str, value: object, expected: str) -> None:
-        super().__init__(message)
-        self.option = option
-        self.value = value
-        self.expected = expected
-
-
-class OptionError(_OptionBaseError, ParameterError):
-    """An option's value cannot work (out of range, unknown name...).
-
-    Attributes
-    ----------
-    option : str
-        The option's name (``"walk_minutes"``).
-    value : object
-        The value given.
-    expected : str
-        The rule in plain words (``"a positive number"``), for messages that name the
-        setting another way (a study file's key).
-    """
-
-
-class OptionTypeError(_OptionBaseError, LifecircleError, TypeError):
-    """An option's value has the wrong type (text where a number belongs...).
-
-    Same attributes as :class:`OptionError`.
-    """
 
 
 def check_number(

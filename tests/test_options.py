@@ -23,9 +23,9 @@ from typer.testing import CliRunner
 import lifecircle as lc
 from lifecircle.cli import app
 from lifecircle.coverage.options import DEFAULT_TARGET_SHARE, CoverageOptions, SeatOptions
-from lifecircle.errors import ConfigError, ParameterError
+from lifecircle.errors import ConfigError, OptionError, OptionTypeError, ParameterError
 from lifecircle.maps import MapOptions, ReportOptions, coverage_map, map_html, report_html
-from lifecircle.options import OptionError, OptionTypeError, check_number
+from lifecircle.options import check_number
 from lifecircle.study import load_study, study_from_text
 from lifecircle.study.template import STUDY_TEMPLATE
 

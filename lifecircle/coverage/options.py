@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 from lifecircle.coverage.placement.model import METHODS
 from lifecircle.coverage.routing.profiles import WalkProfile, resolve_profile
-from lifecircle.options import OptionError, check_flag, check_number
+from lifecircle.errors import OptionError
+from lifecircle.options import check_flag, check_number
 
 __all__ = [
     "DEFAULT_MAX_GAP_M",
@@ -77,11 +78,11 @@ class CoverageOptions:
 
     Raises
     ------
-    lifecircle.options.OptionError
+    lifecircle.errors.OptionError
         (a :class:`~lifecircle.errors.ParameterError`, so a ``ValueError``) for a distance
         or time that is not a finite number > 0, a ``target_share`` outside [0, 1], or an
         unknown profile name.
-    lifecircle.options.OptionTypeError
+    lifecircle.errors.OptionTypeError
         (a ``TypeError``) for a value of the wrong type.
 
     Examples
@@ -155,11 +156,11 @@ class SeatOptions:
 
     Raises
     ------
-    lifecircle.options.OptionError
+    lifecircle.errors.OptionError
         (a ``ValueError``) for a distance that is not a finite number > 0 (>= 0 for
         ``min_spacing_m``, ``heritage_buffer_m`` and ``gap_weight``), an unknown
         ``method``, or an id both required and forbidden.
-    lifecircle.options.OptionTypeError
+    lifecircle.errors.OptionTypeError
         (a ``TypeError``) for a value of the wrong type.
     """
 

@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from lifecircle.options import OptionError
+from lifecircle.errors import OptionError
 
 __all__ = ["BASEMAPS", "add_basemap", "check_basemap", "is_tianditu_key", "to_display"]
 
@@ -58,7 +58,7 @@ def check_basemap(basemap: str | None, *, tianditu_key: str | None = None) -> st
 
     Raises
     ------
-    lifecircle.options.OptionError
+    lifecircle.errors.OptionError
         (a ``ValueError``) for an unknown basemap, or Tianditu without a usable key.
     """
     if basemap not in BASEMAPS:

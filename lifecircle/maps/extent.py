@@ -18,7 +18,7 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from lifecircle.options import OptionError, OptionTypeError
+from lifecircle.errors import OptionError, OptionTypeError
 
 #: A CRS as the readers accept it: a pyproj CRS, an EPSG code or a string.
 CRSLike: TypeAlias = pyproj.CRS | str | int
@@ -53,9 +53,9 @@ def extent_geometry(extent: object, crs: CRSLike = 4326) -> tuple[BaseGeometry, 
 
     Raises
     ------
-    lifecircle.options.OptionTypeError
+    lifecircle.errors.OptionTypeError
         For anything else (a list, a bbox tuple...).
-    lifecircle.options.OptionError
+    lifecircle.errors.OptionError
         For a frame without a CRS.
     """
     if extent is None:

@@ -7,6 +7,7 @@ levels, grid levels) come from :mod:`lifecircle.geo.schema`.
 
 from __future__ import annotations
 
+from lifecircle.errors import OptionError
 from lifecircle.geo.schema import (
     ELDERLY_TYPES,
     GRID_KINDS,
@@ -16,7 +17,6 @@ from lifecircle.geo.schema import (
     Category,
     category_label,
 )
-from lifecircle.options import OptionError
 
 __all__ = [
     "LANGS",
@@ -246,7 +246,7 @@ def check_lang(lang: str) -> str:
 
     Raises
     ------
-    lifecircle.options.OptionError
+    lifecircle.errors.OptionError
         (a ``ValueError``) otherwise.
     """
     if lang not in LANGS:

@@ -26,10 +26,11 @@ from typing import TypeAlias
 import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
 
+from lifecircle.errors import OptionTypeError
 from lifecircle.maps.basemaps import check_basemap
 from lifecircle.maps.extent import CRSLike, extent_geometry
 from lifecircle.maps.labels import check_lang
-from lifecircle.options import OptionTypeError, check_flag, check_number, check_text
+from lifecircle.options import check_flag, check_number, check_text
 
 __all__ = ["Extent", "MapOptions", "ReportOptions"]
 
@@ -108,10 +109,10 @@ class MapOptions(_PageOptions):
 
     Raises
     ------
-    lifecircle.options.OptionError
+    lifecircle.errors.OptionError
         (a ``ValueError``) for an unknown language or basemap, or Tianditu without a
         usable key.
-    lifecircle.options.OptionTypeError
+    lifecircle.errors.OptionTypeError
         (a ``TypeError``) for a value of the wrong type.
     """
 
@@ -158,9 +159,9 @@ class ReportOptions(_PageOptions):
 
     Raises
     ------
-    lifecircle.options.OptionError
+    lifecircle.errors.OptionError
         (a ``ValueError``) as for :class:`MapOptions`, or a ``target_share`` outside (0, 1].
-    lifecircle.options.OptionTypeError
+    lifecircle.errors.OptionTypeError
         (a ``TypeError``) for a value of the wrong type.
     """
 

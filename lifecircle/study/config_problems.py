@@ -10,8 +10,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lifecircle.errors import OptionError, OptionTypeError
 from lifecircle.input_files import input_file_problem
-from lifecircle.options import OptionError, OptionTypeError, check_number
+from lifecircle.options import check_number
 
 __all__ = ["ProblemCollector", "join_key", "show_value"]
 
