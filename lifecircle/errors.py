@@ -246,8 +246,11 @@ class ParameterError(LifecircleError, ValueError):
     would not fit in memory); the message names the setting and a value that works."""
 
 
-class _OptionBaseError(LifecircleError):
-    """What an options check found: the option, the value given and the rule in words."""
+class _OptionCheckError(Exception):
+    """What an options check found: the option, the value given and the rule in words.
+
+    A mixin (not a :class:`LifecircleError` itself): each public subclass below is.
+    """
 
     def __init__(self, message: str, *, option: str, value: object, expected: str) -> None:
         super().__init__(message)
@@ -256,7 +259,7 @@ class _OptionBaseError(LifecircleError):
         self.expected = expected
 
 
-class OptionError(_OptionBaseError, ParameterError):
+class OptionError(_OptionCheckError, ParameterError):
     """An option's value cannot work (out of range, unknown name...), found when an options
     object is made (:mod:`lifecircle.options`).
 
@@ -272,7 +275,7 @@ class OptionError(_OptionBaseError, ParameterError):
     """
 
 
-class OptionTypeError(_OptionBaseError, TypeError):
+class OptionTypeError(_OptionCheckError, LifecircleError, TypeError):
     """An option's value has the wrong type (text where a number belongs...); same
     attributes as :class:`OptionError`."""
 
