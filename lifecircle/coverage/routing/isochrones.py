@@ -11,14 +11,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-import shapely.ops
 from scipy.sparse.csgraph import dijkstra
 
 from lifecircle.coverage.routing.split_graph import SplitGraph
 from lifecircle.coverage.routing.travel_times import nearest_facility
 from lifecircle.typing import FloatArray, GeometryArray, IndexArray
 
-__all__ = ["isochrone_from_seconds", "isochrones_for_facilities"]
+__all__ = ["cut_lines", "isochrone_from_seconds", "isochrones_for_facilities", "reachable_lines"]
 
 _CHUNK = 64
 
@@ -28,6 +27,9 @@ def reachable_lines(
 ) -> GeometryArray:
     """Return the street pieces (shapely LineStrings) walkable within ``limit_s``.
 
+    Whole edges come back as the network's own geometries; parts of edges are cut from
+    the edge geometry's coordinate arrays all at once (:func:`cut_lines`).
+
     Parameters
     ----------
     graph : SplitGraph
@@ -35,6 +37,12 @@ def reachable_lines(
         Seconds from the source(s) to every split-graph node (``inf`` when unreached).
     limit_s : float
         The time budget.
+
+    Returns
+    -------
+    numpy.ndarray of shapely.LineString
+        Whole edges first, then wholly reachable pieces of split edges, then the reachable
+        ends of partly reachable pieces seen from their ``u`` and from their ``v`` side.
     """
     street = (graph.seg_edge >= 0) & graph.seg_active
     a, b = graph.seg_u[street], graph.seg_v[street]
@@ -46,24 +54,108 @@ def reachable_lines(
         reach_b = np.clip((limit_s - node_seconds[b]) / per_m, 0.0, None)
     reach_a = np.where(np.isfinite(node_seconds[a]), reach_a, 0.0)
     reach_b = np.where(np.isfinite(node_seconds[b]), reach_b, 0.0)
-    seg_len = end - start
-    whole = reach_a + reach_b >= seg_len
+    whole = reach_a + reach_b >= end - start
     geoms = graph.network.edges.geometry.to_numpy()
     length = graph.network.edges["length_m"].to_numpy(dtype=float)
     full_edge = whole & (start <= 0) & (end >= length[edge])
-    pieces = list(geoms[edge[full_edge]])
-    intervals = []
-    for k in np.flatnonzero(whole & ~full_edge):
-        intervals.append((edge[k], start[k], end[k]))
-    for k in np.flatnonzero(~whole & (reach_a > 0)):
-        intervals.append((edge[k], start[k], start[k] + reach_a[k]))
-    for k in np.flatnonzero(~whole & (reach_b > 0)):
-        intervals.append((edge[k], end[k] - reach_b[k], end[k]))
-    for e, lo, hi in intervals:
-        pieces.append(
-            shapely.ops.substring(geoms[e], lo / length[e], hi / length[e], normalized=True)
-        )
-    return np.asarray(pieces, dtype=object)
+    inner = whole & ~full_edge
+    from_a = ~whole & (reach_a > 0)
+    from_b = ~whole & (reach_b > 0)
+    cut_edge = np.concatenate([edge[inner], edge[from_a], edge[from_b]])
+    lo = np.concatenate([start[inner], start[from_a], end[from_b] - reach_b[from_b]])
+    hi = np.concatenate([end[inner], start[from_a] + reach_a[from_a], end[from_b]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pieces = cut_lines(geoms[cut_edge], lo / length[cut_edge], hi / length[cut_edge])
+    return np.concatenate([geoms[edge[full_edge]], pieces]).astype(object)
+
+
+def cut_lines(lines: GeometryArray, lo: FloatArray, hi: FloatArray) -> GeometryArray:
+    """Cut the part between fractions ``lo`` and ``hi`` of each line's length, vectorised.
+
+    The same pieces as ``shapely.ops.substring(line, lo, hi, normalized=True)`` for
+    ``lo < hi``: the point at ``lo``, the line's vertices strictly between, the point at
+    ``hi`` (fractions clamped to [0, 1]). Other pieces are left out: where substring gives a
+    point (``lo == hi`` after clamping), a reversed line (``lo > hi``) or fails (``nan``).
+
+    Parameters
+    ----------
+    lines : numpy.ndarray of shapely.LineString
+    lo, hi : numpy.ndarray
+        Start and end fractions of each line's length.
+
+    Returns
+    -------
+    numpy.ndarray of shapely.LineString
+        One per kept piece, in the order of ``lines``.
+    """
+    keep = np.isfinite(lo) & np.isfinite(hi) & (np.clip(lo, 0.0, 1.0) < np.clip(hi, 0.0, 1.0))
+    lines = lines[keep]
+    if len(lines) == 0:
+        return np.empty(0, dtype=object)
+    total = shapely.length(lines)
+    d_lo = np.clip(lo[keep] * total, 0.0, total)
+    d_hi = np.clip(hi[keep] * total, 0.0, total)
+    xy, line = shapely.get_coordinates(lines, return_index=True)
+    n_vert = np.bincount(line, minlength=len(lines))
+    first = np.cumsum(n_vert) - n_vert
+    rank = np.arange(len(xy)) - first[line]
+    step = np.zeros(len(xy))
+    dxy = xy[1:] - xy[:-1]
+    step[1:] = np.sqrt(dxy[:, 0] * dxy[:, 0] + dxy[:, 1] * dxy[:, 1])
+    step[rank == 0] = 0.0
+    along = _running_sum(step, first, n_vert)
+    # the vertices strictly between the cuts (never the last one, as substring)
+    inside = (along > d_lo[line]) & (along < d_hi[line]) & (rank < n_vert[line] - 1)
+    ends = [_point_at(xy, along, step, (line, first, n_vert), d) for d in (d_lo, d_hi)]
+    n_out = 2 + np.bincount(line[inside], minlength=len(lines))
+    out_first = np.cumsum(n_out) - n_out
+    out = np.empty((int(n_out.sum()), 2))
+    out[out_first] = ends[0]
+    out[out_first + n_out - 1] = ends[1]
+    kept = np.flatnonzero(inside)
+    kept_line = line[kept]
+    kept_first = np.searchsorted(kept_line, np.arange(len(lines)))
+    out[out_first[kept_line] + 1 + np.arange(len(kept)) - kept_first[kept_line]] = xy[kept]
+    return shapely.linestrings(out, indices=np.repeat(np.arange(len(lines)), n_out))
+
+
+def _running_sum(step: FloatArray, first: IndexArray, count: IndexArray) -> FloatArray:
+    """Distance along each line at each vertex, summed vertex by vertex like a Python loop.
+
+    A flat ``cumsum`` minus each line's start would carry the rounding of every earlier
+    line (1e-8 m after a city's 1e8 m); one pass per vertex rank keeps each sum exact to
+    its own line.
+    """
+    along = np.zeros(len(step))
+    for r in range(1, int(count.max(initial=0))):
+        at = first[count > r] + r
+        along[at] = along[at - 1] + step[at]
+    return along
+
+
+def _point_at(
+    xy: FloatArray,
+    along: FloatArray,
+    step: FloatArray,
+    lines: tuple[IndexArray, IndexArray, IndexArray],
+    dist: FloatArray,
+) -> FloatArray:
+    """The point at distance ``dist`` along each line, interpolated as GEOS does.
+
+    ``lines`` is each vertex's line, each line's first vertex and vertex count; ``step`` the
+    length of the segment ending at each vertex. The segment is the last one starting at or
+    before ``dist`` (a cut on a vertex is that vertex, at fraction 0 of the next segment).
+    """
+    line, first, count = lines
+    below = (along <= dist[line]) & (np.arange(len(xy)) - first[line] < count[line] - 1)
+    seg = first + np.maximum(np.bincount(line[below], minlength=len(first)) - 1, 0)
+    seg = np.minimum(seg, first + np.maximum(count - 2, 0))
+    nxt = np.minimum(seg + 1, first + count - 1)
+    p0, p1 = xy[seg], xy[nxt]
+    seg_len = step[nxt]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(seg_len > 0, (dist - along[seg]) / seg_len, 0.0)
+    return p0 + frac[:, None] * (p1 - p0)
 
 
 def isochrone_from_seconds(
