@@ -116,7 +116,10 @@ def cut_lines(lines: GeometryArray, lo: FloatArray, hi: FloatArray) -> GeometryA
     kept_line = line[kept]
     kept_first = np.searchsorted(kept_line, np.arange(len(lines)))
     out[out_first[kept_line] + 1 + np.arange(len(kept)) - kept_first[kept_line]] = xy[kept]
-    return shapely.linestrings(out, indices=np.repeat(np.arange(len(lines)), n_out))
+    pieces: GeometryArray = shapely.linestrings(
+        out, indices=np.repeat(np.arange(len(lines)), n_out)
+    )
+    return pieces
 
 
 def _running_sum(step: FloatArray, first: IndexArray, count: IndexArray) -> FloatArray:
@@ -155,7 +158,8 @@ def _point_at(
     seg_len = step[nxt]
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(seg_len > 0, (dist - along[seg]) / seg_len, 0.0)
-    return p0 + frac[:, None] * (p1 - p0)
+    point: FloatArray = p0 + frac[:, None] * (p1 - p0)
+    return point
 
 
 def isochrone_from_seconds(
