@@ -92,7 +92,7 @@ def demand_from_layers(
         "%d demand points in %d leaf grids (%s)",
         len(demand),
         demand["grid_id"].nunique(),
-        ", ".join(sorted(set(demand["weight_kind"]))),
+        ", ".join(sorted(demand["weight_kind"].unique())),
     )
     return gpd.GeoDataFrame(demand, geometry="geometry", crs=crs)
 
@@ -143,40 +143,51 @@ def _check_lattice_size(leaves: gpd.GeoDataFrame, spacing_m: float) -> None:
 
 
 def _lattice(leaves: gpd.GeoDataFrame, *, spacing_m: float, kind: str) -> pd.DataFrame:
-    """Regular lattice points inside each leaf grid, weights summing to its population/area."""
-    frames = []
-    for _, grid in leaves.iterrows():
-        poly = grid.geometry
-        if poly is None or poly.is_empty:
-            continue
-        x0, y0, x1, y1 = poly.bounds
-        # anchor the lattice on a global origin so neighbouring grids share one lattice
-        xs = np.arange(np.ceil(x0 / spacing_m), np.floor(x1 / spacing_m) + 1) * spacing_m
-        ys = np.arange(np.ceil(y0 / spacing_m), np.floor(y1 / spacing_m) + 1) * spacing_m
-        gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
-        inside = shapely.contains_xy(poly, gx, gy)
-        gx, gy = gx[inside], gy[inside]
-        if len(gx) == 0:
-            rp = poly.representative_point()
-            gx, gy = np.array([rp.x]), np.array([rp.y])
-        if kind == "population":
-            pop = float(pd.to_numeric(grid.get("population"), errors="coerce"))
-            total = pop if np.isfinite(pop) else 0.0
-        else:
-            total = float(poly.area)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "grid_id": grid["id"],
-                    "weight": total / len(gx),
-                    "weight_kind": kind,
-                    "source": "lattice",
-                    "building_id": None,
-                    "geometry": shapely.points(gx, gy),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+    """Regular lattice points inside each leaf grid, weights summing to its population/area.
+
+    The lattice is anchored on a global origin, so neighbouring grids share one lattice.
+    Every grid's candidate points (its bounding box's lattice nodes, row by row from the
+    south) are laid out at once and tested with one ``contains_xy`` call; a grid that
+    contains none gets its representative point. Grids come in their order, points in
+    lattice order within each.
+    """
+    polys = leaves.geometry.to_numpy()
+    usable = ~(shapely.is_missing(polys) | shapely.is_empty(polys))
+    polys = polys[usable]
+    ids = leaves["id"].to_numpy()[usable]
+    if kind == "population":
+        pop = pd.to_numeric(leaves["population"], errors="coerce").to_numpy(float)[usable]
+        total = np.where(np.isfinite(pop), pop, 0.0)
+    else:
+        total = shapely.area(polys)
+    bounds = shapely.bounds(polys)
+    first = np.ceil(bounds[:, :2] / spacing_m)
+    count = np.maximum(np.floor(bounds[:, 2:] / spacing_m) + 1 - first, 0).astype(np.int64)
+    per_grid = count[:, 0] * count[:, 1]
+    grid = np.repeat(np.arange(len(polys)), per_grid)
+    j = np.arange(len(grid)) - np.repeat(np.cumsum(per_grid) - per_grid, per_grid)
+    x = (first[grid, 0] + j % count[grid, 0]) * spacing_m
+    y = (first[grid, 1] + j // count[grid, 0]) * spacing_m
+    shapely.prepare(polys)
+    inside = shapely.contains_xy(polys[grid], x, y)
+    grid, x, y = grid[inside], x[inside], y[inside]
+    empty = np.flatnonzero(np.bincount(grid, minlength=len(polys)) == 0)
+    if len(empty):
+        rep = shapely.get_coordinates(shapely.point_on_surface(polys[empty]))
+        order = np.argsort(np.concatenate([grid, empty]), kind="stable")
+        grid = np.concatenate([grid, empty])[order]
+        x, y = np.concatenate([x, rep[:, 0]])[order], np.concatenate([y, rep[:, 1]])[order]
+    n = np.bincount(grid, minlength=len(polys))
+    return pd.DataFrame(
+        {
+            "grid_id": ids[grid],
+            "weight": (total / np.maximum(n, 1))[grid],
+            "weight_kind": kind,
+            "source": "lattice",
+            "building_id": pd.Series([None] * len(grid), dtype=object),
+            "geometry": shapely.points(x, y),
+        }
+    )
 
 
 def _building_points(buildings: gpd.GeoDataFrame, leaves: gpd.GeoDataFrame) -> pd.DataFrame:
