@@ -168,10 +168,10 @@ def area_merged_one_buffer(lines: np.ndarray) -> shapely.Geometry:
 
 
 AREAS = {
-    "library: merged lines, buffer each, union_all": area_library,
-    "one MultiLineString buffer": area_one_buffer,
-    "merged lines, one buffer": area_merged_one_buffer,
-    "merged lines, union by 1 km cell": area_chunked,
+    "area: library (merge, buffer each, union)": area_library,
+    "area: one MultiLineString buffer": area_one_buffer,
+    "area: merge, one buffer": area_merged_one_buffer,
+    "area: merge, buffer, union by 1 km cell": area_chunked,
 }
 
 
@@ -194,7 +194,7 @@ def bench_size(n: int, *, runs: int, slow_runs: int, baseline: str | None) -> li
             k: int) -> None:  # fmt: skip
         out.append((method, size, t[0], t[1], mem, t[0] / ref if ref else math.nan, ref_name, k))
 
-    reference_area = "library: merged lines, buffer each, union_all"
+    reference_area = "area: library (merge, buffer each, union)"
     t = cpu_median(
         {
             "scipy": lambda: dijkstra(
@@ -236,10 +236,10 @@ def bench_size(n: int, *, runs: int, slow_runs: int, baseline: str | None) -> li
     row("reachable_lines", t["lines"], old, "v0.1",
         peak_mb(lambda: reachable_lines(graph, seconds, limit_s=LIMIT_S)), runs)  # fmt: skip
     ref = t["area"][0]
-    row(f"service area: {reference_area}", t["area"], ref, "itself",
+    row(reference_area, t["area"], ref, "itself",
         peak_mb(lambda: AREAS[reference_area](lines)), runs)  # fmt: skip
     for k, f in alternatives.items():
-        row(f"service area: {k}", slow[k], ref, "library area",
+        row(k, slow[k], ref, "library area",
             peak_mb(lambda f=f: f(lines)), slow_runs)  # fmt: skip
     row("demand lattice", t["lattice"], t["lattice"][0], "itself",
         peak_mb(lambda: demand_from_layers(layers.grids, crs=network.crs)), runs)  # fmt: skip
