@@ -4,7 +4,7 @@ Run: ``.venv/bin/python benchmarks/bench_demo_pipeline.py``
 
 Steps timed (median of several runs, each in a fresh state except Python imports):
 load the demo layers, load the demo walking network, compute coverage of the three
-default services (elderly, care, bathing) for every grid with per-facility isochrones.
+default services (elderly, care, bathing) for every grid with the service isochrones.
 Target: < 5 s for the whole pipeline. Nothing here is asserted.
 """
 

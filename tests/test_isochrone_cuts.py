@@ -160,3 +160,36 @@ def test_zero_length_edge_whole():
     seconds = nearest_facility(graph, limit_s=1000).seconds
     lines = reachable_lines(graph, seconds, limit_s=1000)
     assert sum(g.length for g in lines) == pytest.approx(100)
+
+
+#: Service areas may differ from v0.1's by at most this (Hausdorff distance, metres); the
+#: README and isochrones' module docstring state it. Today they are identical.
+AREA_TOLERANCE_M = 0.5
+
+
+def test_demo_service_areas_match_v01():
+    """The demo's elderly-service area from today's code vs from the substring loop."""
+    from lifecircle.coverage.measures.service_coverage import default_services
+    from lifecircle.coverage.network.build import load_demo_network
+    from lifecircle.coverage.routing.isochrones import isochrone_from_seconds
+    from lifecircle.geo.layers import load_demo_layers
+
+    net, layers = load_demo_network(), load_demo_layers()
+    fac = layers.elderly[layers.elderly["type"].isin(default_services()["elderly"])]
+    graph = build_split_graph(
+        net, snap_points(net, fac.to_crs(net.crs), max_snap_m=100), profile=PROFILES["elderly"]
+    )
+    rows = np.flatnonzero(graph.access_node >= 0)
+    limit_s = 15 * 60.0
+    seconds = nearest_facility(graph, facilities=rows, limit_s=limit_s).seconds
+    new = isochrone_from_seconds(graph, seconds, limit_s=limit_s, access_m=30, facilities=rows)
+    # v0.1: the substring pieces, each facility's off-street legs, merge, buffer, union
+    pieces = _substring_pieces(graph, seconds, limit_s)
+    for f in rows:
+        node = graph.access_node[f]
+        for m in graph.csr.indices[graph.csr.indptr[node] : graph.csr.indptr[node + 1]]:
+            pieces.append(shapely.LineString(graph.node_xy[[node, m]]))
+    merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(pieces)))
+    old = shapely.union_all(shapely.buffer(merged, 30, quad_segs=4))
+    assert shapely.hausdorff_distance(new, old) <= AREA_TOLERANCE_M
+    assert new.area == pytest.approx(old.area, rel=1e-9)

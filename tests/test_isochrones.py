@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
-from lifecircle.coverage import compute_coverage
+from lifecircle.coverage import CoverageResult, compute_coverage
 from lifecircle.coverage.network.synthetic import network_from_arrays, synthetic_city
 from lifecircle.coverage.routing.isochrones import isochrones_for_facilities, reachable_lines
 from lifecircle.coverage.routing.profiles import WalkProfile
@@ -88,7 +88,12 @@ def test_grows_with_time():
     assert small.difference(large).area < 1e-6 * small.area
 
 
-def test_coverage_result_isochrones_frame():
+def _two_facility_result(**kwargs):
+    """A 1 km street with facilities E1 at 100 m and E2 at 900 m (5 m off it)::
+
+        E1                    E2
+    0 --+---------------------+-- 1000
+    """
     crs = "EPSG:32651"
     net = network_from_arrays([(0, 0), (1000, 0)], [(0, 1)], crs=crs)
     grids = gpd.GeoDataFrame(
@@ -103,14 +108,77 @@ def test_coverage_result_isochrones_frame():
         crs=crs,
     )
     layers = SimpleNamespace(grids=grids, elderly=elderly, buildings=None)
-    result = compute_coverage(layers, net, profile=UNIT, walk_minutes=1, access_m=10)
+    return compute_coverage(layers, net, profile=UNIT, walk_minutes=1, access_m=10, **kwargs)
+
+
+def test_coverage_result_isochrones_frame():
+    result = _two_facility_result()
+    crs = "EPSG:32651"
     iso = result.isochrones
     assert iso.crs.to_epsg() == 4326
-    union = iso[(iso["service"] == "elderly") & iso["facility_id"].isna()]
-    assert len(union) == 1
-    assert set(iso.loc[iso["service"] == "elderly", "facility_id"].dropna()) == {"E1", "E2"}
-    assert (iso["service"] == "bathing").sum() == 1  # union only (empty)
+    assert list(iso["service"]) == ["elderly", "care", "bathing"]  # one area per service
+    assert iso["facility_id"].isna().all()
+    union = iso[iso["service"] == "elderly"]
     metric = union.to_crs(crs).geometry.iloc[0]
     # 60 s at 1 m/s minus the 5 m leg: 55 m either side of each facility, buffered 10 m
     assert metric.contains(shapely.Point(150, 0)) and not metric.contains(shapely.Point(170, 0))
     assert metric.contains(shapely.Point(500, 0)) is False
+    assert iso.loc[iso["service"] == "bathing", "geometry"].iloc[0].is_empty
+
+
+def test_facility_isochrones_on_demand(monkeypatch):
+    """compute_coverage computes no per-facility isochrone; the first call does, once."""
+    from lifecircle.coverage.measures import coverage_result
+
+    calls = []
+    real = coverage_result.isochrones_per_facility
+
+    def counting(graph, facilities, **kwargs):
+        calls.append(list(facilities))
+        return real(graph, facilities, **kwargs)
+
+    monkeypatch.setattr(coverage_result, "isochrones_per_facility", counting)
+    result = _two_facility_result()
+    assert calls == []
+    each = result.facility_isochrones("elderly")
+    assert len(calls) == 1
+    assert list(each["facility_id"]) == ["E1", "E2"]
+    assert list(each["service"]) == ["elderly", "elderly"]
+    assert (each["minutes"] == 1).all() and each.crs.to_epsg() == 4326
+    again = result.facility_isochrones("elderly")
+    assert len(calls) == 1  # kept
+    assert again.geometry.geom_equals_exact(each.geometry, 0).all()
+    metric = each.to_crs("EPSG:32651").geometry
+    assert metric.iloc[0].contains(shapely.Point(150, 0))
+    assert not metric.iloc[0].contains(shapely.Point(850, 0))
+    assert metric.iloc[1].contains(shapely.Point(850, 0))
+    union = result.isochrones.to_crs("EPSG:32651").geometry.iloc[0]
+    assert union.symmetric_difference(shapely.union_all(metric)).area < 1e-3 * union.area
+    every = result.facility_isochrones()
+    assert list(every["service"]) == ["elderly", "elderly", "care"]  # E2 is day care
+    assert len(calls) == 3  # care and bathing (no facility) computed now
+    # a copy: changing it changes nothing kept
+    each.loc[0, "facility_id"] = "X"
+    assert result.facility_isochrones("elderly")["facility_id"].iloc[0] == "E1"
+
+
+def test_facility_isochrones_without_service_areas():
+    result = _two_facility_result(isochrones=False)
+    assert len(result.isochrones) == 0
+    assert len(result.facility_isochrones("care")) == 1
+
+
+def test_facility_isochrones_refused():
+    result = _two_facility_result(isochrones=False)
+    with pytest.raises(ValueError, match="'shops' is not in the coverage result"):
+        result.facility_isochrones("shops")
+    by_hand = CoverageResult(
+        demand=result.demand,
+        grids=result.grids,
+        facilities=result.facilities,
+        isochrones=result.isochrones,
+        unsnapped=result.unsnapped,
+        params=result.params,
+    )
+    with pytest.raises(ValueError, match="keeps no walking graph"):
+        by_hand.facility_isochrones("care")

@@ -74,7 +74,8 @@ class CoverageOptions:
         A grid is ``covered`` when at least this share of its weight is within the budget
         (:data:`DEFAULT_TARGET_SHARE`).
     isochrones : bool, default True
-        Compute isochrones (per service and per facility).
+        Compute each service's walking area (``result.isochrones``); one area per facility
+        is computed on demand (``result.facility_isochrones``).
 
     Raises
     ------

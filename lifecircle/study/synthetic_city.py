@@ -28,6 +28,7 @@ from lifecircle.coverage.network.synthetic import synthetic_city
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.geo.layers import Layers
 from lifecircle.geo.schema import ELDERLY_TYPES
+from lifecircle.typing import FloatArray, GeometryArray, IndexArray
 
 __all__ = ["synthetic_city_layers", "synthetic_city_study"]
 
@@ -128,7 +129,7 @@ def synthetic_city_study(n_nodes: int, *, seed: int) -> tuple[Layers, WalkNetwor
 
 
 def _grids(
-    xy: np.ndarray, rng: np.random.Generator, *, grid_m: float, area_grids: int, per_node: float
+    xy: FloatArray, rng: np.random.Generator, *, grid_m: float, area_grids: int, per_node: float
 ) -> pd.DataFrame:
     """The three-level grid frame in the network's CRS (subdistrict, areas, micro-grids)."""
     (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
@@ -148,10 +149,11 @@ def _grids(
     a_col, a_row = np.arange(n_area) % area_cols, np.arange(n_area) // area_cols
     side = area_grids * grid_m
 
-    def boxes(c: np.ndarray, r: np.ndarray, size: float) -> np.ndarray:
+    def boxes(c: IndexArray, r: IndexArray, size: float) -> GeometryArray:
         """Cells of side ``size``, clipped to the nodes' bounding box."""
         right, top = np.minimum(x0 + (c + 1) * size, x1), np.minimum(y0 + (r + 1) * size, y1)
-        return shapely.box(x0 + c * size, y0 + r * size, right, top)
+        cells: GeometryArray = shapely.box(x0 + c * size, y0 + r * size, right, top)
+        return cells
 
     micro_id = np.char.add("M", np.char.zfill(np.arange(1, len(col) + 1).astype(str), 6))
     area_id = np.char.add("A", np.char.zfill(np.arange(1, n_area + 1).astype(str), 4))
@@ -193,7 +195,7 @@ def _grids(
     return pd.concat(frames, ignore_index=True)
 
 
-def _facilities(xy: np.ndarray, rng: np.random.Generator, *, n: int) -> pd.DataFrame:
+def _facilities(xy: FloatArray, rng: np.random.Generator, *, n: int) -> pd.DataFrame:
     """``n`` elderly facilities a few metres off random nodes, the types in turn."""
     at = rng.choice(len(xy), size=n, replace=False)
     offset = rng.uniform(-15.0, 15.0, size=(n, 2))

@@ -1,4 +1,10 @@
-"""The immutable result of :func:`lifecircle.coverage.compute_coverage`."""
+"""The immutable result of :func:`lifecircle.coverage.compute_coverage`.
+
+Each service's walking area comes with the result; one area per facility is computed only
+when asked for (:meth:`CoverageResult.facility_isochrones`): maps and reports draw the
+service areas, and per facility they cost one bounded Dijkstra and one buffer-and-union
+each, most of the analysis' time on a city (``benchmarks/bench_city_scale.py``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-__all__ = ["CoverageResult"]
+from lifecircle.coverage.routing.isochrones import isochrones_per_facility
+from lifecircle.coverage.routing.split_graph import SplitGraph
+
+__all__ = ["CoverageResult", "IsochroneSource"]
 
 _LEVEL_ORDER = {"subdistrict": 0, "area": 1, "microgrid": 2}
 
@@ -37,14 +46,19 @@ class CoverageResult:
         One row per (service, facility): ``service, id, name, type, snap_m,
         served_weight, n_grids, grids`` (comma-separated leaf grid ids it is nearest for).
     isochrones : geopandas.GeoDataFrame
-        ``service, facility_id`` (None for the union of the service), ``minutes``,
-        geometry (reachable streets buffered by ``access_m``), EPSG:4326.
+        One walking area per service (empty without ``isochrones=True``): ``service``,
+        ``facility_id`` (None: the area of every facility of the service), ``minutes``,
+        geometry (reachable streets buffered by ``access_m``), EPSG:4326. One area per
+        facility: :meth:`facility_isochrones`.
     unsnapped : pandas.DataFrame
         Points farther than ``max_snap_m`` from any street: ``kind`` (demand/facility),
         ``service``, ``id``, ``grid_id``, ``snap_m``.
     params : mapping
         Profile name, ``speed_m_s``, ``walk_minutes``, ``max_snap_m``, ``access_m``,
         ``spacing_m``, ``target_share``, services and a network summary.
+    isochrone_source : IsochroneSource, optional
+        What :meth:`facility_isochrones` needs (the compiled walking graph); None in a
+        result built by hand.
     """
 
     demand: gpd.GeoDataFrame
@@ -53,9 +67,56 @@ class CoverageResult:
     isochrones: gpd.GeoDataFrame
     unsnapped: pd.DataFrame
     params: Mapping[str, Any] = field(default_factory=dict)
+    isochrone_source: IsochroneSource | None = field(default=None, repr=False)
+    # per-facility isochrones already computed, by service (filled by facility_isochrones)
+    _facility_areas: dict[str, gpd.GeoDataFrame] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def facility_isochrones(self, service: str | None = None) -> gpd.GeoDataFrame:
+        """One walking area per facility of ``service`` (of every service by default).
+
+        Computed on the first call for a service and kept: one bounded Dijkstra from each
+        facility over the result's walking graph, its reachable streets buffered by
+        ``access_m`` (the areas of :attr:`isochrones` are their unions per service).
+
+        Parameters
+        ----------
+        service : str, optional
+            One of :attr:`services`.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            ``service, facility_id, minutes, geometry`` in EPSG:4326, one row per facility
+            in the order of :attr:`facilities` (an empty polygon for a facility too far
+            from every street).
+
+        Raises
+        ------
+        ValueError
+            When ``service`` was not analysed, or the result keeps no walking graph (it
+            was not made by ``compute_coverage``).
+        """
+        names = self.services if service is None else [service]
+        for name in names:
+            self._column("isochrones", name)  # raises for a service not analysed
+        source = self.isochrone_source
+        if source is None:
+            raise ValueError(
+                "this coverage result keeps no walking graph (it was not made by "
+                "compute_coverage), so it cannot compute per-facility isochrones"
+            )
+        for name in names:
+            if name not in self._facility_areas:
+                self._facility_areas[name] = source.frame(name, minutes=self.walk_minutes)
+        frames = [self._facility_areas[name] for name in names]
+        if len(frames) == 1:
+            return frames[0].copy()
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
 
     @property
     def services(self) -> list[str]:
@@ -209,3 +270,41 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values, kind="stable")
     cum = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cum, cum[-1] / 2.0)])
+
+
+@dataclass(frozen=True, eq=False)
+class IsochroneSource:
+    """What per-facility isochrones need, kept by a :class:`CoverageResult` until asked for.
+
+    Attributes
+    ----------
+    graph : SplitGraph
+        The walking graph the coverage was computed on.
+    facilities : pandas.DataFrame
+        ``service, id`` of every facility, in the graph's facility order.
+    limit_s : float
+        The time budget, seconds.
+    access_m : float
+        Buffer around reachable streets, metres.
+    """
+
+    graph: SplitGraph
+    facilities: pd.DataFrame
+    limit_s: float
+    access_m: float
+
+    def frame(self, service: str, *, minutes: float) -> gpd.GeoDataFrame:
+        """One isochrone per facility of ``service``: ``service, facility_id, minutes``."""
+        rows = np.flatnonzero(self.facilities["service"].to_numpy() == service)
+        areas = isochrones_per_facility(
+            self.graph, rows, limit_s=self.limit_s, access_m=self.access_m
+        )
+        return gpd.GeoDataFrame(
+            {
+                "service": pd.Series([service] * len(rows), dtype=object),
+                "facility_id": self.facilities["id"].to_numpy()[rows],
+                "minutes": np.full(len(rows), minutes),
+            },
+            geometry=areas,
+            crs=self.graph.network.crs,
+        ).to_crs(4326)

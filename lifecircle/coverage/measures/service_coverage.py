@@ -21,14 +21,14 @@ if find_spec("ipywidgets") is not None:
 else:
     from tqdm import tqdm
 
-from lifecircle.coverage.measures.coverage_result import CoverageResult
+from lifecircle.coverage.measures.coverage_result import CoverageResult, IsochroneSource
 from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
 from lifecircle.coverage.network.extent import beyond_reach
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.options import CoverageOptions
 from lifecircle.coverage.routing.isochrones import isochrones_for_facilities
 from lifecircle.coverage.routing.snap import check_snapped, snap_points
-from lifecircle.coverage.routing.split_graph import SplitGraph, build_split_graph
+from lifecircle.coverage.routing.split_graph import build_split_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points
 from lifecircle.errors import CoordinateWarning, LifecircleWarning
 from lifecircle.geo.datum_slips import warn_datum_slips
@@ -156,8 +156,11 @@ def compute_coverage(
         ids = np.array([*facs["id"], None], dtype=object)  # fac == -1: unreachable
         demand[f"facility_{name}"] = ids[fac]
         if opts.isochrones:
-            iso_rows += _isochrone_rows(
-                graph, facs, rows, name, limit_s, opts.access_m, walk_minutes
+            union, _ = isochrones_for_facilities(
+                graph, rows, limit_s=limit_s, access_m=opts.access_m, per_facility=False
+            )
+            iso_rows.append(
+                {"service": name, "facility_id": None, "minutes": walk_minutes, "geometry": union}
             )
         steps.update(1)
     steps.close()
@@ -184,6 +187,12 @@ def compute_coverage(
         isochrones=_isochrone_frame(iso_rows, crs=network.crs),
         unsnapped=_unsnapped(demand, d_snap, facs, f_snap),
         params=params,
+        isochrone_source=IsochroneSource(
+            graph=graph,
+            facilities=pd.DataFrame({"service": facs["service"], "id": facs["id"]}),
+            limit_s=limit_s,
+            access_m=opts.access_m,
+        ),
     )
 
 
@@ -328,29 +337,6 @@ def grid_shares(
     keep = [c for c in keep if c in out.columns]
     cols = keep + [c for s in services for c in (f"share_{s}", f"covered_{s}")]
     return out[[*cols, "geometry"]].reset_index(drop=True)
-
-
-def _isochrone_rows(
-    graph: SplitGraph,
-    facs: gpd.GeoDataFrame,
-    rows: np.ndarray,
-    name: str,
-    limit_s: float,
-    access_m: float,
-    walk_minutes: float,
-) -> list[dict[str, Any]]:
-    union, each = isochrones_for_facilities(graph, rows, limit_s=limit_s, access_m=access_m)
-    out = [{"service": name, "facility_id": None, "minutes": walk_minutes, "geometry": union}]
-    for r, geom in zip(rows, each, strict=True):
-        out.append(
-            {
-                "service": name,
-                "facility_id": facs["id"].iloc[r],
-                "minutes": walk_minutes,
-                "geometry": geom,
-            }
-        )
-    return out
 
 
 def _isochrone_frame(rows: list[dict[str, Any]], *, crs: pyproj.CRS) -> gpd.GeoDataFrame:

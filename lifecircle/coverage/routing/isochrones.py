@@ -3,6 +3,11 @@
 They follow the street network — reachable *parts* of edges are cut exactly where the time
 runs out — and are never convex hulls, which would claim courtyards and rail yards that
 nobody can walk to.
+
+The reachable parts are cut from coordinate arrays in one pass (:func:`cut_lines`), giving
+the same pieces as one ``shapely.ops.substring`` per edge did in v0.1; a service's area is
+then one buffer-and-union (:func:`lines_to_area`). Areas may differ from v0.1's by at most
+0.5 m (Hausdorff distance, tested on the demo); today they are identical.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ __all__ = [
     "cut_lines",
     "isochrone_from_seconds",
     "isochrones_for_facilities",
+    "isochrones_per_facility",
     "lines_to_area",
     "reachable_lines",
 ]
@@ -228,11 +234,12 @@ def isochrones_for_facilities(
     access_m : float
         Buffer around reachable streets (how far from the street a door may be).
     per_facility : bool, default True
-        Also compute one isochrone per facility (one Dijkstra per facility, in chunks).
+        Also compute one isochrone per facility (:func:`isochrones_per_facility`).
 
     Returns
     -------
     union : shapely geometry
+        From one multi-source solve: the streets within ``limit_s`` of the nearest facility.
     each : list of shapely geometry
         Empty when ``per_facility`` is False; else aligned with ``facilities``.
     """
@@ -241,9 +248,35 @@ def isochrones_for_facilities(
     union = isochrone_from_seconds(
         graph, nearest.seconds, limit_s=limit_s, access_m=access_m, facilities=facilities
     )
-    each: list[shapely.Geometry] = []
     if not per_facility:
-        return union, each
+        return union, []
+    return union, isochrones_per_facility(graph, facilities, limit_s=limit_s, access_m=access_m)
+
+
+def isochrones_per_facility(
+    graph: SplitGraph,
+    facilities: Sequence[int] | IndexArray,
+    *,
+    limit_s: float,
+    access_m: float,
+) -> list[shapely.Geometry]:
+    """One isochrone per facility: a bounded Dijkstra from each (in chunks), then its area.
+
+    Parameters
+    ----------
+    graph : SplitGraph
+    facilities : sequence of int
+        Facility rows (positions in the frame given to ``build_split_graph``).
+    limit_s, access_m : float
+        Time budget (seconds) and buffer around reachable streets (metres).
+
+    Returns
+    -------
+    list of shapely geometry
+        Aligned with ``facilities``; an empty polygon for a facility that was not snapped.
+    """
+    facilities = np.asarray(facilities, dtype=np.int64)
+    each: list[shapely.Geometry] = []
     for lo in range(0, len(facilities), _CHUNK):
         chunk = facilities[lo : lo + _CHUNK]
         access = graph.access_node[chunk]
@@ -260,4 +293,4 @@ def isochrones_for_facilities(
                     graph, next(rows), limit_s=limit_s, access_m=access_m, facilities=[f]
                 )
             )
-    return union, each
+    return each
