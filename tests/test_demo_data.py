@@ -29,7 +29,7 @@ from lifecircle.geo import load_demo_layers
 
 UTM = "EPSG:32651"
 WALK_SPEED_M_S = 0.9
-POINT_LAYERS = ("grids", "buildings", "seats", "elderly", "heritage", "conservation")
+POINT_LAYERS = ("grids", "buildings", "seats", "elderly", "heritage", "conservation", "facilities")
 HIGHWAYS = {
     "primary", "secondary", "tertiary", "residential", "living_street", "footway", "path",
     "pedestrian", "steps", "service", "trunk",

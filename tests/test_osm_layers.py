@@ -1,4 +1,4 @@
-"""layers_from_osm: OSM tags -> canonical seats / elderly / heritage layers."""
+"""layers_from_osm: OSM tags -> canonical seats / elderly / heritage / facilities layers."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def tagged(rows: list[dict]) -> gpd.GeoDataFrame:
 
 
 def check_schema(layers: dict) -> None:
-    assert set(layers) == {"seats", "elderly", "heritage"}
+    assert set(layers) == {"seats", "elderly", "heritage", "facilities"}
     for name, frame in layers.items():
         assert frame.crs.to_epsg() == 4326
         canonical = LAYER_SCHEMAS[name].column_names

@@ -23,6 +23,7 @@ DEMO_LAYER_FILES: dict[str, str] = {
     "heritage": "heritage.geojson",
     "conservation": "conservation.geojson",
     "network": "network.geojson",
+    "facilities": "facilities.geojson",
 }
 
 

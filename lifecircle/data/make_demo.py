@@ -48,6 +48,7 @@ from lifecircle.data.demo_lattice import (
     block_code,
     union_cells,
 )
+from lifecircle.data.demo_facilities import build_facilities
 from lifecircle.data.demo_network import build_network, network_records
 
 __all__ = ["DEMO_DESCRIPTION", "DEMO_NAME", "build_layers", "main", "write_demo"]
@@ -191,6 +192,8 @@ def build_layers(seed: int = SEED) -> tuple[Lattice, dict[str, list[Record]]]:
         "heritage": build_heritage(lat, sides, conservation, rng),
         "conservation": conservation,
         "network": network_records(lat, ways),
+        # fixed positions, no random draw: the layers above are unchanged by its presence
+        "facilities": build_facilities(lat),
     }
     return lat, layers
 

@@ -24,6 +24,7 @@ from lifecircle.geo.io import (
     read_buildings,
     read_conservation,
     read_elderly,
+    read_facilities,
     read_grids,
     read_heritage,
     read_layer,
@@ -33,6 +34,7 @@ from lifecircle.geo.layers import LayerInput, Layers, load_demo_layers, load_lay
 from lifecircle.geo.osm_layers import layers_from_osm
 from lifecircle.geo.schema import (
     ELDERLY_TYPES,
+    FACILITY_CATEGORIES,
     GRID_KINDS,
     GRID_LEVELS,
     HERITAGE_CATEGORIES,
@@ -48,6 +50,7 @@ from lifecircle.geo.validate import match_columns, validate_layer
 
 __all__ = [
     "ELDERLY_TYPES",
+    "FACILITY_CATEGORIES",
     "GRID_KINDS",
     "GRID_LEVELS",
     "HERITAGE_CATEGORIES",
@@ -77,6 +80,7 @@ __all__ = [
     "read_buildings",
     "read_conservation",
     "read_elderly",
+    "read_facilities",
     "read_grids",
     "read_heritage",
     "read_layer",

@@ -47,7 +47,9 @@ _NAME_PATTERNS = {
     "gcj02": re.compile(r"gcj|火星", re.IGNORECASE),
     "bd09": re.compile(r"bd[-_ ]?09|baidu|百度", re.IGNORECASE),
 }
-_LAYER_NAMES = ("grids", "seats", "elderly", "heritage", "conservation", "buildings")
+_LAYER_NAMES = (
+    "grids", "seats", "elderly", "heritage", "conservation", "buildings", "facilities"
+)  # fmt: skip
 #: Layers whose polygons are building footprints: a point layer the streets cannot decide
 #: (building centres sit mid-block) is tested against them.
 _FOOTPRINT_LAYERS = ("heritage", "buildings")

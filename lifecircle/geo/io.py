@@ -1,7 +1,8 @@
 """Read planning layers from files or frames into validated GeoDataFrames.
 
 One reader per layer (:func:`read_grids`, :func:`read_seats`, :func:`read_elderly`,
-:func:`read_heritage`, :func:`read_conservation`, :func:`read_buildings`), all with the
+:func:`read_heritage`, :func:`read_conservation`, :func:`read_buildings`,
+:func:`read_facilities`), all with the
 same signature and all built on :func:`read_layer`.
 
 Accepted sources
@@ -51,6 +52,7 @@ __all__ = [
     "read_buildings",
     "read_conservation",
     "read_elderly",
+    "read_facilities",
     "read_grids",
     "read_heritage",
     "read_layer",
@@ -550,4 +552,28 @@ def read_buildings(
 ) -> gpd.GeoDataFrame:
     return read_layer(
         source, "buildings", crs=crs, layer=layer, encoding=encoding, columns=columns, x=x, y=y
+    )
+
+
+_FACILITY_NOTE = (
+    _POINT_NOTE
+    + "\n        ``category`` takes Chinese or English names (``幼儿园``, ``kindergarten``,"
+    "\n        ``社区卫生服务中心（社区医院）``), resolved with"
+    "\n        :func:`lifecircle.geo.facility_categories.resolve_category`."
+)
+
+
+@_documented("facilities", _FACILITY_NOTE)
+def read_facilities(
+    source: Source,
+    *,
+    crs: Any = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    x: str | None = None,
+    y: str | None = None,
+) -> gpd.GeoDataFrame:
+    return read_layer(
+        source, "facilities", crs=crs, layer=layer, encoding=encoding, columns=columns, x=x, y=y
     )

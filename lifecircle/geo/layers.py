@@ -23,10 +23,10 @@ __all__ = ["LayerCRS", "LayerInput", "Layers", "load_demo_layers", "load_layers"
 logger = logging.getLogger(__name__)
 
 _REQUIRED = ("grids", "seats", "elderly", "heritage")
-_OPTIONAL = ("conservation", "buildings")
+_OPTIONAL = ("conservation", "buildings", "facilities")
 #: Layers checked against the grids' extent by :func:`load_layers` (conservation areas
 #: legitimately reach beyond a subdistrict).
-_NEAR_GRIDS = ("seats", "elderly", "heritage", "buildings")
+_NEAR_GRIDS = ("seats", "elderly", "heritage", "buildings", "facilities")
 
 #: ``crs=`` of :func:`load_layers`: one CRS for every layer, or one per layer name.
 LayerCRS: TypeAlias = CRSLike | Mapping[str, CRSLike | None]
@@ -43,8 +43,9 @@ class Layers:
     ----------
     grids, seats, elderly, heritage : geopandas.GeoDataFrame
         The required layers (see :mod:`lifecircle.geo.schema`).
-    conservation, buildings : geopandas.GeoDataFrame or None
-        Optional layers.
+    conservation, buildings, facilities : geopandas.GeoDataFrame or None
+        Optional layers (``facilities``: the life-circle services of
+        :func:`lifecircle.geo.io.read_facilities`).
     name : str
         Name of the study area, shown in reports.
     synthetic : bool
@@ -57,6 +58,7 @@ class Layers:
     heritage: gpd.GeoDataFrame
     conservation: gpd.GeoDataFrame | None = None
     buildings: gpd.GeoDataFrame | None = None
+    facilities: gpd.GeoDataFrame | None = None
     name: str = "study area"
     synthetic: bool = False
 
@@ -155,6 +157,8 @@ def _details(layer: str, frame: gpd.GeoDataFrame) -> str:
         return _counts(frame["level"]) + (f"; category {cats}" if cats else "")
     if layer == "buildings":
         return f"population {frame['population'].sum():,.0f}"
+    if layer == "facilities":
+        return _counts(frame["category"])
     return ""
 
 
@@ -246,6 +250,7 @@ def load_layers(
     heritage: Source | LayerInput,
     conservation: Source | LayerInput | None = None,
     buildings: Source | LayerInput | None = None,
+    facilities: Source | LayerInput | None = None,
     crs: LayerCRS | None = None,
     name: str = "study area",
 ) -> Layers:
@@ -256,8 +261,9 @@ def load_layers(
     grids, seats, elderly, heritage : path, DataFrame or LayerInput
         Required layers (any source the readers accept, e.g. ``read_seats``; a
         :class:`LayerInput` adds reader settings such as ``columns=``).
-    conservation, buildings : path, DataFrame or LayerInput, optional
-        Optional layers.
+    conservation, buildings, facilities : path, DataFrame or LayerInput, optional
+        Optional layers (``facilities``: schools, markets, clinics... for the 15-minute
+        life circle, see :func:`~lifecircle.geo.io.read_facilities`).
     crs : optional
         CRS of sources that lack one (see ``read_seats``), or a dict
         ``{layer name: crs}`` for per-layer values, e.g. ``{"seats": "gcj02"}``.
@@ -281,7 +287,7 @@ def load_layers(
     Warns
     -----
     lifecircle.errors.CoordinateWarning
-        When seats, elderly facilities, heritage or buildings lie far outside the grids
+        When seats, elderly facilities, heritage, buildings or facilities lie far outside the grids
         (often a wrong CRS, e.g. GCJ-02 read as WGS-84).
     lifecircle.errors.ColumnWarning
         When a layer has no id column and ids were generated.
@@ -293,6 +299,7 @@ def load_layers(
         "heritage": heritage,
         "conservation": conservation,
         "buildings": buildings,
+        "facilities": facilities,
     }
     if isinstance(crs, Mapping):
         unknown = sorted(set(crs) - set(sources))
@@ -355,6 +362,7 @@ def load_demo_layers() -> Layers:
             heritage=present["heritage"],
             conservation=present.get("conservation"),
             buildings=present.get("buildings"),
+            facilities=present.get("facilities"),
             name="lifecircle demo district (synthetic)",
         )
     return replace(layers, synthetic=True)

@@ -1,4 +1,4 @@
-"""Planning layers (seats, elderly services, heritage) from OpenStreetMap data.
+"""Planning layers (seats, elderly services, heritage, facilities) from OpenStreetMap data.
 
 :func:`layers_from_osm` reads an OSM PBF (pyrosm), OSM XML (osmnx) or an already
 exported vector file / GeoDataFrame whose columns are OSM tags (e.g. an Overpass
@@ -40,7 +40,19 @@ heritage   else the ``heritage`` admin level                      1-2 national, 
                                                                   5-6 district, 7+ protection_point,
                                                                   otherwise other
 heritage   ``heritage:category=I..V`` (or 1..5, 一类..五类)           category; else None
+facilities the tags of ``lifecircle/geo/facility_categories.toml``  category =
+           (``amenity=kindergarten|school|clinic|pharmacy|        :func:`~lifecircle.geo.
+           marketplace|library...``, ``leisure=park|pitch|        facility_categories.
+           sports_centre|fitness_station``, ``shop=supermarket|   category_for_osm_tags` (the rule
+           convenience``, ``highway=bus_stop``,                   with most matching tags; a name
+           ``railway=station|halt|subway_entrance``...)           refines ``school``/``clinic``)
+facilities (capacity)                                             ``capacity=*`` or ``beds=*``
 =========  =====================================================  ================================
+
+The full facilities table is in the README ("OSM -> layer mapping") and in
+``facility_categories.toml``. A facility whose rule is an elderly one
+(``social_facility=day_care``...) but whose ``social_facility:for`` names another group
+(``child``) is classified by its name instead (``托儿所`` -> nursery), or left out.
 
 Social facilities count as elderly services when ``social_facility:for`` is ``senior``
 (or ``elderly``/``aged``/``seniors``), or when it is absent for ``nursing_home``,
@@ -63,6 +75,12 @@ import pandas as pd
 from shapely.geometry import box
 
 from lifecircle.errors import LayerError
+from lifecircle.geo.facility_categories import (
+    category_for_name,
+    category_for_osm_tags,
+    osm_tag_filter,
+    osm_tag_keys,
+)
 from lifecircle.geo.schema import HERITAGE_CATEGORIES, LAYER_SCHEMAS, find_category
 from lifecircle.input_files import input_file_problem
 from lifecircle.typing import Bounds, GeometryArray, PathLike
@@ -101,6 +119,9 @@ _TAG_KEYS = (
     "community_centre:for", "capacity", "beds", "heritage", "historic", "heritage:operator",
     "listed_status", "heritage:category",
 )  # fmt: skip
+#: Keys kept for the facilities layer (the table's rule keys and the names that refine them).
+_FACILITY_KEYS = (*osm_tag_keys(), "name", "name:zh", "name:zh-Hans", "capacity", "beds",
+                  "social_facility:for")  # fmt: skip
 
 
 def layers_from_osm(
@@ -122,8 +143,8 @@ def layers_from_osm(
     Returns
     -------
     dict of str to geopandas.GeoDataFrame
-        ``"seats"``, ``"elderly"`` and ``"heritage"`` in the canonical schema
-        (EPSG:4326), each possibly empty. See the module docstring for the mapping.
+        ``"seats"``, ``"elderly"``, ``"heritage"`` and ``"facilities"`` in the canonical
+        schema (EPSG:4326), each possibly empty. See the module docstring for the mapping.
     """
     name, features = _read_features(source, bbox=bbox)
     if bbox is not None and len(features):
@@ -132,6 +153,7 @@ def layers_from_osm(
         "seats": _seats(features),
         "elderly": _elderly(features),
         "heritage": _heritage(features),
+        "facilities": _facilities(features),
     }
     logger.info("%s: %s", name, {k: len(v) for k, v in layers.items()})
     return layers
@@ -168,6 +190,7 @@ def _read_pbf(path: Path, *, bbox: Bounds | None) -> gpd.GeoDataFrame:
         {"amenity": ["bench"], "leisure": ["picnic_table"]},
         {"amenity": ["social_facility", "nursing_home", "community_centre"]},
         {"heritage": True, "historic": True, "heritage:operator": True, "listed_status": True},
+        osm_tag_filter(),
     )
     frames = []
     for custom_filter in filters:
@@ -199,6 +222,10 @@ def _read_xml(path: Path) -> gpd.GeoDataFrame:
         "heritage:operator": True,
         "listed_status": True,
     }
+    for key, values in osm_tag_filter().items():
+        present = tags.get(key, [])
+        if isinstance(present, list):
+            tags[key] = sorted({*present, *values})
     try:
         frame = ox.features_from_xml(path, tags=tags)
     except ox._errors.InsufficientResponseError:
@@ -217,7 +244,7 @@ def _normalise(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     frame = frame.to_crs(4326)
     if "tags" in frame.columns:
         parsed = [_tag_dict(cell) for cell in frame["tags"]]
-        for key in _TAG_KEYS:
+        for key in dict.fromkeys((*_TAG_KEYS, *_FACILITY_KEYS)):
             values = [d.get(key) for d in parsed]
             if key in frame.columns:
                 frame[key] = frame[key].where(
@@ -423,3 +450,55 @@ def _heritage(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         "osm_tag": osm_tag,
     }
     return _layer("heritage", data, geoms.to_numpy())
+
+
+def _facilities(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    keys = [k for k in _FACILITY_KEYS if k in features.columns]
+    codes: list[str | None] = []
+    selecting: list[str] = []
+    for values in zip(*(features[k] for k in keys), strict=True) if keys else ():
+        tags = {k: str(v).strip() for k, v in zip(keys, values, strict=True) if not _missing(v)}
+        tags = {k: v for k, v in tags.items() if v}
+        codes.append(_facility_code(tags))
+        selecting.append(_selecting_tag(tags))
+    if not keys:
+        codes = [None] * len(features)
+        selecting = [""] * len(features)
+    keep = np.array([c is not None for c in codes], dtype=bool)
+    rows = features[keep]
+    kept = [c for c in codes if c is not None]
+    capacity = [
+        _number(c) if _number(c) is not None else _number(b)
+        for c, b in zip(_tag(rows, "capacity"), _tag(rows, "beds"), strict=True)
+    ]
+    names = _text(rows, "name")
+    data = {
+        "id": rows["osm_id"].astype(str).to_numpy(),
+        "name": [n or f"{k} ({i})" for n, k, i in zip(names, kept, rows["osm_id"], strict=True)],
+        "category": kept,
+        "capacity": np.array([np.nan if c is None else c for c in capacity], dtype=float),
+        "osm_id": rows["osm_id"].astype(str).to_numpy(),
+        "osm_tag": [t for t, k in zip(selecting, keep, strict=True) if k],
+    }
+    return _layer("facilities", data, _points(rows).to_numpy())
+
+
+def _facility_code(tags: Mapping[str, str]) -> str | None:
+    """The facility category of one feature's tags (see the module docstring)."""
+    code = category_for_osm_tags(tags)
+    groups = set(re.split(r"[;,]\s*", tags.get("social_facility:for", "").lower())) - {""}
+    if code is not None and code.startswith("elderly_") and groups and not groups & _SENIOR:
+        named = category_for_name(tags["name"]) if "name" in tags else None
+        return None if named is None or named.startswith("elderly_") else named
+    return code
+
+
+_SELECTING_KEYS = ("amenity", "leisure", "shop", "highway", "railway", "public_transport",
+                   "healthcare")  # fmt: skip
+
+
+def _selecting_tag(tags: Mapping[str, str]) -> str:
+    for key in _SELECTING_KEYS:
+        if key in tags:
+            return f"{key}={tags[key]}"
+    return ""

@@ -25,6 +25,10 @@ heritage         id (str), name (str), level (str: HERITAGE_LEVELS), category
 conservation     id (str), name (str); Polygon/MultiPolygon
 buildings        id (str), name (str), population (float >= 0), grid_id (str or
                  None); Polygon/MultiPolygon/Point — optional demand layer
+facilities       id (str), name (str), category (str: FACILITY_CATEGORIES, read
+                 with :func:`~lifecircle.geo.facility_categories.resolve_category`),
+                 capacity (float, NaN when unknown); Point — optional, the
+                 15-minute life-circle services (schools, markets, clinics...)
 ===============  ===============================================================
 """
 
@@ -32,10 +36,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from lifecircle.geo.facility_categories import (
+    facility_categories,
+    resolve_category,
+    suggest_category,
+)
 
 __all__ = [
     "ELDERLY_TYPES",
+    "FACILITY_CATEGORIES",
     "GRID_KINDS",
     "GRID_LEVELS",
     "HERITAGE_CATEGORIES",
@@ -252,6 +264,13 @@ HERITAGE_LEVELS: tuple[Category, ...] = (
     Category("other", "Other heritage", "其他历史遗存", ("其他", "other")),
 )
 
+#: Facility categories of the 15-minute life circle, from the shared table of
+#: :mod:`lifecircle.geo.facility_categories` (code, English and Chinese name, Chinese aliases).
+FACILITY_CATEGORIES: tuple[Category, ...] = tuple(
+    Category(entry.code, entry.name_en, entry.name_zh, entry.zh_aliases)
+    for entry in facility_categories().values()
+)
+
 #: Protection categories of Shanghai's excellent historic buildings (一类 … 五类).
 HERITAGE_CATEGORIES: tuple[Category, ...] = tuple(
     Category(roman, f"Category {roman}", f"{zh}类", (roman, f"{zh}类", str(i), f"第{zh}类"))
@@ -281,6 +300,11 @@ class ColumnSpec:
         For categories: the vocabulary is ordered from highest to lowest, so a cell
         naming several values (``"上海市不可移动文物名录; 上海市文物保护单位"``) takes the
         highest one it names. Unranked vocabularies reject cells naming two values.
+    resolve : callable, optional
+        For categories: the code of a cell that names no vocabulary value exactly
+        (``"社区卫生服务中心（社区医院）"`` -> ``health_centre``), or ``None``.
+    suggest : callable, optional
+        For categories: the closest known name of an unknown cell, for a "did you mean".
     """
 
     name: str
@@ -289,6 +313,8 @@ class ColumnSpec:
     kind: str = "str"
     vocabulary: tuple[Category, ...] = ()
     ranked: bool = False
+    resolve: Callable[[str], str | None] | None = None
+    suggest: Callable[[str], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -451,6 +477,39 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
             ColumnSpec("grid_id", ("grid_id", "grid", "所属网格", "网格编号"), required=False),
         ),
         ("Polygon", "MultiPolygon", "Point"),
+    ),
+    "facilities": LayerSchema(
+        "facilities",
+        "生活圈服务设施",
+        (
+            _ID,
+            ColumnSpec("name", _NAME.aliases, required=False),
+            ColumnSpec(
+                "category",
+                (
+                    "category",
+                    "设施类别",
+                    "设施类型",
+                    "设施分类",
+                    "类别",
+                    "类型",
+                    "分类",
+                    "type",
+                    "kind",
+                ),
+                kind="category",
+                vocabulary=FACILITY_CATEGORIES,
+                resolve=resolve_category,
+                suggest=suggest_category,
+            ),
+            ColumnSpec(
+                "capacity",
+                ("capacity", "容量", "规模", "床位", "床位数", "学位", "学位数", "托位"),
+                required=False,
+                kind="float",
+            ),
+        ),
+        ("Point",),
     ),
 }
 

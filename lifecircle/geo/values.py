@@ -141,6 +141,10 @@ def _coerce_one(spec: ColumnSpec, raw: object) -> tuple[Value, str | None]:
     cat, named = match_category(spec.vocabulary, as_text(raw) or "", ranked=spec.ranked)
     if cat is not None:
         return cat.code, None
+    if not named and spec.resolve is not None:
+        code = spec.resolve(as_text(raw) or "")
+        if code is not None:
+            return code, None
     return None, ("several" if len(named) > 1 else "bad")
 
 
@@ -170,7 +174,9 @@ def coerce(
         if trouble == "missing":
             found["missing"].append(rows(pos))
         elif trouble is not None:
-            found[trouble].append(f"{raw!r} at {rows(pos)}")
+            close = spec.suggest(str(raw)) if trouble == "bad" and spec.suggest else None
+            hint = f" (did you mean {close!r}?)" if close else ""
+            found[trouble].append(f"{raw!r} at {rows(pos)}{hint}")
     col = f"column {spec.name!r}"
     expected = _expected(spec)
     problems: list[str] = []

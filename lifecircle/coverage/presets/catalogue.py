@@ -3,9 +3,10 @@
 A :class:`ServiceCatalogue` says which services a planning document requires within each
 life-circle tier (5, 10, 15 minutes) and how far residents may walk to them. Presets ship as
 TOML files in ``standards/`` (one per document) and are read with :mod:`tomllib` through
-:mod:`importlib.resources`; ``categories.toml`` beside this module is the single table that
-maps OpenStreetMap tags and Chinese facility names to category codes
-(:func:`category_for_osm_tags`, :func:`category_for_name`).
+:mod:`importlib.resources`. The single table that maps OpenStreetMap tags and Chinese facility
+names to category codes (:func:`category_for_osm_tags`, :func:`category_for_name`) lives in
+:mod:`lifecircle.geo.facility_categories` (geo reads the facilities layer with it) and is
+re-exported here.
 
 Every figure carries its source and a status (``docs/presets.md`` lists them all):
 
@@ -34,7 +35,6 @@ from __future__ import annotations
 import difflib
 import functools
 import math
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -44,6 +44,12 @@ from types import MappingProxyType
 from typing import Any
 
 from lifecircle.errors import ConfigError
+from lifecircle.geo.facility_categories import (
+    FacilityCategory,
+    category_for_name,
+    category_for_osm_tags,
+    facility_categories,
+)
 
 __all__ = [
     "STATUSES",
@@ -126,7 +132,8 @@ class ServiceCategory:
     Parameters
     ----------
     code : str
-        Category code shared by all presets (``"kindergarten"``), from ``categories.toml``.
+        Category code shared by all presets (``"kindergarten"``), from
+        ``lifecircle/geo/facility_categories.toml``.
     name_zh, name_en : str
         Names; ``name_zh`` is the document's own term where it has one.
     tier : int or None
@@ -259,108 +266,9 @@ class ServiceCatalogue:
 
 
 # --------------------------------------------------------------------------- vocabulary
-@dataclass(frozen=True)
-class _Entry:
-    code: str
-    name_zh: str
-    name_en: str
-    osm_tags: tuple[str, ...]
-    zh_aliases: tuple[str, ...]
-    parent: str | None
-
-
-def _rule(text: str) -> dict[str, str]:
-    """``"amenity=school+isced:level=1"`` -> ``{"amenity": "school", "isced:level": "1"}``."""
-    return dict(part.split("=", 1) for part in text.split("+"))
-
-
-@functools.cache
-def _vocabulary() -> Mapping[str, _Entry]:
-    text = resources.files(_PACKAGE).joinpath("categories.toml").read_text(encoding="utf-8")
-    entries = {}
-    for row in tomllib.loads(text)["category"]:
-        entry = _Entry(
-            row["code"],
-            row["name_zh"],
-            row["name_en"],
-            tuple(row["osm_tags"]),
-            tuple(row["zh_aliases"]),
-            row.get("parent"),
-        )
-        entries[entry.code] = entry
-    return MappingProxyType(entries)
-
-
-@functools.cache
-def _alias_table() -> tuple[tuple[str, str], ...]:
-    """``(alias, code)`` pairs, longest alias first."""
-    pairs = [(a, e.code) for e in _vocabulary().values() for a in e.zh_aliases]
-    return tuple(sorted(pairs, key=lambda p: (-len(p[0]), p[0])))
-
-
-_BRACKETS = re.compile(r"[（(][^（）()]*[）)]\s*$")
-
-
-def category_for_name(text: str) -> str | None:
-    """The category code a Chinese facility name belongs to, or ``None``.
-
-    The name is trimmed of spaces and of a trailing bracketed branch (``（北部）``); an
-    alias equal to the name wins, then the longest alias the name ends with, then the
-    longest alias it contains.
-
-    Examples
-    --------
-    >>> category_for_name("临汾路街道社区卫生服务中心")
-    'health_centre'
-    >>> category_for_name("静安区第一中心小学（西校区）")
-    'primary_school'
-    >>> category_for_name("永和菜场") , category_for_name("咖啡馆")
-    ('market', None)
-    """
-    name = re.sub(r"\s+", "", str(text))
-    while _BRACKETS.search(name):
-        name = _BRACKETS.sub("", name)
-    if not name:
-        return None
-    table = _alias_table()
-    for test in (name.__eq__, name.endswith, name.__contains__):
-        for alias, code in table:
-            if test(alias):
-                return code
-    return None
-
-
-def category_for_osm_tags(tags: Mapping[str, object]) -> str | None:
-    """The category code of an OpenStreetMap feature, or ``None``.
-
-    The tag rule with the most matching tags wins (``amenity=school`` + ``isced:level=1``
-    beats ``amenity=school``). When it lands on a generic category (``school``,
-    ``health_station``...), a ``name:zh``/``name`` that names one of its refinements
-    decides (``amenity=school`` named ``…小学`` is a ``primary_school``).
-
-    Examples
-    --------
-    >>> category_for_osm_tags({"amenity": "kindergarten"})
-    'kindergarten'
-    >>> category_for_osm_tags({"amenity": "school", "name": "市西初级中学"})
-    'middle_school'
-    >>> category_for_osm_tags({"amenity": "bench"}) is None
-    True
-    """
-    present = {str(k): str(v) for k, v in tags.items() if v is not None}
-    best, best_size = None, 0
-    for entry in _vocabulary().values():
-        for text in entry.osm_tags:
-            rule = _rule(text)
-            if len(rule) > best_size and all(present.get(k) == v for k, v in rule.items()):
-                best, best_size = entry.code, len(rule)
-    if best is None:
-        return None
-    for key in ("name:zh", "name:zh-Hans", "name"):
-        named = category_for_name(present[key]) if key in present else None
-        if named is not None and _vocabulary()[named].parent == best:
-            return named
-    return best
+def _vocabulary() -> Mapping[str, FacilityCategory]:
+    """The shared category table (:mod:`lifecircle.geo.facility_categories`)."""
+    return facility_categories()
 
 
 # --------------------------------------------------------------------------- loading
