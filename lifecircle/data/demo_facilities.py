@@ -73,6 +73,28 @@ FACILITIES: tuple[tuple[str, str, str, int | None, float, float], ...] = (
     ("公园", "示范公园", "Demo Park", None, 5.0, 5.0),
     ("口袋公园", "示范口袋公园", "Demo Pocket Park", None, 12.5, 9.5),
     ("公园", "示范街心公园", "Demo Street Garden", None, 1.1, 10.9),
+    # the north and west are dense (a complete 5-minute circle in places); the south-east
+    # is left poor on purpose
+    ("便利店", "示范便利店九", "Demo Convenience Store 9", None, 1.0, 11.1),
+    ("便利店", "示范便利店十", "Demo Convenience Store 10", None, 3.0, 11.1),
+    ("便利店", "示范便利店十一", "Demo Convenience Store 11", None, 5.0, 8.1),
+    ("便利店", "示范便利店十二", "Demo Convenience Store 12", None, 9.0, 11.1),
+    ("便利店", "示范便利店十三", "Demo Convenience Store 13", None, 1.1, 5.0),
+    ("幼儿园", "示范第五幼儿园", "Demo Kindergarten 5", 180, 1.1, 11.0),
+    ("幼儿园", "示范第六幼儿园", "Demo Kindergarten 6", 180, 6.1, 9.0),
+    ("托儿所", "示范第三托育点", "Demo Nursery 3", 40, 2.1, 9.5),
+    ("托儿所", "示范第四托育点", "Demo Nursery 4", 40, 3.0, 11.2),
+    ("社区卫生服务站", "示范卫生服务站五", "Demo Health Station 5", None, 1.1, 9.0),
+    ("社区卫生服务站", "示范卫生服务站六", "Demo Health Station 6", None, 6.0, 9.0),
+    ("室外健身场地", "示范健身苑点五", "Demo Fitness Area 5", None, 2.1, 11.0),
+    ("室外健身场地", "示范健身苑点六", "Demo Fitness Area 6", None, 2.9, 7.0),
+    ("药店", "示范第四药店", "Demo Pharmacy 4", None, 1.9, 11.0),
+    ("药店", "示范第五药店", "Demo Pharmacy 5", None, 2.1, 8.0),
+    ("公园", "示范口袋绿地", "Demo Pocket Green", None, 3.1, 10.0),
+    ("公园", "示范社区公园", "Demo Community Park", None, 1.0, 7.0),
+    ("菜市场", "示范北菜场", "Demo North Market", None, 2.0, 10.5),
+    ("多功能运动场地", "示范北运动场", "Demo North Sports Ground", None, 2.5, 10.1),
+    ("小学", "示范第四小学", "Demo Primary School 4", 540, 1.1, 10.1),
 )
 
 

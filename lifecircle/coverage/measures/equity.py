@@ -53,8 +53,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "EquitySummary",
     "LorenzCurve",
     "WorstServed",
+    "equity_summary",
     "gini",
     "lorenz_curve",
     "palma_ratio",
@@ -307,3 +309,79 @@ def subgroup_in_worst_served(
     overall = float(members.sum()) / total
     ratio = share / overall if overall > 0 else float("nan")
     return WorstServed(float(fraction), limit, share, overall, ratio)
+
+
+@dataclass(frozen=True, eq=False)
+class EquitySummary:
+    """Every index of this module for one access measure (:func:`equity_summary`).
+
+    Attributes
+    ----------
+    gini, palma, theil : float
+        :func:`gini`, :func:`palma_ratio`, :func:`theil_t` (``nan`` when nobody has access).
+    lorenz : LorenzCurve
+        For the chart.
+    residents : float
+        Total weight described.
+    worst_served : WorstServed or None
+        The subgroup (e.g. older residents) among the worst-served decile; ``None`` when
+        no subgroup was given (``note`` says why).
+    note : str
+        What the subgroup is, or why there is none.
+    """
+
+    gini: float
+    palma: float
+    theil: float
+    lorenz: LorenzCurve
+    residents: float
+    worst_served: WorstServed | None = None
+    note: str = ""
+
+
+def equity_summary(
+    access: ArrayLike,
+    *,
+    weights: ArrayLike,
+    subgroup: ArrayLike | None = None,
+    fraction: float = 0.1,
+    note: str = "",
+) -> EquitySummary:
+    """Gini, Palma, Theil T, the Lorenz curve and (with ``subgroup``) the worst served.
+
+    Parameters
+    ----------
+    access : array-like
+        One value per demand point, ``>= 0``, more is better.
+    weights : array-like
+        Residents per point.
+    subgroup : array-like, optional
+        Residents of a subgroup per point (``<= weights``) for
+        :func:`subgroup_in_worst_served`.
+    fraction : float, default 0.1
+        The worst-served share looked at (the bottom decile).
+    note : str
+        Stored as :attr:`EquitySummary.note`.
+
+    Examples
+    --------
+    >>> s = equity_summary([0, 1, 3], weights=[1, 1, 1])
+    >>> s.gini, s.worst_served is None
+    (0.5, True)
+    """
+    values = _values("access", access)
+    people = _values("weights", weights, values.size)
+    worst = None
+    if subgroup is not None:
+        worst = subgroup_in_worst_served(
+            values, residents=people, subgroup=subgroup, fraction=fraction
+        )
+    return EquitySummary(
+        gini(values, weights=people),
+        palma_ratio(values, weights=people),
+        theil_t(values, weights=people),
+        lorenz_curve(values, weights=people),
+        float(people.sum()),
+        worst,
+        note,
+    )

@@ -1,7 +1,7 @@
 """Walking speed profiles: how fast a given group of residents walks, and what slows them down.
 
 The 15-minute life circle is a *time* budget, so the walking speed decides how far it reaches.
-Two named profiles are provided; both are documented choices, not measurements of Jing'an:
+Four named profiles are provided; all are documented choices, not measurements of Jing'an:
 
 ``adult`` — 1.3 m/s (≈ 1,170 m in 15 minutes)
     Fruin (1971, *Pedestrian Planning and Design*) reports a mean free-flow walking speed of
@@ -14,6 +14,20 @@ Two named profiles are provided; both are documented choices, not measurements o
     *15-minute Community Life Circle Planning Guideline* (上海市15分钟社区生活圈规划导则,
     2016) equates a 15-minute walk with 800–1,000 m, i.e. 0.89–1.11 m/s; 0.9 m/s sits at the
     conservative end of that range, which is the one that matters for older residents.
+
+``wheelchair`` — 1.39 m/s (5 km/h), steps impassable
+    The US FHWA study *Characteristics of Emerging Road and Trail Users and Their Safety*
+    (FHWA-HRT-04-103, Landis et al., October 2004, Table 12 "Speed") observed manual
+    wheelchair users cruising on a flat shared-use path at a mean of 6 km/h and a 15th
+    percentile of 5 km/h (6 users), against 7 and 5 km/h for pedestrians in the same study.
+    We take the 15th percentile, 5 km/h = 1.39 m/s: on the flat, wheelchair users are not
+    slower than walkers; what stops them is steps, so a flight of steps costs
+    :data:`IMPASSABLE_S` (a day), i.e. it is never used.
+``pram`` — 1.11 m/s (4 km/h)
+    The same FHWA table: people pushing strollers had the lowest speeds of the study, mean
+    5 km/h and 15th percentile 4 km/h (7 users); we take 4 km/h = 1.11 m/s. No figure for
+    carrying a pram up steps was found, so none is charged (set one with
+    :meth:`WalkProfile.with_penalties`).
 
 Penalties are extra seconds charged once per traversal of a way (a whole flight of steps),
 keyed by the edge's ``highway`` value (e.g. ``"steps"``) and spread over the way's edges by
@@ -35,7 +49,11 @@ import pandas as pd
 
 from lifecircle.typing import FloatArray
 
-__all__ = ["PROFILES", "WalkProfile", "resolve_profile"]
+__all__ = ["IMPASSABLE_S", "PROFILES", "WalkProfile", "resolve_profile"]
+
+#: Penalty that makes a way impassable for a profile (steps for wheelchair users): a day, far
+#: beyond any walk studied, while staying finite for the shortest-path arithmetic.
+IMPASSABLE_S = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -105,6 +123,8 @@ PROFILES: Mapping[str, WalkProfile] = MappingProxyType(
     {
         "adult": WalkProfile("adult", 1.3),
         "elderly": WalkProfile("elderly", 0.9, {"steps": 30.0}),
+        "wheelchair": WalkProfile("wheelchair", round(5 / 3.6, 2), {"steps": IMPASSABLE_S}),
+        "pram": WalkProfile("pram", round(4 / 3.6, 2)),
     }
 )
 
