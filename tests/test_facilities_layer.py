@@ -129,9 +129,9 @@ def test_layers_carry_facilities_and_the_demo_has_them():
     demo = load_demo_layers()
     assert isinstance(demo.facilities, gpd.GeoDataFrame)
     assert "facilities" in dict(demo.items())
-    assert "facilities=45" in repr(demo)
+    assert "facilities=65" in repr(demo)
     details = demo.summary().loc["facilities", "details"]
-    assert "convenience_store 8" in details
+    assert "convenience_store 13" in details
     again = load_layers(
         grids=demo.grids,
         seats=demo.seats,
