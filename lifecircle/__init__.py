@@ -3,7 +3,8 @@
 The top level lists the workflow, step by step: read the layers (``read_*``,
 ``load_layers``, ``layers_from_osm``), build the walking network (``network_from_*``,
 ``load_network``/``save_network``, ``clip_network``), measure (``compute_coverage``,
-``seat_reach``, ``rest_gaps``), place seats (``suggest_seats``), draw (``coverage_map``,
+``seat_reach``, ``rest_gaps``; the whole life circle against a planning standard:
+``load_preset``, ``compute_life_circle``, ``grid_accessibility``), place seats (``suggest_seats``), draw (``coverage_map``,
 ``save_map``, ``write_report``) and check a study (``load_study``, ``run_study``,
 ``report_to_*``); every error and warning class is here too. Everything else lives in the
 four subpackages, which are attributes as well: ``lc.geo`` (schemas, hierarchy, coordinate
@@ -56,6 +57,7 @@ _LAZY: dict[str, str] = {
     "read_buildings": "lifecircle.geo",
     "read_conservation": "lifecircle.geo",
     "read_elderly": "lifecircle.geo",
+    "read_facilities": "lifecircle.geo",
     "read_grids": "lifecircle.geo",
     "read_heritage": "lifecircle.geo",
     "read_layer": "lifecircle.geo",
@@ -85,6 +87,11 @@ _LAZY: dict[str, str] = {
     "rest_gaps": "lifecircle.coverage",
     "suggest_seats": "lifecircle.coverage",
     "SeatOptions": "lifecircle.coverage",
+    # 3b. the whole 15-minute life circle against a planning standard
+    "preset_names": "lifecircle.coverage",
+    "load_preset": "lifecircle.coverage",
+    "compute_life_circle": "lifecircle.coverage",
+    "grid_accessibility": "lifecircle.coverage",
     # 4. maps and committee reports
     "coverage_map": "lifecircle.maps",
     "MapOptions": "lifecircle.maps",

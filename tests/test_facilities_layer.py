@@ -147,3 +147,13 @@ def test_layers_reject_a_facilities_table_that_is_not_a_geodataframe():
     demo = load_demo_layers()
     with pytest.raises(TypeError, match=r"Layers\.facilities"):
         Layers(demo.grids, demo.seats, demo.elderly, demo.heritage, facilities=[])  # type: ignore[arg-type]
+
+
+def test_geo_imports_nothing_from_coverage_or_maps():
+    import ast
+
+    folder = Path(__file__).resolve().parents[1] / "lifecircle" / "geo"
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith(("lifecircle.coverage", "lifecircle.maps")), path

@@ -10,7 +10,8 @@ network):
 - :mod:`~lifecircle.coverage.placement`: the optimisation core (maximal covering and set
   cover with proven gaps);
 - :mod:`~lifecircle.coverage.measures`: coverage of services, seat reach and rest gaps,
-  seat suggestions.
+  seat suggestions, the 15-minute life circle and accessibility per grid;
+- :mod:`~lifecircle.coverage.presets`: planning standards' service catalogues.
 
 :mod:`~lifecircle.coverage.options` holds the validated settings of the measures
 (:class:`CoverageOptions`, :class:`SeatOptions`).
@@ -18,11 +19,16 @@ network):
 
 from lifecircle.coverage.measures import (
     CoverageResult,
+    GridAccessResult,
+    LifeCircleOptions,
+    LifeCircleResult,
     RestGaps,
     SeatReach,
     SeatSuggestions,
     compute_coverage,
+    compute_life_circle,
     default_services,
+    grid_accessibility,
     rest_gaps,
     seat_reach,
     suggest_seats,
@@ -49,6 +55,7 @@ from lifecircle.coverage.network import (
 )
 from lifecircle.coverage.options import CoverageOptions, SeatOptions
 from lifecircle.coverage.placement import CoverageModel, PlacementResult
+from lifecircle.coverage.presets import ServiceCatalogue, load_preset, preset_names
 from lifecircle.coverage.routing import (
     PROFILES,
     WalkProfile,
@@ -64,20 +71,27 @@ __all__ = [
     "CoverageModel",
     "CoverageOptions",
     "CoverageResult",
+    "GridAccessResult",
+    "LifeCircleOptions",
+    "LifeCircleResult",
     "PlacementResult",
     "RestGaps",
     "SeatOptions",
     "SeatReach",
     "SeatSuggestions",
+    "ServiceCatalogue",
     "WalkNetwork",
     "WalkProfile",
     "build_split_graph",
     "cached_network",
     "clip_network",
     "compute_coverage",
+    "compute_life_circle",
     "default_services",
+    "grid_accessibility",
     "load_demo_network",
     "load_network",
+    "load_preset",
     "nearest_facility",
     "network_from_arrays",
     "network_from_graph",
@@ -87,6 +101,7 @@ __all__ = [
     "network_from_place",
     "network_from_polygon",
     "network_from_xml",
+    "preset_names",
     "read_boundary",
     "resolve_profile",
     "rest_gaps",

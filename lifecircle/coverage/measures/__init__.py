@@ -1,22 +1,35 @@
 """The coverage measures: who reaches which service in time, seat reach and rest gaps,
-and seat suggestions (the placement core applied to seats).
+seat suggestions (the placement core applied to seats), the 15-minute life circle against a
+planning standard (:func:`compute_life_circle`), accessibility measures per grid
+(:func:`grid_accessibility`) and their equity.
 
 Depends on :mod:`lifecircle.coverage.network`, :mod:`lifecircle.coverage.routing` and
 :mod:`lifecircle.coverage.placement`.
 """
 
 from lifecircle.coverage.measures.coverage_result import CoverageResult
+from lifecircle.coverage.measures.grid_access import GridAccessResult, grid_accessibility
+from lifecircle.coverage.measures.life_circle import (
+    LifeCircleOptions,
+    LifeCircleResult,
+    compute_life_circle,
+)
 from lifecircle.coverage.measures.seat_suggestions import SeatSuggestions, suggest_seats
 from lifecircle.coverage.measures.seats import RestGaps, SeatReach, rest_gaps, seat_reach
 from lifecircle.coverage.measures.service_coverage import compute_coverage, default_services
 
 __all__ = [
     "CoverageResult",
+    "GridAccessResult",
+    "LifeCircleOptions",
+    "LifeCircleResult",
     "RestGaps",
     "SeatReach",
     "SeatSuggestions",
     "compute_coverage",
+    "compute_life_circle",
     "default_services",
+    "grid_accessibility",
     "rest_gaps",
     "seat_reach",
     "suggest_seats",
