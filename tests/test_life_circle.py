@@ -260,3 +260,17 @@ def test_wheelchair_users_go_round_the_steps_and_prams_are_slow():
 
 def test_equity_of_a_constant_access_is_zero():
     assert gini([0.5, 0.5], weights=[1, 3]) == pytest.approx(0.0)
+
+
+def test_readme_life_circle_snippet_runs(capsys):
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), flags=re.S)
+    (snippet,) = [b for b in blocks if "compute_life_circle" in b]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LifecircleWarning)  # the demo has no sports hall
+        exec(compile(snippet, "README.md:life-circle", "exec"), {"__name__": "__readme__"})
+    out = capsys.readouterr().out
+    assert "GB 50180-2018" in out and "completeness mean" in out and "Gini" in out
