@@ -137,7 +137,7 @@ def demo(
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("expected zh or en", param_hint="--lang")
-    layers = lc.load_demo_layers()
+    layers = lc.load_demo_layers(facilities=False)  # the life circle has its own demo study
     typer.echo("lifecircle demo — SYNTHETIC district (fictional, not real streets)\n")
     summary = layers.summary()
     typer.echo(summary[["zh", "features", "details"]].to_string())

@@ -343,11 +343,17 @@ def _check_cross_layer(frames: Mapping[str, gpd.GeoDataFrame | None]) -> None:
             )
 
 
-def load_demo_layers() -> Layers:
+def load_demo_layers(*, facilities: bool = True) -> Layers:
     """Load the embedded fictional demo district (``synthetic=True``).
 
     The district sits in open sea east of Shanghai and has no real streets; see
     ``lifecircle/data/demo/README.md``.
+
+    Parameters
+    ----------
+    facilities : bool, default True
+        Include the synthetic life-circle facilities layer (schools, markets, clinics...;
+        ``False`` gives the six layers of the elderly-services and seating demo).
     """
     folder = resources.files("lifecircle.data") / "demo"
     with resources.as_file(folder) as path:
@@ -362,7 +368,7 @@ def load_demo_layers() -> Layers:
             heritage=present["heritage"],
             conservation=present.get("conservation"),
             buildings=present.get("buildings"),
-            facilities=present.get("facilities"),
+            facilities=present.get("facilities") if facilities else None,
             name="lifecircle demo district (synthetic)",
         )
     return replace(layers, synthetic=True)
