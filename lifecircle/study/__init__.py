@@ -76,12 +76,24 @@ __all__ = [
 ]
 
 
-def demo_study_path() -> Path:
-    """Return the path of the example study shipped for the synthetic demo district.
+#: The example studies shipped for the synthetic demo district, by name.
+DEMO_STUDIES = {"study": "demo_study.toml", "life_circle": "demo_life_circle.toml"}
+
+
+def demo_study_path(name: str = "study") -> Path:
+    """Return the path of an example study shipped for the synthetic demo district.
+
+    Parameters
+    ----------
+    name : {"study", "life_circle"}
+        ``"study"``: elderly-service coverage and seating; ``"life_circle"``: the whole
+        15-minute life circle against the GB 50180-2018 preset.
 
     Examples
     --------
-    >>> demo_study_path().name
-    'demo_study.toml'
+    >>> demo_study_path().name, demo_study_path("life_circle").name
+    ('demo_study.toml', 'demo_life_circle.toml')
     """
-    return Path(str(resources.files("lifecircle.data").joinpath("demo_study.toml")))
+    if name not in DEMO_STUDIES:
+        raise ValueError(f"unknown demo study {name!r}; expected one of {sorted(DEMO_STUDIES)}")
+    return Path(str(resources.files("lifecircle.data").joinpath(DEMO_STUDIES[name])))
