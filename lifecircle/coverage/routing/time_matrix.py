@@ -28,8 +28,9 @@ from lifecircle.coverage.routing.split_graph import SplitGraph, enter_graph
 
 __all__ = ["travel_time_matrix"]
 
-#: Dijkstra distances held at once, at most (chunk of facilities x split-graph nodes).
-MAX_CELLS = 20_000_000
+#: Distances held at once, at most: a chunk of facilities x split-graph nodes (or demand
+#: points, whichever is more) — 4 million floats, 32 MB.
+MAX_CELLS = 4_000_000
 
 
 def travel_time_matrix(
@@ -79,7 +80,7 @@ def travel_time_matrix(
     ok = np.flatnonzero(entry.snapped)
     a, b = entry.a[ok], entry.b[ok]
     to_a, to_b, leg_ok = entry.to_a_s[ok], entry.to_b_s[ok], leg[ok]
-    chunk = max(1, MAX_CELLS // max(graph.n_nodes, 1))
+    chunk = max(1, MAX_CELLS // max(graph.n_nodes, len(ok), 1))
     rows, cols, data = [], [], []
     for start in range(0, len(usable), chunk):
         part = usable[start : start + chunk]
