@@ -274,3 +274,15 @@ def test_readme_life_circle_snippet_runs(capsys):
         exec(compile(snippet, "README.md:life-circle", "exec"), {"__name__": "__readme__"})
     out = capsys.readouterr().out
     assert "GB 50180-2018" in out and "completeness mean" in out and "Gini" in out
+
+
+def test_raw_facility_frames_are_resolved_or_refused(street):
+    layers, network, catalogue = street
+    raw = layers.facilities.assign(category=["幼儿园", "菜场"])
+    result = compute_life_circle(layers, network, catalogue=catalogue, facilities=raw)
+    assert result.facilities["category"].tolist() == ["kindergarten", "market"]
+    wrong = layers.facilities.assign(category=["幼儿圆", "bakery"])
+    with pytest.raises(LayerError, match=r"'幼儿圆' \(id 'K'\), did you mean '幼儿园'\?"):
+        compute_life_circle(layers, network, catalogue=catalogue, facilities=wrong)
+    with pytest.raises(ValueError, match="did you mean 'kindergarten'"):
+        grid_accessibility(layers, network, category="kindergarden")

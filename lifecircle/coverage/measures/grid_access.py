@@ -21,6 +21,7 @@ e2sfca         2SFCA with stepped weights (Luo & Qi 2009)             capacities
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from lifecircle.coverage.routing.snap import snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph
 from lifecircle.coverage.routing.time_matrix import travel_time_matrix
 from lifecircle.errors import LayerError
+from lifecircle.geo.facility_categories import facility_categories
 from lifecircle.geo.hierarchy import roll_up
 
 __all__ = ["MEASURES", "GridAccessResult", "grid_accessibility"]
@@ -152,6 +154,13 @@ def grid_accessibility(
     """
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r}; expected one of {list(MEASURES)}")
+    if category not in facility_categories():
+        close = difflib.get_close_matches(str(category), list(facility_categories()), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(
+            f"unknown category {category!r}{hint}; expected a code of "
+            f"facility_categories.toml: {', '.join(facility_categories())}"
+        )
     (max_minutes,) = check_positive(max_minutes=max_minutes)
     if measure == "gravity" and decay is None:
         raise ValueError(

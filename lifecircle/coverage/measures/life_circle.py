@@ -62,6 +62,11 @@ from lifecircle.coverage.routing.split_graph import build_split_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points
 from lifecircle.errors import CoordinateWarning, LayerError, LifecircleWarning
 from lifecircle.geo.datum_slips import warn_datum_slips
+from lifecircle.geo.facility_categories import (
+    facility_categories,
+    resolve_category,
+    suggest_category,
+)
 from lifecircle.geo.hierarchy import roll_up
 
 __all__ = [
@@ -355,12 +360,13 @@ def facility_table(
                 ["no 'category' column; read the layer with read_facilities or load_layers"],
             )
         ids = facilities["id"].astype(str) if "id" in facilities else facilities.index.astype(str)
+        codes = _category_codes(facilities["category"], ids)
         frames.append(
             gpd.GeoDataFrame(
                 {
                     "id": np.asarray(ids, dtype=object),
                     "name": _column(facilities, "name", ids),
-                    "category": facilities["category"].astype(str).to_numpy(),
+                    "category": codes,
                     "capacity": _capacity(facilities),
                     "source": "facilities",
                 },
@@ -393,6 +399,28 @@ def facility_table(
         }  # fmt: skip
         return gpd.GeoDataFrame(columns, geometry=[], crs=crs)
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=crs)
+
+
+def _category_codes(values: pd.Series, ids: pd.Series | pd.Index) -> np.ndarray:
+    """Category codes of a facilities column (names a reader would accept are resolved).
+
+    Raises
+    ------
+    LayerError
+        Naming the facilities whose category is unknown, with the closest known name.
+    """
+    known = facility_categories()
+    codes = [v if v in known else resolve_category(v) for v in values.astype(str)]
+    bad = [
+        f"{v!r} (id {i!r})"
+        + (f", did you mean {suggest_category(v)!r}?" if suggest_category(v) else "")
+        for v, i, c in zip(values.astype(str), np.asarray(ids), codes, strict=True)
+        if c is None
+    ]
+    if bad:
+        shown = "; ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise LayerError("facilities", [f"unknown categories: {shown}; known: {', '.join(known)}"])
+    return np.asarray(codes, dtype=object)
 
 
 def _column(frame: pd.DataFrame, name: str, fallback: pd.Series | pd.Index) -> np.ndarray:
