@@ -25,6 +25,7 @@ import numpy as np
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from lifecircle.data.demo_facilities import build_facilities
 from lifecircle.data.demo_features import (
     build_buildings,
     build_conservation,
@@ -48,7 +49,6 @@ from lifecircle.data.demo_lattice import (
     block_code,
     union_cells,
 )
-from lifecircle.data.demo_facilities import build_facilities
 from lifecircle.data.demo_network import build_network, network_records
 
 __all__ = ["DEMO_DESCRIPTION", "DEMO_NAME", "build_layers", "main", "write_demo"]

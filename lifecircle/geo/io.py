@@ -567,7 +567,7 @@ _FACILITY_NOTE = (
 def read_facilities(
     source: Source,
     *,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     layer: str | None = None,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,

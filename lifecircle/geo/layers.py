@@ -287,8 +287,8 @@ def load_layers(
     Warns
     -----
     lifecircle.errors.CoordinateWarning
-        When seats, elderly facilities, heritage, buildings or facilities lie far outside the grids
-        (often a wrong CRS, e.g. GCJ-02 read as WGS-84).
+        When seats, elderly services, heritage, buildings or facilities lie far outside the
+        grids (often a wrong CRS, e.g. GCJ-02 read as WGS-84).
     lifecircle.errors.ColumnWarning
         When a layer has no id column and ids were generated.
     """
@@ -314,6 +314,7 @@ def load_layers(
         heritage=frames["heritage"],
         conservation=frames["conservation"],
         buildings=frames["buildings"],
+        facilities=frames["facilities"],
         name=name,
     )
 
