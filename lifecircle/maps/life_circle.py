@@ -37,6 +37,7 @@ from lifecircle.maps.overlays import (
     to_features,
     whole_residents,
 )
+from lifecircle.typing import FloatArray
 
 __all__ = [
     "COMPLETENESS_CLASSES",
@@ -125,8 +126,8 @@ def _t(key: str, lang: str, **fields: object) -> str:
 
 
 class _Curve(Protocol):
-    population_share: np.ndarray
-    access_share: np.ndarray
+    population_share: FloatArray
+    access_share: FloatArray
 
 
 class _Equity(Protocol):

@@ -26,7 +26,8 @@ import pandas as pd
 from lifecircle.study.config_problems import ProblemCollector, show_value
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.measures.life_circle import LifeCircleOptions, LifeCircleResult
+    from lifecircle.coverage.measures.life_circle import LifeCircleOptions
+    from lifecircle.coverage.measures.life_circle_result import LifeCircleResult
     from lifecircle.coverage.network.walk_network import WalkNetwork
     from lifecircle.geo.layers import Layers
     from lifecircle.study.config import Study, Target

@@ -43,11 +43,8 @@ from lifecircle.coverage.measures.accessibility import (
 from lifecircle.coverage.measures.arguments import check_positive
 from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
 from lifecircle.coverage.measures.equity import EquitySummary
-from lifecircle.coverage.measures.life_circle import (
-    LifeCircleOptions,
-    equity_of_points,
-    facility_table,
-)
+from lifecircle.coverage.measures.facility_supply import facility_table
+from lifecircle.coverage.measures.life_circle import LifeCircleOptions, equity_of_points
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.routing.profiles import WalkProfile, resolve_profile
 from lifecircle.coverage.routing.snap import snap_points
@@ -172,7 +169,7 @@ def grid_accessibility(
     opts = options if options is not None else LifeCircleOptions()
     prof = resolve_profile(profile)
     source = facilities if facilities is not None else getattr(layers, "facilities", None)
-    facs = facility_table(layers, source, crs=network.crs, opts=opts)
+    facs = facility_table(layers, source, crs=network.crs, include_elderly=opts.include_elderly)
     facs = facs[facs["category"] == category].reset_index(drop=True)
     capacity = facs["capacity"].to_numpy(dtype=float)
     needs_capacity = use_capacity or measure in ("2sfca", "e2sfca")

@@ -43,8 +43,7 @@ import logging
 import math
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from types import MappingProxyType
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -54,6 +53,8 @@ import pandas as pd
 from lifecircle.coverage.measures.arguments import check_positive
 from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
 from lifecircle.coverage.measures.equity import EquitySummary, equity_summary
+from lifecircle.coverage.measures.facility_supply import facility_table
+from lifecircle.coverage.measures.life_circle_result import LifeCircleResult
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.presets import ServiceCatalogue, load_preset
 from lifecircle.coverage.routing.profiles import WalkProfile
@@ -62,38 +63,22 @@ from lifecircle.coverage.routing.split_graph import build_split_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points
 from lifecircle.errors import CoordinateWarning, LayerError, LifecircleWarning
 from lifecircle.geo.datum_slips import warn_datum_slips
-from lifecircle.geo.facility_categories import (
-    facility_categories,
-    resolve_category,
-    suggest_category,
-)
 from lifecircle.geo.hierarchy import roll_up
+from lifecircle.typing import FloatArray
 
 __all__ = [
-    "ELDERLY_AS_CATEGORY",
     "LifeCircleOptions",
-    "LifeCircleResult",
     "compute_life_circle",
     "equity_of_points",
-    "facility_table",
     "older_residents_per_point",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: Elderly ``type`` codes that count for a life-circle category with ``include_elderly``.
-ELDERLY_AS_CATEGORY: Mapping[str, str] = MappingProxyType(
-    {
-        "care_home": "elderly_care_home",
-        "day_care": "elderly_day_care",
-        "life_centre": "elderly_service_centre",
-    }
-)
 #: Distances are reported up to this multiple of a category's limit (``inf`` beyond).
 SEARCH_FACTOR = 2.0
 #: Routing in metres: 1 m/s and no penalties, so the split graph's seconds are metres.
 METRES = WalkProfile("metres", 1.0)
-_LEVEL_ORDER = {"subdistrict": 0, "area": 1, "microgrid": 2}
 
 
 @dataclass(frozen=True)
@@ -111,7 +96,7 @@ class LifeCircleOptions:
         Demand lattice spacing when there is no buildings layer.
     include_elderly : bool, default True
         Count the elderly layer's facilities for the elderly categories
-        (:data:`ELDERLY_AS_CATEGORY`).
+        (:data:`~lifecircle.coverage.measures.facility_supply.ELDERLY_AS_CATEGORY`).
     older_residents : str, optional
         A grids column with the older residents of each grid (e.g. ``"老年人口"``), for
         the share of older residents among the worst served. The canonical grids schema
@@ -133,113 +118,6 @@ class LifeCircleOptions:
             raise TypeError(f"include_elderly must be True or False, got {self.include_elderly!r}")
         if self.older_residents is not None and not isinstance(self.older_residents, str):
             raise TypeError(f"older_residents must be a column name, got {self.older_residents!r}")
-
-
-@dataclass(frozen=True, eq=False)
-class LifeCircleResult:
-    """Which required services each grid's residents reach on foot (:func:`compute_life_circle`).
-
-    Attributes
-    ----------
-    catalogue : ServiceCatalogue
-        The standard evaluated.
-    grids : geopandas.GeoDataFrame
-        Every grid at every level (EPSG:4326): ``id, name, level, parent_id, kind, is_leaf,
-        weight``, per evaluated category ``share_<code>`` and ``met_<code>``, then
-        ``completeness``, ``n_met``, ``n_evaluated``, ``resident_completeness``, ``missing``
-        (codes, comma-separated), ``missing_zh`` (、-separated) and ``missing_en``.
-        Grids without residents have NaN shares and completeness and nothing missing.
-    categories : pandas.DataFrame
-        One row per catalogue category: ``code, name_zh, name_en, tier, limit_m,
-        limit_from`` (``"category"``, ``"tier"`` or ``None``), ``evaluated``,
-        ``n_facilities``, ``share`` (of all residents within the limit) and ``note``.
-    demand : geopandas.GeoDataFrame
-        Demand points (EPSG:4326): ``grid_id, weight`` and per evaluated category
-        ``metres_<code>`` (``inf`` beyond twice the limit) and ``facility_<code>``;
-        ``resident_completeness``.
-    facilities : geopandas.GeoDataFrame
-        The facilities used: ``id, name, category, capacity, source`` (``"facilities"`` or
-        ``"elderly"``), ``snap_m``, ``snapped``.
-    equity : EquitySummary
-        Inequality of ``resident_completeness`` across residents.
-    params : mapping
-        The options, the preset name and a network summary.
-    """
-
-    catalogue: ServiceCatalogue
-    grids: gpd.GeoDataFrame
-    categories: pd.DataFrame
-    demand: gpd.GeoDataFrame
-    facilities: gpd.GeoDataFrame
-    equity: EquitySummary
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
-
-    @property
-    def evaluated(self) -> tuple[str, ...]:
-        """Codes of the categories evaluated (those with a walking limit), catalogue order."""
-        return tuple(self.categories.loc[self.categories["evaluated"], "code"])
-
-    def grid_table(self, level: str | None = None) -> gpd.GeoDataFrame:
-        """The grids (of one ``level``, e.g. ``"microgrid"``), as a GeoDataFrame."""
-        if level is None:
-            return self.grids.copy()
-        known = sorted(set(self.grids["level"]), key=lambda v: _LEVEL_ORDER.get(v, 9))
-        if level not in known:
-            raise ValueError(f"unknown grid level {level!r}; the grids have {known}")
-        return self.grids[self.grids["level"] == level].reset_index(drop=True)
-
-    def to_geodataframe(self, level: str | None = None) -> gpd.GeoDataFrame:
-        """Same as :meth:`grid_table`: one row per grid, ready for ``to_file``."""
-        return self.grid_table(level)
-
-    def missing(self, grid_id: str) -> list[tuple[str, str, str]]:
-        """``(code, name_zh, name_en)`` of each category grid ``grid_id`` does not meet."""
-        rows = self.grids[self.grids["id"] == str(grid_id)]
-        if rows.empty:
-            raise KeyError(f"no grid {grid_id!r}")
-        codes = [c for c in str(rows["missing"].iloc[0]).split(",") if c]
-        names = self.categories.set_index("code")
-        return [(c, str(names.at[c, "name_zh"]), str(names.at[c, "name_en"])) for c in codes]
-
-    def summary(self) -> pd.DataFrame:
-        """Per grid level: grids, mean and lowest completeness, complete grids."""
-        frame = self.grids[self.grids["weight"] > 0]
-        table = frame.groupby("level", sort=False)["completeness"].agg(
-            grids="size", mean_completeness="mean", lowest="min"
-        )
-        table["complete"] = frame.groupby("level", sort=False)["completeness"].apply(
-            lambda c: int((c >= 1.0 - 1e-12).sum())
-        )
-        return table.sort_index(key=lambda ix: ix.map(lambda v: _LEVEL_ORDER.get(v, 9)))
-
-    def __repr__(self) -> str:
-        n_eval = len(self.evaluated)
-        skipped = len(self.categories) - n_eval
-        lines = [
-            f"LifeCircleResult({self.catalogue.document} {self.catalogue.name!r}: "
-            f"{n_eval} categories evaluated"
-            + (f", {skipped} without a walking limit" if skipped else "")
-            + f"; met when >= {self.params.get('met_share', 0.9):.0%} of residents are within "
-            "the limit)"
-        ]
-        for level, row in self.summary().iterrows():
-            lines.append(
-                f"  {level}: {int(row['grids'])} grids, completeness mean "
-                f"{row['mean_completeness']:.0%}, lowest {row['lowest']:.0%}, "
-                f"{int(row['complete'])} complete"
-            )
-        lacking = self.categories[self.categories["evaluated"]].sort_values("share")
-        worst = [f"{r.code} {r.share:.0%}" for r in lacking.head(3).itertuples()]
-        if worst:
-            lines.append("  least reached: " + ", ".join(worst))
-        lines.append(
-            f"  equity of resident completeness: Gini {self.equity.gini:.2f}, "
-            f"Palma {self.equity.palma:.2f}, Theil {self.equity.theil:.2f}"
-        )
-        return "\n".join(lines)
 
 
 def compute_life_circle(
@@ -297,7 +175,7 @@ def compute_life_circle(
     limits = {c: cat.walk_limit_m(c) for c in cat.codes}
     evaluated = [c for c in cat.codes if limits[c] is not None]
     source = facilities if facilities is not None else getattr(layers, "facilities", None)
-    facs = facility_table(layers, source, crs=network.crs, opts=opts)
+    facs = facility_table(layers, source, crs=network.crs, include_elderly=opts.include_elderly)
     _warn_empty(facs, evaluated, cat)
     metres_net = network.without_penalties()
     warn_datum_slips(layers, network.edges.geometry.to_numpy(), reference_crs=network.crs)
@@ -342,100 +220,6 @@ def compute_life_circle(
     return LifeCircleResult(
         cat, grids, categories, demand.to_crs(4326), facs.to_crs(4326), equity, params
     )
-
-
-def facility_table(
-    layers: Any, facilities: gpd.GeoDataFrame | None, *, crs: Any, opts: LifeCircleOptions
-) -> gpd.GeoDataFrame:
-    """The facilities to route to: ``id, name, category, capacity, source``, in ``crs``.
-
-    The facilities layer's rows, then (``include_elderly``) the elderly layer's rows whose
-    type counts for a category (:data:`ELDERLY_AS_CATEGORY`).
-    """
-    frames = []
-    if facilities is not None and len(facilities):
-        if "category" not in facilities.columns:
-            raise LayerError(
-                "facilities",
-                ["no 'category' column; read the layer with read_facilities or load_layers"],
-            )
-        ids = facilities["id"].astype(str) if "id" in facilities else facilities.index.astype(str)
-        codes = _category_codes(facilities["category"], ids)
-        frames.append(
-            gpd.GeoDataFrame(
-                {
-                    "id": np.asarray(ids, dtype=object),
-                    "name": _column(facilities, "name", ids),
-                    "category": codes,
-                    "capacity": _capacity(facilities),
-                    "source": "facilities",
-                },
-                geometry=facilities.geometry.to_crs(crs).to_numpy(),
-                crs=crs,
-            )
-        )
-    elderly = getattr(layers, "elderly", None)
-    if opts.include_elderly and elderly is not None and len(elderly):
-        types = elderly["type"].astype(str)
-        keep = types.isin(list(ELDERLY_AS_CATEGORY)).to_numpy()
-        rows = elderly[keep]
-        ids = rows["id"].astype(str)
-        frames.append(
-            gpd.GeoDataFrame(
-                {
-                    "id": ids.to_numpy(dtype=object),
-                    "name": _column(rows, "name", ids),
-                    "category": types[keep].map(ELDERLY_AS_CATEGORY).to_numpy(),
-                    "capacity": _capacity(rows),
-                    "source": "elderly",
-                },
-                geometry=rows.geometry.to_crs(crs).to_numpy(),
-                crs=crs,
-            )
-        )
-    if not frames:
-        columns: dict[str, list[object]] = {
-            "id": [], "name": [], "category": [], "capacity": [], "source": []
-        }  # fmt: skip
-        return gpd.GeoDataFrame(columns, geometry=[], crs=crs)
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=crs)
-
-
-def _category_codes(values: pd.Series, ids: pd.Series | pd.Index) -> np.ndarray:
-    """Category codes of a facilities column (names a reader would accept are resolved).
-
-    Raises
-    ------
-    LayerError
-        Naming the facilities whose category is unknown, with the closest known name.
-    """
-    known = facility_categories()
-    codes = [v if v in known else resolve_category(v) for v in values.astype(str)]
-    bad = [
-        f"{v!r} (id {i!r})"
-        + (f", did you mean {suggest_category(v)!r}?" if suggest_category(v) else "")
-        for v, i, c in zip(values.astype(str), np.asarray(ids), codes, strict=True)
-        if c is None
-    ]
-    if bad:
-        shown = "; ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
-        raise LayerError("facilities", [f"unknown categories: {shown}; known: {', '.join(known)}"])
-    return np.asarray(codes, dtype=object)
-
-
-def _column(frame: pd.DataFrame, name: str, fallback: pd.Series | pd.Index) -> np.ndarray:
-    values = frame[name].to_numpy(dtype=object) if name in frame else None
-    backup = np.asarray(fallback, dtype=object)
-    if values is None:
-        return backup
-    blank = pd.isna(values) | (values == "")
-    return np.where(blank, backup, values)
-
-
-def _capacity(frame: pd.DataFrame) -> np.ndarray:
-    if "capacity" not in frame:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame["capacity"], errors="coerce").to_numpy(dtype=float)
 
 
 def _warn_empty(facs: gpd.GeoDataFrame, evaluated: list[str], cat: ServiceCatalogue) -> None:
@@ -552,7 +336,7 @@ def _category_table(
     return pd.DataFrame(rows)
 
 
-def older_residents_per_point(grids: pd.DataFrame, demand: pd.DataFrame, column: str) -> np.ndarray:
+def older_residents_per_point(grids: pd.DataFrame, demand: pd.DataFrame, column: str) -> FloatArray:
     """Older residents per demand point: the point's weight times its grid's older share.
 
     Parameters
@@ -595,8 +379,9 @@ def older_residents_per_point(grids: pd.DataFrame, demand: pd.DataFrame, column:
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         share = pd.Series(np.where(population > 0, older / population, 0.0), index=ids)
-    per_point = demand["grid_id"].astype(str).map(share).fillna(0.0).to_numpy(dtype=float)
-    return np.clip(per_point, 0.0, 1.0) * demand["weight"].to_numpy(dtype=float)
+    per_point = np.asarray(demand["grid_id"].astype(str).map(share).fillna(0.0), dtype=np.float64)
+    weight = np.asarray(demand["weight"], dtype=np.float64)
+    return np.asarray(np.clip(per_point, 0.0, 1.0) * weight, dtype=np.float64)
 
 
 def equity_of_points(

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from lifecircle.coverage.routing.split_graph import SplitGraph, enter_graph
+from lifecircle.typing import IndexArray
 
 __all__ = ["travel_time_matrix"]
 
@@ -38,7 +39,7 @@ def travel_time_matrix(
     points: pd.DataFrame,
     *,
     limit_s: float,
-    facilities: np.ndarray | None = None,
+    facilities: IndexArray | None = None,
 ) -> sp.csr_array:
     """Walking seconds from each demand point to each facility, up to ``limit_s``.
 
