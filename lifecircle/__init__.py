@@ -4,12 +4,12 @@ The top level lists the workflow, step by step: read the layers (``read_*``,
 ``load_layers``, ``layers_from_osm``), build the walking network (``network_from_*``,
 ``load_network``/``save_network``, ``clip_network``), measure (``compute_coverage``,
 ``seat_reach``, ``rest_gaps``; the whole life circle against a planning standard:
-``load_preset``, ``compute_life_circle``, ``grid_accessibility``), place seats (``suggest_seats``), draw (``coverage_map``,
-``save_map``, ``write_report``) and check a study (``load_study``, ``run_study``,
-``report_to_*``); every error and warning class is here too. Everything else lives in the
-four subpackages, which are attributes as well: ``lc.geo`` (schemas, hierarchy, coordinate
-systems and datums), ``lc.coverage`` (profiles, routing, placement models, result types),
-``lc.maps`` and ``lc.study``.
+``load_preset``, ``compute_life_circle``, ``grid_accessibility``), place seats
+(``suggest_seats``), draw (``coverage_map``, ``save_map``, ``write_report``) and check a
+study (``load_study``, ``run_study``, ``report_to_*``); every error and warning class is
+here too. Everything else lives in the four subpackages, which are attributes as well:
+``lc.geo`` (schemas, hierarchy, coordinate systems and datums), ``lc.coverage`` (profiles,
+routing, placement models, result types), ``lc.maps`` and ``lc.study``.
 
 Names are imported lazily, so ``import lifecircle`` is fast and changes no global state
 (the package only adds a NullHandler to its logger).
