@@ -63,6 +63,7 @@ def test_report_sections_escape_and_say_what_they_measure(hostile_result):
     assert "<img" not in english.replace('<img class="lc-lorenz"', "")
 
 
+@pytest.mark.slow  # draws PNGs
 def test_lorenz_png_is_a_deterministic_png_embedded_in_the_section(hostile_result):
     png = lorenz_png(hostile_result, lang="en")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
