@@ -248,7 +248,7 @@ minimum = 0.8
     message = _error(_study("[[targets]]\nprofile = 'fast'\nminimum = 0.8\n"), folder)
     assert 'targets[1].profile: unknown profile "fast"; expected one of adult, elderly' in message
     message = _error(_study("[profiles.x]\nbase = 'kid'\n"), folder)
-    assert 'profiles.x.base: expected one of adult, elderly, got "kid"' in message
+    assert 'profiles.x.base: expected one of adult, elderly, wheelchair, pram, got "kid"' in message
 
 
 @settings(max_examples=30, deadline=None)

@@ -15,7 +15,7 @@ from life_circle_fixtures import CRS, X0, Y0, make_street
 from shapely.geometry import LineString, Point
 
 from lifecircle.coverage.measures.equity import gini
-from lifecircle.coverage.measures.grid_access import grid_accessibility
+from lifecircle.coverage.measures.grid_access import AccessOptions, grid_accessibility
 from lifecircle.coverage.measures.life_circle import (
     LifeCircleOptions,
     compute_life_circle,
@@ -136,8 +136,12 @@ def test_grid_accessibility_refuses_missing_inputs(street):
         grid_accessibility(layers, network, category="market", measure="gravity")
     with pytest.raises(LayerError, match="no capacity"):
         grid_accessibility(layers, network, category="market", measure="2sfca")
-    with pytest.raises(ValueError, match="unknown measure"):
+    with pytest.raises(ValueError, match="measure must be one of"):
         grid_accessibility(layers, network, category="market", measure="isochrone")
+    with pytest.raises(TypeError, match="did you mean 'max_minutes'"):
+        grid_accessibility(layers, network, category="market", max_minute=10)
+    with pytest.raises(ValueError, match="unknown walking profile"):
+        AccessOptions(profile="runner")
 
 
 # --------------------------------------------------------------------------- time matrix

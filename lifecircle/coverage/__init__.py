@@ -18,6 +18,7 @@ network):
 """
 
 from lifecircle.coverage.measures import (
+    AccessOptions,
     CoverageResult,
     GridAccessResult,
     LifeCircleOptions,
@@ -68,6 +69,7 @@ from lifecircle.coverage.routing import (
 
 __all__ = [
     "PROFILES",
+    "AccessOptions",
     "CoverageModel",
     "CoverageOptions",
     "CoverageResult",

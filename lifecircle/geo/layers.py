@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 import logging
 from collections.abc import Iterator, Mapping
@@ -248,11 +249,9 @@ def load_layers(
     seats: Source | LayerInput,
     elderly: Source | LayerInput,
     heritage: Source | LayerInput,
-    conservation: Source | LayerInput | None = None,
-    buildings: Source | LayerInput | None = None,
-    facilities: Source | LayerInput | None = None,
     crs: LayerCRS | None = None,
     name: str = "study area",
+    **optional: Source | LayerInput | None,
 ) -> Layers:
     """Read and validate every layer of a study area and check them against each other.
 
@@ -261,14 +260,16 @@ def load_layers(
     grids, seats, elderly, heritage : path, DataFrame or LayerInput
         Required layers (any source the readers accept, e.g. ``read_seats``; a
         :class:`LayerInput` adds reader settings such as ``columns=``).
-    conservation, buildings, facilities : path, DataFrame or LayerInput, optional
-        Optional layers (``facilities``: schools, markets, clinics... for the 15-minute
-        life circle, see :func:`~lifecircle.geo.io.read_facilities`).
     crs : optional
         CRS of sources that lack one (see ``read_seats``), or a dict
         ``{layer name: crs}`` for per-layer values, e.g. ``{"seats": "gcj02"}``.
     name : str
         Name of the study area.
+    **optional : path, DataFrame or LayerInput
+        The optional layers by name: ``conservation``, ``buildings`` and ``facilities``
+        (schools, markets, clinics... for the 15-minute life circle, see
+        :func:`~lifecircle.geo.io.read_facilities`); ``None`` for none. (Keywords rather
+        than one parameter each keep the function within 8 parameters.)
 
     Fixes in messages are written as reader keywords (``columns={'类型': 'level'}``), or
     as study-file TOML (``columns = { "类型" = "level" } in [layers.heritage]``) inside
@@ -283,6 +284,8 @@ def load_layers(
     lifecircle.errors.LayerError
         For any unusable layer (an unknown CRS included). With several, one error with
         a section per file (``sections``) listing every file's problems.
+    TypeError
+        For a keyword that is not an optional layer (with the closest name).
 
     Warns
     -----
@@ -292,14 +295,20 @@ def load_layers(
     lifecircle.errors.ColumnWarning
         When a layer has no id column and ids were generated.
     """
-    sources = {
+    unknown_layers = sorted(set(optional) - set(_OPTIONAL))
+    if unknown_layers:
+        close = difflib.get_close_matches(unknown_layers[0], _OPTIONAL, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TypeError(
+            f"load_layers() got unexpected keyword arguments {unknown_layers}{hint} "
+            f"(optional layers: {', '.join(_OPTIONAL)})"
+        )
+    sources: dict[str, Source | LayerInput | None] = {
         "grids": grids,
         "seats": seats,
         "elderly": elderly,
         "heritage": heritage,
-        "conservation": conservation,
-        "buildings": buildings,
-        "facilities": facilities,
+        **{layer: optional.get(layer) for layer in _OPTIONAL},
     }
     if isinstance(crs, Mapping):
         unknown = sorted(set(crs) - set(sources))

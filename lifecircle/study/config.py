@@ -34,6 +34,7 @@ from lifecircle.maps.basemaps import BASEMAPS as MAP_BASEMAPS
 from lifecircle.maps.basemaps import is_tianditu_key
 from lifecircle.maps.labels import LANGS
 from lifecircle.study.config_problems import ProblemCollector, show_value
+from lifecircle.study.life_circle import LIFE_CIRCLE_KEYS, LifeCircleSpec, parse_life_circle
 
 if TYPE_CHECKING:
     from lifecircle.coverage.options import CoverageOptions
@@ -52,12 +53,12 @@ __all__ = [
 ]
 
 REQUIRED_LAYERS = ("grids", "seats", "elderly", "heritage")
-OPTIONAL_LAYERS = ("conservation", "buildings")
+OPTIONAL_LAYERS = ("conservation", "buildings", "facilities")
 NETWORK_KINDS = ("pbf", "xml", "graphml", "lines", "place", "demo")
-METRICS = ("coverage", "seat_reach", "rest_gap")
+METRICS = ("coverage", "seat_reach", "rest_gap", "completeness")
 SCOPES = ("subdistrict", "area", "microgrid", "leaf", "all")
 MEASURES = ("street", "residents")
-BUILTIN_PROFILES = ("adult", "elderly")
+BUILTIN_PROFILES = ("adult", "elderly", "wheelchair", "pram")
 #: ``[outputs] basemap``: the maps' basemaps, with "none" for no tiles.
 BASEMAPS = ("none", *(b for b in MAP_BASEMAPS if b is not None))
 
@@ -168,9 +169,11 @@ class Target:
     ``measure = "street"``, whole network only, so scope ``subdistrict`` — or of residents —
     ``measure = "residents"``, any scope — within a ``reach_m`` walk of a seat) or
     ``"rest_gap"`` (share of residents whose longest seat-less stretch on their walk to the
-    nearest elderly service is at most ``max_gap_m``). Every grid in scope must reach
-    ``minimum`` (a share in [0, 1]). The seat distances default to 50 m, the interval of
-    the UK *Inclusive Mobility* guidance (see :mod:`lifecircle.coverage.measures.seats`).
+    nearest elderly service is at most ``max_gap_m``) or ``"completeness"`` (share of the
+    ``[services] preset``'s categories the grid meets; :mod:`lifecircle.study.life_circle`).
+    Every grid in scope must reach ``minimum`` (a share in [0, 1]). The seat distances
+    default to 50 m, the interval of the UK *Inclusive Mobility* guidance (see
+    :mod:`lifecircle.coverage.measures.seats`).
     """
 
     id: str
@@ -186,6 +189,8 @@ class Target:
     reach_m: float = 50.0
     measure: str = "street"
     max_gap_m: float = 50.0
+    #: The planning standard of a completeness target (``[services] preset``).
+    preset: str | None = None
 
     @property
     def scope(self) -> str:
@@ -229,6 +234,8 @@ class Study:
     cache_dir: Path | None = None
     #: The study area when it is not the union of the grids (``[study] boundary``).
     boundary: LayerSource | None = None
+    #: ``[services] preset = ...``: the planning standard of the completeness targets.
+    life_circle: LifeCircleSpec | None = None
 
     @property
     def label(self) -> str:
@@ -377,11 +384,14 @@ def _parse_profiles(ck: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, P
 
 
 def _parse_services(ck: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    if "services" not in doc:
+    table = {
+        k: v for k, v in ck.table(doc, "services", "").items() if k not in LIFE_CIRCLE_KEYS
+    }  # the life-circle keys (preset...) are read by parse_life_circle
+    if "services" not in doc or not table:
         return dict(DEFAULT_SERVICES)
     services = {}
     allowed = ", ".join(f"{c.code} ({c.zh})" for c in ELDERLY_TYPES)
-    for name, types in ck.table(doc, "services", "").items():
+    for name, types in table.items():
         where = f"services.{name}"
         if not isinstance(types, list) or not types:
             ck.add(where, f"expected a list of facility types, got {show_value(types)}")
@@ -467,6 +477,13 @@ def _parse_target(
     level = ck.string(spec, "level", where, default="microgrid", choices=SCOPES)
     kind = _target_kind(ck, spec, where)
     service = ck.string(spec, "service", where, default="elderly")
+    circle: LifeCircleSpec | None = study["life_circle"]
+    if metric == "completeness" and circle is None:
+        ck.add(
+            f"{where}.metric",
+            '"completeness" needs a planning standard: add [services] preset = "gb50180_2018" '
+            '(or "shanghai_2016")',
+        )
     if metric == "coverage" and service not in study["services"]:
         ck.add(
             f"{where}.service",
@@ -501,6 +518,7 @@ def _parse_target(
         id=f"T{number}", name=name, metric=metric or "coverage", minimum=minimum,
         level=None if grids else level, grids=tuple(str(g) for g in grids), kind=kind,
         service=service or "elderly", profile=profile or "elderly", measure=measure or "street",
+        preset=circle.preset if metric == "completeness" and circle is not None else None,
         **values,
     )  # fmt: skip
 
@@ -553,6 +571,8 @@ def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) ->
         if ck.boolean(cache, "enabled", "cache", True)
         else None,
     }  # fmt: skip
+    services = ck.table(doc, "services", "")
+    fields["life_circle"] = parse_life_circle(ck, services, fields["coverage"])
     context = {**fields, "profile_names": profile_names}
     fields["targets"] = tuple(_parse_targets(ck, doc, context))
     return fields

@@ -89,6 +89,8 @@ def describe_target(target: Target, lang: str = "en") -> str:
         return (
             f"residents within {target.walk_minutes:g} min of {target.service} ({target.profile})"
         )
+    if target.metric == "completeness":
+        return _completeness_text(target.preset, zh)
     if target.metric == "seat_reach":
         street = target.measure == "street"
         if zh:
@@ -98,6 +100,15 @@ def describe_target(target: Target, lang: str = "en") -> str:
     if zh:
         return f"为老路线最长无座椅路段≤{target.max_gap_m:g}米的居民比例"
     return f"residents whose elderly route has no rest gap over {target.max_gap_m:g} m"
+
+
+def _completeness_text(preset: str | None, zh: bool) -> str:
+    from lifecircle.coverage.presets import load_preset
+
+    document = load_preset(preset).document if preset else "?"
+    if zh:
+        return f"生活圈完整度：达到{document}要求的设施类别比例"
+    return f"life-circle completeness: share of the {document} service categories met"
 
 
 def scope_text(target: Target, lang: str) -> str:
@@ -214,6 +225,7 @@ def _target_dict(o: TargetOutcome, lang: str) -> dict[str, Any]:
         "reach_m": _number(t.reach_m) if t.metric == "seat_reach" else None,
         "measure": t.measure if t.metric == "seat_reach" else None,
         "max_gap_m": _number(t.max_gap_m) if t.metric == "rest_gap" else None,
+        **({"preset": t.preset} if t.metric == "completeness" else {}),
         "minimum": _number(t.minimum),
         "achieved": _number(o.achieved),
         "passed": o.passed,

@@ -33,8 +33,18 @@ _KINDS = {
     "en": {"residential": "residential", "commercial": "commercial"},
 }
 _METRICS = {
-    "zh": {"coverage": "步行可达覆盖", "seat_reach": "座椅可达", "rest_gap": "无座椅路段"},
-    "en": {"coverage": "walking coverage", "seat_reach": "seat reach", "rest_gap": "rest gaps"},
+    "zh": {
+        "coverage": "步行可达覆盖",
+        "seat_reach": "座椅可达",
+        "rest_gap": "无座椅路段",
+        "completeness": "生活圈完整度",
+    },
+    "en": {
+        "coverage": "walking coverage",
+        "seat_reach": "seat reach",
+        "rest_gap": "rest gaps",
+        "completeness": "life-circle completeness",
+    },
 }
 _STATUS = {
     "zh": {"pass": "达标", "fail": "未达标", "skipped": "无可测居民"},

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
     from lifecircle.coverage.measures.coverage_result import CoverageResult
+    from lifecircle.coverage.measures.life_circle_result import LifeCircleResult
     from lifecircle.coverage.network.walk_network import WalkNetwork
     from lifecircle.coverage.routing.profiles import WalkProfile
     from lifecircle.geo.layers import Layers
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "StudyRun",
     "compute_study_coverage",
+    "compute_study_life_circle",
     "load_study_layers",
     "load_study_network",
     "run_study",
@@ -58,6 +60,8 @@ class StudyRun:
     report: CheckReport
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     coverage: Mapping[tuple[str, float], CoverageResult] = field(default_factory=dict)
+    #: The life circle of the completeness targets (``None`` without any).
+    life_circle: LifeCircleResult | None = None
 
 
 def _read_study_layer(study: Study, name: str) -> gpd.GeoDataFrame:
@@ -96,7 +100,8 @@ def load_study_layers(study: Study) -> Layers:
         layers = geo.load_layers(
             grids=frames["grids"], seats=frames["seats"], elderly=frames["elderly"],
             heritage=frames["heritage"], conservation=frames.get("conservation"),
-            buildings=frames.get("buildings"), name=study.name,
+            buildings=frames.get("buildings"), facilities=frames.get("facilities"),
+            name=study.name,
         )  # fmt: skip
     if study.synthetic and not layers.synthetic:
         layers = dataclasses.replace(layers, synthetic=True)
@@ -109,8 +114,9 @@ def study_buffer_m(study: Study) -> float:
     """The walking buffer of the study's network: its longest walk at its fastest pace.
 
     The longest ``walk_minutes`` of ``[analysis]`` and of the coverage targets, at the
-    fastest of the profiles they use, or the longest seat ``reach_m`` when longer, plus
-    ``max_snap_m`` (see :func:`lifecircle.coverage.network.extent.walking_buffer_m`).
+    fastest of the profiles they use, or the longest seat ``reach_m`` — or twice the
+    ``[services] preset``'s longest walking limit, as far as the life circle routes — when
+    longer, plus ``max_snap_m`` (see :func:`lifecircle.coverage.network.extent.walking_buffer_m`).
     """
     from lifecircle.coverage.network.extent import walking_buffer_m
 
@@ -119,6 +125,10 @@ def study_buffer_m(study: Study) -> float:
     profiles = {study.profile, *(t.profile for t in coverage)}
     speed = max(study_profile(study, name).speed_m_s for name in sorted(profiles))
     reach = max([0.0, *(t.reach_m for t in study.targets if t.metric == "seat_reach")])
+    if study.life_circle is not None:  # facilities are routed up to twice the longest limit
+        from lifecircle.coverage.measures.life_circle import SEARCH_FACTOR
+
+        reach = max(reach, SEARCH_FACTOR * study.life_circle.max_limit_m)
     snap = study.coverage.max_snap_m
     return walking_buffer_m(minutes, speed, max_snap_m=snap, reach_m=reach)
 
@@ -368,10 +378,11 @@ def run_study(study: Study, *, progress: bool = False) -> StudyRun:
     if duplicated:
         raise ConfigError(f"{study.label}: target ids must be unique, got {duplicated} twice")
     coverage_targets = [t for t in study.targets if t.metric == "coverage"]
-    seat_targets = [t for t in study.targets if t.metric != "coverage"]
+    circle_targets = [t for t in study.targets if t.metric == "completeness"]
+    seat_targets = [t for t in study.targets if t.metric in ("seat_reach", "rest_gap")]
     n_groups = len({(t.profile, t.walk_minutes) for t in coverage_targets})
-    with tqdm(total=2 + n_groups + len(seat_targets), disable=not progress, unit="step",
-              leave=False) as bar:  # fmt: skip
+    total = 2 + n_groups + len(seat_targets) + bool(circle_targets)
+    with tqdm(total=total, disable=not progress, unit="step", leave=False) as bar:
         bar.set_description("layers")
         layers = load_study_layers(study)
         bar.update(1)
@@ -381,7 +392,41 @@ def run_study(study: Study, *, progress: bool = False) -> StudyRun:
         with study_datum_check(study, layers, network):
             tables, results = _coverage_tables(study, layers, network, coverage_targets, bar)
             tables.update(_seat_tables(study, layers, network, seat_targets, bar))
+            circle = _completeness_tables(study, layers, network, circle_targets, tables, bar)
     report = evaluate_targets(
         study.targets, tables, study=study.name, label=study.label, synthetic=study.synthetic
     )
-    return StudyRun(study, layers, network, report, tables, results)
+    return StudyRun(study, layers, network, report, tables, results, circle)
+
+
+def compute_study_life_circle(
+    study: Study, layers: Layers, network: WalkNetwork
+) -> LifeCircleResult | None:
+    """The study's life circle (``[services] preset``), ``None`` when it names no preset."""
+    from lifecircle.coverage.measures.life_circle import compute_life_circle
+
+    spec = study.life_circle
+    if spec is None:
+        return None
+    return compute_life_circle(layers, network, catalogue=spec.preset, options=spec.options)
+
+
+def _completeness_tables(
+    study: Study,
+    layers: Layers,
+    network: WalkNetwork,
+    targets: list[Target],
+    tables: dict[str, pd.DataFrame],
+    bar: tqdm[Any],
+) -> LifeCircleResult | None:
+    """Add each completeness target's per-grid table; one life-circle computation for all."""
+    if not targets:
+        return None
+    bar.set_description(f"life circle {study.life_circle.preset if study.life_circle else ''}")
+    result = compute_study_life_circle(study, layers, network)
+    if result is None:  # the config refuses completeness targets without a preset
+        raise ConfigError(f"{study.label}: completeness targets need [services] preset")
+    for t in targets:
+        tables[t.id] = _grid_table(result.grids, result.grids["completeness"])
+    bar.update(1)
+    return result

@@ -8,7 +8,11 @@ Depends on :mod:`lifecircle.coverage.network`, :mod:`lifecircle.coverage.routing
 """
 
 from lifecircle.coverage.measures.coverage_result import CoverageResult
-from lifecircle.coverage.measures.grid_access import GridAccessResult, grid_accessibility
+from lifecircle.coverage.measures.grid_access import (
+    AccessOptions,
+    GridAccessResult,
+    grid_accessibility,
+)
 from lifecircle.coverage.measures.life_circle import LifeCircleOptions, compute_life_circle
 from lifecircle.coverage.measures.life_circle_result import LifeCircleResult
 from lifecircle.coverage.measures.seat_suggestions import SeatSuggestions, suggest_seats
@@ -16,6 +20,7 @@ from lifecircle.coverage.measures.seats import RestGaps, SeatReach, rest_gaps, s
 from lifecircle.coverage.measures.service_coverage import compute_coverage, default_services
 
 __all__ = [
+    "AccessOptions",
     "CoverageResult",
     "GridAccessResult",
     "LifeCircleOptions",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +22,10 @@ from lifecircle.geo.facility_categories import (
     resolve_category,
     suggest_category,
 )
-from lifecircle.typing import FloatArray
+from lifecircle.typing import CRSLike, FloatArray
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = ["ELDERLY_AS_CATEGORY", "facility_table"]
 
@@ -39,7 +42,7 @@ ELDERLY_AS_CATEGORY: Mapping[str, str] = MappingProxyType(
 
 
 def facility_table(
-    layers: Any, facilities: gpd.GeoDataFrame | None, *, crs: Any, include_elderly: bool
+    layers: Layers, facilities: gpd.GeoDataFrame | None, *, crs: CRSLike, include_elderly: bool
 ) -> gpd.GeoDataFrame:
     """The facilities to route to: ``id, name, category, capacity, source``, in ``crs``.
 

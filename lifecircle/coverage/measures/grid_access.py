@@ -26,7 +26,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -35,26 +35,31 @@ import pandas as pd
 from lifecircle.coverage.measures.accessibility import (
     DecayFunction,
     StepDecay,
+    TravelTimes,
     cumulative_opportunities,
     floating_catchment,
     gravity_accessibility,
     two_step_fca,
 )
-from lifecircle.coverage.measures.arguments import check_positive
 from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
 from lifecircle.coverage.measures.equity import EquitySummary
 from lifecircle.coverage.measures.facility_supply import facility_table
-from lifecircle.coverage.measures.life_circle import LifeCircleOptions, equity_of_points
+from lifecircle.coverage.measures.life_circle import equity_of_points
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.routing.profiles import WalkProfile, resolve_profile
 from lifecircle.coverage.routing.snap import snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph
 from lifecircle.coverage.routing.time_matrix import travel_time_matrix
-from lifecircle.errors import LayerError
+from lifecircle.errors import LayerError, OptionError
 from lifecircle.geo.facility_categories import facility_categories
 from lifecircle.geo.hierarchy import roll_up
+from lifecircle.options import check_flag, check_number, check_text, with_overrides
+from lifecircle.typing import FloatArray
 
-__all__ = ["MEASURES", "GridAccessResult", "grid_accessibility"]
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
+
+__all__ = ["MEASURES", "AccessOptions", "GridAccessResult", "grid_accessibility"]
 
 #: The measures :func:`grid_accessibility` knows.
 MEASURES = ("cumulative", "gravity", "2sfca", "e2sfca")
@@ -106,18 +111,94 @@ class GridAccessResult:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class AccessOptions:
+    """How :func:`grid_accessibility` measures access, checked once (``__post_init__``).
+
+    Parameters
+    ----------
+    measure : {"cumulative", "gravity", "2sfca", "e2sfca"}, default "cumulative"
+        See the module table.
+    profile : str or WalkProfile, default "elderly"
+        Walking speed and penalties (:mod:`lifecircle.coverage.routing.profiles`).
+    max_minutes : float, default 15
+        The catchment (cumulative, gravity, 2sfca); e2sfca's zones set their own.
+    decay : DecayFunction, optional
+        Required for ``gravity`` (e.g. ``ExponentialDecay.from_half_life(10)``: no default
+        decay is assumed) and ``e2sfca`` (a :class:`StepDecay`).
+    use_capacity : bool, default False
+        Weight facilities by ``capacity`` for cumulative and gravity (2SFCA always does).
+    max_snap_m, spacing_m, include_elderly, older_residents
+        As in :class:`~lifecircle.coverage.measures.life_circle.LifeCircleOptions`.
+
+    Raises
+    ------
+    lifecircle.errors.OptionError
+        For an unknown measure or profile, a missing decay, or a number out of range.
+    lifecircle.errors.OptionTypeError
+        For a value of the wrong type.
+    """
+
+    measure: str = "cumulative"
+    profile: str | WalkProfile = "elderly"
+    max_minutes: float = 15.0
+    decay: DecayFunction | None = None
+    use_capacity: bool = False
+    max_snap_m: float = 100.0
+    spacing_m: float = 25.0
+    include_elderly: bool = True
+    older_residents: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.measure not in MEASURES:
+            raise OptionError(
+                f"measure must be one of {list(MEASURES)}, got {self.measure!r}",
+                option="measure", value=self.measure, expected=f"one of {', '.join(MEASURES)}",
+            )  # fmt: skip
+        for name in ("max_minutes", "max_snap_m", "spacing_m"):
+            object.__setattr__(self, name, check_number(name, getattr(self, name)))
+        for name in ("use_capacity", "include_elderly"):
+            object.__setattr__(self, name, check_flag(name, getattr(self, name)))
+        check_text("older_residents", self.older_residents)
+        if self.measure == "gravity" and self.decay is None:
+            raise OptionError(
+                "measure 'gravity' needs a decay function, e.g. "
+                "decay=ExponentialDecay.from_half_life(10); none is assumed",
+                option="decay", value=None, expected="a decay function",
+            )  # fmt: skip
+        if self.measure == "e2sfca" and not isinstance(self.decay, StepDecay):
+            raise OptionError(
+                "measure 'e2sfca' needs decay=StepDecay(...), e.g. LUO_QI_2009",
+                option="decay", value=self.decay, expected="a StepDecay",
+            )  # fmt: skip
+        self.walk_profile  # noqa: B018 - an unknown profile name fails here, not mid-run
+
+    @property
+    def walk_profile(self) -> WalkProfile:
+        """The walking profile used."""
+        try:
+            return resolve_profile(self.profile)
+        except ValueError as exc:
+            raise OptionError(
+                str(exc), option="profile", value=self.profile, expected="a walking profile"
+            ) from None
+
+    @property
+    def catchment_minutes(self) -> float:
+        """How far the routing looks: ``max_minutes``, or e2sfca's last zone."""
+        if self.measure == "e2sfca" and isinstance(self.decay, StepDecay):
+            return float(self.decay.upper_minutes[-1])
+        return self.max_minutes
+
+
 def grid_accessibility(
-    layers: Any,
+    layers: Layers,
     network: WalkNetwork,
     *,
     category: str,
-    measure: str = "cumulative",
-    profile: str | WalkProfile = "elderly",
-    max_minutes: float = 15.0,
-    decay: DecayFunction | None = None,
-    use_capacity: bool = False,
     facilities: gpd.GeoDataFrame | None = None,
-    options: LifeCircleOptions | None = None,
+    options: AccessOptions | None = None,
+    **overrides: object,
 ) -> GridAccessResult:
     """Cumulative, gravity or floating-catchment accessibility of one category, per grid.
 
@@ -129,28 +210,24 @@ def grid_accessibility(
         The walking network (penalties count: this is walking time).
     category : str
         A facility category code (``"kindergarten"``; see ``facility_categories.toml``).
-    measure : {"cumulative", "gravity", "2sfca", "e2sfca"}
-        See the module table.
-    profile : str or WalkProfile, default "elderly"
-        Walking speed and penalties.
-    max_minutes : float, default 15
-        The catchment (cumulative, gravity, 2sfca); ignored by e2sfca (its zones decide).
-    decay : DecayFunction, optional
-        Required for ``gravity`` (e.g. ``ExponentialDecay.from_half_life(10)``) and
-        ``e2sfca`` (a :class:`StepDecay`).
-    use_capacity : bool, default False
-        Weight facilities by ``capacity`` for cumulative and gravity (2SFCA always does).
     facilities : geopandas.GeoDataFrame, optional
         Default ``layers.facilities``.
-    options : LifeCircleOptions, optional
-        ``max_snap_m``, ``spacing_m``, ``include_elderly``, ``older_residents``.
+    options : AccessOptions, optional
+        The measure, profile, catchment and decay (default ``AccessOptions()``: facilities
+        within 15 minutes at the elderly pace).
+    **overrides
+        Any option of :class:`AccessOptions` by name, applied on top of ``options``.
 
     Returns
     -------
     GridAccessResult
+
+    Raises
+    ------
+    ValueError
+        For an unknown category (with the closest code) or option; LayerError when a
+        capacity-weighted measure meets a facility without a capacity.
     """
-    if measure not in MEASURES:
-        raise ValueError(f"unknown measure {measure!r}; expected one of {list(MEASURES)}")
     if category not in facility_categories():
         close = difflib.get_close_matches(str(category), list(facility_categories()), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -158,73 +235,74 @@ def grid_accessibility(
             f"unknown category {category!r}{hint}; expected a code of "
             f"facility_categories.toml: {', '.join(facility_categories())}"
         )
-    (max_minutes,) = check_positive(max_minutes=max_minutes)
-    if measure == "gravity" and decay is None:
-        raise ValueError(
-            "measure 'gravity' needs a decay function, e.g. "
-            "decay=ExponentialDecay.from_half_life(10); none is assumed (see accessibility)"
-        )
-    if measure == "e2sfca" and not isinstance(decay, StepDecay):
-        raise ValueError("measure 'e2sfca' needs decay=StepDecay(...), e.g. LUO_QI_2009")
-    opts = options if options is not None else LifeCircleOptions()
-    prof = resolve_profile(profile)
+    opts = with_overrides(options, overrides, kind=AccessOptions, function="grid_accessibility")
     source = facilities if facilities is not None else getattr(layers, "facilities", None)
     facs = facility_table(layers, source, crs=network.crs, include_elderly=opts.include_elderly)
     facs = facs[facs["category"] == category].reset_index(drop=True)
-    capacity = facs["capacity"].to_numpy(dtype=float)
-    needs_capacity = use_capacity or measure in ("2sfca", "e2sfca")
-    if needs_capacity and np.isnan(capacity).any():
-        lacking = facs.loc[np.isnan(capacity), "id"].astype(str).tolist()
-        raise LayerError(
-            "facilities",
-            [
-                f"{len(lacking)} {category} facilities have no capacity "
-                f"({', '.join(lacking[:5])}{' ...' if len(lacking) > 5 else ''}); {measure} "
-                "with capacities needs one per facility (places, beds): fill the capacity column"
-            ],
-        )
+    capacity = _capacities(facs, category, opts)
     demand = demand_from_layers(
         layers.grids,
         crs=network.crs,
         buildings=getattr(layers, "buildings", None),
         spacing_m=opts.spacing_m,
     )
-    limit_min = (
-        float(decay.upper_minutes[-1]) if isinstance(decay, StepDecay) and measure == "e2sfca"
-        else max_minutes
-    )  # fmt: skip
     d_snap = snap_points(network, demand, max_snap_m=opts.max_snap_m)
     f_snap = snap_points(network, facs, max_snap_m=opts.max_snap_m)
-    graph = build_split_graph(network, f_snap, profile=prof)
-    matrix = travel_time_matrix(graph, d_snap, limit_s=limit_min * 60.0)
-    weight = demand["weight"].to_numpy(dtype=float)
-    supply = capacity if needs_capacity else None
-    if measure == "cumulative":
-        access = cumulative_opportunities(matrix, max_minutes=max_minutes, capacity=supply)
-    elif measure == "2sfca":
-        catchment = two_step_fca(matrix, demand=weight, supply=capacity, max_minutes=max_minutes)
-        access = catchment.access
-    elif isinstance(decay, StepDecay) and measure == "e2sfca":
-        access = floating_catchment(matrix, demand=weight, supply=capacity, decay=decay).access
-    elif decay is not None:  # gravity (checked above)
-        access = gravity_accessibility(
-            matrix, decay=decay, capacity=supply, max_minutes=max_minutes
-        )
-    else:  # unreachable: the arguments were checked above
-        raise ValueError(f"measure {measure!r} with decay {decay!r}")
-    demand["access"] = access
+    graph = build_split_graph(network, f_snap, profile=opts.walk_profile)
+    matrix = travel_time_matrix(graph, d_snap, limit_s=opts.catchment_minutes * 60.0)
+    demand["access"] = _access(matrix, demand["weight"].to_numpy(dtype=float), capacity, opts)
     grids = _grid_values(layers.grids, demand)
     equity = equity_of_points(layers.grids, demand, "access", opts.older_residents)
     params = {
-        "profile": prof.name,
-        "speed_m_s": prof.speed_m_s,
-        "max_minutes": limit_min,
-        "decay": repr(decay) if decay is not None else None,
-        "use_capacity": needs_capacity,
+        "profile": opts.walk_profile.name,
+        "speed_m_s": opts.walk_profile.speed_m_s,
+        "max_minutes": opts.catchment_minutes,
+        "decay": repr(opts.decay) if opts.decay is not None else None,
+        "use_capacity": capacity is not None,
         "facilities": len(facs),
         "network": repr(network),
     }
-    return GridAccessResult(category, measure, grids, demand.to_crs(4326), equity, params)
+    return GridAccessResult(category, opts.measure, grids, demand.to_crs(4326), equity, params)
+
+
+def _capacities(facs: pd.DataFrame, category: str, opts: AccessOptions) -> FloatArray | None:
+    """The facilities' capacities when the measure weighs them (every one must have one)."""
+    if not (opts.use_capacity or opts.measure in ("2sfca", "e2sfca")):
+        return None
+    capacity = np.asarray(facs["capacity"], dtype=np.float64)
+    if np.isnan(capacity).any():
+        lacking = facs.loc[np.isnan(capacity), "id"].astype(str).tolist()
+        raise LayerError(
+            "facilities",
+            [
+                f"{len(lacking)} {category} facilities have no capacity "
+                f"({', '.join(lacking[:5])}{' ...' if len(lacking) > 5 else ''}); "
+                f"{opts.measure} with capacities needs one per facility (places, beds): "
+                "fill the capacity column"
+            ],
+        )
+    return capacity
+
+
+def _access(
+    matrix: TravelTimes, weight: FloatArray, capacity: FloatArray | None, opts: AccessOptions
+) -> FloatArray:
+    """The measure of ``opts`` for every demand point."""
+    if opts.measure == "cumulative":
+        return cumulative_opportunities(matrix, max_minutes=opts.max_minutes, capacity=capacity)
+    if opts.measure == "gravity" and opts.decay is not None:
+        return gravity_accessibility(
+            matrix, decay=opts.decay, capacity=capacity, max_minutes=opts.max_minutes
+        )
+    if capacity is None:  # the floating catchments always weigh capacities (checked above)
+        raise ValueError(f"measure {opts.measure!r} needs capacities")
+    if opts.measure == "2sfca":
+        return two_step_fca(
+            matrix, demand=weight, supply=capacity, max_minutes=opts.max_minutes
+        ).access
+    if isinstance(opts.decay, StepDecay):
+        return floating_catchment(matrix, demand=weight, supply=capacity, decay=opts.decay).access
+    raise ValueError(f"measure {opts.measure!r} with decay {opts.decay!r}")
 
 
 def _grid_values(grids: gpd.GeoDataFrame, demand: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -43,19 +43,19 @@ import logging
 import math
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lifecircle.coverage.measures.arguments import check_positive
 from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
 from lifecircle.coverage.measures.equity import EquitySummary, equity_summary
 from lifecircle.coverage.measures.facility_supply import facility_table
 from lifecircle.coverage.measures.life_circle_result import LifeCircleResult
 from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.options import DEFAULT_TARGET_SHARE
 from lifecircle.coverage.presets import ServiceCatalogue, load_preset
 from lifecircle.coverage.routing.profiles import WalkProfile
 from lifecircle.coverage.routing.snap import check_snapped, snap_points
@@ -64,7 +64,11 @@ from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_t
 from lifecircle.errors import CoordinateWarning, LayerError, LifecircleWarning
 from lifecircle.geo.datum_slips import warn_datum_slips
 from lifecircle.geo.hierarchy import roll_up
+from lifecircle.options import check_flag, check_number, check_text, with_overrides
 from lifecircle.typing import FloatArray
+
+if TYPE_CHECKING:
+    from lifecircle.geo.layers import Layers
 
 __all__ = [
     "LifeCircleOptions",
@@ -81,15 +85,16 @@ SEARCH_FACTOR = 2.0
 METRES = WalkProfile("metres", 1.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LifeCircleOptions:
-    """Settings of :func:`compute_life_circle`, validated once.
+    """How :func:`compute_life_circle` judges the grids, checked once (``__post_init__``).
 
     Parameters
     ----------
     met_share : float, default 0.9
         A grid meets a category when at least this share of its residents is within the
-        category's walking limit.
+        category's walking limit (:data:`~lifecircle.coverage.options.DEFAULT_TARGET_SHARE`,
+        the share ``compute_coverage`` judges grids by).
     max_snap_m : float, default 100
         Points farther from every street are unreachable.
     spacing_m : float, default 25
@@ -101,34 +106,42 @@ class LifeCircleOptions:
         A grids column with the older residents of each grid (e.g. ``"老年人口"``), for
         the share of older residents among the worst served. The canonical grids schema
         has none; without it the equity section describes all residents.
+
+    Raises
+    ------
+    lifecircle.errors.OptionError
+        For a share outside [0, 1] or a distance that is not a finite number > 0.
+    lifecircle.errors.OptionTypeError
+        For a value of the wrong type.
     """
 
-    met_share: float = 0.9
+    met_share: float = DEFAULT_TARGET_SHARE
     max_snap_m: float = 100.0
     spacing_m: float = 25.0
     include_elderly: bool = True
     older_residents: str | None = None
 
     def __post_init__(self) -> None:
-        (share,) = check_positive(met_share=self.met_share, allow_zero=True)
-        if share > 1:
-            raise ValueError(f"met_share must be within [0, 1], got {self.met_share!r}")
-        check_positive(max_snap_m=self.max_snap_m, spacing_m=self.spacing_m)
-        if not isinstance(self.include_elderly, bool):
-            raise TypeError(f"include_elderly must be True or False, got {self.include_elderly!r}")
-        if self.older_residents is not None and not isinstance(self.older_residents, str):
-            raise TypeError(f"older_residents must be a column name, got {self.older_residents!r}")
+        share = check_number("met_share", self.met_share, allow_zero=True, at_most=1)
+        object.__setattr__(self, "met_share", share)
+        for name in ("max_snap_m", "spacing_m"):
+            object.__setattr__(self, name, check_number(name, getattr(self, name)))
+        object.__setattr__(
+            self, "include_elderly", check_flag("include_elderly", self.include_elderly)
+        )
+        object.__setattr__(
+            self, "older_residents", check_text("older_residents", self.older_residents)
+        )
 
 
 def compute_life_circle(
-    layers: Any,
+    layers: Layers,
     network: WalkNetwork,
     *,
     catalogue: ServiceCatalogue | str = "gb50180_2018",
     facilities: gpd.GeoDataFrame | None = None,
     options: LifeCircleOptions | None = None,
-    met_share: float | None = None,
-    include_elderly: bool | None = None,
+    **overrides: object,
 ) -> LifeCircleResult:
     """Evaluate every grid against a planning standard's service catalogue.
 
@@ -145,9 +158,12 @@ def compute_life_circle(
         A facilities layer (``id, name, category``; see
         :func:`lifecircle.geo.io.read_facilities`); default ``layers.facilities``.
     options : LifeCircleOptions, optional
-        Settings; ``met_share`` and ``include_elderly`` given here override them.
-    met_share, include_elderly : optional
-        Keyword shortcuts for the options of the same name.
+        The share that meets a category, distances, and whether the elderly layer counts
+        (default ``LifeCircleOptions()``).
+    **overrides
+        Any option of :class:`LifeCircleOptions` by name (``met_share``, ``max_snap_m``,
+        ``spacing_m``, ``include_elderly``, ``older_residents``), applied on top of
+        ``options``.
 
     Returns
     -------
@@ -158,13 +174,9 @@ def compute_life_circle(
     >>> result = compute_life_circle(load_demo_layers(), load_demo_network())  # doctest: +SKIP
     >>> result.grid_table("microgrid")[["id", "completeness", "missing_zh"]]  # doctest: +SKIP
     """
-    opts = options if options is not None else LifeCircleOptions()
-    if not isinstance(opts, LifeCircleOptions):
-        raise TypeError(f"options must be LifeCircleOptions, got {type(opts).__name__}")
-    if met_share is not None:
-        opts = replace(opts, met_share=met_share)
-    if include_elderly is not None:
-        opts = replace(opts, include_elderly=include_elderly)
+    opts = with_overrides(
+        options, overrides, kind=LifeCircleOptions, function="compute_life_circle"
+    )  # every option checked before any work
     if not isinstance(network, WalkNetwork):
         raise TypeError(f"network must be a WalkNetwork, got {type(network).__name__}")
     if not isinstance(getattr(layers, "grids", None), gpd.GeoDataFrame):
