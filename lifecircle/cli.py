@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
     from lifecircle._cli_support import Steps
-    from lifecircle.coverage import CoverageResult, SeatSuggestions, WalkNetwork
+    from lifecircle.coverage import CoverageResult, LifeCircleResult, SeatSuggestions, WalkNetwork
     from lifecircle.geo import Layers
     from lifecircle.maps.options import MapOptions, ReportOptions
     from lifecircle.study import CheckReport, Study, StudyRun
@@ -513,12 +513,27 @@ def map_(
         study, output, lambda _: f"map-{service}.html", MapOptions,
         service=service, lang=lang, basemap=basemap,
     )  # fmt: skip
-    with steps(4) as progress:
+    with steps(4 + (config.life_circle is not None)) as progress:
         layers, walk, result = _study_coverage(config, progress)
+        circle = _study_life_circle(config, layers, walk, None, progress)
         progress.next("drawing the map")
-        m = coverage_map(layers, result, network=walk, options=options)
+        m = coverage_map(layers, result, network=walk, life_circle=circle, options=options)
         path = save_map(m, path)
     typer.echo(f"wrote {path}")
+
+
+def _study_life_circle(
+    config: Study, layers: Layers, walk: WalkNetwork, run: StudyRun | None, progress: Steps
+) -> LifeCircleResult | None:
+    """The study's life circle (``[services] preset``): the run's, else computed now."""
+    if config.life_circle is None:
+        return None
+    if run is not None and run.life_circle is not None:
+        return run.life_circle
+    from lifecircle.study.run import compute_study_life_circle
+
+    progress.next("the 15-minute life circle")
+    return compute_study_life_circle(config, layers, walk)
 
 
 SeatsOpt = Annotated[
@@ -550,7 +565,8 @@ def report(
     """
     from lifecircle.atomic_files import check_destination
     from lifecircle.maps.options import ReportOptions
-    from lifecircle.maps.report import write_report
+    from lifecircle.maps.report import report_html
+    from lifecircle.maps.save import write_atomic
 
     config, path, options = _load_for_output(
         study,
@@ -561,15 +577,17 @@ def report(
         lang=lang,
     )  # a missing Tianditu key fails now, not after the analysis
     workbook = check_destination(path.with_suffix(".xlsx"))
-    with steps((2 if config.targets else 3) + 2) as progress:
+    with steps((2 if config.targets else 3) + 2 + (config.life_circle is not None)) as progress:
         layers, walk, result, run = _study_report_inputs(config, progress)
+        circle = _study_life_circle(config, layers, walk, run, progress)
         progress.next("suggesting seats")
         suggestions = _suggest(layers, walk, seats) if seats else None
         progress.next("writing the report")
-        path = write_report(
-            layers, result, path, network=walk, targets=run, options=options,
+        page = report_html(
+            layers, result, network=walk, targets=run, life_circle=circle, options=options,
             suggestions=suggestions.sites if suggestions else None,
         )  # fmt: skip
+        path = write_atomic(path, lambda fh: fh.write(page.encode("utf-8")))
         write_report_tables(workbook, result, suggestions, lang=options.lang)
     typer.echo(f"wrote {path}")
     typer.echo(f"wrote {workbook}")

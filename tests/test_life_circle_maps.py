@@ -83,3 +83,29 @@ def test_maps_import_nothing_from_coverage():
             elif isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             assert not any(n.startswith("lifecircle.coverage") for n in names), path.name
+
+
+@pytest.mark.slow  # a whole report page
+def test_report_and_map_carry_the_life_circle(hostile_result):
+    from lifecircle.coverage import compute_coverage
+    from lifecircle.maps import coverage_map
+    from lifecircle.maps.report import report_html
+
+    layers, network, _ = make_street(category_name=HOSTILE, grid_name=HOSTILE)
+    kindergartens = layers.facilities[layers.facilities["category"] == "kindergarten"]
+    coverage = compute_coverage(
+        layers, network, services={"kindergarten": kindergartens}, isochrones=False
+    )
+    m = coverage_map(
+        layers, coverage, life_circle=hostile_result, lang="en", service="kindergarten"
+    )
+    page = m.get_root().render()
+    assert "Life-circle completeness (TEST-1)" in page  # layer and legend
+    assert "complete (100%)" in page
+    assert "<img src=x onerror" not in page
+    html = report_html(layers, coverage, life_circle=hostile_result, lang="zh", static_map=False)
+    assert html.count('<section class="lc-life-circle">') == 1
+    assert "公平性" in html and "data:image/png;base64," in html
+    assert "<img src=x onerror" not in html
+    plain = report_html(layers, coverage, lang="zh", static_map=False)
+    assert "lc-life-circle" not in plain and "生活圈完整度（" not in plain

@@ -1,4 +1,4 @@
-"""What the maps read of the analysis: the coverage figures and the walking network.
+"""What the maps read of the analysis: coverage figures, the life circle, the network.
 
 The maps package imports nothing from :mod:`lifecircle.coverage` (so it can draw any result
 with the same shape, and the analysis never depends on drawing). These protocols say
@@ -10,12 +10,14 @@ wherever the CLI and the study pass them in.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["CoverageFigures", "StreetNetwork"]
+from lifecircle.typing import FloatArray
+
+__all__ = ["CoverageFigures", "LifeCircleFigures", "StreetNetwork"]
 
 
 class CoverageFigures(Protocol):
@@ -84,3 +86,91 @@ class StreetNetwork(Protocol):
     @property
     def meta(self) -> Mapping[str, object]:
         """What its builder recorded (study extent, lengths inside it...)."""
+
+
+class LorenzFigures(Protocol):
+    """A Lorenz curve: cumulative shares of residents and of access, from 0 to 1."""
+
+    @property
+    def population_share(self) -> FloatArray:
+        """Cumulative share of residents, worst served first."""
+
+    @property
+    def access_share(self) -> FloatArray:
+        """Cumulative share of access."""
+
+
+class EquityFigures(Protocol):
+    """Inequality indices of one access measure across residents."""
+
+    @property
+    def gini(self) -> float:
+        """Gini coefficient (nan when nobody has access)."""
+
+    @property
+    def palma(self) -> float:
+        """Palma ratio."""
+
+    @property
+    def theil(self) -> float:
+        """Theil T."""
+
+    @property
+    def lorenz(self) -> LorenzFigures:
+        """The Lorenz curve."""
+
+    @property
+    def worst_served(self) -> object:
+        """The subgroup among the worst served (``subgroup_share``, ``overall_share``) or
+        ``None`` when no subgroup was given."""
+
+
+class CatalogueFigures(Protocol):
+    """The planning standard a life circle is judged against."""
+
+    @property
+    def name(self) -> str:
+        """Preset name."""
+
+    @property
+    def document(self) -> str:
+        """The document's reference (``"GB 50180-2018"``)."""
+
+    @property
+    def title_zh(self) -> str:
+        """Chinese title."""
+
+    @property
+    def title_en(self) -> str:
+        """English title."""
+
+
+@runtime_checkable
+class LifeCircleFigures(Protocol):
+    """A life-circle result as the maps read it (``LifeCircleResult`` satisfies it).
+
+    ``grids`` (EPSG:4326) has ``completeness``, ``n_met``, ``n_evaluated``, ``weight``,
+    ``missing_zh`` and ``missing_en``; ``categories`` one row per category (``code``,
+    ``name_zh``, ``name_en``, ``tier``, ``limit_m``, ``evaluated``, ``n_facilities``,
+    ``share``); ``params`` the ``met_share``.
+    """
+
+    @property
+    def grids(self) -> gpd.GeoDataFrame:
+        """Every grid, EPSG:4326."""
+
+    @property
+    def categories(self) -> pd.DataFrame:
+        """One row per category of the catalogue."""
+
+    @property
+    def equity(self) -> EquityFigures:
+        """Inequality of the residents' completeness."""
+
+    @property
+    def catalogue(self) -> CatalogueFigures:
+        """The standard."""
+
+    @property
+    def params(self) -> Mapping[str, object]:
+        """The settings (``met_share``...)."""

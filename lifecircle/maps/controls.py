@@ -250,7 +250,8 @@ def legend_html(
     ----------
     entries : dict
         Which layers are on the map: keys ``coverage``, ``boundaries``, ``elderly``,
-        ``seats``, ``heritage``, ``conservation``, ``isochrones``, ``suggestions``.
+        ``seats``, ``heritage``, ``conservation``, ``isochrones``, ``suggestions``, and
+        ``life_circle`` (its legend heading and ``(colour, label)`` rows).
         For ``elderly`` and ``heritage`` the value may be the list of type / level
         codes present, to show only those symbols.
     """
@@ -262,6 +263,11 @@ def legend_html(
         out.append(f"<h3>{html.escape(heading)}</h3>")
         out += [_row(_box(c.colour), text(c.key, lang)) for c in style.COVERAGE_CLASSES]
         out.append(_row(_box(style.NODATA_COLOUR), text("class_nodata", lang)))
+    circle = entries.get("life_circle")
+    if isinstance(circle, tuple):  # (heading, [(colour, label), ...]) of maps.life_circle
+        circle_heading, circle_rows = circle
+        out.append(f"<h3>{html.escape(str(circle_heading))}</h3>")
+        out += [_row(_box(str(colour)), str(label)) for colour, label in circle_rows]
     if entries.get("boundaries"):
         out.append(_row(_box("transparent", "#252525"), text("legend_outline", lang)))
     if entries.get("isochrones"):

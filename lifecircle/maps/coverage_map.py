@@ -13,7 +13,7 @@ from branca.element import Figure
 from lifecircle.maps import overlays as lyr
 from lifecircle.maps.assets import make_offline
 from lifecircle.maps.basemaps import add_basemap, to_display
-from lifecircle.maps.contracts import CoverageFigures, StreetNetwork
+from lifecircle.maps.contracts import CoverageFigures, LifeCircleFigures, StreetNetwork
 from lifecircle.maps.controls import (
     PHONE_MAX_PX,
     Attribution,
@@ -28,6 +28,7 @@ from lifecircle.maps.controls import (
 from lifecircle.maps.extent import clip_to_extent, extent_bounds, study_extent
 from lifecircle.maps.inert import html_label
 from lifecircle.maps.labels import service_label, text
+from lifecircle.maps.life_circle import life_circle_layer, life_circle_legend
 from lifecircle.maps.options import MapOptions
 from lifecircle.options import with_overrides
 
@@ -69,6 +70,7 @@ def coverage_map(
     *,
     network: StreetNetwork | None = None,
     suggestions: gpd.GeoDataFrame | None = None,
+    life_circle: LifeCircleFigures | None = None,
     options: MapOptions | None = None,
     **overrides: object,
 ) -> folium.Map:
@@ -88,6 +90,9 @@ def coverage_map(
     suggestions : geopandas.GeoDataFrame, optional
         Suggested seats with a ``rank`` column; columns whose name contains ``gain`` are
         shown in tooltips.
+    life_circle : LifeCircleResult, optional
+        The whole life circle (``lifecircle.coverage.compute_life_circle``): the smallest
+        grids coloured by completeness, each with a tooltip naming what it misses.
     options : MapOptions, optional
         Service, language, basemap, title, size, study extent... (default
         ``MapOptions()``: elderly services, in Chinese, no basemap).
@@ -133,6 +138,9 @@ def coverage_map(
     entries = _add_layers(
         m, layers, result, network=network, suggestions=suggestions, opts=opts, extent=area
     )
+    if life_circle is not None:  # on top of the grid fills, under the points
+        life_circle_layer(life_circle, lang=opts.lang, show=True, basemap=opts.basemap).add_to(m)
+        entries["life_circle"] = life_circle_legend(life_circle, opts.lang)
     shown = to_display(gpd.GeoDataFrame(geometry=area), opts.basemap) if area is not None else None
     bounds = extent_bounds(shown.geometry if shown is not None else None)
     if bounds is not None:

@@ -1,7 +1,8 @@
 """The 15-minute life circle on the map and in the report: what each grid is missing, equity.
 
 Maps know nothing of :mod:`lifecircle.coverage`: everything here reads plain data through
-the small :class:`LifeCircleLike` protocol (a ``LifeCircleResult`` satisfies it) —
+the :class:`~lifecircle.maps.contracts.LifeCircleFigures` protocol (a ``LifeCircleResult``
+satisfies it) —
 a grids frame with ``completeness`` and ``missing_zh``/``missing_en``, a categories frame
 and an equity summary with a Lorenz curve.
 
@@ -19,15 +20,15 @@ import io
 import math
 import warnings
 from collections.abc import Mapping
-from typing import Any, Protocol
 
-import geopandas as gpd
 import jinja2
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lifecircle.maps.basemaps import to_display
+from lifecircle.maps.contracts import LifeCircleFigures
 from lifecircle.maps.labels import check_lang, vocab_label
 from lifecircle.maps.overlays import (
     GeoJsonOverlay,
@@ -37,12 +38,11 @@ from lifecircle.maps.overlays import (
     to_features,
     whole_residents,
 )
-from lifecircle.typing import FloatArray
 
 __all__ = [
     "COMPLETENESS_CLASSES",
-    "LifeCircleLike",
     "life_circle_layer",
+    "life_circle_legend",
     "life_circle_section_html",
     "lorenz_png",
 ]
@@ -125,36 +125,6 @@ def _t(key: str, lang: str, **fields: object) -> str:
     return template.format(**fields) if fields else template
 
 
-class _Curve(Protocol):
-    population_share: FloatArray
-    access_share: FloatArray
-
-
-class _Equity(Protocol):
-    gini: float
-    palma: float
-    theil: float
-    lorenz: _Curve
-    worst_served: Any
-
-
-class _Catalogue(Protocol):
-    name: str
-    document: str
-    title_zh: str
-    title_en: str
-
-
-class LifeCircleLike(Protocol):
-    """What the map and the report read of a life-circle result."""
-
-    grids: gpd.GeoDataFrame
-    categories: pd.DataFrame
-    equity: _Equity
-    catalogue: _Catalogue
-    params: Mapping[str, Any]
-
-
 def completeness_colour(value: object) -> str:
     """The class colour of a completeness share (grey when there is none)."""
     number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
@@ -167,18 +137,24 @@ def completeness_colour(value: object) -> str:
 
 
 def life_circle_layer(
-    life_circle: LifeCircleLike, *, lang: str = "zh", show: bool = False
+    life_circle: LifeCircleFigures,
+    *,
+    lang: str = "zh",
+    show: bool = False,
+    basemap: str | None = None,
 ) -> GeoJsonOverlay:
     """The smallest grids coloured by completeness, with a "what is missing" tooltip.
 
     Parameters
     ----------
-    life_circle : LifeCircleLike
+    life_circle : LifeCircleFigures
         E.g. a ``LifeCircleResult``; its grids must be in display coordinates.
     lang : {"zh", "en"}
         Tooltip and layer-name language.
     show : bool, default False
         Whether the layer is on when the map opens.
+    basemap : str, optional
+        The map's basemap (``"amap"`` shifts the grids into GCJ-02 for display).
     """
     check_lang(lang)
     frame = leaf_frame(life_circle.grids)
@@ -202,10 +178,21 @@ def life_circle_layer(
         )
     name = _t("layer", lang, preset=life_circle.catalogue.document)
     base = {"color": "#ffffff", "weight": 1, "fillOpacity": 0.72, "opacity": 1}
-    return GeoJsonOverlay(to_features(frame.to_crs(4326), props), name, base_style=base, show=show)
+    shown = to_display(frame.to_crs(4326), basemap)
+    return GeoJsonOverlay(to_features(shown, props), name, base_style=base, show=show)
 
 
-def lorenz_png(life_circle: LifeCircleLike, *, lang: str = "zh", dpi: int = 110) -> bytes:
+def life_circle_legend(
+    life_circle: LifeCircleFigures, lang: str
+) -> tuple[str, list[tuple[str, str]]]:
+    """The legend block of the life-circle layer: a heading and ``(colour, label)`` rows."""
+    heading = _t("layer", lang, preset=life_circle.catalogue.document)
+    rows = [(colour, zh if lang == "zh" else en) for _, colour, zh, en in COMPLETENESS_CLASSES]
+    rows.append((_NO_DATA, "无居民" if lang == "zh" else "no residents"))
+    return heading, rows
+
+
+def lorenz_png(life_circle: LifeCircleFigures, *, lang: str = "zh", dpi: int = 110) -> bytes:
     """A static Lorenz curve of the residents' completeness (PNG bytes), labelled in ``lang``.
 
     Chinese labels need a CJK font (:func:`lifecircle.maps.static.find_cjk_font`); without
@@ -261,7 +248,12 @@ def _fmt(value: float) -> str:
 
 
 _SECTION = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
-    """<section class="lc-life-circle">
+    """<style>
+.lc-life-circle table, .lc-equity table { border-collapse: collapse; margin: 0.6em 0; }
+.lc-life-circle th, .lc-life-circle td { border-bottom: 1px solid #ddd; padding: 2px 8px; }
+.lc-lorenz { max-width: 100%; width: 420px; }
+</style>
+<section class="lc-life-circle">
 <h2>{{ h_completeness }}</h2>
 <p>{{ intro }}</p>
 {% for columns, rows in tables %}<table class="lc-table">
@@ -282,13 +274,13 @@ _SECTION = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
 def life_circle_section_html(
-    life_circle: LifeCircleLike, *, lang: str = "zh", lorenz: bool = True
+    life_circle: LifeCircleFigures, *, lang: str = "zh", lorenz: bool = True
 ) -> str:
     """The report's life-circle completeness and equity sections (escaped HTML).
 
     Parameters
     ----------
-    life_circle : LifeCircleLike
+    life_circle : LifeCircleFigures
         E.g. a ``LifeCircleResult``.
     lang : {"zh", "en"}
         Language of the sections.
@@ -327,7 +319,12 @@ def life_circle_section_html(
     equity = life_circle.equity
     worst = equity.worst_served
     older = (
-        _t("worst", lang, share=percent(worst.subgroup_share), overall=percent(worst.overall_share))
+        _t(
+            "worst",
+            lang,
+            share=percent(getattr(worst, "subgroup_share", None)),
+            overall=percent(getattr(worst, "overall_share", None)),
+        )
         if worst is not None
         else _t("no_older", lang)
     )

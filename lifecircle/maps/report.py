@@ -15,10 +15,11 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from lifecircle.maps.contracts import CoverageFigures, StreetNetwork
+from lifecircle.maps.contracts import CoverageFigures, LifeCircleFigures, StreetNetwork
 from lifecircle.maps.coverage_map import coverage_map
 from lifecircle.maps.headline import to_headlines
 from lifecircle.maps.labels import gain_label, service_label, text, vocab_label
+from lifecircle.maps.life_circle import life_circle_section_html
 from lifecircle.maps.options import ReportOptions
 from lifecircle.maps.overlays import fmt_value, percent
 from lifecircle.maps.report_headline import (
@@ -154,13 +155,22 @@ def report_html(
     suggestions: gpd.GeoDataFrame | None = None,
     network: StreetNetwork | None = None,
     targets: object = None,
+    life_circle: LifeCircleFigures | None = None,
     options: ReportOptions | None = None,
     **overrides: object,
 ) -> str:
-    """Render the committee report to an HTML string (see :func:`write_report`)."""
+    """Render the committee report to an HTML string (see :func:`write_report`).
+
+    ``life_circle`` (a ``LifeCircleResult``; default: the one ``targets`` carries, when it
+    is a study run with completeness targets) adds the map's "what is missing" layer and
+    the report's completeness and equity sections.
+    """
     from lifecircle import __version__
 
     opts = with_overrides(options, overrides, kind=ReportOptions, function="report_html")
+    if life_circle is None:
+        carried = getattr(targets, "life_circle", None)
+        life_circle = carried if isinstance(carried, LifeCircleFigures) else None
     lang = opts.lang
     services = result.services
     if not services:
@@ -168,7 +178,14 @@ def report_html(
     map_options = opts.map_options(opts.service or services[0])
     rows = to_headlines(targets) if targets is not None else None
     default = None if rows else _default_target(result, opts.target_share)
-    m = coverage_map(layers, result, network=network, suggestions=suggestions, options=map_options)
+    m = coverage_map(
+        layers,
+        result,
+        network=network,
+        suggestions=suggestions,
+        life_circle=life_circle,
+        options=map_options,
+    )
     png = None
     if opts.static_map:
         from lifecircle.maps.static import map_png
@@ -202,6 +219,9 @@ def report_html(
         "grid_rows": _grid_rows(result, services, lang=lang, target=default),
         "suggestion_columns": columns,
         "suggestion_rows": srows,
+        "life_circle_html": (
+            Markup(life_circle_section_html(life_circle, lang=lang)) if life_circle else ""
+        ),
         "parameters": parameters(result, network, lang=lang, default_target=default),
         "sources": report_sources(
             layers, network, lang=lang, basemap=opts.basemap, extra=opts.sources
@@ -261,7 +281,11 @@ def write_report(
         OpenStreetMap-derived network adds the OSM attribution.
     targets : StudyRun, CheckReport or list of TargetHeadline, optional
         The study's targets and their evaluation (``lifecircle.run_study(study)`` or its
-        ``.report``): the headline shows one row per target.
+        ``.report``): the headline shows one row per target. A study run with
+        completeness targets also brings its life circle: the map's "what is missing"
+        layer and the sections "生活圈完整度 / life-circle completeness" and
+        "公平性 / equity" with a Lorenz curve (or pass ``life_circle=`` to
+        :func:`report_html`).
     options : ReportOptions, optional
         Language, service, basemap, title, dates, default share, extra sources, print
         image and study extent (default ``ReportOptions()``: in Chinese, the first

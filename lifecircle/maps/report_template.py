@@ -216,7 +216,8 @@ REPORT_TEMPLATE = """<!DOCTYPE html>
 </div>
 </section>
 
-{% if suggestion_rows %}
+{% if life_circle_html %}{{ life_circle_html }}
+{% endif %}{% if suggestion_rows %}
 <section id="suggestions">
 <h2>{{ t.suggestions }}</h2>
 <div class="table-wrap">
