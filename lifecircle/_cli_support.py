@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from typer._click.core import Context
 
     from lifecircle.coverage import CoverageResult, SeatSuggestions, WalkNetwork
+    from lifecircle.geo import Layers
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -46,6 +47,8 @@ __all__ = [
     "SITE_SUFFIXES",
     "CommandGroup",
     "Steps",
+    "echo_demo_coverage",
+    "echo_demo_seats",
     "fail_on_errors",
     "plain_message",
     "progress_wanted",
@@ -294,3 +297,63 @@ def network_pieces_table(network: WalkNetwork, *, most: int = 10) -> str:
     table.index.name = "piece"
     text: str = table.to_string()
     return text
+
+
+# --------------------------------------------------------------------------- the demo
+def echo_demo_seats(layers: Layers, network: WalkNetwork, *, k: int) -> SeatSuggestions:
+    """Print seat reach, rest gaps and the top suggested seats; return the suggestions."""
+    from lifecircle.coverage.measures import rest_gaps, seat_reach, suggest_seats
+
+    reach = seat_reach(layers, network)
+    gaps = rest_gaps(layers, network)
+    typer.echo(
+        f"\nSeats: {100 * reach.length_share:.1f}% of street length and "
+        f"{100 * reach.weight_share:.1f}% of residents are within a {reach.reach_m:g} m walk of "
+        f"a seat; {100 * gaps.share_ok:.1f}% of residents walk to their nearest elderly service "
+        f"with no stretch over {gaps.max_gap_m:g} m without a seat (median longest stretch "
+        f"{gaps.points['longest_gap_m'].median():.0f} m)."
+    )
+    result: SeatSuggestions = suggest_seats(layers, network, k=k, time_limit_s=5)
+    cols = ["rank", "gain_residents", "gain_gap_residents", "street", "nearest_seat_m", "grids"]
+    typer.echo(
+        f"\nTop {k} suggested new seat sites ({result.placement.status}, "
+        f"proven gap {100 * result.placement.gap:.2g}%):"
+    )
+    typer.echo(result.sites[cols].round(1).to_string(index=False))
+    return result
+
+
+def echo_demo_coverage(
+    layers: Layers, network: WalkNetwork, *, walk_minutes: float = 15.0
+) -> CoverageResult:
+    """Print per-grid elderly-service coverage at elderly and adult speeds; return the former."""
+    import pandas as pd
+
+    from lifecircle.coverage.measures import compute_coverage
+    from lifecircle.coverage.routing import PROFILES
+
+    columns, covered = {}, {}
+    results: dict[str, CoverageResult] = {}
+    for name in ("elderly", "adult"):
+        results[name] = compute_coverage(
+            layers, network, profile=name, walk_minutes=walk_minutes,
+            isochrones=name == "elderly", progress=False,
+        )  # fmt: skip
+        result = results[name]
+        table = result.grid_table()
+        speed = PROFILES[name].speed_m_s
+        columns[f"{name} {speed:g} m/s"] = (100 * result.share("elderly")).round(1)
+        leaf = table["is_leaf"].to_numpy(dtype=bool)
+        covered[name] = (int(result.covered("elderly")[leaf].sum()), int(leaf.sum()))
+    frame = pd.concat([table[["id", "name", "level", "weight"]], pd.DataFrame(columns)], axis=1)
+    frame = frame.rename(columns={"weight": "residents"})
+    typer.echo(f"\n{walk_minutes:g}-minute walk to elderly services (% of residents):")
+    typer.echo(frame.to_string(index=False))
+    (n_old, total), (n_adult, _) = covered["elderly"], covered["adult"]
+    target = results["elderly"].target_share
+    typer.echo(
+        f"\n{n_old} of {total} grids reach >={target:.0%} of residents within {walk_minutes:g} "
+        f"minutes at elderly pace ({PROFILES['elderly'].speed_m_s:g} m/s); {n_adult} of "
+        f"{total} at adult pace ({PROFILES['adult'].speed_m_s:g} m/s)."
+    )
+    return results["elderly"]

@@ -22,6 +22,8 @@ from lifecircle._cli_support import (
     STATE,
     CommandGroup,
     describe_network,
+    echo_demo_coverage,
+    echo_demo_seats,
     fail_on_errors,
     network_pieces_table,
     plain_message,
@@ -40,7 +42,7 @@ if TYPE_CHECKING:
     from lifecircle.coverage import CoverageResult, LifeCircleResult, SeatSuggestions, WalkNetwork
     from lifecircle.geo import Layers
     from lifecircle.maps.options import MapOptions, ReportOptions
-    from lifecircle.study import CheckReport, Study, StudyRun
+    from lifecircle.study import Study, StudyRun
 
 #: The options of the ``map`` or ``report`` command's page.
 PageOptions = TypeVar("PageOptions", "MapOptions", "ReportOptions")
@@ -143,8 +145,8 @@ def demo(
     typer.echo(summary[["zh", "features", "details"]].to_string())
     network = lc.load_demo_network()
     typer.echo(f"\n{describe_network(network)}")
-    result = _echo_demo_coverage(layers, network)
-    suggestions = _echo_demo_seats(layers, network, k=seats)
+    result = echo_demo_coverage(layers, network)
+    suggestions = echo_demo_seats(layers, network, k=seats)
     run = lc.run_study(lc.load_study(lc.demo_study_path()), progress=False)
     typer.echo("\nTargets of the demo study (lifecircle check):")
     typer.echo(lc.report_to_text(run.report, lang="en"), nl=False)
@@ -160,64 +162,6 @@ def demo(
     typer.echo("")
     for path in written:
         typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
-
-
-def _echo_demo_seats(layers: Layers, network: WalkNetwork, *, k: int) -> SeatSuggestions:
-    """Print seat reach, rest gaps and the top suggested seats; return the suggestions."""
-    import lifecircle as lc
-
-    reach = lc.seat_reach(layers, network)
-    gaps = lc.rest_gaps(layers, network)
-    typer.echo(
-        f"\nSeats: {100 * reach.length_share:.1f}% of street length and "
-        f"{100 * reach.weight_share:.1f}% of residents are within a {reach.reach_m:g} m walk of "
-        f"a seat; {100 * gaps.share_ok:.1f}% of residents walk to their nearest elderly service "
-        f"with no stretch over {gaps.max_gap_m:g} m without a seat (median longest stretch "
-        f"{gaps.points['longest_gap_m'].median():.0f} m)."
-    )
-    result: SeatSuggestions = lc.suggest_seats(layers, network, k=k, time_limit_s=5)
-    cols = ["rank", "gain_residents", "gain_gap_residents", "street", "nearest_seat_m", "grids"]
-    typer.echo(
-        f"\nTop {k} suggested new seat sites ({result.placement.status}, "
-        f"proven gap {100 * result.placement.gap:.2g}%):"
-    )
-    typer.echo(result.sites[cols].round(1).to_string(index=False))
-    return result
-
-
-def _echo_demo_coverage(
-    layers: Layers, network: WalkNetwork, *, walk_minutes: float = 15.0
-) -> CoverageResult:
-    """Print per-grid elderly-service coverage at elderly and adult speeds; return the former."""
-    import pandas as pd
-
-    import lifecircle as lc
-
-    columns, covered = {}, {}
-    results: dict[str, CoverageResult] = {}
-    for name in ("elderly", "adult"):
-        results[name] = lc.compute_coverage(
-            layers, network, profile=name, walk_minutes=walk_minutes,
-            isochrones=name == "elderly", progress=False,
-        )  # fmt: skip
-        result = results[name]
-        table = result.grid_table()
-        speed = lc.PROFILES[name].speed_m_s
-        columns[f"{name} {speed:g} m/s"] = (100 * result.share("elderly")).round(1)
-        leaf = table["is_leaf"].to_numpy(dtype=bool)
-        covered[name] = (int(result.covered("elderly")[leaf].sum()), int(leaf.sum()))
-    frame = pd.concat([table[["id", "name", "level", "weight"]], pd.DataFrame(columns)], axis=1)
-    frame = frame.rename(columns={"weight": "residents"})
-    typer.echo(f"\n{walk_minutes:g}-minute walk to elderly services (% of residents):")
-    typer.echo(frame.to_string(index=False))
-    (n_old, total), (n_adult, _) = covered["elderly"], covered["adult"]
-    target = results["elderly"].target_share
-    typer.echo(
-        f"\n{n_old} of {total} grids reach >={target:.0%} of residents within {walk_minutes:g} "
-        f"minutes at elderly pace ({lc.PROFILES['elderly'].speed_m_s:g} m/s); {n_adult} of "
-        f"{total} at adult pace ({lc.PROFILES['adult'].speed_m_s:g} m/s)."
-    )
-    return results["elderly"]
 
 
 # --------------------------------------------------------------------------- study commands
@@ -275,6 +219,7 @@ def check(
     """
     from lifecircle.atomic_files import check_destination
     from lifecircle.study import load_study, report_to_text, run_study
+    from lifecircle.study.check_files import write_check_outputs
 
     outputs = {"junit": junit, "json": json_path, "markdown": markdown, "xlsx": xlsx}
     config = load_study(study)
@@ -286,42 +231,9 @@ def check(
     run = run_study(config, progress=progress_wanted())
     code = _lang(lang, config)
     typer.echo(report_to_text(run.report, lang=code), nl=False)
-    _write_check_outputs(run.report, outputs, lang=code, timestamp=timestamp)
+    write_check_outputs(run.report, outputs, lang=code, timestamp=timestamp)
     if not run.report.passed:
         raise typer.Exit(1)
-
-
-def _write_check_outputs(
-    report: CheckReport, outputs: dict[str, Path | None], *, lang: str, timestamp: bool
-) -> None:
-    """Write the requested report files atomically."""
-    from lifecircle.study import (
-        report_to_json,
-        report_to_junit,
-        report_to_markdown,
-        write_text_atomic,
-    )
-    from lifecircle.study.planner_tables import check_tables
-    from lifecircle.tables import write_xlsx
-
-    stamp = None
-    if timestamp:
-        from datetime import UTC, datetime
-
-        stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
-    renderers = {
-        "junit": lambda: report_to_junit(report, lang=lang),
-        "json": lambda: report_to_json(report, lang=lang, generated_at=stamp),
-        "markdown": lambda: report_to_markdown(report, lang=lang),
-    }
-    for kind, path in outputs.items():
-        if path is None:
-            continue
-        if kind == "xlsx":
-            write_xlsx(check_tables(report, lang=lang), path)
-        else:
-            write_text_atomic(path, renderers[kind]())
-        logging.getLogger(__name__).info("wrote %s", path)
 
 
 @app.command()

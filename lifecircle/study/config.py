@@ -19,7 +19,6 @@ check``. Relative paths are resolved against the folder of the study file. Run
 from __future__ import annotations
 
 import dataclasses
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,13 +27,21 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from lifecircle.errors import ConfigError
-from lifecircle.geo.schema import ELDERLY_TYPES, GRID_KINDS, find_category
+from lifecircle.geo.schema import ELDERLY_TYPES, find_category
 from lifecircle.input_files import input_file_problem
 from lifecircle.maps.basemaps import BASEMAPS as MAP_BASEMAPS
-from lifecircle.maps.basemaps import is_tianditu_key
 from lifecircle.maps.labels import LANGS
 from lifecircle.study.config_problems import ProblemCollector, show_value
 from lifecircle.study.life_circle import LIFE_CIRCLE_KEYS, LifeCircleSpec, parse_life_circle
+from lifecircle.study.target_config import (
+    TARGET_KEYS,
+    Target,
+    parse_targets,
+)
+from lifecircle.study.tianditu_key import (
+    parse_tianditu_key,
+    resolve_tianditu_key,
+)
 
 if TYPE_CHECKING:
     from lifecircle.coverage.options import CoverageOptions
@@ -55,9 +62,6 @@ __all__ = [
 REQUIRED_LAYERS = ("grids", "seats", "elderly", "heritage")
 OPTIONAL_LAYERS = ("conservation", "buildings", "facilities")
 NETWORK_KINDS = ("pbf", "xml", "graphml", "lines", "place", "demo")
-METRICS = ("coverage", "seat_reach", "rest_gap", "completeness")
-SCOPES = ("subdistrict", "area", "microgrid", "leaf", "all")
-MEASURES = ("street", "residents")
 BUILTIN_PROFILES = ("adult", "elderly", "wheelchair", "pram")
 #: ``[outputs] basemap``: the maps' basemaps, with "none" for no tiles.
 BASEMAPS = ("none", *(b for b in MAP_BASEMAPS if b is not None))
@@ -102,20 +106,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "boundary": ("path", "crs", "layer"),
     "analysis": ("profile", "walk_minutes", "max_snap_m", "spacing_m"),
     "profile": ("base", "speed_m_s", "penalties"),
-    "target": (
-        "name",
-        "metric",
-        "minimum",
-        "level",
-        "grids",
-        "kind",
-        "service",
-        "profile",
-        "walk_minutes",
-        "reach_m",
-        "measure",
-        "max_gap_m",
-    ),
+    "target": TARGET_KEYS,
     "outputs": ("dir", "lang", "basemap", "tianditu_key"),
     "cache": ("dir", "enabled"),
 }
@@ -158,47 +149,6 @@ class ProfileSpec:
     base: str = "elderly"
     speed_m_s: float | None = None
     penalties: Mapping[str, float] | None = None
-
-
-@dataclass(frozen=True)
-class Target:
-    """One requirement the plan must meet, evaluated per grid of its scope.
-
-    ``metric`` is ``"coverage"`` (share of residents reaching ``service`` within
-    ``walk_minutes`` at ``profile``'s speed), ``"seat_reach"`` (share of walkable street —
-    ``measure = "street"``, whole network only, so scope ``subdistrict`` — or of residents —
-    ``measure = "residents"``, any scope — within a ``reach_m`` walk of a seat) or
-    ``"rest_gap"`` (share of residents whose longest seat-less stretch on their walk to the
-    nearest elderly service is at most ``max_gap_m``) or ``"completeness"`` (share of the
-    ``[services] preset``'s categories the grid meets; :mod:`lifecircle.study.life_circle`).
-    Every grid in scope must reach ``minimum`` (a share in [0, 1]). The seat distances
-    default to 50 m, the interval of the UK *Inclusive Mobility* guidance (see
-    :mod:`lifecircle.coverage.measures.seats`).
-    """
-
-    id: str
-    name: str
-    metric: str
-    minimum: float
-    level: str | None = "microgrid"
-    grids: tuple[str, ...] = ()
-    kind: str | None = None
-    service: str = "elderly"
-    profile: str = "elderly"
-    walk_minutes: float = 15.0
-    reach_m: float = 50.0
-    measure: str = "street"
-    max_gap_m: float = 50.0
-    #: The planning standard of a completeness target (``[services] preset``).
-    preset: str | None = None
-
-    @property
-    def scope(self) -> str:
-        """Human-readable scope: a level (with kind) or the listed grid ids."""
-        if self.grids:
-            return ",".join(self.grids)
-        scope = self.level or "all"
-        return f"{scope}:{self.kind}" if self.kind else scope
 
 
 def _default_coverage() -> CoverageOptions:
@@ -448,92 +398,6 @@ def _parse_analysis(
     )
 
 
-def _target_kind(ck: ProblemCollector, spec: Mapping[str, Any], where: str) -> str | None:
-    """A target's grid ``kind``: a code or a word the grids layer accepts (居民区, 商务楼宇)."""
-    value = spec.get("kind")
-    if isinstance(value, str) and value.strip():
-        found = find_category(GRID_KINDS, value.strip())
-        if found is not None:
-            return found.code
-    return ck.string(spec, "kind", where, choices=tuple(c.code for c in GRID_KINDS))
-
-
-def _parse_target(
-    ck: ProblemCollector, spec: Any, number: int, study: Mapping[str, Any]
-) -> Target | None:
-    where = f"targets[{number}]"
-    if not isinstance(spec, dict):
-        ck.add(where, f"expected a table ([[targets]]), got {show_value(spec)}")
-        return None
-    ck.known_keys(spec, where, _KEYS["target"])
-    metric = ck.string(spec, "metric", where, default="coverage", choices=METRICS)
-    if "minimum" not in spec:
-        ck.add(f"{where}.minimum", "missing: the share every grid in scope must reach (0..1)")
-    minimum = ck.number(spec, "minimum", where, share=True)
-    grids = spec.get("grids", [])
-    if not isinstance(grids, list) or not all(isinstance(g, str | int) for g in grids):
-        ck.add(f"{where}.grids", f"expected a list of grid ids, got {show_value(grids)}")
-        grids = []
-    level = ck.string(spec, "level", where, default="microgrid", choices=SCOPES)
-    kind = _target_kind(ck, spec, where)
-    service = ck.string(spec, "service", where, default="elderly")
-    circle: LifeCircleSpec | None = study["life_circle"]
-    if metric == "completeness" and circle is None:
-        ck.add(
-            f"{where}.metric",
-            '"completeness" needs a planning standard: add [services] preset = "gb50180_2018" '
-            '(or "shanghai_2016")',
-        )
-    if metric == "coverage" and service not in study["services"]:
-        ck.add(
-            f"{where}.service",
-            f"unknown service {show_value(service)}; "
-            f"expected one of {', '.join(sorted(study['services']))} (see [services])",
-        )
-    profile = ck.string(spec, "profile", where, default=study["profile"])
-    if profile not in study["profile_names"]:
-        ck.add(
-            f"{where}.profile",
-            f"unknown profile {show_value(profile)}; "
-            f"expected one of {', '.join(sorted(study['profile_names']))}",
-        )
-    coverage: CoverageOptions = study["coverage"]
-    walk_minutes = ck.number_option(_coverage_options_class(), spec, "walk_minutes", where)
-    values: dict[str, float] = {
-        "walk_minutes": walk_minutes or coverage.walk_minutes,
-        "reach_m": ck.number(spec, "reach_m", where) or 50.0,
-        "max_gap_m": ck.number(spec, "max_gap_m", where) or 50.0,
-    }
-    measure = ck.string(spec, "measure", where, default="street", choices=MEASURES)
-    if metric == "seat_reach" and measure == "street" and (grids or level != "subdistrict"):
-        ck.add(
-            f"{where}.level",
-            "the street share is measured over the whole network: use "
-            'level = "subdistrict", or measure = "residents" for per-grid shares',
-        )
-    name = ck.string(spec, "name", where, default="") or ""
-    if minimum is None:
-        return None
-    return Target(
-        id=f"T{number}", name=name, metric=metric or "coverage", minimum=minimum,
-        level=None if grids else level, grids=tuple(str(g) for g in grids), kind=kind,
-        service=service or "elderly", profile=profile or "elderly", measure=measure or "street",
-        preset=circle.preset if metric == "completeness" and circle is not None else None,
-        **values,
-    )  # fmt: skip
-
-
-def _parse_targets(
-    ck: ProblemCollector, doc: Mapping[str, Any], context: dict[str, Any]
-) -> list[Target]:
-    specs = doc.get("targets", [])
-    if not isinstance(specs, list):
-        ck.add("targets", "expected an array of tables ([[targets]] sections)")
-        return []
-    targets = [_parse_target(ck, spec, i, context) for i, spec in enumerate(specs, start=1)]
-    return [t for t in targets if t is not None]
-
-
 def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) -> dict[str, Any]:
     ck.known_keys(doc, "", _KEYS[""])
     head = ck.table(doc, "study", "")
@@ -565,7 +429,7 @@ def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) ->
         "coverage": _parse_analysis(ck, analysis, walk_profile(profiles, profile)),
         "lang": ck.string(outputs, "lang", "outputs", "zh", LANGS),
         "basemap": ck.string(outputs, "basemap", "outputs", None, BASEMAPS),
-        "tianditu_key": _parse_key(ck, outputs),
+        "tianditu_key": parse_tianditu_key(ck, outputs),
         "output_dir": ck.folder(outputs.get("dir"), "outputs.dir", "lifecircle-output"),
         "cache_dir": ck.folder(cache.get("dir"), "cache.dir", ".lifecircle-cache")
         if ck.boolean(cache, "enabled", "cache", True)
@@ -574,56 +438,8 @@ def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) ->
     services = ck.table(doc, "services", "")
     fields["life_circle"] = parse_life_circle(ck, services, fields["coverage"])
     context = {**fields, "profile_names": profile_names}
-    fields["targets"] = tuple(_parse_targets(ck, doc, context))
+    fields["targets"] = tuple(parse_targets(ck, doc, context))
     return fields
-
-
-#: Environment variable holding the Tianditu key (keeps the key out of the study file).
-TIANDITU_KEY_ENV = "LIFECIRCLE_TIANDITU_KEY"
-_GET_KEY = "get one at https://console.tianditu.gov.cn"
-
-
-def _key_problem(key: str) -> str | None:
-    if is_tianditu_key(key):
-        return None
-    return "a Tianditu key is letters and digits only (copy it again from the Tianditu console)"
-
-
-def _parse_key(ck: ProblemCollector, outputs: Mapping[str, Any]) -> str | None:
-    key = ck.string(outputs, "tianditu_key", "outputs")
-    problem = _key_problem(key.strip()) if key else None
-    if problem:
-        ck.add("outputs.tianditu_key", problem)
-        return None
-    return key.strip() if key else None
-
-
-def resolve_tianditu_key(study: Study, basemap: str | None) -> str | None:
-    """Return the Tianditu key for ``basemap`` (``None`` unless it is ``"tianditu"``).
-
-    The environment variable ``LIFECIRCLE_TIANDITU_KEY`` wins over ``[outputs]
-    tianditu_key`` (so a key need not be committed with the study).
-
-    Raises
-    ------
-    ConfigError
-        When the basemap is Tianditu and no usable key is given.
-    """
-    if basemap != "tianditu":
-        return None
-    env = os.environ.get(TIANDITU_KEY_ENV, "").strip()
-    key = env or study.tianditu_key
-    if not key:
-        raise ConfigError(
-            f"{study.label}: the Tianditu basemap needs a key: set the environment variable "
-            f'{TIANDITU_KEY_ENV}, or write tianditu_key = "..." under [outputs] ({_GET_KEY}); '
-            'or use basemap = "osm" or "none"'
-        )
-    problem = _key_problem(key)
-    if problem:
-        where = f"the environment variable {TIANDITU_KEY_ENV}" if env else "outputs.tianditu_key"
-        raise ConfigError(f"{study.label}: {where}: {problem}")
-    return key
 
 
 def study_from_text(text: str, path: str | Path = "study.toml") -> Study:
