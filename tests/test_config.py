@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lifecircle.data import demo_path
 from lifecircle.errors import ConfigError
 from lifecircle.study import DEFAULT_SERVICES, load_study, study_from_text
 from lifecircle.study.config import _KEYS
@@ -272,3 +273,20 @@ def test_street_seat_reach_is_only_measured_for_the_whole_network(folder: Path) 
     assert (target.measure, target.level, target.reach_m) == ("residents", "microgrid", 50.0)
     bad = _error(_study(body.replace("minimum", "measure = 'street_length'\nminimum")), folder)
     assert 'targets[1].measure: expected one of street, residents, got "street_length"' in bad
+
+
+def test_template_life_circle_keys_parse_when_uncommented(tmp_path: Path) -> None:
+    from lifecircle.study.template import write_study_template
+
+    path = write_study_template(tmp_path / "study.toml", demo_data=True)
+    (tmp_path / "data" / "facilities.geojson").write_bytes(
+        demo_path("facilities.geojson").read_bytes()
+    )
+    text = path.read_text(encoding="utf-8")
+    for key in ("[services]", "preset = ", "met_share = ", "facilities = "):
+        assert f"# {key}" in text, key
+        text = text.replace(f"# {key}", key, 1)
+    text = text.replace("[services]", '[services]\nelderly = ["life_station"]', 1)
+    study = study_from_text(text, path)
+    assert study.life_circle is not None and study.life_circle.preset == "gb50180_2018"
+    assert study.layers["facilities"].path.name == "facilities.geojson"

@@ -46,6 +46,7 @@ elderly = "data/elderly.geojson"   # elderly services (乐龄生活馆, 长者�
 heritage = "data/heritage.geojson" # cultural relics and historic buildings
 conservation = "data/conservation.geojson"   # optional: historic conservation areas
 buildings = "data/buildings.geojson"         # optional: residential buildings with population
+# facilities = "data/facilities.geojson"     # optional: schools, clinics, markets... (类别 column)
 # seats = { path = "data/seats.xlsx", crs = "gcj02", x = "经度", y = "纬度" }
 
 [network]
@@ -76,6 +77,9 @@ walk_minutes = 15                  # default time budget of coverage targets
 # [services]                       # service name -> elderly facility types
 # elderly = ["life_centre", "care_home", "day_care", "life_station", "canteen", "other"]
 # bathing = ["bathing"]
+# The whole 15-minute life circle against a planning standard (needs [layers] facilities):
+# preset = "gb50180_2018"          # or "shanghai_2016"; then metric = "completeness" targets
+# met_share = 0.9                  # a grid meets a category when this share of residents reach it
 
 # Targets: every grid in scope must reach `minimum` (a share between 0 and 1).
 # scope: level = "subdistrict" | "area" | "microgrid" | "leaf" | "all" (optionally
