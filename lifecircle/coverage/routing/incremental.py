@@ -195,7 +195,7 @@ class SiteGraph:
         drops = [(access, split), (split, access)]
         if edge < 0:  # at an edge end: only the leg goes
             graph, _, touched = self._edited(-1, {}, [], drops, self.n_nodes, access, add=None)
-            return graph, touched
+            return graph, np.union1d(touched, [split])
         chain = dict((o, [nd, c]) for o, nd, c in self.splits.get(edge, ()))
         chain[off][1] -= 1
         if chain[off][1] == 0:
