@@ -22,6 +22,7 @@ structures are shared between states.
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Mapping
@@ -47,7 +48,12 @@ from lifecircle.coverage.measures.service_coverage import (
 from lifecircle.coverage.network.extent import beyond_reach
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.options import CoverageOptions
-from lifecircle.coverage.routing.incremental import SiteGraph, region_nodes, resolve_region
+from lifecircle.coverage.routing.incremental import (
+    SiteGraph,
+    affected_nodes,
+    region_nodes,
+    resolve_region,
+)
 from lifecircle.coverage.routing.snap import check_snapped, snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph, enter_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility
@@ -67,6 +73,47 @@ logger = logging.getLogger(__name__)
 _FACILITY_COLUMNS = ["service", "id", "name", "type", "geometry", "snap_m", "snapped", "access"]
 
 
+#: Demand-point arrays are stored in chunks of this many points: an edit copies only the
+#: chunks it changes, so a new state costs what changed, not a million-point copy.
+_CHUNK = 4096
+
+
+@dataclass(frozen=True, eq=False)
+class _Chunked:
+    """An immutable array stored as equal chunks; :meth:`put` copies only touched chunks."""
+
+    chunks: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _Chunked:
+        return cls(tuple(values[k : k + _CHUNK].copy() for k in range(0, len(values), _CHUNK)))
+
+    def full(self) -> Any:
+        return np.concatenate(self.chunks) if self.chunks else np.empty(0)
+
+    def take(self, rows: IndexArray) -> Any:
+        """Values at ``rows`` (sorted positions)."""
+        which = rows // _CHUNK
+        bounds = np.flatnonzero(np.r_[True, which[1:] != which[:-1]]) if len(rows) else []
+        parts = [
+            self.chunks[int(which[lo])][rows[lo:hi] % _CHUNK]
+            for lo, hi in zip(bounds, [*bounds[1:], len(rows)], strict=True)
+        ]
+        return np.concatenate(parts) if parts else self.chunks[0][:0]
+
+    def put(self, rows: IndexArray, values: np.ndarray) -> _Chunked:
+        """A copy with ``values`` at ``rows`` (sorted positions)."""
+        chunks = list(self.chunks)
+        which = rows // _CHUNK
+        bounds = np.flatnonzero(np.r_[True, which[1:] != which[:-1]]) if len(rows) else []
+        for lo, hi in zip(bounds, [*bounds[1:], len(rows)], strict=True):
+            k = int(which[lo])
+            chunk = chunks[k].copy()
+            chunk[rows[lo:hi] % _CHUNK] = values[lo:hi]
+            chunks[k] = chunk
+        return _Chunked(tuple(chunks))
+
+
 @dataclass(frozen=True, eq=False)
 class _Demand:
     """Demand points and grid structure shared by every state of one analysis."""
@@ -83,11 +130,16 @@ class _Demand:
     leaf_start: IndexArray  # by_leaf[leaf_start[k]:leaf_start[k+1]] are leaf k's points
     leaf_ids: list[str]
     leaf_weight: FloatArray
-    unit: FloatArray  # leaf weight / its max (roll_up's scale-free weights)
     member_group: IndexArray  # roll-up members: grid position of each (leaf, ancestor) pair
     member_leaf: IndexArray
     leaf_groups: tuple[IndexArray, ...]  # grid positions of each leaf and its ancestors
     grid_ids: list[str]
+    unit_used: FloatArray  # roll_up's scale-free weight of each member (0 without weight)
+    group_total: FloatArray  # per grid: roll_up's sum of unit_used over its members
+    by_edge: IndexArray  # point positions sorted by edge; edge_start as leaf_start
+    edge_start: IndexArray
+    inc_edge: IndexArray  # network edges at each base node: inc_edge[inc_start[n]:...]
+    inc_start: IndexArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,10 +148,25 @@ class _Service:
 
     node_seconds: FloatArray
     node_facility: IndexArray  # facility key, -1 unreached
-    point_seconds: FloatArray
-    point_facility: IndexArray
+    point_seconds: _Chunked
+    point_facility: _Chunked
     leaf_covered: FloatArray
     grid_share: FloatArray  # every grid, in grids order
+
+
+@dataclass(frozen=True)
+class _Facility:
+    """One (service, facility) row: where it is and its source node (``access`` -1: unsnapped)."""
+
+    service: str
+    id: str
+    name: object
+    type: object
+    x: float
+    y: float
+    snap_m: float
+    snapped: bool
+    access: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,10 +189,10 @@ class CoverageState:
     options: CoverageOptions
     specs: Mapping[str, ServiceSpec]
     grids: gpd.GeoDataFrame
-    facilities: gpd.GeoDataFrame
     graph: SiteGraph
+    _records: Mapping[int, _Facility]
     _demand: _Demand
-    _entry: tuple[IndexArray, IndexArray, FloatArray, FloatArray]
+    _entry: tuple[_Chunked, _Chunked, _Chunked, _Chunked]
     _services: Mapping[str, _Service]
     _next_key: int
 
@@ -187,29 +254,57 @@ class CoverageState:
             warnings.warn(far, CoordinateWarning, stacklevel=2)
         split = build_split_graph(network, f_snap, profile=opts.walk_profile)
         graph = SiteGraph.from_split_graph(split, offsets_m=f_snap["offset_m"].to_numpy(float))
-        facs["snap_m"] = f_snap["snap_m"].to_numpy(dtype=float)
-        facs["snapped"] = f_snap["snapped"].to_numpy(dtype=bool)
-        facs["access"] = split.access_node
+        records = {
+            k: _Facility(
+                str(r.service), str(r.id), r.name, r.type, float(g.x), float(g.y),
+                float(sm), bool(ok), int(acc),
+            )  # fmt: skip
+            for k, (r, g, sm, ok, acc) in enumerate(zip(
+                facs[["service", "id", "name", "type"]].itertuples(), facs.geometry,
+                f_snap["snap_m"], f_snap["snapped"], split.access_node, strict=True,
+            ))  # fmt: skip
+        }
         entry = enter_graph(split, d_snap)
-        shared = _demand_structure(layers.grids, demand, d_snap, entry, split.profile.speed_m_s)
+        shared = _demand_structure(
+            layers.grids, demand, d_snap, entry, speed_m_s=split.profile.speed_m_s, graph=graph
+        )
         limit_s = SEARCH_FACTOR * opts.walk_minutes * 60.0
         per: dict[str, _Service] = {}
+        ent = (entry.a, entry.b, entry.to_a_s, entry.to_b_s)
         for name in specs:
             rows = np.flatnonzero(facs["service"].to_numpy() == name)
             near = nearest_facility(split, facilities=rows, limit_s=limit_s)
-            ent = (entry.a, entry.b, entry.to_a_s, entry.to_b_s)
             secs, fac = _point_seconds(near.seconds, near.facility, ent, shared, limit_s)
-            per[name] = _Service(near.seconds, near.facility, secs, fac, *_empty_grid(shared))
+            per[name] = _Service(
+                near.seconds, near.facility, _Chunked.of(secs), _Chunked.of(fac),
+                *_empty_grid(shared),
+            )  # fmt: skip
         grids = layers.grids
         state = cls(
-            network, opts, MappingProxyType(specs), grids,
-            gpd.GeoDataFrame(facs, geometry="geometry", crs=network.crs), graph, shared,
-            (entry.a, entry.b, entry.to_a_s, entry.to_b_s), MappingProxyType(per), len(facs),
+            network, opts, MappingProxyType(specs), grids, graph, MappingProxyType(records),
+            shared, tuple(_Chunked.of(x) for x in ent), MappingProxyType(per),
+            len(facs),
         )  # fmt: skip
-        leaves = np.arange(len(shared.leaf_ids))
-        return state._with_grids({s: leaves for s in specs}, dict(per))
+        return state._with_grids(np.arange(len(shared.leaf_ids)), dict(per))
 
     # ---- figures -----------------------------------------------------------------------
+
+    @functools.cached_property
+    def facilities(self) -> gpd.GeoDataFrame:
+        """The facilities, one row per (service, facility): ``service, id, name, type,
+        snap_m, snapped`` and ``access`` (source node, -1 when unsnapped), network CRS,
+        indexed by a key that a move keeps."""
+        keys = list(self._records)
+        rows = list(self._records.values())
+        frame = pd.DataFrame(
+            {c: [getattr(r, c) for r in rows] for c in ("service", "id", "name", "type")},
+            index=pd.Index(keys, dtype=np.int64),
+        )
+        frame["snap_m"] = np.asarray([r.snap_m for r in rows], dtype=float)
+        frame["snapped"] = np.asarray([r.snapped for r in rows], dtype=bool)
+        frame["access"] = np.asarray([r.access for r in rows], dtype=np.int64)
+        geometry = shapely.points([r.x for r in rows], [r.y for r in rows]) if rows else []
+        return gpd.GeoDataFrame(frame, geometry=geometry, crs=self.network.crs)
 
     @property
     def services(self) -> list[str]:
@@ -236,7 +331,7 @@ class CoverageState:
     def minutes(self, service: str) -> FloatArray:
         """Walking minutes of every demand point to its nearest facility (``inf`` beyond
         twice the budget), in demand order."""
-        minutes: FloatArray = self._service(service).point_seconds / 60.0
+        minutes: FloatArray = self._service(service).point_seconds.full() / 60.0
         return minutes
 
     def result(self) -> CoverageResult:
@@ -244,8 +339,8 @@ class CoverageState:
         demand = self._demand.frame.copy()
         keys = self._facility_ids()
         for name, svc in self._services.items():
-            demand[f"minutes_{name}"] = svc.point_seconds / 60.0
-            demand[f"facility_{name}"] = keys[svc.point_facility]
+            demand[f"minutes_{name}"] = svc.point_seconds.full() / 60.0
+            demand[f"facility_{name}"] = keys[svc.point_facility.full()]
         opts, prof = self.options, self.options.walk_profile
         services = list(self.specs)
         grids = grid_shares(self.grids, demand, services, opts.walk_minutes, opts.target_share)
@@ -310,10 +405,17 @@ class CoverageState:
         ValueError
             For an unknown service or type, or an id already in use.
         """
-        if str(id) in set(self.facilities["id"]):
-            raise ValueError(f"a facility with id {id!r} exists; give a new id")
-        rows = self._new_rows(service_or_type, str(id), name, _point_in(point, crs, self))
-        return self._edit(add=rows, remove=[])
+        fid = str(id)
+        if any(r.id == fid for r in self._records.values()):
+            raise ValueError(f"a facility with id {fid!r} exists; give a new id")
+        services, ftype = self._services_of(service_or_type)
+        x, y = _xy_in(point, crs, self.network.crs)
+        key = self._next_key
+        rows = {
+            key + k: _Facility(s, fid, fid if name is None else name, ftype, x, y, 0.0, False, -1)
+            for k, s in enumerate(services)
+        }
+        return self._edit(add=rows, remove=[], next_key=key + len(rows))
 
     def remove_facility(self, id: str) -> CoverageState:  # noqa: A002
         """Return the state without facility ``id`` (in every service listing it).
@@ -323,8 +425,7 @@ class CoverageState:
         KeyError
             When no facility has that id.
         """
-        keys = self._keys_of(str(id))
-        return self._edit(add=self.facilities.iloc[:0], remove=keys)
+        return self._edit(add={}, remove=self._keys_of(str(id)), next_key=self._next_key)
 
     def move_facility(
         self,
@@ -341,149 +442,151 @@ class CoverageState:
             When no facility has that id.
         """
         keys = self._keys_of(str(id))
-        moved = self.facilities.loc[keys].copy()
-        moved["geometry"] = _point_in(point, crs, self)
-        moved = gpd.GeoDataFrame(moved, geometry="geometry", crs=self.network.crs)
-        return self._edit(add=moved, remove=keys, keep_keys=True)
+        x, y = _xy_in(point, crs, self.network.crs)
+        moved = {k: replace(self._records[k], x=x, y=y) for k in keys}
+        return self._edit(add=moved, remove=keys, next_key=self._next_key)
 
     # ---- internals ---------------------------------------------------------------------
 
     def _keys_of(self, fid: str) -> list[int]:
-        keys = self.facilities.index[self.facilities["id"] == fid].tolist()
+        keys = [k for k, r in self._records.items() if r.id == fid]
         if not keys:
             raise KeyError(f"no facility has id {fid!r}")
-        return [int(k) for k in keys]
+        return keys
 
-    def _new_rows(
-        self, what: str, fid: str, name: str | None, geom: shapely.Point
-    ) -> gpd.GeoDataFrame:
+    def _services_of(self, what: str) -> tuple[list[str], str]:
         if what in self.specs:
-            services, ftype = [what], what
-        else:
-            services = [
-                s for s, spec in self.specs.items() if isinstance(spec, tuple | list) and what in spec
-            ]
-            ftype = what
-            if not services:
-                raise ValueError(
-                    f"{what!r} is neither a service ({', '.join(self.specs)}) nor an elderly "
-                    "type code listed by one"
-                )
-        frame = pd.DataFrame(
-            {"service": services, "id": fid, "name": fid if name is None else name, "type": ftype}
-        )
-        return gpd.GeoDataFrame(frame, geometry=[geom] * len(services), crs=self.network.crs)
+            return [what], what
+        services = [
+            s for s, spec in self.specs.items() if isinstance(spec, tuple | list) and what in spec
+        ]
+        if not services:
+            raise ValueError(
+                f"{what!r} is neither a service ({', '.join(self.specs)}) nor an elderly "
+                "type code listed by one"
+            )
+        return services, what
 
     def _edit(
-        self, *, add: gpd.GeoDataFrame, remove: list[int], keep_keys: bool = False
+        self, *, add: Mapping[int, _Facility], remove: list[int], next_key: int
     ) -> CoverageState:
-        graph, facs = self.graph, self.facilities.copy()
-        touched: list[IndexArray] = []
-        for key in remove:
-            acc = int(facs.at[key, "access"])
-            if acc >= 0:
-                graph, t = graph.remove_site(acc)
-                touched.append(t)
-        facs = facs.drop(index=remove)
-        next_key = self._next_key
-        add_keys = list(add.index) if keep_keys else list(range(next_key, next_key + len(add)))
-        next_key += 0 if keep_keys else len(add)
-        new = add.set_axis(add_keys).copy()
-        max_snap = self.options.max_snap_m
-        snapped = snap_points(self.network, new, max_snap_m=max_snap) if len(new) else None
-        access = np.full(len(new), -1, dtype=np.int64)
-        edges_changed: set[int] = set()
-        for k in range(len(new)):
-            assert snapped is not None
-            if not bool(snapped["snapped"].iloc[k]):
-                continue
-            edge = int(snapped["edge"].iloc[k])
-            graph, acc, t = graph.add_site(
-                edge, float(snapped["offset_m"].iloc[k]), float(snapped["snap_m"].iloc[k])
+        records = dict(self._records)
+        gone = [records.pop(key).access for key in remove]
+        edges_changed = {self.graph.site_node[acc][0] for acc in gone if acc >= 0}
+        sites: list[tuple[int, float, float]] = []
+        if add:
+            where = gpd.GeoSeries(
+                shapely.points([r.x for r in add.values()], [r.y for r in add.values()]),
+                crs=self.network.crs,
             )
-            access[k] = acc
-            touched.append(t)
-            edges_changed.add(edge)
-        for key in remove:
-            acc = int(self.facilities.at[key, "access"])
-            if acc >= 0:
-                edges_changed.add(self.graph.site_node[acc][0])
-        if len(new):
-            assert snapped is not None
-            new["snap_m"] = snapped["snap_m"].to_numpy(dtype=float)
-            new["snapped"] = snapped["snapped"].to_numpy(dtype=bool)
-            new["access"] = access
-            facs = pd.concat([facs, new[_FACILITY_COLUMNS]])
-            facs = gpd.GeoDataFrame(facs, geometry="geometry", crs=self.network.crs)
-        state = replace(self, facilities=facs, graph=graph, _next_key=next_key)
-        if not touched:
+            snapped = snap_points(self.network, where, max_snap_m=self.options.max_snap_m)
+            columns = zip(
+                snapped["snapped"].tolist(), snapped["edge"].tolist(),
+                snapped["offset_m"].tolist(), snapped["snap_m"].tolist(), strict=True,
+            )  # fmt: skip
+            placed = []
+            for (key, rec), (ok, edge, offset_m, snap_m) in zip(add.items(), columns, strict=True):
+                records[key] = replace(rec, snap_m=float(snap_m), snapped=bool(ok), access=-1)
+                if ok:
+                    sites.append((int(edge), float(offset_m), float(snap_m)))
+                    placed.append(key)
+                    edges_changed.add(int(edge))
+        graph, access, touched = self.graph.edit(remove=[a for a in gone if a >= 0], add=sites)
+        if sites:
+            for key, acc in zip(placed, access, strict=True):
+                records[key] = replace(records[key], access=acc)
+        state = replace(self, graph=graph, _records=MappingProxyType(records), _next_key=next_key)
+        if len(touched) == 0:
             return state
-        return state._resolve(np.concatenate(touched), edges_changed - {-1})
+        return state._resolve(touched, edges_changed - {-1})
 
     def _resolve(self, touched: IndexArray, edges_changed: set[int]) -> CoverageState:
         graph, dem = self.graph, self._demand
         limit_s = SEARCH_FACTOR * self.options.walk_minutes * 60.0
-        region = region_nodes(graph.csr, touched, limit_s=limit_s)
-        entry, moved = _rebracket(graph, self._entry, dem, edges_changed)
+        region, reach_s = region_nodes(graph.csr, touched, limit_s=limit_s)
+        entry, moved_edges = _rebracket(graph, self._entry, dem, edges_changed)
         n = graph.n_nodes
-        in_region = np.zeros(n, dtype=bool)
-        in_region[region] = True
-        a, b = entry[0], entry[1]
-        points = np.flatnonzero((in_region[a] | in_region[b] | moved) & dem.snapped)
-        live = self.facilities[self.facilities["access"] >= 0]
-        per: dict[str, _Service] = {}
-        leaves: dict[str, IndexArray] = {}
+        sources: dict[str, dict[int, int]] = {s: {} for s in self._services}
+        for key, rec in self._records.items():
+            if rec.access >= 0:
+                sources[rec.service][rec.access] = key
+        solved: dict[str, tuple[FloatArray, IndexArray, IndexArray]] = {}
         for name, svc in self._services.items():
-            mine = live[live["service"] == name]
-            sources = dict(zip(mine["access"].astype(int), mine.index.astype(int), strict=True))
             secs = _grown(svc.node_seconds, n, np.inf)
             fac = _grown(svc.node_facility, n, -1)
+            nodes = affected_nodes(region, reach_s, secs)
             secs, fac = resolve_region(
-                graph.csr, secs, fac, region=region, sources=sources, limit_s=limit_s
+                graph.csr, secs, fac, region=nodes, sources=sources[name], limit_s=limit_s
             )
-            sub = tuple(x[points] for x in entry)
+            solved[name] = (secs, fac, nodes)
+        changed = np.concatenate([nodes for _, _, nodes in solved.values()])
+        points = _points_near(graph, dem, changed, moved_edges)
+        sub = tuple(x.take(points) for x in entry)
+        per: dict[str, _Service] = {}
+        leaves = []
+        walk_minutes = self.options.walk_minutes
+        for name, svc in self._services.items():
+            secs, fac, _ = solved[name]
             p_secs, p_fac = _point_seconds(secs, fac, sub, dem, limit_s, rows=points)
-            point_seconds = svc.point_seconds.copy()
-            point_facility = svc.point_facility.copy()
-            was_ok = point_seconds[points] / 60.0 <= self.options.walk_minutes
-            now_ok = p_secs / 60.0 <= self.options.walk_minutes
-            point_seconds[points], point_facility[points] = p_secs, p_fac
-            leaves[name] = np.unique(dem.leaf[points[was_ok != now_ok]])
+            was_ok = svc.point_seconds.take(points) / 60.0 <= walk_minutes
+            now_ok = p_secs / 60.0 <= walk_minutes
+            leaves.append(dem.leaf[points[was_ok != now_ok]])
             per[name] = replace(
-                svc, node_seconds=secs, node_facility=fac, point_seconds=point_seconds,
-                point_facility=point_facility,
+                svc, node_seconds=secs, node_facility=fac,
+                point_seconds=svc.point_seconds.put(points, p_secs),
+                point_facility=svc.point_facility.put(points, p_fac),
             )  # fmt: skip
-        return replace(self, _entry=entry)._with_grids(leaves, per)
+        return replace(self, _entry=entry)._with_grids(np.unique(np.concatenate(leaves)), per)
 
-    def _with_grids(self, leaves: Mapping[str, IndexArray], per: dict[str, _Service]) -> CoverageState:
-        """Recompute the covered weight of ``leaves`` and roll it up (as ``grid_shares``)."""
+    def _with_grids(self, leaves: IndexArray, per: dict[str, _Service]) -> CoverageState:
+        """Recompute the covered weight of ``leaves`` and roll it up, as ``grid_shares``
+        does (the same pandas sums, over the same rows in the same order, group by group)."""
         dem, walk_minutes = self._demand, self.options.walk_minutes
+        if len(leaves) == 0:
+            return replace(self, _services=MappingProxyType(per))
+        lens = dem.leaf_start[leaves + 1] - dem.leaf_start[leaves]
+        rows = np.sort(dem.by_leaf[_ranges(dem.leaf_start[leaves], lens)])
+        covered = (
+            pd.DataFrame(
+                {
+                    name: np.where(
+                        svc.point_seconds.take(rows) / 60.0 <= walk_minutes, dem.weight[rows], 0.0
+                    )
+                    for name, svc in per.items()
+                },
+                index=dem.leaf[rows],
+            )
+            .groupby(level=0)
+            .sum()
+        )
+        at = covered.index.to_numpy()
+        groups = np.unique(np.concatenate([dem.leaf_groups[k] for k in leaves]))
+        mask = np.isin(dem.member_group, groups)
+        g, members = dem.member_group[mask], dem.member_leaf[mask]
+        shares = {}
         out: dict[str, _Service] = {}
         for name, svc in per.items():
-            todo = leaves.get(name, np.empty(0, dtype=np.int64))
-            if len(todo) == 0:
-                out[name] = svc
-                continue
-            lens = dem.leaf_start[todo + 1] - dem.leaf_start[todo]
-            pos = np.repeat(dem.leaf_start[todo], lens) + (
-                np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-            )
-            rows = np.sort(dem.by_leaf[pos])  # demand order, as grid_shares groups them
-            ok = svc.point_seconds[rows] / 60.0 <= walk_minutes
-            covered = (
-                pd.Series(np.where(ok, dem.weight[rows], 0.0)).groupby(dem.leaf[rows]).sum()
-            )
             leaf_covered = svc.leaf_covered.copy()
-            leaf_covered[covered.index.to_numpy()] = covered.to_numpy()
-            groups = np.unique(np.concatenate([dem.leaf_groups[k] for k in todo]))
+            leaf_covered[at] = covered[name].to_numpy()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                leaf_share = np.where(dem.leaf_weight > 0, leaf_covered / dem.leaf_weight, np.nan)
+            v = leaf_share[members]
+            shares[name] = dem.unit_used[mask] * np.where(np.isnan(v), 0.0, v)
+            out[name] = replace(svc, leaf_covered=leaf_covered)
+        num = pd.DataFrame(shares, index=g).groupby(level=0).sum()
+        total = dem.group_total[groups]
+        for name, svc in out.items():
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = num[name].to_numpy() / np.where(total > 0, total, np.nan)
             share = svc.grid_share.copy()
-            share[groups] = _rolled(dem, leaf_covered, groups)
-            out[name] = replace(svc, leaf_covered=leaf_covered, grid_share=share)
+            share[groups] = np.clip(value, 0, 1)
+            out[name] = replace(svc, grid_share=share)
         return replace(self, _services=MappingProxyType(out))
 
     def _facility_ids(self) -> NDArray[np.object_]:
         keys = np.full(self._next_key + 1, None, dtype=object)
-        keys[self.facilities.index.to_numpy(dtype=np.int64)] = self.facilities["id"].to_numpy()
+        for k, r in self._records.items():
+            keys[k] = r.id
         return keys  # keys[-1] is None: unreachable
 
     def _ordered_facilities(self) -> gpd.GeoDataFrame:
@@ -493,23 +596,53 @@ class CoverageState:
         return facs.drop(columns="_order").reset_index(drop=True)
 
 
+def _ranges(starts: IndexArray, lens: IndexArray) -> IndexArray:
+    """Concatenated ``arange(start, start + len)`` for each pair."""
+    out: IndexArray = np.repeat(starts, lens) + (
+        np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+    )
+    return out
+
+
+def _points_near(
+    graph: SiteGraph, dem: _Demand, nodes: IndexArray, moved: IndexArray
+) -> IndexArray:
+    """Snapped demand points on an edge touching ``nodes`` (or on a re-split edge): a
+    superset of the points whose bracketing nodes changed distance."""
+    nodes = np.unique(nodes)
+    base = nodes[nodes < len(dem.inc_start) - 1]
+    lens = dem.inc_start[base + 1] - dem.inc_start[base]
+    edges = dem.inc_edge[_ranges(dem.inc_start[base], lens)]
+    split_edges = graph.node_edge[nodes]
+    edges = np.unique(np.concatenate([edges, split_edges[split_edges >= 0]]))
+    lens = dem.edge_start[edges + 1] - dem.edge_start[edges]
+    rows = dem.by_edge[_ranges(dem.edge_start[edges], lens)]
+    rows = np.union1d(rows, moved)
+    out: IndexArray = rows[dem.snapped[rows]]
+    return out
+
+
 def _grown(values: np.ndarray, n: int, fill: float) -> Any:
     if len(values) >= n:
         return values
     return np.concatenate([values, np.full(n - len(values), fill, dtype=values.dtype)])
 
 
-def _point_in(point: object, crs: CRSLike, state: CoverageState) -> shapely.Point:
-    """The point as a shapely Point in the network CRS."""
+def _xy_in(point: object, crs: CRSLike, to_crs: pyproj.CRS) -> tuple[float, float]:
+    """The point's coordinates in ``to_crs`` (the network's)."""
     if isinstance(point, shapely.Point):
-        geom = point
+        x, y = point.x, point.y
     elif isinstance(point, tuple | list) and len(point) == 2:
-        geom = shapely.Point(float(point[0]), float(point[1]))
+        x, y = float(point[0]), float(point[1])
     else:
         raise TypeError(f"point must be a shapely Point or (x, y), got {type(point).__name__}")
-    series = gpd.GeoSeries([geom], crs=pyproj.CRS.from_user_input(crs)).to_crs(state.network.crs)
-    out: shapely.Point = series.iloc[0]
-    return out
+    tx, ty = _transformer(pyproj.CRS.from_user_input(crs), to_crs).transform(x, y)
+    return float(tx), float(ty)
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
 
 
 def _facility_table(
@@ -552,7 +685,9 @@ def _demand_structure(
     demand: gpd.GeoDataFrame,
     d_snap: pd.DataFrame,
     entry: Any,
+    *,
     speed_m_s: float,
+    graph: SiteGraph,
 ) -> _Demand:
     out = grids.assign(id=grids["id"].astype(str))
     out["parent_id"] = [None if pd.isna(p) else str(p) for p in out["parent_id"]]
@@ -560,7 +695,7 @@ def _demand_structure(
     leaf_pos = {g: k for k, g in enumerate(leaf_ids)}
     weight = demand["weight"].to_numpy(dtype=float)
     by = demand["grid_id"].to_numpy()
-    leaf = np.asarray([leaf_pos[str(g)] for g in by], dtype=np.int64)
+    leaf = pd.Series(by).astype(str).map(leaf_pos).to_numpy(dtype=np.int64)
     leaf_weight = (
         pd.Series(weight).groupby(by).sum().reindex(leaf_ids).fillna(0.0).to_numpy(dtype=float)
     )
@@ -569,13 +704,29 @@ def _demand_structure(
     grid_pos = {g: k for k, g in enumerate(grid_ids)}
     chains = ancestors(out)
     member = [(grid_pos[g], pos) for pos, lid in enumerate(leaf_ids) for g in (lid, *chains[lid])]
+    member_group = np.asarray([g for g, _ in member], dtype=np.int64)
+    member_leaf = np.asarray([p for _, p in member], dtype=np.int64)
+    unit = leaf_weight / scale
+    unit_used = np.where(leaf_weight[member_leaf] > 0, unit[member_leaf], 0.0)
+    group_total = np.full(len(grid_ids), np.nan)
+    totals = pd.Series(unit_used).groupby(member_group).sum()
+    group_total[totals.index.to_numpy()] = totals.to_numpy()
     by_leaf = np.argsort(leaf, kind="stable")
     leaf_start = np.searchsorted(leaf[by_leaf], np.arange(len(leaf_ids) + 1))
+    edge = np.asarray(entry.edge, dtype=np.int64)
+    n_edges = len(graph.edge_u)
+    by_edge = np.argsort(edge, kind="stable")
+    edge_start = np.searchsorted(edge[by_edge], np.arange(n_edges + 1))
+    ends = np.concatenate([graph.edge_u, graph.edge_v])
+    inc_edge = np.tile(np.arange(n_edges, dtype=np.int64), 2)[np.argsort(ends, kind="stable")]
+    inc_start = np.searchsorted(np.sort(ends), np.arange(graph.node_edge.shape[0] + 1))
+    n_base = int(ends.max()) + 1 if len(ends) else 0
+    inc_start = inc_start[: n_base + 1]
     frame = demand.assign(snap_m=d_snap["snap_m"], component=d_snap["component"])
     return _Demand(
         frame=frame,
         snap=d_snap,
-        edge=entry.edge,
+        edge=edge,
         offset_m=entry.offset_m,
         leg_s=d_snap["snap_m"].to_numpy(dtype=float) / speed_m_s,
         snapped=entry.snapped,
@@ -585,40 +736,24 @@ def _demand_structure(
         leaf_start=leaf_start,
         leaf_ids=leaf_ids,
         leaf_weight=leaf_weight,
-        unit=leaf_weight / scale,
-        member_group=np.asarray([g for g, _ in member], dtype=np.int64),
-        member_leaf=np.asarray([p for _, p in member], dtype=np.int64),
+        member_group=member_group,
+        member_leaf=member_leaf,
         leaf_groups=tuple(
             np.asarray([grid_pos[g] for g in (lid, *chains[lid])], dtype=np.int64)
             for lid in leaf_ids
         ),
         grid_ids=grid_ids,
+        unit_used=unit_used,
+        group_total=group_total,
+        by_edge=by_edge,
+        edge_start=edge_start,
+        inc_edge=inc_edge,
+        inc_start=inc_start,
     )
 
 
 def _empty_grid(dem: _Demand) -> tuple[FloatArray, FloatArray]:
     return np.zeros(len(dem.leaf_ids)), np.full(len(dem.grid_ids), np.nan)
-
-
-def _rolled(dem: _Demand, leaf_covered: FloatArray, groups: IndexArray) -> FloatArray:
-    """Shares of grids ``groups`` (sorted positions) from the leaves' covered weight.
-
-    The arithmetic of :func:`~lifecircle.coverage.measures.service_coverage.grid_shares` and
-    :func:`~lifecircle.geo.hierarchy.roll_up`, in the same order, on the members of
-    ``groups`` only (a group's sums depend on its own members alone).
-    """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        leaf_share = np.where(dem.leaf_weight > 0, leaf_covered / dem.leaf_weight, np.nan)
-    mask = np.isin(dem.member_group, groups)
-    g, rows = dem.member_group[mask], dem.member_leaf[mask]
-    v = leaf_share[rows]
-    w = pd.Series(dem.unit[rows])
-    vs = pd.Series(v)
-    w_used = w.where(vs.notna(), 0.0)
-    total = w_used.groupby(g).sum()
-    num = (w_used * vs.fillna(0.0)).groupby(g).sum()
-    value = (num / total.where(total > 0)).reindex(groups)
-    return np.clip(value.to_numpy(dtype=float), 0, 1)
 
 
 def _point_seconds(
@@ -646,35 +781,40 @@ def _point_seconds(
 
 def _rebracket(
     graph: SiteGraph,
-    entry: tuple[IndexArray, IndexArray, FloatArray, FloatArray],
+    entry: tuple[_Chunked, _Chunked, _Chunked, _Chunked],
     dem: _Demand,
     edges: set[int],
-) -> tuple[tuple[IndexArray, IndexArray, FloatArray, FloatArray], BoolArray]:
-    """Bracket again the demand points on re-split ``edges`` (as ``enter_graph`` does)."""
-    moved = np.isin(dem.edge, np.fromiter(edges, dtype=np.int64, count=len(edges)))
-    if not moved.any():
-        return entry, moved
-    a, b, to_a, to_b = (x.copy() for x in entry)
-    for e in edges:
-        rows = np.flatnonzero((dem.edge == e) & moved)
+) -> tuple[tuple[_Chunked, _Chunked, _Chunked, _Chunked], IndexArray]:
+    """Bracket again the demand points on re-split ``edges`` (as ``enter_graph`` does);
+    return the new entries and those points' positions."""
+    parts: list[tuple[IndexArray, IndexArray, IndexArray, FloatArray, FloatArray]] = []
+    for e in sorted(edges):
+        rows = np.sort(dem.by_edge[dem.edge_start[e] : dem.edge_start[e + 1]])
         if len(rows) == 0:
             continue
         split = graph.splits.get(e, ())
-        offs = np.asarray([o for o, _, _ in split], dtype=float)
-        nodes = np.asarray([nd for _, nd, _ in split], dtype=np.int64)
+        offs = np.asarray([0.0, *(o for o, _, _ in split), graph.length_m[e]])
+        nodes = np.asarray(
+            [graph.edge_u[e], *(nd for _, nd, _ in split), graph.edge_v[e]], dtype=np.int64
+        )
         off = dem.offset_m[rows]
-        length = graph.length_m[e]
-        right = np.searchsorted(offs, off, side="right")
-        left = np.searchsorted(offs, off, side="left")
-        has_prev, has_next = right > 0, left < len(offs)
-        a_off = np.where(has_prev, offs[np.maximum(right - 1, 0)] if len(offs) else 0.0, 0.0)
-        b_off = np.where(has_next, offs[np.minimum(left, len(offs) - 1)] if len(offs) else 0.0, length)
-        a[rows] = np.where(has_prev, nodes[np.maximum(right - 1, 0)] if len(nodes) else 0, graph.edge_u[e])
-        b[rows] = np.where(has_next, nodes[np.minimum(left, len(nodes) - 1)] if len(nodes) else 0, graph.edge_v[e])
+        inner = offs[1:-1]
+        prev = np.searchsorted(inner, off, side="right")  # 0: the edge's u end
+        nxt = np.searchsorted(inner, off, side="left") + 1  # len(offs) - 1: its v end
         per_m = graph.seconds_per_m[e]
-        to_a[rows] = (off - a_off) * per_m
-        to_b[rows] = (b_off - off) * per_m
-    return (a, b, to_a, to_b), moved
+        parts.append(
+            (rows, nodes[prev], nodes[nxt], (off - offs[prev]) * per_m, (offs[nxt] - off) * per_m)
+        )
+    if not parts:
+        return entry, np.empty(0, dtype=np.int64)
+    rows = np.concatenate([p[0] for p in parts])
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    new = tuple(
+        old.put(rows, np.concatenate([p[k] for p in parts])[order])
+        for k, old in enumerate(entry, start=1)
+    )
+    return (new[0], new[1], new[2], new[3]), rows
 
 
 def _facility_summary(

@@ -31,7 +31,7 @@ Hence:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -41,7 +41,7 @@ from scipy.sparse.csgraph import dijkstra
 from lifecircle.coverage.routing.split_graph import MIN_SECONDS, SplitGraph
 from lifecircle.typing import FloatArray, IndexArray
 
-__all__ = ["SiteGraph", "region_nodes", "resolve_region"]
+__all__ = ["SiteGraph", "affected_nodes", "region_nodes", "resolve_region"]
 
 _TOL_M = 1e-9  # as build_split_graph: offsets this close to an end sit on the end node
 #: Region radius slack: absorbs float rounding between a path's sum from a facility and from
@@ -54,8 +54,8 @@ _SLACK_REL, _SLACK_S = 1e-9, 1e-6
 class SiteGraph:
     """An editable split graph: the walking network with facility sites split in.
 
-    Built from a :class:`SplitGraph` (:meth:`from_split_graph`); :meth:`add_site` and
-    :meth:`remove_site` return a new graph and the nodes whose surroundings changed. Node
+    Built from a :class:`SplitGraph` (:meth:`from_split_graph`); :meth:`edit` returns a new
+    graph with sites removed and added, and the nodes whose surroundings changed. Node
     numbers are stable: base nodes first, then the split graph's virtual and access nodes,
     then nodes appended by later edits (a removed site's nodes stay, isolated).
 
@@ -73,7 +73,10 @@ class SiteGraph:
     splits : mapping
         Edge -> sorted tuple of ``(offset_m, node, n_sites)`` of its interior split points.
     site_node : mapping
-        Access node -> ``(edge, offset_m, split node)`` of each live site.
+        Access node -> ``(edge, offset_m, split node)`` of each live site (edge ``-1`` for a
+        site at a street corner).
+    node_edge : numpy.ndarray
+        The network edge of each split node (``-1`` for the other nodes).
     """
 
     csr: csr_array
@@ -85,6 +88,7 @@ class SiteGraph:
     speed_m_s: float
     splits: Mapping[int, tuple[tuple[float, int, int], ...]]
     site_node: Mapping[int, tuple[int, float, int]]
+    node_edge: IndexArray
     _pair_order: IndexArray
     _pair_key: IndexArray
     _key_base: int
@@ -143,6 +147,7 @@ class SiteGraph:
                 {e: tuple((o, n, c) for o, (n, c) in sorted(d.items())) for e, d in splits.items()}
             ),
             site_node=MappingProxyType(sites),
+            node_edge=_node_edge(graph),
             _pair_order=order,
             _pair_key=key[order],
             _key_base=key_base,
@@ -150,101 +155,103 @@ class SiteGraph:
 
     # ---- edits ---------------------------------------------------------------------------
 
-    def add_site(self, edge: int, offset_m: float, snap_m: float) -> tuple[SiteGraph, int, IndexArray]:
-        """Add a facility site snapped onto ``edge`` at ``offset_m``, ``snap_m`` off the street.
-
-        Returns
-        -------
-        graph : SiteGraph
-            The edited graph.
-        access : int
-            The new site's access node (its source node).
-        touched : numpy.ndarray
-            Nodes of the edited edge (its ends and split points) and the access node.
-        """
-        length = float(self.length_m[edge])
-        off = min(max(float(offset_m), 0.0), length)
-        n = self.n_nodes
-        chain = dict((o, [nd, c]) for o, nd, c in self.splits.get(edge, ()))
-        new_rows: list[tuple[int, int, float]] = []
-        if off <= _TOL_M:
-            split, grow = int(self.edge_u[edge]), 0
-        elif off >= length - _TOL_M:
-            split, grow = int(self.edge_v[edge]), 0
-        elif off in chain:
-            split, grow = chain[off][0], 0
-            chain[off][1] += 1
-        else:
-            split, grow = n, 1
-            chain[off] = [n, 1]
-        access = n + grow
-        leg = max(float(snap_m) / self.speed_m_s, MIN_SECONDS)
-        new_rows += [(access, split, leg), (split, access, leg)]
-        return self._edited(edge, chain, new_rows, [], n + grow + 1, access, add=(edge, off, split))
-
-    def remove_site(self, access: int) -> tuple[SiteGraph, IndexArray]:
-        """Remove the site whose access node is ``access``.
-
-        Returns
-        -------
-        graph : SiteGraph
-        touched : numpy.ndarray
-            Nodes of the edited edge and the retired access (and split) node.
-        """
-        edge, off, split = self.site_node[access]
-        drops = [(access, split), (split, access)]
-        if edge < 0:  # at an edge end: only the leg goes
-            graph, _, touched = self._edited(-1, {}, [], drops, self.n_nodes, access, add=None)
-            return graph, np.union1d(touched, [split])
-        chain = dict((o, [nd, c]) for o, nd, c in self.splits.get(edge, ()))
-        chain[off][1] -= 1
-        if chain[off][1] == 0:
-            del chain[off]
-        graph, _, touched = self._edited(edge, chain, [], drops, self.n_nodes, access, add=None)
-        return graph, touched
-
-    def _edited(
+    def edit(
         self,
-        edge: int,
-        chain: dict[float, list[int]],
-        add_rows: list[tuple[int, int, float]],
-        drops: list[tuple[int, int]],
-        n_total: int,
-        access: int,
         *,
-        add: tuple[int, float, int] | None,
-    ) -> tuple[SiteGraph, int, IndexArray]:
+        remove: list[int] | tuple[int, ...] = (),
+        add: list[tuple[int, float, float]] | tuple[tuple[int, float, float], ...] = (),
+    ) -> tuple[SiteGraph, list[int], IndexArray]:
+        """Remove and add facility sites in one pass over the stored entries.
+
+        Parameters
+        ----------
+        remove : sequence of int
+            Access nodes of the sites to remove.
+        add : sequence of (edge, offset_m, snap_m)
+            New sites: snapped onto ``edge`` at ``offset_m`` (clipped to the edge),
+            ``snap_m`` off the street.
+
+        Returns
+        -------
+        graph : SiteGraph
+            The edited graph (this one is unchanged).
+        access : list of int
+            The new sites' access nodes, in ``add`` order.
+        touched : numpy.ndarray
+            Nodes of the edited edges (their ends and split points, old and new) and the
+            sites' access and split nodes: every changed walk passes through one of them.
+        """
+        sites = dict(self.site_node)
+        chains: dict[int, dict[float, list[int]]] = {}
+        n = self.n_nodes
+        drops: list[tuple[int, int]] = []
+        rows: list[tuple[int, int, float]] = []
+        touched: list[int] = []
+        new_vn: list[tuple[int, int]] = []
+
+        def chain_of(edge: int) -> dict[float, list[int]]:
+            if edge not in chains:
+                chains[edge] = {o: [nd, c] for o, nd, c in self.splits.get(edge, ())}
+            return chains[edge]
+
+        for acc in remove:
+            edge, off, split = sites.pop(acc)
+            drops += [(acc, split), (split, acc)]
+            touched += [acc, split]
+            if edge >= 0:
+                chain = chain_of(edge)
+                chain[off][1] -= 1
+                if chain[off][1] == 0:
+                    del chain[off]
+        access = []
+        for edge, offset_m, snap_m in add:
+            length = float(self.length_m[edge])
+            off = min(max(float(offset_m), 0.0), length)
+            chain = chain_of(edge)
+            interior = _TOL_M < off < length - _TOL_M
+            if not interior:
+                split = int(self.edge_u[edge] if off <= _TOL_M else self.edge_v[edge])
+            elif off in chain:
+                split = chain[off][0]
+                chain[off][1] += 1
+            else:
+                split, n = n, n + 1
+                chain[off] = [split, 1]
+                new_vn.append((split, edge))
+            acc, n = n, n + 1
+            leg = max(float(snap_m) / self.speed_m_s, MIN_SECONDS)
+            rows += [(acc, split, leg), (split, acc, leg)]
+            sites[acc] = (edge if interior else -1, off, split)
+            touched += [acc, split]
+            access.append(acc)
         splits = dict(self.splits)
-        touched = [access]
-        if edge >= 0:
+        for edge, chain in chains.items():
             old = self._chain_nodes(edge, self.splits.get(edge, ()))
             new_split = tuple((o, nd, c) for o, (nd, c) in sorted(chain.items()))
-            new = self._chain_nodes(edge, new_split)
             if new_split:
                 splits[edge] = new_split
             else:
                 splits.pop(edge, None)
-            drops += [p for a, b in zip(old[:-1], old[1:], strict=True) for p in ((a, b), (b, a))]
             u, v = int(self.edge_u[edge]), int(self.edge_v[edge])
+            drops += [p for a, b in zip(old[:-1], old[1:], strict=True) for p in ((a, b), (b, a))]
             drops += [(u, v), (v, u)]
-            add_rows += self._chain_rows(edge, new_split)
+            rows += self._chain_rows(edge, new_split)
             fastest = self._unsplit_parallel(u, v, splits)
             if fastest is not None and u != v:
-                add_rows += [(u, v, fastest), (v, u, fastest)]
-            touched += old + new
-        sites = dict(self.site_node)
-        if add is None:
-            del sites[access]
-        else:
-            e, off, split = add
-            interior = e >= 0 and any(o == off for o, _, _ in splits.get(e, ()))
-            sites[access] = (e if interior else -1, off, split)
-        csr = _edit_csr(self.csr, drops, add_rows, n_total)
-        graph = SiteGraph(
-            csr, self.edge_u, self.edge_v, self.length_m, self.edge_seconds,
-            self.seconds_per_m, self.speed_m_s, MappingProxyType(splits),
-            MappingProxyType(sites), self._pair_order, self._pair_key, self._key_base,
-        )  # fmt: skip
+                rows += [(u, v, fastest), (v, u, fastest)]
+            touched += old + self._chain_nodes(edge, new_split)
+        node_edge = self.node_edge
+        if n > len(node_edge):
+            node_edge = np.concatenate([node_edge, np.full(n - len(node_edge), -1)])
+            for node, edge in new_vn:
+                node_edge[node] = edge
+        graph = replace(
+            self,
+            csr=_edit_csr(self.csr, drops, rows, n),
+            splits=MappingProxyType(splits),
+            site_node=MappingProxyType(sites),
+            node_edge=node_edge,
+        )
         return graph, access, np.unique(np.asarray(touched, dtype=np.int64))
 
     def _chain_nodes(self, edge: int, split: tuple[tuple[float, int, int], ...]) -> list[int]:
@@ -274,6 +281,12 @@ class SiteGraph:
         if not cands:
             return None
         return max(float(np.min(self.edge_seconds[cands])), MIN_SECONDS)
+
+
+def _node_edge(graph: SplitGraph) -> IndexArray:
+    out = np.full(graph.n_nodes, -1, dtype=np.int64)
+    out[graph.vn_node] = graph.vn_edge
+    return out
 
 
 def _edit_csr(
@@ -324,16 +337,44 @@ def _edit_csr(
     )
 
 
-def region_nodes(csr: csr_array, touched: IndexArray, *, limit_s: float) -> IndexArray:
-    """Nodes within ``limit_s`` (plus a tiny slack) of any ``touched`` node, sorted.
+def region_nodes(
+    csr: csr_array, touched: IndexArray, *, limit_s: float
+) -> tuple[IndexArray, FloatArray]:
+    """Nodes within ``limit_s`` (plus a tiny slack) of any ``touched`` node, and how far.
 
     Every node whose bounded distance can change when a site on an edge is added or
     removed lies within the limit of one of that edge's nodes, or is the site itself.
+
+    Returns
+    -------
+    nodes : numpy.ndarray
+        Sorted node ids (``touched`` included).
+    seconds : numpy.ndarray
+        Walking seconds from the nearest touched node to each (0 for touched nodes).
     """
     touched = np.unique(np.asarray(touched, dtype=np.int64))
     radius = limit_s * (1.0 + _SLACK_REL) + _SLACK_S
     dist = dijkstra(csr, directed=True, indices=touched, min_only=True, limit=radius)
-    return np.union1d(np.flatnonzero(np.isfinite(dist)), touched)
+    dist[touched] = 0.0
+    nodes = np.flatnonzero(np.isfinite(dist))
+    return nodes, dist[nodes]
+
+
+def affected_nodes(
+    region: IndexArray, reach_s: FloatArray, seconds: FloatArray
+) -> IndexArray:
+    """The nodes of ``region`` whose distance an edit can change, for one service.
+
+    A node farther from every touched node (``reach_s``) than from its nearest facility
+    (``seconds``) keeps its shortest walk, which avoids the edited edge, and no new walk
+    through the edit can beat it: only the others need re-solving (with the slack of
+    :func:`region_nodes` for rounding).
+    """
+    current = seconds[region]
+    keep = reach_s <= current * (1.0 + _SLACK_REL) + _SLACK_S
+    keep |= reach_s == 0.0
+    out: IndexArray = region[keep]
+    return out
 
 
 def resolve_region(
