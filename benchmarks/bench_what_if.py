@@ -25,6 +25,7 @@ resident-set high-water mark after the size (Linux ``ru_maxrss``). Nothing is as
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import resource
 import statistics
@@ -54,10 +55,19 @@ def city_layers(network: WalkNetwork, *, seed: int) -> SimpleNamespace:
     rng = np.random.default_rng(seed)
     x0, y0, x1, y1 = network.edges.total_bounds
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-    ids, names, levels, parents, geoms = ["S"], ["S"], ["subdistrict"], [None], [
-        shapely.box(x0, y0, x1, y1)
-    ]
-    quads = {"A": (x0, y0, mx, my), "B": (mx, y0, x1, my), "C": (x0, my, mx, y1), "D": (mx, my, x1, y1)}
+    ids, names, levels, parents, geoms = (
+        ["S"],
+        ["S"],
+        ["subdistrict"],
+        [None],
+        [shapely.box(x0, y0, x1, y1)],
+    )
+    quads = {
+        "A": (x0, y0, mx, my),
+        "B": (mx, y0, x1, my),
+        "C": (x0, my, mx, y1),
+        "D": (mx, my, x1, y1),
+    }
     for area, (ax0, ay0, ax1, ay1) in quads.items():
         ids.append(area), names.append(area), levels.append("area"), parents.append("S")
         geoms.append(shapely.box(ax0, ay0, ax1, ay1))
@@ -67,7 +77,9 @@ def city_layers(network: WalkNetwork, *, seed: int) -> SimpleNamespace:
             for j, gy in enumerate(ys):
                 ids.append(f"{area}-{i}-{j}"), names.append(f"{area}-{i}-{j}")
                 levels.append("microgrid"), parents.append(area)
-                geoms.append(shapely.box(gx, gy, min(gx + MICROGRID_M, ax1), min(gy + MICROGRID_M, ay1)))
+                geoms.append(
+                    shapely.box(gx, gy, min(gx + MICROGRID_M, ax1), min(gy + MICROGRID_M, ay1))
+                )
     population = np.where(np.array(levels) == "microgrid", rng.integers(50, 2000, len(ids)), np.nan)
     grids = gpd.GeoDataFrame(
         {"id": ids, "name": names, "level": levels, "parent_id": parents, "kind": "residential",
@@ -97,7 +109,9 @@ def run(n_nodes: int, runs: int) -> list[tuple[str, int, float, float]]:
     network = synthetic_city(n_nodes, seed=7)
     layers = city_layers(network, seed=7)
     rng = np.random.default_rng(11)
-    full = [_cpu(lambda: compute_coverage(layers, network, isochrones=False))[0] for _ in range(runs)]
+    full = [
+        _cpu(lambda: compute_coverage(layers, network, isochrones=False))[0] for _ in range(runs)
+    ]
     build, state = _cpu(lambda: CoverageState.from_layers(layers, network))
     assert isinstance(state, CoverageState)
     x0, y0, x1, y1 = network.edges.total_bounds
@@ -105,17 +119,23 @@ def run(n_nodes: int, runs: int) -> list[tuple[str, int, float, float]]:
     times: dict[str, list[float]] = {"add": [], "move": [], "remove": [], "result()": []}
     for k in range(runs):
         where = shapely.Point(rng.uniform(x0, x1), rng.uniform(y0, y1))
-        t, _ = _cpu(lambda: state.add_facility("care_home", where, id=f"new{k}", crs=network.crs))
-        times["add"].append(t)
         fid = ids[int(rng.integers(len(ids)))]
-        t, _ = _cpu(lambda: state.move_facility(fid, where, crs=network.crs))
-        times["move"].append(t)
-        t, _ = _cpu(lambda: state.remove_facility(fid))
-        times["remove"].append(t)
+        edits = {
+            "add": functools.partial(
+                state.add_facility, "care_home", where, id=f"new{k}", crs=network.crs
+            ),
+            "move": functools.partial(state.move_facility, fid, where, crs=network.crs),
+            "remove": functools.partial(state.remove_facility, fid),
+        }
+        for name, edit in edits.items():
+            times[name].append(_cpu(edit)[0])
     for _ in range(min(runs, 3)):
         times["result()"].append(_cpu(state.result)[0])
     ref = statistics.median(full)
-    rows = [("full recompute", n_nodes, ref, 1.0), ("CoverageState.from_layers", n_nodes, build, ref / build)]
+    rows = [
+        ("full recompute", n_nodes, ref, 1.0),
+        ("CoverageState.from_layers", n_nodes, build, ref / build),
+    ]
     for name, values in times.items():
         med = statistics.median(values)
         rows.append((name, n_nodes, med, ref / med))
@@ -137,7 +157,9 @@ def main(argv: list[str] | None = None) -> None:
         rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
         for method, size, med, ratio in rows:
             shown = f"{med * 1000:.1f} ms" if med < 1 else f"{med:.2f} s"
-            print(f"| {method:<28} | {size:>8,} | {shown:>10} | {ratio:>12.0f}x | {rss_gb:.2f} GB |")
+            print(
+                f"| {method:<28} | {size:>8,} | {shown:>10} | {ratio:>12.0f}x | {rss_gb:.2f} GB |"
+            )
 
 
 if __name__ == "__main__":

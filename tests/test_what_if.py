@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 import geopandas as gpd
@@ -22,7 +23,7 @@ from lifecircle.errors import LifecircleWarning
 TYPES = ("life_centre", "care_home", "day_care", "life_station", "bathing", "canteen")
 SERVICES = {"any": TYPES, "care": ("care_home", "day_care")}
 SETTINGS = settings(
-    max_examples=10,
+    max_examples=25,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
@@ -203,9 +204,9 @@ def test_bad_edits_name_the_problem():
 def test_parallel_edges_loops_and_shared_spots():
     """A hand-built network where the split graph's special cases meet::
 
-        0 ===== 1 ----- 2        0-1: two parallel edges (one 20 s slower: steps)
-                |     /          1-1: a zero-length loop; 1-3, 2-3 close a triangle
-                3 ---
+    0 ===== 1 ----- 2        0-1: two parallel edges (one 20 s slower: steps)
+            |     /          1-1: a zero-length loop; 1-3, 2-3 close a triangle
+            3 ---
     """
     xy = [(0.0, 0.0), (100.0, 0.0), (200.0, 0.0), (100.0, -100.0)]
     pairs = [(0, 1), (1, 2), (1, 3), (2, 3), (0, 1), (1, 1)]
@@ -251,3 +252,13 @@ def test_parallel_edges_loops_and_shared_spots():
         )  # fmt: skip
         np.testing.assert_array_equal(state.minutes("care"), want.minutes("care").to_numpy())
         pd.testing.assert_frame_equal(state.result().grids, want.grids, check_exact=True)
+
+
+def test_the_readme_example_runs(capsys):
+    """The README's "What if…" snippet runs as written on the demo and helps its grid."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What if", 1)[1].split("\n## ", 1)[0]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(snippet, "README.md:what-if", "exec"), {"__name__": "readme"})
+    before, after = capsys.readouterr().out.splitlines()[0].split(" -> ")
+    assert float(after.rstrip("%")) > float(before.rstrip("%"))

@@ -18,10 +18,12 @@ from lifecircle.coverage.measures.life_circle_result import LifeCircleResult
 from lifecircle.coverage.measures.seat_suggestions import SeatSuggestions, suggest_seats
 from lifecircle.coverage.measures.seats import RestGaps, SeatReach, rest_gaps, seat_reach
 from lifecircle.coverage.measures.service_coverage import compute_coverage, default_services
+from lifecircle.coverage.measures.what_if import CoverageState
 
 __all__ = [
     "AccessOptions",
     "CoverageResult",
+    "CoverageState",
     "GridAccessResult",
     "LifeCircleOptions",
     "LifeCircleResult",

@@ -94,7 +94,9 @@ class _Chunked:
     def take(self, rows: IndexArray) -> Any:
         """Values at ``rows`` (sorted positions)."""
         which = rows // _CHUNK
-        bounds = np.flatnonzero(np.r_[True, which[1:] != which[:-1]]) if len(rows) else []
+        bounds: list[int] = (
+            np.flatnonzero(np.r_[True, which[1:] != which[:-1]]).tolist() if len(rows) else []
+        )
         parts = [
             self.chunks[int(which[lo])][rows[lo:hi] % _CHUNK]
             for lo, hi in zip(bounds, [*bounds[1:], len(rows)], strict=True)
@@ -105,7 +107,9 @@ class _Chunked:
         """A copy with ``values`` at ``rows`` (sorted positions)."""
         chunks = list(self.chunks)
         which = rows // _CHUNK
-        bounds = np.flatnonzero(np.r_[True, which[1:] != which[:-1]]) if len(rows) else []
+        bounds: list[int] = (
+            np.flatnonzero(np.r_[True, which[1:] != which[:-1]]).tolist() if len(rows) else []
+        )
         for lo, hi in zip(bounds, [*bounds[1:], len(rows)], strict=True):
             k = int(which[lo])
             chunk = chunks[k].copy()
@@ -254,15 +258,14 @@ class CoverageState:
             warnings.warn(far, CoordinateWarning, stacklevel=2)
         split = build_split_graph(network, f_snap, profile=opts.walk_profile)
         graph = SiteGraph.from_split_graph(split, offsets_m=f_snap["offset_m"].to_numpy(float))
+        columns = zip(
+            facs["service"].astype(str), facs["id"].astype(str), facs["name"], facs["type"],
+            facs.geometry.x, facs.geometry.y, f_snap["snap_m"], f_snap["snapped"],
+            split.access_node, strict=True,
+        )  # fmt: skip
         records = {
-            k: _Facility(
-                str(r.service), str(r.id), r.name, r.type, float(g.x), float(g.y),
-                float(sm), bool(ok), int(acc),
-            )  # fmt: skip
-            for k, (r, g, sm, ok, acc) in enumerate(zip(
-                facs[["service", "id", "name", "type"]].itertuples(), facs.geometry,
-                f_snap["snap_m"], f_snap["snapped"], split.access_node, strict=True,
-            ))  # fmt: skip
+            k: _Facility(s, i, nm, t, float(x), float(y), float(sm), bool(ok), int(acc))
+            for k, (s, i, nm, t, x, y, sm, ok, acc) in enumerate(columns)
         }
         entry = enter_graph(split, d_snap)
         shared = _demand_structure(
@@ -282,8 +285,8 @@ class CoverageState:
         grids = layers.grids
         state = cls(
             network, opts, MappingProxyType(specs), grids, graph, MappingProxyType(records),
-            shared, tuple(_Chunked.of(x) for x in ent), MappingProxyType(per),
-            len(facs),
+            shared, (_Chunked.of(ent[0]), _Chunked.of(ent[1]), _Chunked.of(ent[2]),
+            _Chunked.of(ent[3])), MappingProxyType(per), len(facs),
         )  # fmt: skip
         return state._with_grids(np.arange(len(shared.leaf_ids)), dict(per))
 
@@ -379,7 +382,7 @@ class CoverageState:
         service_or_type: str,
         point: shapely.Point | tuple[float, float],
         *,
-        id: str,  # noqa: A002 - the facility's id, as in the layers
+        id: str,
         crs: CRSLike = 4326,
         name: str | None = None,
     ) -> CoverageState:
@@ -417,7 +420,7 @@ class CoverageState:
         }
         return self._edit(add=rows, remove=[], next_key=key + len(rows))
 
-    def remove_facility(self, id: str) -> CoverageState:  # noqa: A002
+    def remove_facility(self, id: str) -> CoverageState:
         """Return the state without facility ``id`` (in every service listing it).
 
         Raises
@@ -429,7 +432,7 @@ class CoverageState:
 
     def move_facility(
         self,
-        id: str,  # noqa: A002
+        id: str,
         point: shapely.Point | tuple[float, float],
         *,
         crs: CRSLike = 4326,

@@ -30,6 +30,7 @@ Hence:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -233,7 +234,7 @@ class SiteGraph:
             else:
                 splits.pop(edge, None)
             u, v = int(self.edge_u[edge]), int(self.edge_v[edge])
-            drops += [p for a, b in zip(old[:-1], old[1:], strict=True) for p in ((a, b), (b, a))]
+            drops += [p for a, b in itertools.pairwise(old) for p in ((a, b), (b, a))]
             drops += [(u, v), (v, u)]
             rows += self._chain_rows(edge, new_split)
             fastest = self._unsplit_parallel(u, v, splits)
@@ -326,7 +327,9 @@ def _edit_csr(
     kept_ptr = np.zeros(n_total + 1, dtype=np.int64)
     np.cumsum(counts, out=kept_ptr[1:])
     at = kept_ptr[rows + 1]  # the end of each new entry's row, before any insertion
-    index_dtype = np.int32 if n_total < 2**31 - 1 and len(indices) + len(rows) < 2**31 - 1 else np.int64
+    index_dtype = (
+        np.int32 if n_total < 2**31 - 1 and len(indices) + len(rows) < 2**31 - 1 else np.int64
+    )
     indices = np.insert(indices, at, np.asarray([c for (_, c), _ in new], dtype=index_dtype))
     data = np.insert(data, at, np.asarray([w for _, w in new], dtype=float))
     out_ptr = np.zeros(n_total + 1, dtype=np.int64)
@@ -360,9 +363,7 @@ def region_nodes(
     return nodes, dist[nodes]
 
 
-def affected_nodes(
-    region: IndexArray, reach_s: FloatArray, seconds: FloatArray
-) -> IndexArray:
+def affected_nodes(region: IndexArray, reach_s: FloatArray, seconds: FloatArray) -> IndexArray:
     """The nodes of ``region`` whose distance an edit can change, for one service.
 
     A node farther from every touched node (``reach_s``) than from its nearest facility
@@ -443,7 +444,9 @@ def resolve_region(
         ),
         shape=(n_r + 1, n_r + 1),
     )
-    src_nodes = np.asarray([a for a in sources if local[a] >= 0] if len(sources) else [], dtype=np.int64)
+    src_nodes = np.asarray(
+        [a for a in sources if local[a] >= 0] if len(sources) else [], dtype=np.int64
+    )
     src_local = local[src_nodes]
     dist, pred, src = dijkstra(
         sub,
@@ -469,7 +472,7 @@ def resolve_region(
 
 
 def _first_hops(pred: IndexArray, root: int) -> IndexArray:
-    """For each node of a shortest-path tree, its ancestor just below ``root`` (pointer doubling)."""
+    """Each tree node's ancestor just below ``root`` (by pointer doubling)."""
     hop = np.where((pred == root) | (pred < 0), np.arange(len(pred)), pred)
     while True:
         nxt = hop[hop]
