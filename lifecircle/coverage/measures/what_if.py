@@ -93,15 +93,14 @@ class _Chunked:
 
     def take(self, rows: IndexArray) -> Any:
         """Values at ``rows`` (sorted positions)."""
+        if len(rows) == 0:
+            return self.chunks[0][:0]
         which = rows // _CHUNK
-        bounds: list[int] = (
-            np.flatnonzero(np.r_[True, which[1:] != which[:-1]]).tolist() if len(rows) else []
-        )
-        parts = [
-            self.chunks[int(which[lo])][rows[lo:hi] % _CHUNK]
-            for lo, hi in zip(bounds, [*bounds[1:], len(rows)], strict=True)
-        ]
-        return np.concatenate(parts) if parts else self.chunks[0][:0]
+        starts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
+        used = which[starts]
+        slot = np.repeat(np.arange(len(used)), np.diff(np.r_[starts, len(rows)]))
+        joined = np.concatenate([self.chunks[k] for k in used.tolist()])
+        return joined[slot * _CHUNK + rows % _CHUNK]
 
     def put(self, rows: IndexArray, values: np.ndarray) -> _Chunked:
         """A copy with ``values`` at ``rows`` (sorted positions)."""
@@ -507,7 +506,7 @@ class CoverageState:
         graph, dem = self.graph, self._demand
         limit_s = SEARCH_FACTOR * self.options.walk_minutes * 60.0
         region, reach_s = region_nodes(graph.csr, touched, limit_s=limit_s)
-        entry, moved_edges = _rebracket(graph, self._entry, dem, edges_changed)
+        entry = _rebracket(graph, self._entry, dem, edges_changed)
         n = graph.n_nodes
         sources: dict[str, dict[int, int]] = {s: {} for s in self._services}
         for key, rec in self._records.items():
@@ -523,7 +522,7 @@ class CoverageState:
             )
             solved[name] = (secs, fac, nodes)
         changed = np.concatenate([nodes for _, _, nodes in solved.values()])
-        points = _points_near(graph, dem, changed, moved_edges)
+        points = _points_near(graph, dem, changed, edges_changed)
         sub = tuple(x.take(points) for x in entry)
         per: dict[str, _Service] = {}
         leaves = []
@@ -608,19 +607,20 @@ def _ranges(starts: IndexArray, lens: IndexArray) -> IndexArray:
 
 
 def _points_near(
-    graph: SiteGraph, dem: _Demand, nodes: IndexArray, moved: IndexArray
+    graph: SiteGraph, dem: _Demand, nodes: IndexArray, moved_edges: set[int]
 ) -> IndexArray:
-    """Snapped demand points on an edge touching ``nodes`` (or on a re-split edge): a
-    superset of the points whose bracketing nodes changed distance."""
-    nodes = np.unique(nodes)
+    """Sorted positions of the snapped demand points on an edge touching ``nodes`` or on a
+    re-split edge: a superset of the points whose bracketing nodes changed distance."""
     base = nodes[nodes < len(dem.inc_start) - 1]
     lens = dem.inc_start[base + 1] - dem.inc_start[base]
-    edges = dem.inc_edge[_ranges(dem.inc_start[base], lens)]
+    hit = np.zeros(len(dem.edge_start) - 1, dtype=bool)
+    hit[dem.inc_edge[_ranges(dem.inc_start[base], lens)]] = True
     split_edges = graph.node_edge[nodes]
-    edges = np.unique(np.concatenate([edges, split_edges[split_edges >= 0]]))
+    hit[split_edges[split_edges >= 0]] = True
+    hit[list(moved_edges)] = True
+    edges = np.flatnonzero(hit)
     lens = dem.edge_start[edges + 1] - dem.edge_start[edges]
-    rows = dem.by_edge[_ranges(dem.edge_start[edges], lens)]
-    rows = np.union1d(rows, moved)
+    rows = np.sort(dem.by_edge[_ranges(dem.edge_start[edges], lens)])
     out: IndexArray = rows[dem.snapped[rows]]
     return out
 
@@ -787,9 +787,8 @@ def _rebracket(
     entry: tuple[_Chunked, _Chunked, _Chunked, _Chunked],
     dem: _Demand,
     edges: set[int],
-) -> tuple[tuple[_Chunked, _Chunked, _Chunked, _Chunked], IndexArray]:
-    """Bracket again the demand points on re-split ``edges`` (as ``enter_graph`` does);
-    return the new entries and those points' positions."""
+) -> tuple[_Chunked, _Chunked, _Chunked, _Chunked]:
+    """Bracket again the demand points on re-split ``edges`` (as ``enter_graph`` does)."""
     parts: list[tuple[IndexArray, IndexArray, IndexArray, FloatArray, FloatArray]] = []
     for e in sorted(edges):
         rows = np.sort(dem.by_edge[dem.edge_start[e] : dem.edge_start[e + 1]])
@@ -809,7 +808,7 @@ def _rebracket(
             (rows, nodes[prev], nodes[nxt], (off - offs[prev]) * per_m, (offs[nxt] - off) * per_m)
         )
     if not parts:
-        return entry, np.empty(0, dtype=np.int64)
+        return entry
     rows = np.concatenate([p[0] for p in parts])
     order = np.argsort(rows, kind="stable")
     rows = rows[order]
@@ -817,7 +816,7 @@ def _rebracket(
         old.put(rows, np.concatenate([p[k] for p in parts])[order])
         for k, old in enumerate(entry, start=1)
     )
-    return (new[0], new[1], new[2], new[3]), rows
+    return (new[0], new[1], new[2], new[3])
 
 
 def _facility_summary(

@@ -444,9 +444,10 @@ def resolve_region(
         ),
         shape=(n_r + 1, n_r + 1),
     )
-    src_nodes = np.asarray(
-        [a for a in sources if local[a] >= 0] if len(sources) else [], dtype=np.int64
-    )
+    all_src = np.fromiter(sources.keys(), dtype=np.int64, count=len(sources))
+    all_key = np.fromiter(sources.values(), dtype=np.int64, count=len(sources))
+    inside = local[all_src] >= 0
+    src_nodes, src_keys = all_src[inside], all_key[inside]
     src_local = local[src_nodes]
     dist, pred, src = dijkstra(
         sub,
@@ -459,8 +460,10 @@ def resolve_region(
     dist = dist[:n_r]
     src = np.asarray(src[:n_r], dtype=np.int64)
     fac = np.full(n_r, -1, dtype=np.int64)
-    for a, loc in zip(src_nodes, src_local, strict=True):
-        fac[src == loc] = sources[int(a)]
+    by_local = np.full(n_r + 1, -1, dtype=np.int64)
+    by_local[src_local] = src_keys
+    from_source = (src >= 0) & (src < n_r)
+    fac[from_source] = by_local[src[from_source]]
     via_seed = np.flatnonzero(src == n_r)
     if len(via_seed):
         first_hop = _first_hops(np.asarray(pred[:n_r], dtype=np.int64), n_r)
