@@ -3,10 +3,12 @@
 :class:`CoverageState` holds what a coverage solve needs to be *updated* rather than redone:
 the editable split graph (:class:`~lifecircle.coverage.routing.incremental.SiteGraph`), per
 service the walking seconds and nearest facility of every node and every demand point, and
-per grid the covered weight and shares at every level. An edit re-solves only the nodes
-within the search limit of the edited street (see :mod:`lifecircle.coverage.routing.incremental`
-for why that is exact), then the demand points entering through them, then the grids they
-belong to and those grids' ancestors.
+per grid the covered weight and shares at every level. An edit edits the graph in place of
+recompiling it, then, per service, re-solves only the nodes within the search limit of the
+edited street that are nearer to it than to their current facility (see
+:mod:`lifecircle.coverage.routing.incremental` for why that is exact), then the demand points
+entering through them, then the leaf grids whose covered weight changed and their ancestors.
+Demand-point arrays are kept in chunks, so a new state copies only the chunks it changes.
 
 The figures equal :func:`~lifecircle.coverage.compute_coverage` on the same facility set,
 bit for bit: ``minutes``, ``share`` and ``covered`` of every demand point and grid. The
@@ -16,8 +18,8 @@ Isochrones are left out (``result().isochrones`` is empty, as with ``isochrones=
 Why immutable states. Each edit returns a *new* state and leaves the old one intact: undo is
 keeping the previous state, scenarios are states side by side (a notebook's map can compare
 "before" and "after"), and nothing half-edited is ever visible. The cost is a copy of the
-per-node arrays per edit (a millisecond at 100,000 nodes); the graph, demand and grid
-structures are shared between states.
+per-node arrays and of the touched demand chunks per edit (about a millisecond at 100,000
+nodes); the demand and grid structures are shared between states.
 """
 
 from __future__ import annotations
