@@ -40,12 +40,27 @@ import shapely
 from numpy.typing import NDArray
 
 from lifecircle.coverage.measures.coverage_result import CoverageResult
-from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
+from lifecircle.coverage.measures.demand import demand_from_layers
 from lifecircle.coverage.measures.service_coverage import (
     SEARCH_FACTOR,
     ServiceSpec,
     default_services,
     grid_shares,
+)
+from lifecircle.coverage.measures.what_if_demand import (
+    ChunkedArray,
+    DemandPoints,
+    demand_structure,
+    empty_grid,
+    point_seconds,
+    points_near,
+    ranges,
+    rebracket,
+)
+from lifecircle.coverage.measures.what_if_tables import (
+    facility_summary,
+    facility_table,
+    unsnapped,
 )
 from lifecircle.coverage.network.extent import beyond_reach
 from lifecircle.coverage.network.walk_network import WalkNetwork
@@ -60,10 +75,8 @@ from lifecircle.coverage.routing.snap import check_snapped, snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph, enter_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility
 from lifecircle.errors import CoordinateWarning
-from lifecircle.geo.hierarchy import ancestors
-from lifecircle.geo.schema import ELDERLY_TYPES
 from lifecircle.options import with_overrides
-from lifecircle.typing import BoolArray, CRSLike, FloatArray, IndexArray
+from lifecircle.typing import CRSLike, FloatArray, IndexArray
 
 if TYPE_CHECKING:
     from lifecircle.geo.layers import Layers
@@ -75,86 +88,14 @@ logger = logging.getLogger(__name__)
 _FACILITY_COLUMNS = ["service", "id", "name", "type", "geometry", "snap_m", "snapped", "access"]
 
 
-#: Demand-point arrays are stored in chunks of this many points: an edit copies only the
-#: chunks it changes, so a new state costs what changed, not a million-point copy.
-_CHUNK = 4096
-
-
-@dataclass(frozen=True, eq=False)
-class _Chunked:
-    """An immutable array stored as equal chunks; :meth:`put` copies only touched chunks."""
-
-    chunks: tuple[np.ndarray, ...]
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> _Chunked:
-        return cls(tuple(values[k : k + _CHUNK].copy() for k in range(0, len(values), _CHUNK)))
-
-    def full(self) -> Any:
-        return np.concatenate(self.chunks) if self.chunks else np.empty(0)
-
-    def take(self, rows: IndexArray) -> Any:
-        """Values at ``rows`` (sorted positions)."""
-        if len(rows) == 0:
-            return self.chunks[0][:0]
-        which = rows // _CHUNK
-        starts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
-        used = which[starts]
-        slot = np.repeat(np.arange(len(used)), np.diff(np.r_[starts, len(rows)]))
-        joined = np.concatenate([self.chunks[k] for k in used.tolist()])
-        return joined[slot * _CHUNK + rows % _CHUNK]
-
-    def put(self, rows: IndexArray, values: np.ndarray) -> _Chunked:
-        """A copy with ``values`` at ``rows`` (sorted positions)."""
-        chunks = list(self.chunks)
-        which = rows // _CHUNK
-        bounds: list[int] = (
-            np.flatnonzero(np.r_[True, which[1:] != which[:-1]]).tolist() if len(rows) else []
-        )
-        for lo, hi in zip(bounds, [*bounds[1:], len(rows)], strict=True):
-            k = int(which[lo])
-            chunk = chunks[k].copy()
-            chunk[rows[lo:hi] % _CHUNK] = values[lo:hi]
-            chunks[k] = chunk
-        return _Chunked(tuple(chunks))
-
-
-@dataclass(frozen=True, eq=False)
-class _Demand:
-    """Demand points and grid structure shared by every state of one analysis."""
-
-    frame: gpd.GeoDataFrame  # network CRS, with snap_m and component
-    snap: pd.DataFrame
-    edge: IndexArray
-    offset_m: FloatArray
-    leg_s: FloatArray
-    snapped: BoolArray
-    weight: FloatArray
-    leaf: IndexArray  # leaf position of each point
-    by_leaf: IndexArray  # point positions sorted by leaf (stable)
-    leaf_start: IndexArray  # by_leaf[leaf_start[k]:leaf_start[k+1]] are leaf k's points
-    leaf_ids: list[str]
-    leaf_weight: FloatArray
-    member_group: IndexArray  # roll-up members: grid position of each (leaf, ancestor) pair
-    member_leaf: IndexArray
-    leaf_groups: tuple[IndexArray, ...]  # grid positions of each leaf and its ancestors
-    grid_ids: list[str]
-    unit_used: FloatArray  # roll_up's scale-free weight of each member (0 without weight)
-    group_total: FloatArray  # per grid: roll_up's sum of unit_used over its members
-    by_edge: IndexArray  # point positions sorted by edge; edge_start as leaf_start
-    edge_start: IndexArray
-    inc_edge: IndexArray  # network edges at each base node: inc_edge[inc_start[n]:...]
-    inc_start: IndexArray
-
-
 @dataclass(frozen=True, eq=False)
 class _Service:
     """Per-service arrays of one state."""
 
     node_seconds: FloatArray
     node_facility: IndexArray  # facility key, -1 unreached
-    point_seconds: _Chunked
-    point_facility: _Chunked
+    point_seconds: ChunkedArray
+    point_facility: ChunkedArray
     leaf_covered: FloatArray
     grid_share: FloatArray  # every grid, in grids order
 
@@ -196,8 +137,8 @@ class CoverageState:
     grids: gpd.GeoDataFrame
     graph: SiteGraph
     _records: Mapping[int, _Facility]
-    _demand: _Demand
-    _entry: tuple[_Chunked, _Chunked, _Chunked, _Chunked]
+    _demand: DemandPoints
+    _entry: tuple[ChunkedArray, ChunkedArray, ChunkedArray, ChunkedArray]
     _services: Mapping[str, _Service]
     _next_key: int
 
@@ -238,7 +179,7 @@ class CoverageState:
         specs = dict(default_services(layers) if services is None else services)
         if not specs:
             raise ValueError("services is empty; give at least one service")
-        facs = _facility_table(layers, specs, crs=network.crs)
+        facs = facility_table(layers, specs, crs=network.crs)
         demand = demand_from_layers(
             layers.grids,
             crs=network.crs,
@@ -269,7 +210,7 @@ class CoverageState:
             for k, (s, i, nm, t, x, y, sm, ok, acc) in enumerate(columns)
         }
         entry = enter_graph(split, d_snap)
-        shared = _demand_structure(
+        shared = demand_structure(
             layers.grids, demand, d_snap, entry, speed_m_s=split.profile.speed_m_s, graph=graph
         )
         limit_s = SEARCH_FACTOR * opts.walk_minutes * 60.0
@@ -278,16 +219,16 @@ class CoverageState:
         for name in specs:
             rows = np.flatnonzero(facs["service"].to_numpy() == name)
             near = nearest_facility(split, facilities=rows, limit_s=limit_s)
-            secs, fac = _point_seconds(near.seconds, near.facility, ent, shared, limit_s)
+            secs, fac = point_seconds(near.seconds, near.facility, ent, shared, limit_s)
             per[name] = _Service(
-                near.seconds, near.facility, _Chunked.of(secs), _Chunked.of(fac),
-                *_empty_grid(shared),
+                near.seconds, near.facility, ChunkedArray.of(secs), ChunkedArray.of(fac),
+                *empty_grid(shared),
             )  # fmt: skip
         grids = layers.grids
         state = cls(
             network, opts, MappingProxyType(specs), grids, graph, MappingProxyType(records),
-            shared, (_Chunked.of(ent[0]), _Chunked.of(ent[1]), _Chunked.of(ent[2]),
-            _Chunked.of(ent[3])), MappingProxyType(per), len(facs),
+            shared, (ChunkedArray.of(ent[0]), ChunkedArray.of(ent[1]), ChunkedArray.of(ent[2]),
+            ChunkedArray.of(ent[3])), MappingProxyType(per), len(facs),
         )  # fmt: skip
         return state._with_grids(np.arange(len(shared.leaf_ids)), dict(per))
 
@@ -368,11 +309,11 @@ class CoverageState:
         return CoverageResult(
             demand=demand.to_crs(4326),
             grids=grids,
-            facilities=_facility_summary(facs, demand, services, opts.walk_minutes),
+            facilities=facility_summary(facs, demand, services, opts.walk_minutes),
             isochrones=gpd.GeoDataFrame(
                 {"service": [], "facility_id": [], "minutes": []}, geometry=[], crs=4326
             ),
-            unsnapped=_unsnapped(demand, self._demand.snap, facs),
+            unsnapped=unsnapped(demand, self._demand.snap, facs),
             params=params,
         )
 
@@ -508,7 +449,7 @@ class CoverageState:
         graph, dem = self.graph, self._demand
         limit_s = SEARCH_FACTOR * self.options.walk_minutes * 60.0
         region, reach_s = region_nodes(graph.csr, touched, limit_s=limit_s)
-        entry = _rebracket(graph, self._entry, dem, edges_changed)
+        entry = rebracket(graph, self._entry, dem, edges_changed)
         n = graph.n_nodes
         sources: dict[str, dict[int, int]] = {s: {} for s in self._services}
         for key, rec in self._records.items():
@@ -524,14 +465,14 @@ class CoverageState:
             )
             solved[name] = (secs, fac, nodes)
         changed = np.concatenate([nodes for _, _, nodes in solved.values()])
-        points = _points_near(graph, dem, changed, edges_changed)
+        points = points_near(graph, dem, changed, edges_changed)
         sub = tuple(x.take(points) for x in entry)
         per: dict[str, _Service] = {}
         leaves = []
         walk_minutes = self.options.walk_minutes
         for name, svc in self._services.items():
             secs, fac, _ = solved[name]
-            p_secs, p_fac = _point_seconds(secs, fac, sub, dem, limit_s, rows=points)
+            p_secs, p_fac = point_seconds(secs, fac, sub, dem, limit_s, rows=points)
             was_ok = svc.point_seconds.take(points) / 60.0 <= walk_minutes
             now_ok = p_secs / 60.0 <= walk_minutes
             leaves.append(dem.leaf[points[was_ok != now_ok]])
@@ -549,7 +490,7 @@ class CoverageState:
         if len(leaves) == 0:
             return replace(self, _services=MappingProxyType(per))
         lens = dem.leaf_start[leaves + 1] - dem.leaf_start[leaves]
-        rows = np.sort(dem.by_leaf[_ranges(dem.leaf_start[leaves], lens)])
+        rows = np.sort(dem.by_leaf[ranges(dem.leaf_start[leaves], lens)])
         covered = (
             pd.DataFrame(
                 {
@@ -600,33 +541,6 @@ class CoverageState:
         return facs.drop(columns="_order").reset_index(drop=True)
 
 
-def _ranges(starts: IndexArray, lens: IndexArray) -> IndexArray:
-    """Concatenated ``arange(start, start + len)`` for each pair."""
-    out: IndexArray = np.repeat(starts, lens) + (
-        np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-    )
-    return out
-
-
-def _points_near(
-    graph: SiteGraph, dem: _Demand, nodes: IndexArray, moved_edges: set[int]
-) -> IndexArray:
-    """Sorted positions of the snapped demand points on an edge touching ``nodes`` or on a
-    re-split edge: a superset of the points whose bracketing nodes changed distance."""
-    base = nodes[nodes < len(dem.inc_start) - 1]
-    lens = dem.inc_start[base + 1] - dem.inc_start[base]
-    hit = np.zeros(len(dem.edge_start) - 1, dtype=bool)
-    hit[dem.inc_edge[_ranges(dem.inc_start[base], lens)]] = True
-    split_edges = graph.node_edge[nodes]
-    hit[split_edges[split_edges >= 0]] = True
-    hit[list(moved_edges)] = True
-    edges = np.flatnonzero(hit)
-    lens = dem.edge_start[edges + 1] - dem.edge_start[edges]
-    rows = np.sort(dem.by_edge[_ranges(dem.edge_start[edges], lens)])
-    out: IndexArray = rows[dem.snapped[rows]]
-    return out
-
-
 def _grown(values: np.ndarray, n: int, fill: float) -> Any:
     if len(values) >= n:
         return values
@@ -648,217 +562,3 @@ def _xy_in(point: object, crs: CRSLike, to_crs: pyproj.CRS) -> tuple[float, floa
 @functools.lru_cache(maxsize=16)
 def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
-
-
-def _facility_table(
-    layers: Layers, specs: Mapping[str, ServiceSpec], *, crs: pyproj.CRS
-) -> gpd.GeoDataFrame:
-    """Stack the facilities of every service: ``service, id, name, type, geometry``
-    (the same rows, in the same order, as ``compute_coverage``)."""
-    known = {c.code for c in ELDERLY_TYPES}
-    frames = []
-    for name, spec in specs.items():
-        if isinstance(spec, gpd.GeoDataFrame):
-            frame = spec
-        elif isinstance(spec, tuple | list):
-            unknown = sorted(set(spec) - known)
-            if unknown:
-                raise ValueError(f"service {name!r}: unknown elderly type(s) {unknown}")
-            frame = layers.elderly[layers.elderly["type"].isin(spec)]
-        else:
-            raise TypeError(
-                f"service {name!r} must be a GeoDataFrame or a tuple of elderly type codes"
-            )
-        ids = frame["id"].astype(str) if "id" in frame else frame.index.astype(str).to_series()
-        frames.append(
-            gpd.GeoDataFrame(
-                {
-                    "service": name,
-                    "id": ids.to_numpy(),
-                    "name": frame["name"].to_numpy() if "name" in frame else ids.to_numpy(),
-                    "type": frame["type"].to_numpy() if "type" in frame else name,
-                },
-                geometry=frame.geometry.to_crs(crs).to_numpy(),
-                crs=crs,
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
-
-
-def _demand_structure(
-    grids: gpd.GeoDataFrame,
-    demand: gpd.GeoDataFrame,
-    d_snap: pd.DataFrame,
-    entry: Any,
-    *,
-    speed_m_s: float,
-    graph: SiteGraph,
-) -> _Demand:
-    out = grids.assign(id=grids["id"].astype(str))
-    out["parent_id"] = [None if pd.isna(p) else str(p) for p in out["parent_id"]]
-    leaf_ids = leaf_grid_ids(out)
-    leaf_pos = {g: k for k, g in enumerate(leaf_ids)}
-    weight = demand["weight"].to_numpy(dtype=float)
-    by = demand["grid_id"].to_numpy()
-    leaf = pd.Series(by).astype(str).map(leaf_pos).to_numpy(dtype=np.int64)
-    leaf_weight = (
-        pd.Series(weight).groupby(by).sum().reindex(leaf_ids).fillna(0.0).to_numpy(dtype=float)
-    )
-    scale = leaf_weight.max() if len(leaf_weight) and leaf_weight.max() > 0 else 1.0
-    grid_ids = out["id"].tolist()
-    grid_pos = {g: k for k, g in enumerate(grid_ids)}
-    chains = ancestors(out)
-    member = [(grid_pos[g], pos) for pos, lid in enumerate(leaf_ids) for g in (lid, *chains[lid])]
-    member_group = np.asarray([g for g, _ in member], dtype=np.int64)
-    member_leaf = np.asarray([p for _, p in member], dtype=np.int64)
-    unit = leaf_weight / scale
-    unit_used = np.where(leaf_weight[member_leaf] > 0, unit[member_leaf], 0.0)
-    group_total = np.full(len(grid_ids), np.nan)
-    totals = pd.Series(unit_used).groupby(member_group).sum()
-    group_total[totals.index.to_numpy()] = totals.to_numpy()
-    by_leaf = np.argsort(leaf, kind="stable")
-    leaf_start = np.searchsorted(leaf[by_leaf], np.arange(len(leaf_ids) + 1))
-    edge = np.asarray(entry.edge, dtype=np.int64)
-    n_edges = len(graph.edge_u)
-    by_edge = np.argsort(edge, kind="stable")
-    edge_start = np.searchsorted(edge[by_edge], np.arange(n_edges + 1))
-    ends = np.concatenate([graph.edge_u, graph.edge_v])
-    inc_edge = np.tile(np.arange(n_edges, dtype=np.int64), 2)[np.argsort(ends, kind="stable")]
-    inc_start = np.searchsorted(np.sort(ends), np.arange(graph.node_edge.shape[0] + 1))
-    n_base = int(ends.max()) + 1 if len(ends) else 0
-    inc_start = inc_start[: n_base + 1]
-    frame = demand.assign(snap_m=d_snap["snap_m"], component=d_snap["component"])
-    return _Demand(
-        frame=frame,
-        snap=d_snap,
-        edge=edge,
-        offset_m=entry.offset_m,
-        leg_s=d_snap["snap_m"].to_numpy(dtype=float) / speed_m_s,
-        snapped=entry.snapped,
-        weight=weight,
-        leaf=leaf,
-        by_leaf=by_leaf,
-        leaf_start=leaf_start,
-        leaf_ids=leaf_ids,
-        leaf_weight=leaf_weight,
-        member_group=member_group,
-        member_leaf=member_leaf,
-        leaf_groups=tuple(
-            np.asarray([grid_pos[g] for g in (lid, *chains[lid])], dtype=np.int64)
-            for lid in leaf_ids
-        ),
-        grid_ids=grid_ids,
-        unit_used=unit_used,
-        group_total=group_total,
-        by_edge=by_edge,
-        edge_start=edge_start,
-        inc_edge=inc_edge,
-        inc_start=inc_start,
-    )
-
-
-def _empty_grid(dem: _Demand) -> tuple[FloatArray, FloatArray]:
-    return np.zeros(len(dem.leaf_ids)), np.full(len(dem.grid_ids), np.nan)
-
-
-def _point_seconds(
-    node_seconds: FloatArray,
-    node_facility: IndexArray,
-    entry: tuple[Any, ...],
-    dem: _Demand,
-    limit_s: float,
-    *,
-    rows: IndexArray | None = None,
-) -> tuple[FloatArray, IndexArray]:
-    """Seconds and facility of demand points (``rows``, default all) as ``seconds_to_points``."""
-    a, b, to_a, to_b = entry
-    leg = dem.leg_s if rows is None else dem.leg_s[rows]
-    snapped = dem.snapped if rows is None else dem.snapped[rows]
-    via_a = node_seconds[a] + to_a
-    via_b = node_seconds[b] + to_b
-    use_b = via_b < via_a
-    best = np.where(use_b, via_b, via_a)
-    fac = np.where(use_b, node_facility[b], node_facility[a])
-    seconds = np.where(snapped, best + leg, np.inf)
-    seconds[seconds > limit_s] = np.inf
-    return seconds, np.where(np.isfinite(seconds), fac, -1)
-
-
-def _rebracket(
-    graph: SiteGraph,
-    entry: tuple[_Chunked, _Chunked, _Chunked, _Chunked],
-    dem: _Demand,
-    edges: set[int],
-) -> tuple[_Chunked, _Chunked, _Chunked, _Chunked]:
-    """Bracket again the demand points on re-split ``edges`` (as ``enter_graph`` does)."""
-    parts: list[tuple[IndexArray, IndexArray, IndexArray, FloatArray, FloatArray]] = []
-    for e in sorted(edges):
-        rows = np.sort(dem.by_edge[dem.edge_start[e] : dem.edge_start[e + 1]])
-        if len(rows) == 0:
-            continue
-        split = graph.splits.get(e, ())
-        offs = np.asarray([0.0, *(o for o, _, _ in split), graph.length_m[e]])
-        nodes = np.asarray(
-            [graph.edge_u[e], *(nd for _, nd, _ in split), graph.edge_v[e]], dtype=np.int64
-        )
-        off = dem.offset_m[rows]
-        inner = offs[1:-1]
-        prev = np.searchsorted(inner, off, side="right")  # 0: the edge's u end
-        nxt = np.searchsorted(inner, off, side="left") + 1  # len(offs) - 1: its v end
-        per_m = graph.seconds_per_m[e]
-        parts.append(
-            (rows, nodes[prev], nodes[nxt], (off - offs[prev]) * per_m, (offs[nxt] - off) * per_m)
-        )
-    if not parts:
-        return entry
-    rows = np.concatenate([p[0] for p in parts])
-    order = np.argsort(rows, kind="stable")
-    rows = rows[order]
-    new = tuple(
-        old.put(rows, np.concatenate([p[k] for p in parts])[order])
-        for k, old in enumerate(entry, start=1)
-    )
-    return (new[0], new[1], new[2], new[3])
-
-
-def _facility_summary(
-    facs: gpd.GeoDataFrame, demand: pd.DataFrame, services: list[str], walk_minutes: float
-) -> gpd.GeoDataFrame:
-    """``served_weight``, ``n_grids`` and ``grids`` of each facility, as compute_coverage."""
-    out = gpd.GeoDataFrame(
-        facs[["service", "id", "name", "type", "geometry", "snap_m", "snapped"]],
-        geometry="geometry",
-        crs=facs.crs,
-    )
-    served = np.zeros(len(out))
-    n_grids = np.zeros(len(out), dtype=np.int64)
-    grid_lists = np.full(len(out), "", dtype=object)
-    for s in services:
-        ok = demand[f"minutes_{s}"] <= walk_minutes
-        sub = demand.loc[ok, [f"facility_{s}", "grid_id", "weight"]]
-        weight = sub.groupby(f"facility_{s}")["weight"].sum()
-        grids = sub.groupby(f"facility_{s}")["grid_id"].agg(lambda g: sorted(set(g)))
-        mine = np.flatnonzero(out["service"].to_numpy() == s)
-        ids = out["id"].to_numpy()[mine]
-        served[mine] = pd.Series(ids).map(weight).fillna(0.0).to_numpy()
-        lists = [grids.get(i, []) for i in ids]
-        n_grids[mine] = [len(g) for g in lists]
-        grid_lists[mine] = [",".join(g) for g in lists]
-    out["served_weight"], out["n_grids"], out["grids"] = served, n_grids, grid_lists
-    return out.to_crs(4326)
-
-
-def _unsnapped(
-    demand: gpd.GeoDataFrame, d_snap: pd.DataFrame, facs: gpd.GeoDataFrame
-) -> pd.DataFrame:
-    far_d = ~d_snap["snapped"].to_numpy(dtype=bool)
-    far_f = ~facs["snapped"].to_numpy(dtype=bool)
-    return pd.DataFrame(
-        {
-            "kind": ["demand"] * int(far_d.sum()) + ["facility"] * int(far_f.sum()),
-            "service": [None] * int(far_d.sum()) + list(facs["service"][far_f]),
-            "id": list(demand.index[far_d].astype(str)) + list(facs["id"][far_f]),
-            "grid_id": list(demand["grid_id"][far_d]) + [None] * int(far_f.sum()),
-            "snap_m": np.r_[d_snap["snap_m"][far_d], facs["snap_m"][far_f]],
-        }
-    )
