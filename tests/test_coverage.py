@@ -253,3 +253,18 @@ def test_demo_slower_walkers_cover_less():
     for svc in slow.services:
         assert (f[f"share_{svc}"] >= s[f"share_{svc}"] - 1e-12).all()
     assert pd.Series(slow.summary()["share"]).between(0, 1).all()
+
+
+def test_no_elderly_facility_at_all_gives_zero_coverage_and_a_warning() -> None:
+    """An empty elderly layer is a finding (nobody reaches a service), not a crash."""
+    from dataclasses import replace
+
+    import lifecircle as lc
+    from lifecircle.errors import LifecircleWarning
+
+    layers = lc.load_demo_layers()
+    empty = replace(layers, elderly=layers.elderly.iloc[0:0])
+    with pytest.warns(LifecircleWarning, match="has no facilities"):
+        result = compute_coverage(empty, lc.load_demo_network(), isochrones=False, progress=False)
+    assert (result.share("elderly") == 0).all()
+    assert len(result.facilities) == 0 and len(result.unsnapped) == 0

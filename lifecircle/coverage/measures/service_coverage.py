@@ -253,7 +253,8 @@ def _facility_table(
     """Stack the facilities of every service: ``service, id, name, type, geometry``.
 
     With ``warn_empty``, a service the user asked for that has no facility warns (its
-    coverage is 0% everywhere); default services missing from the data stay silent.
+    coverage is 0% everywhere); default services missing from the data stay silent, unless
+    the elderly layer has no facility at all.
     """
     known = {c.code for c in ELDERLY_TYPES}
     frames = []
@@ -274,7 +275,7 @@ def _facility_table(
                 f"service {name!r} must be a GeoDataFrame or a tuple of elderly type codes, "
                 f"got {type(spec).__name__}"
             )
-        if len(frame) == 0 and warn_empty:
+        if len(frame) == 0 and (warn_empty or len(layers.elderly) == 0):
             what = f"no elderly facility of type {', '.join(spec)}" if isinstance(
                 spec, tuple | list) else "its facilities layer is empty"  # fmt: skip
             warnings.warn(
@@ -379,8 +380,8 @@ def _unsnapped(
     facs: gpd.GeoDataFrame,
     f_snap: pd.DataFrame,
 ) -> pd.DataFrame:
-    far_d = ~d_snap["snapped"].to_numpy()
-    far_f = ~f_snap["snapped"].to_numpy()
+    far_d = ~d_snap["snapped"].to_numpy(dtype=bool)
+    far_f = ~f_snap["snapped"].to_numpy(dtype=bool)
     return pd.DataFrame(
         {
             "kind": ["demand"] * int(far_d.sum()) + ["facility"] * int(far_f.sum()),
