@@ -39,7 +39,7 @@ from lifecircle.options import with_overrides
 if TYPE_CHECKING:
     from lifecircle.geo.layers import Layers
 
-__all__ = ["compute_coverage", "default_services"]
+__all__ = ["compute_coverage", "default_services", "served_by_facility"]
 
 logger = logging.getLogger(__name__)
 
@@ -356,22 +356,7 @@ def _facility_summary(
     walk_minutes: float,
 ) -> gpd.GeoDataFrame:
     out = facs.assign(snap_m=f_snap["snap_m"].to_numpy(), snapped=f_snap["snapped"].to_numpy())
-    served = np.zeros(len(out))
-    n_grids = np.zeros(len(out), dtype=np.int64)
-    grid_lists = np.full(len(out), "", dtype=object)
-    for s in services:
-        ok = demand[f"minutes_{s}"] <= walk_minutes
-        sub = demand.loc[ok, [f"facility_{s}", "grid_id", "weight"]]
-        weight = sub.groupby(f"facility_{s}")["weight"].sum()
-        grids = sub.groupby(f"facility_{s}")["grid_id"].agg(lambda g: sorted(set(g)))
-        mine = np.flatnonzero(out["service"].to_numpy() == s)
-        ids = out["id"].to_numpy()[mine]
-        served[mine] = pd.Series(ids).map(weight).fillna(0.0).to_numpy()
-        lists = [grids.get(i, []) for i in ids]
-        n_grids[mine] = [len(g) for g in lists]
-        grid_lists[mine] = [",".join(g) for g in lists]
-    out["served_weight"], out["n_grids"], out["grids"] = served, n_grids, grid_lists
-    return out.to_crs(4326)
+    return served_by_facility(out, demand, services, walk_minutes)
 
 
 def _unsnapped(
@@ -391,3 +376,29 @@ def _unsnapped(
             "snap_m": np.r_[d_snap["snap_m"][far_d], f_snap["snap_m"][far_f]],
         }
     )
+
+
+def served_by_facility(
+    out: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, services: list[str], walk_minutes: float
+) -> gpd.GeoDataFrame:
+    """Add ``served_weight``, ``n_grids`` and ``grids`` to each facility row, in EPSG:4326.
+
+    A facility serves the demand points whose nearest facility of its service it is, within
+    ``walk_minutes`` (``demand``'s ``minutes_<service>`` and ``facility_<service>`` columns).
+    """
+    served = np.zeros(len(out))
+    n_grids = np.zeros(len(out), dtype=np.int64)
+    grid_lists = np.full(len(out), "", dtype=object)
+    for s in services:
+        ok = demand[f"minutes_{s}"] <= walk_minutes
+        sub = demand.loc[ok, [f"facility_{s}", "grid_id", "weight"]]
+        weight = sub.groupby(f"facility_{s}")["weight"].sum()
+        grids = sub.groupby(f"facility_{s}")["grid_id"].agg(lambda g: sorted(set(g)))
+        mine = np.flatnonzero(out["service"].to_numpy() == s)
+        ids = out["id"].to_numpy()[mine]
+        served[mine] = pd.Series(ids).map(weight).fillna(0.0).to_numpy()
+        lists = [grids.get(i, []) for i in ids]
+        n_grids[mine] = [len(g) for g in lists]
+        grid_lists[mine] = [",".join(g) for g in lists]
+    out["served_weight"], out["n_grids"], out["grids"] = served, n_grids, grid_lists
+    return out.to_crs(4326)

@@ -16,6 +16,7 @@ import pyproj
 
 from lifecircle.coverage.measures.service_coverage import (
     ServiceSpec,
+    served_by_facility,
 )
 from lifecircle.geo.schema import ELDERLY_TYPES
 
@@ -73,22 +74,7 @@ def facility_summary(
         geometry="geometry",
         crs=facs.crs,
     )
-    served = np.zeros(len(out))
-    n_grids = np.zeros(len(out), dtype=np.int64)
-    grid_lists = np.full(len(out), "", dtype=object)
-    for s in services:
-        ok = demand[f"minutes_{s}"] <= walk_minutes
-        sub = demand.loc[ok, [f"facility_{s}", "grid_id", "weight"]]
-        weight = sub.groupby(f"facility_{s}")["weight"].sum()
-        grids = sub.groupby(f"facility_{s}")["grid_id"].agg(lambda g: sorted(set(g)))
-        mine = np.flatnonzero(out["service"].to_numpy() == s)
-        ids = out["id"].to_numpy()[mine]
-        served[mine] = pd.Series(ids).map(weight).fillna(0.0).to_numpy()
-        lists = [grids.get(i, []) for i in ids]
-        n_grids[mine] = [len(g) for g in lists]
-        grid_lists[mine] = [",".join(g) for g in lists]
-    out["served_weight"], out["n_grids"], out["grids"] = served, n_grids, grid_lists
-    return out.to_crs(4326)
+    return served_by_facility(out, demand, services, walk_minutes)
 
 
 def unsnapped(
