@@ -302,10 +302,12 @@ def network_pieces_table(network: WalkNetwork, *, most: int = 10) -> str:
 # --------------------------------------------------------------------------- the demo
 def echo_demo_seats(layers: Layers, network: WalkNetwork, *, k: int) -> SeatSuggestions:
     """Print seat reach, rest gaps and the top suggested seats; return the suggestions."""
-    from lifecircle.coverage.measures import rest_gaps, seat_reach, suggest_seats
+    from lifecircle.coverage.measures import suggest_seats
 
-    reach = seat_reach(layers, network)
-    gaps = rest_gaps(layers, network)
+    # the suggestions start from today's seat reach and rest gaps (at the default reach and
+    # gap): print those rather than computing them a second time
+    result: SeatSuggestions = suggest_seats(layers, network, k=k, time_limit_s=5)
+    reach, gaps = result.reach_before, result.gaps_before
     typer.echo(
         f"\nSeats: {100 * reach.length_share:.1f}% of street length and "
         f"{100 * reach.weight_share:.1f}% of residents are within a {reach.reach_m:g} m walk of "
@@ -313,7 +315,6 @@ def echo_demo_seats(layers: Layers, network: WalkNetwork, *, k: int) -> SeatSugg
         f"with no stretch over {gaps.max_gap_m:g} m without a seat (median longest stretch "
         f"{gaps.points['longest_gap_m'].median():.0f} m)."
     )
-    result: SeatSuggestions = suggest_seats(layers, network, k=k, time_limit_s=5)
     cols = ["rank", "gain_residents", "gain_gap_residents", "street", "nearest_seat_m", "grids"]
     typer.echo(
         f"\nTop {k} suggested new seat sites ({result.placement.status}, "

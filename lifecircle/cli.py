@@ -147,7 +147,9 @@ def demo(
     typer.echo(f"\n{describe_network(network)}")
     result = echo_demo_coverage(layers, network)
     suggestions = echo_demo_seats(layers, network, k=seats)
-    run = lc.run_study(lc.load_study(lc.demo_study_path()), progress=False)
+    # the demo study reads the same embedded files: check it on the layers and network above
+    study = lc.load_study(lc.demo_study_path())
+    run = lc.run_study(study, progress=False, layers=layers, network=network)
     typer.echo("\nTargets of the demo study (lifecircle check):")
     typer.echo(lc.report_to_text(run.report, lang="en"), nl=False)
     output_dir.mkdir(parents=True, exist_ok=True)

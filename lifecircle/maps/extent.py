@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from lifecircle.errors import OptionError, OptionTypeError
+from lifecircle.geo.crs import utm_crs_for
 
 #: A CRS as the readers accept it: a pyproj CRS, an EPSG code or a string.
 CRSLike: TypeAlias = pyproj.CRS | str | int
@@ -136,7 +137,7 @@ def clip_to_extent(
         return None
     if extent is None:
         return frame
-    utm = extent.to_crs(4326).estimate_utm_crs()
+    utm = utm_crs_for(tuple(float(v) for v in extent.to_crs(4326).total_bounds))
     area = extent.to_crs(utm).buffer(margin_m).to_crs(frame.crs).iloc[0]
     geoms = frame.geometry
     keep = geoms.notna() & ~geoms.is_empty & geoms.intersects(area)

@@ -30,6 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from lifecircle.errors import LifecircleWarning
+from lifecircle.geo.crs import utm_crs_for
 from lifecircle.maps import style
 from lifecircle.maps.contracts import CoverageFigures
 from lifecircle.maps.extent import clip_to_extent, study_extent
@@ -360,7 +361,7 @@ def map_png(
         )
         lang = "en"
     grids = result.grids if result is not None else layers.grids
-    crs = grids.estimate_utm_crs()
+    crs = utm_crs_for(grids)
     grids = grids.to_crs(crs)
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)

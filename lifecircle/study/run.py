@@ -187,6 +187,13 @@ def load_study_network(
         Override ``[network] clip``.
     """
     network = _build_study_network(study, refresh=refresh)
+    return _clip_study_network(study, network, layers=layers, clip=clip)
+
+
+def _clip_study_network(
+    study: Study, network: WalkNetwork, *, layers: Layers | None, clip: bool | None = None
+) -> WalkNetwork:
+    """The whole network clipped to the study (see :func:`load_study_network`)."""
     if not (study.network.clip if clip is None else clip):
         return network
     from lifecircle.coverage.network.extent import clip_network
@@ -351,7 +358,13 @@ def _seat_tables(
     return tables
 
 
-def run_study(study: Study, *, progress: bool = False) -> StudyRun:
+def run_study(
+    study: Study,
+    *,
+    progress: bool = False,
+    layers: Layers | None = None,
+    network: WalkNetwork | None = None,
+) -> StudyRun:
     """Load the study's inputs, compute what its targets need and evaluate them.
 
     Parameters
@@ -360,6 +373,13 @@ def run_study(study: Study, *, progress: bool = False) -> StudyRun:
         From :func:`~lifecircle.study.config.load_study`.
     progress : bool
         Show a tqdm progress bar on standard error.
+    layers : Layers, optional
+        The study's layers when the caller has already read them (from the files the
+        study names, e.g. :func:`load_study_layers`): not read a second time.
+    network : WalkNetwork, optional
+        The study's whole walking network when the caller has already built it from the
+        study's ``[network] source`` (before clipping): it is clipped to the study as
+        :func:`load_study_network` clips it, and not built a second time.
 
     Returns
     -------
@@ -384,10 +404,13 @@ def run_study(study: Study, *, progress: bool = False) -> StudyRun:
     total = 2 + n_groups + len(seat_targets) + bool(circle_targets)
     with tqdm(total=total, disable=not progress, unit="step", leave=False) as bar:
         bar.set_description("layers")
-        layers = load_study_layers(study)
+        layers = load_study_layers(study) if layers is None else layers
         bar.update(1)
         bar.set_description("network")
-        network = load_study_network(study, layers=layers)
+        if network is None:
+            network = load_study_network(study, layers=layers)
+        else:
+            network = _clip_study_network(study, network, layers=layers)
         bar.update(1)
         with study_datum_check(study, layers, network):
             tables, results = _coverage_tables(study, layers, network, coverage_targets, bar)

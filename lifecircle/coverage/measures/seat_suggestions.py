@@ -78,6 +78,13 @@ class SeatSuggestions:
         The solver's answer (objective, bound, gap, status, time).
     n_candidates : int
         Candidates offered to the solver after exclusions and thinning.
+    reach_before : SeatReach
+        Seat reach of the existing seats at ``radius_m``: the figures the suggestions start
+        from, as :func:`~lifecircle.coverage.measures.seats.seat_reach` gives them (computed
+        once here, so a caller printing them need not compute them again).
+    gaps_before : RestGaps
+        Rest gaps of the existing seats at ``max_gap_m``, as
+        :func:`~lifecircle.coverage.measures.seats.rest_gaps` gives them.
     """
 
     sites: gpd.GeoDataFrame
@@ -86,6 +93,8 @@ class SeatSuggestions:
     n_candidates: int
     radius_m: float
     max_gap_m: float
+    reach_before: SeatReach = field(repr=False, compare=False)
+    gaps_before: RestGaps = field(repr=False, compare=False)
     notes: tuple[str, ...] = field(default=())
 
     def __repr__(self) -> str:
@@ -245,6 +254,8 @@ def suggest_seats(
         model.n_candidates,
         float(radius_m),
         float(max_gap_m),
+        before,
+        gaps_before,
         placement.notes,
     )
 
