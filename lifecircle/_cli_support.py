@@ -50,6 +50,7 @@ __all__ = [
     "echo_demo_coverage",
     "echo_demo_seats",
     "fail_on_errors",
+    "pause_collector",
     "plain_message",
     "progress_wanted",
     "steps",
@@ -300,6 +301,22 @@ def network_pieces_table(network: WalkNetwork, *, most: int = 10) -> str:
 
 
 # --------------------------------------------------------------------------- the demo
+def pause_collector(ctx: typer.Context) -> None:
+    """Switch Python's cyclic garbage collector off until the current command ends.
+
+    For the demo only: its inputs are small and fixed, so the cycles it leaves behind are
+    a few MB (peak memory +1 %), while the collector's passes over the million-odd objects
+    that geopandas, folium and matplotlib bring in took about a tenth of its CPU time.
+    Reference counting still frees everything else at once. Not for commands on a
+    planner's own data, whose size is not known in advance.
+    """
+    import gc
+
+    if gc.isenabled():
+        gc.disable()
+        ctx.call_on_close(gc.enable)
+
+
 def echo_demo_seats(layers: Layers, network: WalkNetwork, *, k: int) -> SeatSuggestions:
     """Print seat reach, rest gaps and the top suggested seats; return the suggestions."""
     from lifecircle.coverage.measures import suggest_seats

@@ -26,6 +26,7 @@ from lifecircle._cli_support import (
     echo_demo_seats,
     fail_on_errors,
     network_pieces_table,
+    pause_collector,
     plain_message,
     progress_wanted,
     steps,
@@ -116,6 +117,7 @@ DemoOutOpt = Annotated[
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     output_dir: DemoOutOpt = Path("lifecircle-output"),
     lang: Annotated[
         str, typer.Option("--lang", help="Language of the map and report: zh or en.")
@@ -139,6 +141,7 @@ def demo(
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("expected zh or en", param_hint="--lang")
+    pause_collector(ctx)
     layers = lc.load_demo_layers(facilities=False)  # the life circle has its own demo study
     typer.echo("lifecircle demo — SYNTHETIC district (fictional, not real streets)\n")
     summary = layers.summary()

@@ -77,6 +77,18 @@ class FontWarning(LifecircleWarning):
     """No font able to draw Chinese was found; the static map falls back to English."""
 
 
+class _SaveOnlyCanvas(FigureCanvasAgg):
+    """An Agg canvas that renders only when the figure is saved.
+
+    geopandas' ``plot`` asks the canvas for a redraw after every layer; on an Agg canvas
+    that is a full render each time (ticks included, before the axes are switched off),
+    and nobody looks at those renders: the PNG is drawn once, by ``savefig``.
+    """
+
+    def draw_idle(self, *args: Any, **kwargs: Any) -> None:
+        """Do nothing: the figure is drawn when it is saved."""
+
+
 @cache
 def find_cjk_font() -> str | None:
     """Return the family name of an installed CJK-capable font, or ``None``."""
@@ -364,7 +376,7 @@ def map_png(
     crs = utm_crs_for(grids)
     grids = grids.to_crs(crs)
     fig = Figure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
+    _SaveOnlyCanvas(fig)
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     ax = fig.add_axes((0.02, 0.16, 0.96, 0.76))
     extent = study_extent(layers, grids, opts.study_area())
