@@ -185,9 +185,10 @@ def _measure(trees: dict[str, Path], tmp: Path, *, runs: int) -> dict[str, list[
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
     for i in range(runs):  # interleaved: load on the machine hits both trees alike
         for name, tree in trees.items():
-            results[name].append(_spawn(tree, "time", tmp / f"out-{name}-{i}", modules[name]))
-            print(f"  run {i + 1}/{runs} {name}: "
-                  f"{results[name][-1]['total beyond imports']:.2f} s", file=sys.stderr)  # fmt: skip
+            figures = _spawn(tree, "time", tmp / f"out-{name}-{i}", modules[name])
+            results[name].append(figures)
+            total = figures["total beyond imports"]
+            print(f"  run {i + 1}/{runs} {name}: {total:.2f} s", file=sys.stderr)
     return results
 
 
