@@ -87,6 +87,8 @@ _LAZY: dict[str, str] = {
     "rest_gaps": "lifecircle.coverage",
     "suggest_seats": "lifecircle.coverage",
     "SeatOptions": "lifecircle.coverage",
+    "suggest_facilities": "lifecircle.coverage",
+    "SitingOptions": "lifecircle.coverage",
     # 3b. the whole 15-minute life circle against a planning standard
     "preset_names": "lifecircle.coverage",
     "load_preset": "lifecircle.coverage",

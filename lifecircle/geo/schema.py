@@ -511,6 +511,19 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
         ),
         ("Point",),
     ),
+    # candidate sites for new facilities (lifecircle suggest --service): vacant units...
+    "candidates": LayerSchema(
+        "candidates",
+        "候选设施点位",
+        (
+            _ID,
+            ColumnSpec("name", _NAME.aliases, required=False),
+            ColumnSpec(
+                "capacity", ("capacity", "容量", "规模", "服务人数"), required=False, kind="float"
+            ),
+        ),
+        ("Point", "Polygon", "MultiPolygon"),
+    ),
 }
 
 
