@@ -33,6 +33,7 @@ from lifecircle.maps.basemaps import BASEMAPS as MAP_BASEMAPS
 from lifecircle.maps.labels import LANGS
 from lifecircle.study.config_problems import ProblemCollector, show_value
 from lifecircle.study.life_circle import LIFE_CIRCLE_KEYS, LifeCircleSpec, parse_life_circle
+from lifecircle.study.siting_config import SitingSpec, parse_siting
 from lifecircle.study.target_config import (
     TARGET_KEYS,
     Target,
@@ -98,6 +99,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "targets",
         "outputs",
         "cache",
+        "siting",
     ),
     "study": ("name", "description", "synthetic", "boundary"),
     "layers": (*REQUIRED_LAYERS, *OPTIONAL_LAYERS, "crs"),
@@ -186,6 +188,8 @@ class Study:
     boundary: LayerSource | None = None
     #: ``[services] preset = ...``: the planning standard of the completeness targets.
     life_circle: LifeCircleSpec | None = None
+    #: ``[siting]``: where new facilities should go (``lifecircle suggest --service``).
+    siting: SitingSpec | None = None
 
     @property
     def label(self) -> str:
@@ -437,6 +441,7 @@ def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) ->
     }  # fmt: skip
     services = ck.table(doc, "services", "")
     fields["life_circle"] = parse_life_circle(ck, services, fields["coverage"])
+    fields["siting"] = parse_siting(ck, doc, fields["services"])
     context = {**fields, "profile_names": profile_names}
     fields["targets"] = tuple(parse_targets(ck, doc, context))
     return fields

@@ -134,8 +134,7 @@ def suggest_facilities(
     network: WalkNetwork,
     *,
     k: int,
-    service: str = "elderly",
-    services: Mapping[str, ServiceSpec] | None = None,
+    service: str | Mapping[str, ServiceSpec] = "elderly",
     candidates: gpd.GeoDataFrame | None = None,
     coverage: CoverageOptions | None = None,
     options: SitingOptions | None = None,
@@ -151,10 +150,10 @@ def suggest_facilities(
     network : WalkNetwork
     k : int
         Number of new sites.
-    service : str
-        The service (a key of ``services``), default ``"elderly"``.
-    services : mapping, optional
-        As for :func:`~lifecircle.coverage.compute_coverage` (default the standard ones).
+    service : str or mapping
+        One of the standard services (:func:`~lifecircle.coverage.default_services`),
+        default ``"elderly"``, or one service as ``{name: spec}`` (elderly type codes or a
+        facilities GeoDataFrame, as for :func:`~lifecircle.coverage.compute_coverage`).
     candidates : GeoDataFrame, optional
         Your candidate sites (e.g. vacant ground-floor units), indexed by id; a polygon
         stands for a point inside it; a ``name`` column is kept, a capacity column used
@@ -184,7 +183,13 @@ def suggest_facilities(
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ParameterError(f"k must be a positive integer, got {k!r}")
     cov = dataclasses.replace(coverage or CoverageOptions(), isochrones=False)
-    specs = dict(default_services(layers) if services is None else services)
+    if isinstance(service, Mapping):
+        if len(service) != 1:
+            raise ParameterError(f"service: give one {{name: spec}}, got {len(service)} services")
+        specs = dict(service)
+        service = next(iter(specs))
+    else:
+        specs = default_services(layers)
     if service not in specs:
         close = difflib.get_close_matches(str(service), list(specs), n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else ""
