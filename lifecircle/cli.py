@@ -566,6 +566,10 @@ def suggest(
     if service is not None:
         _suggest_facilities(config, code, (service, seats, objective, candidates), output, gcj02)
         return
+    if objective is not None or candidates is not None:
+        from lifecircle.errors import ConfigError
+
+        raise ConfigError("--objective and --candidates choose facility sites: add --service")
     seats = 10 if seats is None else seats
     with steps(3) as progress:
         progress.next("reading the layers")

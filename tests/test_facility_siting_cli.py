@@ -84,6 +84,8 @@ def test_seat_suggestions_stay_the_default(tmp_path):
     got = CliRunner().invoke(app, ["suggest", str(study), "--seats", "2", "--lang", "en"])
     assert got.exit_code == 0, got.output
     assert "new seat sites chosen" in got.output
+    alone = CliRunner().invoke(app, ["suggest", str(study), "--objective", "total"])
+    assert alone.exit_code == 2 and "add --service" in alone.output
 
 
 def test_siting_table_is_validated_with_the_rest_of_the_study(tmp_path):

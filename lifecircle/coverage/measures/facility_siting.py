@@ -85,7 +85,8 @@ class FacilitySuggestions:
         ``rank``, ``candidate``, ``name`` (the candidate's, when it has one), ``street``
         (nearest street), ``gain_residents`` (residents newly within the budget; with
         capacities, those the site can serve), ``gain_minutes`` (resident-minutes of walk
-        saved), ``worst_minutes`` (longest walk once the sites up to this rank open), and
+        saved), ``worst_minutes`` (longest walk once the sites up to this rank open, among
+        residents with a facility within ``SEARCH_FACTOR`` times the budget), and
         ``grids`` (grids that reach the target share because of this site).
     comparison : pandas.DataFrame
         Per grid (every level): ``residents``, ``share_before``, ``share_after``,
