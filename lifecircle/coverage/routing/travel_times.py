@@ -1,7 +1,9 @@
 """Shortest walking times from facilities that sit part-way along streets.
 
-One multi-source :func:`scipy.sparse.csgraph.dijkstra` over the :class:`SplitGraph`
-(``min_only=True``, with a cutoff) gives every node its nearest facility; a demand point on
+One bounded multi-source shortest-path solve over the :class:`SplitGraph` gives every node
+its nearest facility (:func:`~lifecircle.coverage.routing.kernel.multi_source`: scipy's
+``dijkstra(min_only=True)``, or on large graphs a compiled kernel returning exactly the same
+arrays when numba is installed); a demand point on
 edge ``(u, v)`` at offset ``t`` then reaches it in ``min(D[a] + (t - t_a)·c, D[b] + (t_b -
 t)·c) + leg``, where ``a`` and ``b`` bracket ``t`` on that edge (see
 :func:`~lifecircle.coverage.routing.split_graph.enter_graph`), which handles a facility on
@@ -15,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import dijkstra
 
+from lifecircle.coverage.routing.kernel import multi_source
 from lifecircle.coverage.routing.split_graph import (
     MIN_SECONDS,
     SplitGraph,
@@ -87,14 +89,7 @@ def nearest_facility(
         return NearestFacility(
             np.full(n, np.inf), np.full(n, -1, dtype=np.int64), np.full(n, -9999), limit_s
         )
-    dist, pred, src = dijkstra(
-        graph.csr,
-        directed=True,
-        indices=access,
-        min_only=True,
-        limit=limit_s,
-        return_predecessors=True,
-    )
+    dist, pred, src = multi_source(graph.csr, access, limit=limit_s)
     src = np.asarray(src, dtype=np.int64)
     reached = src >= 0
     facility = np.full(n, -1, dtype=np.int64)
