@@ -17,6 +17,10 @@ different random facility or place):
 - ``full recompute``: :func:`compute_coverage` on the same layers with ``isochrones=False``
   (a state computes no isochrones; with them the recompute is several times slower, so
   the ratios here are the conservative ones).
+- seats (one public-seat site per 20 nodes, 50 m reach): ``add seat`` / ``remove seat``,
+  one :class:`SeatState` edit (every home's distance to a seat, every grid's share within
+  reach, the residents' share), against ``seat_reach (full)``, a whole
+  :func:`seat_reach` on the same seats (its ratios are "seat_reach / method").
 
 Ratios are "full recompute / method" in the same run. ``peak RSS`` is the process's
 resident-set high-water mark after the size (Linux ``ru_maxrss``). Nothing is asserted.
@@ -42,7 +46,9 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lifecircle.coverage import compute_coverage
+from lifecircle.coverage.measures.seats import seat_reach
 from lifecircle.coverage.measures.what_if import CoverageState
+from lifecircle.coverage.measures.what_if_seats import SeatState
 from lifecircle.coverage.network.synthetic import synthetic_city
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.geo.schema import ELDERLY_TYPES
@@ -95,7 +101,13 @@ def city_layers(network: WalkNetwork, *, seed: int) -> SimpleNamespace:
          "type": [codes[i % len(codes)] for i in range(n_fac)]},
         geometry=shapely.points(xy), crs=network.crs,
     )  # fmt: skip
-    return SimpleNamespace(grids=grids, elderly=elderly, buildings=None)
+    seat_xy = network.node_xy[rng.choice(network.n_nodes, max(network.n_nodes // 20, 3))]
+    seats = gpd.GeoDataFrame(
+        {"seats": np.ones(len(seat_xy), dtype=np.int64)},
+        geometry=shapely.points(seat_xy + rng.normal(0.0, 15.0, seat_xy.shape)),
+        crs=network.crs,
+    )
+    return SimpleNamespace(grids=grids, elderly=elderly, buildings=None, seats=seats)
 
 
 def _cpu(fn: Callable[[], object]) -> tuple[float, object]:
@@ -136,6 +148,31 @@ def run(n_nodes: int, runs: int) -> list[tuple[str, int, float, float]]:
         ("full recompute", n_nodes, ref, 1.0),
         ("CoverageState.from_layers", n_nodes, build, ref / build),
     ]
+    for name, values in times.items():
+        med = statistics.median(values)
+        rows.append((name, n_nodes, med, ref / med))
+    return rows + seat_rows(network, layers, runs, rng)
+
+
+def seat_rows(
+    network: WalkNetwork, layers: SimpleNamespace, runs: int, rng: np.random.Generator
+) -> list[tuple[str, int, float, float]]:
+    """Add / remove one seat site on a :class:`SeatState` vs a whole :func:`seat_reach`."""
+    n_nodes = network.n_nodes
+    full = [_cpu(lambda: seat_reach(layers, network))[0] for _ in range(runs)]
+    build, state = _cpu(lambda: SeatState.from_layers(layers, network))
+    assert isinstance(state, SeatState)
+    x0, y0, x1, y1 = network.edges.total_bounds
+    keys = state.seats.index.to_numpy()
+    times: dict[str, list[float]] = {"add seat": [], "remove seat": []}
+    for _ in range(runs):
+        where = [(rng.uniform(x0, x1), rng.uniform(y0, y1))]
+        key = int(keys[int(rng.integers(len(keys)))])
+        times["add seat"].append(_cpu(lambda w=where: state.add_seats(w, crs=network.crs))[0])
+        times["remove seat"].append(_cpu(lambda k=key: state.remove_seats([k]))[0])
+    ref = statistics.median(full)
+    rows = [("seat_reach (full)", n_nodes, ref, 1.0), ("SeatState.from_layers", n_nodes, build,
+            ref / build)]  # fmt: skip
     for name, values in times.items():
         med = statistics.median(values)
         rows.append((name, n_nodes, med, ref / med))

@@ -22,6 +22,7 @@ from lifecircle.coverage.measures.seats import RestGaps, SeatReach, rest_gaps, s
 from lifecircle.coverage.measures.service_coverage import compute_coverage, default_services
 from lifecircle.coverage.measures.siting_options import SitingOptions
 from lifecircle.coverage.measures.what_if import CoverageState
+from lifecircle.coverage.measures.what_if_seats import SeatState
 
 __all__ = [
     "AccessOptions",
@@ -33,6 +34,7 @@ __all__ = [
     "LifeCircleResult",
     "RestGaps",
     "SeatReach",
+    "SeatState",
     "SeatSuggestions",
     "SitingOptions",
     "compute_coverage",
