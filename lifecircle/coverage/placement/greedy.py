@@ -17,6 +17,7 @@ from scipy import sparse
 from lifecircle.typing import BoolArray, FloatArray, IndexArray
 
 __all__ = [
+    "MAX_SWAPS",
     "greedy_cover",
     "improve_by_swaps",
     "marginal_gains",
@@ -26,6 +27,10 @@ __all__ = [
 ]
 
 _EPS = 1e-9
+
+#: Default cap on the swaps of :func:`improve_by_swaps`. Each swap strictly improves the
+#: covered weight, so the search usually stops at a local optimum long before this.
+MAX_SWAPS = 1000
 
 
 def marginal_gains(
@@ -126,13 +131,16 @@ def improve_by_swaps(
     selected: Sequence[int],
     *,
     fixed: int = 0,
-    time_budget_s: float = 1.0,
+    max_swaps: int = MAX_SWAPS,
+    time_budget_s: float | None = None,
     by_candidate: sparse.csr_array | None = None,
 ) -> list[int]:
     """Best-improvement 1-swap local search for the covering objective.
 
     Repeatedly replaces one selected site with the unselected candidate that increases
-    the covered weight the most, until no swap helps or the time budget runs out.
+    the covered weight the most, until no swap helps or ``max_swaps`` swaps were made.
+    The answer depends on the input only (not on machine load) unless a
+    ``time_budget_s`` is given as well.
 
     Parameters
     ----------
@@ -144,8 +152,11 @@ def improve_by_swaps(
         Starting selection (column indices).
     fixed : int
         The first ``fixed`` entries of ``selected`` are never swapped out.
-    time_budget_s : float
-        Stop after this many seconds (checked between swaps).
+    max_swaps : int
+        Stop after this many swaps (each one strictly improves the covered weight).
+    time_budget_s : float, optional
+        Also stop after this many seconds (checked between swaps). Off by default: a
+        wall-clock limit makes the answer depend on how loaded the machine is.
     by_candidate : scipy.sparse.csr_array, optional
         Precomputed transpose of ``coverage`` in CSR form.
 
@@ -162,9 +173,11 @@ def improve_by_swaps(
     indptr, indices = by_candidate.indptr, by_candidate.indices
     for j in selected:
         count[indices[indptr[j] : indptr[j + 1]]] += 1
-    deadline = time.perf_counter() + time_budget_s
+    deadline = None if time_budget_s is None else time.perf_counter() + time_budget_s
     movable = range(fixed, len(selected))
-    while time.perf_counter() < deadline:
+    for _ in range(max_swaps):
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
         _, pos, cand = _best_swap(coverage, by_candidate, weights, count, selected, movable)
         if pos < 0:
             break

@@ -21,23 +21,42 @@ import numpy as np
 from scipy import sparse
 
 from lifecircle.coverage.placement.greedy import improve_by_swaps
-from lifecircle.typing import FloatArray, IndexArray
+from lifecircle.typing import BoolArray, FloatArray, IndexArray
 
-__all__ = ["LagrangianOutcome", "lagrangian_max_covering", "proves_optimal"]
+__all__ = [
+    "MAX_ITERATIONS",
+    "LagrangianOutcome",
+    "fix_by_bound",
+    "lagrangian_bound",
+    "lagrangian_max_covering",
+    "proves_optimal",
+]
 
 _STALL_ITERATIONS = 15
 _MIN_THETA = 1e-4
 _POLISH_WITHIN = 0.03
+#: Swaps allowed when polishing one relaxed solution.
+_POLISH_SWAPS = 200
+
+#: Default cap on the subgradient steps. The step size halves after every 15 steps
+#: without a better bound and the search stops below 1e-4, so it usually ends within
+#: a few hundred steps; iteration limits (not seconds) keep the answer independent of
+#: machine load.
+MAX_ITERATIONS = 2000
 
 
 @dataclass(frozen=True)
 class LagrangianOutcome:
-    """Best selection found, its covered weight, and the best (lowest) upper bound."""
+    """Best selection found, its covered weight, and the best (lowest) upper bound.
+
+    ``multipliers`` are the ``lambda`` that gave ``bound`` (see :func:`lagrangian_bound`).
+    """
 
     selected: list[int]
     value: float
     bound: float
     iterations: int
+    multipliers: FloatArray
 
 
 def proves_optimal(value: float, bound: float, *, integral: bool) -> bool:
@@ -46,6 +65,34 @@ def proves_optimal(value: float, bound: float, *, integral: bool) -> bool:
     if integral:
         return bool(np.floor(bound + tol) <= value + tol)  # np.floor: bound may be inf
     return bound <= value + tol
+
+
+def lagrangian_bound(
+    by_candidate: sparse.csr_array, weights: FloatArray, multipliers: FloatArray, k: int
+) -> tuple[float, FloatArray]:
+    """The Lagrangian upper bound ``L(lambda)`` and each candidate's Lagrangian gain.
+
+    Parameters
+    ----------
+    by_candidate : scipy.sparse.csr_array
+        ``(candidate x demand)`` boolean coverage.
+    weights : numpy.ndarray
+        Demand weights.
+    multipliers : numpy.ndarray
+        ``lambda``, one per demand row; any values in ``[0, weights]`` give a valid bound.
+    k : int
+        Number of sites (``1 <= k <= n_candidates``).
+
+    Returns
+    -------
+    bound, gains : float, numpy.ndarray
+        ``L(lambda) = sum_i max(0, w_i - lambda_i) + (sum of the k largest gains)`` with
+        ``gain_j = sum of lambda_i over the demand j covers``.
+    """
+    gains: FloatArray = by_candidate @ multipliers
+    top = np.partition(-gains, k - 1)[:k]
+    bound = float(np.maximum(weights - multipliers, 0.0).sum() - top.sum())
+    return bound, gains
 
 
 def _covered_count(
@@ -62,9 +109,9 @@ def lagrangian_max_covering(
     k: int,
     *,
     incumbent: Sequence[int],
-    time_budget_s: float,
     by_candidate: sparse.csr_array | None = None,
-    max_iterations: int = 2000,
+    max_iterations: int = MAX_ITERATIONS,
+    time_budget_s: float | None = None,
 ) -> LagrangianOutcome:
     """Subgradient optimisation of the Lagrangian bound with a primal heuristic.
 
@@ -78,18 +125,19 @@ def lagrangian_max_covering(
         Number of sites (``1 <= k < n_candidates``).
     incumbent : sequence of int
         A starting feasible selection (e.g. greedy + swaps).
-    time_budget_s : float
-        Stop after this many seconds.
     by_candidate : scipy.sparse.csr_array, optional
         Precomputed transpose of ``coverage``.
     max_iterations : int
         Stop after this many subgradient steps.
+    time_budget_s : float, optional
+        Also stop after this many seconds. Off by default, so that the answer does not
+        depend on machine load.
 
     Returns
     -------
     LagrangianOutcome
     """
-    deadline = time.perf_counter() + time_budget_s
+    deadline = None if time_budget_s is None else time.perf_counter() + time_budget_s
     by_candidate = by_candidate if by_candidate is not None else sparse.csr_array(coverage.T)
     weights = np.asarray(weights, dtype=float)
     n_dem = coverage.shape[0]
@@ -98,6 +146,7 @@ def lagrangian_max_covering(
     best_val = float(weights[_covered_count(by_candidate, np.asarray(best_sel), n_dem) > 0].sum())
     best_ub = np.inf
     lam = 0.5 * weights
+    best_lam = lam
     theta, stall = 2.0, 0
     seen: set[frozenset[int]] = {frozenset(best_sel)}
     it = 0
@@ -107,7 +156,7 @@ def lagrangian_max_covering(
         y = weights > lam
         upper = float(np.maximum(weights - lam, 0.0).sum() + gains[top].sum())
         if upper < best_ub - 1e-12 * max(1.0, upper):
-            best_ub, stall = upper, 0
+            best_ub, best_lam, stall = upper, lam, 0
         else:
             stall += 1
             if stall >= _STALL_ITERATIONS:
@@ -122,7 +171,7 @@ def lagrangian_max_covering(
                 weights,
                 list(top),
                 by_candidate=by_candidate,
-                time_budget_s=max(deadline - time.perf_counter(), 0.0),
+                max_swaps=_POLISH_SWAPS,
             )
             mask = _covered_count(by_candidate, np.asarray(polished), n_dem) > 0
             value = max(value, float(weights[mask].sum()))
@@ -131,7 +180,7 @@ def lagrangian_max_covering(
             best_val, best_sel = value, [int(j) for j in top]
         if proves_optimal(best_val, best_ub, integral=integral):
             break
-        if theta < _MIN_THETA or time.perf_counter() > deadline:
+        if theta < _MIN_THETA or (deadline is not None and time.perf_counter() > deadline):
             break
         grad = count - y
         norm = float(grad @ grad)
@@ -139,4 +188,65 @@ def lagrangian_max_covering(
             break
         step = theta * (upper - best_val) / norm
         lam = np.clip(lam - step * grad, 0.0, weights)
-    return LagrangianOutcome(best_sel, best_val, float(best_ub), it)
+    return LagrangianOutcome(best_sel, best_val, float(best_ub), it, best_lam)
+
+
+def fix_by_bound(
+    gains: FloatArray,
+    bound: float,
+    k: int,
+    *,
+    incumbent: Sequence[int],
+    value: float,
+    integral: bool,
+) -> tuple[BoolArray, BoolArray]:
+    """Lagrangian variable fixing: sites that cannot be in (or out of) a better solution.
+
+    With ``L = bound`` from :func:`lagrangian_bound`, ``c_k`` and ``c_(k+1)`` the ``k``-th
+    and ``(k+1)``-th largest gains, forcing site ``j`` in bounds every selection holding
+    it by ``L + min(0, c_j - c_k)``, and forcing it out bounds every selection without it
+    by ``L - max(0, c_j - c_(k+1))``. When such a bound does not exceed the incumbent's
+    ``value``, no selection violating the fixing beats the incumbent; the incumbent obeys
+    every fixing (its sites are never fixed out, other sites never fixed in), so the
+    optimum of the restricted problem equals the unrestricted one.
+
+    Parameters
+    ----------
+    gains : numpy.ndarray
+        Lagrangian gain of each candidate (from :func:`lagrangian_bound`).
+    bound : float
+        ``L(lambda)`` for the same multipliers.
+    k : int
+        Number of sites (``1 <= k < len(gains)``).
+    incumbent : sequence of int
+        A feasible selection of at most ``k`` sites.
+    value : float
+        Its covered weight.
+    integral : bool
+        Whether every demand weight is an integer (bounds are then floored).
+
+    Returns
+    -------
+    fixed_in, fixed_out : numpy.ndarray
+        Boolean masks over the candidates: sites every better solution must hold, and
+        sites no better solution may hold.
+    """
+    ordered = -np.partition(-gains, (k - 1, k))
+    c_k, c_next = float(ordered[k - 1]), float(ordered[k])
+    in_incumbent = np.zeros(len(gains), dtype=bool)
+    in_incumbent[list(incumbent)] = True
+    forced_in = bound + np.minimum(0.0, gains - c_k)
+    forced_out = bound - np.maximum(0.0, gains - c_next)
+    fixed_out = ~in_incumbent & _not_better(forced_in, value, integral=integral)
+    fixed_in = in_incumbent & _not_better(forced_out, value, integral=integral)
+    return fixed_in, fixed_out
+
+
+def _not_better(bounds: FloatArray, value: float, *, integral: bool) -> BoolArray:
+    """Where ``bounds`` prove no solution beats ``value`` (rounding errors count against)."""
+    tol = 1e-9 * max(1.0, abs(value))
+    if integral:
+        result: BoolArray = np.floor(bounds + tol) <= value
+    else:
+        result = bounds + tol <= value
+    return result

@@ -15,21 +15,24 @@ from lifecircle.coverage.placement.greedy import (
     max_covering_upper_bound,
     set_cover_lower_bound,
 )
-from lifecircle.coverage.placement.lagrange import lagrangian_max_covering, proves_optimal
+from lifecircle.coverage.placement.lagrange import (
+    fix_by_bound,
+    lagrangian_bound,
+    lagrangian_max_covering,
+    proves_optimal,
+)
 from lifecircle.coverage.placement.milp import solve_max_covering_milp, solve_set_cover_milp
-from lifecircle.coverage.placement.reduce import ReducedModel
+from lifecircle.coverage.placement.reduce import ReducedModel, reduce_model
+from lifecircle.typing import FloatArray
 
 __all__ = ["SolveOutcome", "solve_max_covering", "solve_set_cover"]
 
 logger = logging.getLogger(__name__)
 
-#: Share of the time budget the 1-swap local search may use.
-_SWAP_SHARE = 0.2
-_SWAP_MAX_S = 2.0
-#: Share of the time budget (and cap in seconds) of the Lagrangian heuristic.
-_LAGRANGE_SHARE = 0.25
-_LAGRANGE_MAX_S = 2.0
 _TOL = 1e-9
+#: Set cover: rounds of "drop the weakest site, then swap" and the swaps in each round.
+_SHRINK_ROUNDS = 20
+_SHRINK_SWAPS = 200
 
 
 @dataclass(frozen=True)
@@ -53,18 +56,17 @@ def _remaining(start: float, limit: float) -> float:
     return max(limit - (time.perf_counter() - start), 0.0)
 
 
-def _lagrange_budget(method: str, time_limit_s: float, start: float) -> float:
-    """All the time left (capped) for the heuristic-only method, a share otherwise."""
-    left = _remaining(start, time_limit_s)
-    if method == "greedy":
-        return min(left, _LAGRANGE_MAX_S)
-    return min(_LAGRANGE_SHARE * time_limit_s, _LAGRANGE_MAX_S, left)
-
-
 def solve_max_covering(
     model: ReducedModel, k: int, *, method: str, time_limit_s: float, start: float
 ) -> SolveOutcome:
-    """Best ``k`` free sites on a reduced model (objective excludes the required weight)."""
+    """Best ``k`` free sites on a reduced model (objective excludes the required weight).
+
+    Greedy, 1-swap local search and the Lagrangian heuristic run to iteration limits, so
+    their answer (all of ``method="greedy"``) does not depend on machine load. For the
+    exact methods the Lagrangian bound then fixes the sites that cannot be in (or out of)
+    a better solution (:func:`.lagrange.fix_by_bound`), the restricted model is reduced
+    again, and HiGHS solves it warm-started from the incumbent within ``time_limit_s``.
+    """
     n_cand = model.coverage.shape[1]
     total = float(model.weights.sum())
     if k <= 0 or n_cand == 0:
@@ -75,10 +77,7 @@ def solve_max_covering(
     order, _ = greedy_cover(by_cand, model.weights, k=k)
     if len(order) < k:  # everything coverable is covered
         return SolveOutcome(order, total, "optimal", "greedy")
-    swap_s = min(_SWAP_SHARE * time_limit_s, _SWAP_MAX_S)
-    selected = improve_by_swaps(
-        model.coverage, model.weights, order, time_budget_s=swap_s, by_candidate=by_cand
-    )
+    selected = improve_by_swaps(model.coverage, model.weights, order, by_candidate=by_cand)
     value = _value(model, selected)
     bound = min(
         max_covering_upper_bound(by_cand, model.weights, selected, k),
@@ -86,46 +85,117 @@ def solve_max_covering(
     )
     integral = bool(np.all(model.weights == np.round(model.weights)))
     logger.info("greedy+swaps: %.6g, submodular bound %.6g", value, bound)
-    if not proves_optimal(value, bound, integral=integral):
-        lagr = lagrangian_max_covering(
-            model.coverage,
-            model.weights,
-            k,
-            incumbent=selected,
-            by_candidate=by_cand,
-            time_budget_s=_lagrange_budget(method, time_limit_s, start),
-        )
-        selected, value, bound = lagr.selected, lagr.value, min(bound, lagr.bound)
-        logger.info("lagrangian: %.6g, bound %.6g after %d steps", value, bound, lagr.iterations)
+    if proves_optimal(value, bound, integral=integral):
+        return SolveOutcome(selected, value, "optimal", "greedy")
+    lagr = lagrangian_max_covering(
+        model.coverage, model.weights, k, incumbent=selected, by_candidate=by_cand
+    )
+    selected, value, bound = lagr.selected, lagr.value, min(bound, lagr.bound)
+    logger.info("lagrangian: %.6g, bound %.6g after %d steps", value, bound, lagr.iterations)
     if proves_optimal(value, bound, integral=integral):
         return SolveOutcome(selected, value, "optimal", "greedy")
     if method == "greedy":
         return SolveOutcome(selected, bound, "heuristic", "greedy")
-    out = solve_max_covering_milp(
+    return _max_covering_exact(
+        model,
+        k,
+        _Incumbent(selected, value, bound, lagr.multipliers),
+        integral=integral,
+        time_left_s=_remaining(start, time_limit_s),
+    )
+
+
+@dataclass(frozen=True)
+class _Incumbent:
+    """The heuristics' best selection, its value, the best bound and its multipliers."""
+
+    selected: list[int]
+    value: float
+    bound: float
+    multipliers: FloatArray
+
+
+def _max_covering_exact(
+    model: ReducedModel, k: int, best: _Incumbent, *, integral: bool, time_left_s: float
+) -> SolveOutcome:
+    """Fix sites by the Lagrangian bound, reduce again, and let HiGHS close the gap."""
+    by_cand = sparse.csr_array(model.coverage.T)
+    lag_bound, gains = lagrangian_bound(by_cand, model.weights, best.multipliers, k)
+    fixed_in, fixed_out = fix_by_bound(
+        gains, lag_bound, k, incumbent=best.selected, value=best.value, integral=integral
+    )
+    sub = reduce_model(
         model.coverage,
         model.weights,
-        k,
-        warm_start=selected,
-        time_limit_s=_remaining(start, time_limit_s),
+        required=np.flatnonzero(fixed_in),
+        forbidden=np.flatnonzero(fixed_out),
     )
-    bound = min(bound, out.bound)
-    if out.has_solution and len(out.selected) <= k and _value(model, out.selected) > value:
-        selected, value = out.selected, _value(model, out.selected)
-    proven = out.status == "optimal" or proves_optimal(value, bound, integral=integral)
-    status = "optimal" if proven else out.status
-    return SolveOutcome(selected, value if proven else bound, status, "milp")
+    k_sub = k - int(fixed_in.sum())
+    logger.info(
+        "bound fixing: %d site(s) in, %d out; restricted model %d x %d for %d site(s)",
+        int(fixed_in.sum()),
+        int(fixed_out.sum()),
+        sub.coverage.shape[0],
+        sub.coverage.shape[1],
+        k_sub,
+    )
+    # selections obeying the fixings: the fixed-in sites plus k_sub of sub's candidates
+    position = np.full(model.coverage.shape[1], -1, dtype=np.int64)
+    position[sub.candidate_index] = np.arange(len(sub.candidate_index))
+    warm = [int(position[j]) for j in best.selected if position[j] >= 0]
+    fixed = [int(j) for j in np.flatnonzero(fixed_in)]
+    if k_sub <= 0 or sub.coverage.shape[1] <= k_sub:
+        chosen = fixed + [int(j) for j in sub.candidate_index[: max(k_sub, 0)]]
+        return _better_of(model, best, chosen, restricted_bound=None, status="optimal")
+    out = solve_max_covering_milp(
+        sub.coverage, sub.weights, k_sub, warm_start=warm, time_limit_s=time_left_s
+    )
+    chosen = fixed + [int(sub.candidate_index[j]) for j in out.selected]
+    restricted = out.bound + sub.base_weight if out.has_solution else None
+    return _better_of(model, best, chosen, restricted_bound=restricted, status=out.status)
 
 
-def _shrink_cover(
-    model: ReducedModel, selected: list[int], target: float, budget_s: float
-) -> list[int]:
-    """Drop redundant sites, then try k-1 sites (via swaps) while the target still holds."""
-    deadline = time.perf_counter() + budget_s
+def _better_of(
+    model: ReducedModel,
+    best: _Incumbent,
+    chosen: list[int],
+    *,
+    restricted_bound: float | None,
+    status: str,
+) -> SolveOutcome:
+    """The better of the incumbent and the restricted solve, with the proven bound.
+
+    The optimum is the larger of the restricted optimum and the incumbent's value (every
+    selection the fixings exclude is no better than the incumbent).
+    """
+    selected, value = best.selected, best.value
+    if chosen and _value(model, chosen) > value:
+        selected, value = chosen, _value(model, chosen)
+    bound = best.bound
+    if status == "optimal":
+        bound = min(bound, value)
+    elif restricted_bound is not None:
+        bound = min(bound, max(restricted_bound, value))
+    integral = bool(np.all(model.weights == np.round(model.weights)))
+    proven = status == "optimal" or proves_optimal(value, bound, integral=integral)
+    return SolveOutcome(
+        selected, value if proven else bound, "optimal" if proven else status, "milp"
+    )
+
+
+def _shrink_cover(model: ReducedModel, selected: list[int], target: float) -> list[int]:
+    """Drop redundant sites, then try k-1 sites (via swaps) while the target still holds.
+
+    At most :data:`_SHRINK_ROUNDS` rounds of :data:`_SHRINK_SWAPS` swaps: iteration limits,
+    so the answer does not depend on machine load.
+    """
     for j in sorted(selected, reverse=True):
         trial = [s for s in selected if s != j]
         if _value(model, trial) >= target - _TOL * max(1.0, target):
             selected = trial
-    while len(selected) > 1 and time.perf_counter() < deadline:
+    for _ in range(_SHRINK_ROUNDS):
+        if len(selected) <= 1:
+            break
         gains = [
             _value(model, selected) - _value(model, [s for s in selected if s != j])
             for j in selected
@@ -135,7 +205,7 @@ def _shrink_cover(
             model.coverage,
             model.weights,
             trial,
-            time_budget_s=max(deadline - time.perf_counter(), 0.0),
+            max_swaps=_SHRINK_SWAPS,
         )
         if _value(model, trial) < target - _TOL * max(1.0, target):
             break
@@ -151,8 +221,7 @@ def solve_set_cover(
         return SolveOutcome([], 0.0, "optimal", "greedy")
     by_cand = sparse.csr_array(model.coverage.T)
     order, _ = greedy_cover(by_cand, model.weights, target_weight=target)
-    swap_s = min(_SWAP_SHARE * time_limit_s, _SWAP_MAX_S)
-    selected = _shrink_cover(model, order, target, swap_s)
+    selected = _shrink_cover(model, order, target)
     bound = set_cover_lower_bound(by_cand, model.weights, target)
     logger.info(
         "greedy set cover: %d site(s) (greedy %d), lower bound %d", len(selected), len(order), bound
