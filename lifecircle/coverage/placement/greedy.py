@@ -106,21 +106,30 @@ def _best_swap(
     selected: list[int],
     movable: Sequence[int],
 ) -> tuple[float, int, int]:
-    """Return ``(delta, position, candidate)`` of the best single swap (delta <= 0: none)."""
+    """Return ``(delta, position, candidate)`` of the best single swap (delta <= 0: none).
+
+    Swapping out the site at ``position`` loses its *critical* demand (covered by no other
+    selected site) and lets a candidate gain the uncovered demand plus that critical
+    demand. One sparse product gives the gain of every candidate for every position.
+    """
+    n_dem, n_sel = coverage.shape[0], len(selected)
     base = by_candidate @ np.where(count == 0, weights, 0.0)
-    best = (0.0, -1, -1)
-    in_sel = np.zeros(by_candidate.shape[0], dtype=bool)
-    in_sel[selected] = True
     indptr, indices = by_candidate.indptr, by_candidate.indices
+    rows = np.concatenate([indices[indptr[j] : indptr[j + 1]] for j in selected])
+    owner = np.repeat(np.arange(n_sel), [indptr[j + 1] - indptr[j] for j in selected])
+    critical = count[rows] == 1
+    rows, owner = rows[critical], owner[critical]
+    loss = np.bincount(owner, weights=weights[rows], minlength=n_sel)
+    # (positions x demand) @ (demand x candidates): work only on the critical rows
+    lost = sparse.csr_array((weights[rows], (owner, rows)), shape=(n_sel, n_dem))
+    gains = (lost @ coverage).toarray().T + base[:, None]
+    gains[selected, :] = -np.inf
+    best_cand = np.argmax(gains, axis=0)
+    best = (0.0, -1, -1)
     for pos in movable:
-        rows = indices[indptr[selected[pos]] : indptr[selected[pos] + 1]]
-        critical = rows[count[rows] == 1]
-        loss = float(weights[critical].sum())
-        gains = base + coverage[critical].T @ weights[critical] if len(critical) else base.copy()
-        gains[in_sel] = -np.inf
-        cand = int(np.argmax(gains))
-        delta = float(gains[cand]) - loss
-        if delta > best[0] + _EPS * max(1.0, loss):
+        cand = int(best_cand[pos])
+        delta = float(gains[cand, pos]) - float(loss[pos])
+        if delta > best[0] + _EPS * max(1.0, float(loss[pos])):
             best = (delta, pos, cand)
     return best
 
