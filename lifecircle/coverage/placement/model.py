@@ -304,12 +304,15 @@ class CoverageModel:
             Share of the total demand weight to cover, in ``(0, 1]`` — set cover.
             Give exactly one of ``k`` and ``target_share``.
         method : {"auto", "greedy", "milp"}
-            ``"greedy"``: lazy greedy + 1-swap local search, with a submodularity bound as
-            the proven gap. ``"milp"``: the heuristic, then HiGHS warm-started from it.
-            ``"auto"``: like ``"milp"`` but skips HiGHS when the heuristic is already
-            proven optimal.
+            ``"greedy"``: lazy greedy + 1-swap local search + the Lagrangian heuristic,
+            with the best of the submodularity and Lagrangian bounds as the proven gap;
+            these stop on iteration counts, so the answer does not depend on machine
+            load. ``"milp"``: the heuristic, then Lagrangian site fixing and HiGHS
+            warm-started from it. ``"auto"``: like ``"milp"`` but skips HiGHS when the
+            heuristic is already proven optimal.
         time_limit_s : float
-            Overall time budget in seconds (HiGHS gets what the heuristic leaves).
+            Overall time budget in seconds; only HiGHS is stopped by it (it gets what the
+            heuristic leaves, at least 0.01 s).
         required, forbidden : iterable of candidate ids
             Sites that must be / must not be selected.
 
