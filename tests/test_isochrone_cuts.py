@@ -162,16 +162,15 @@ def test_zero_length_edge_whole():
     assert sum(g.length for g in lines) == pytest.approx(100)
 
 
-#: Service areas may differ from v0.1's by at most this (Hausdorff distance, metres); the
-#: README and isochrones' module docstring state it. Today they are identical.
-AREA_TOLERANCE_M = 0.5
-
-
 def test_demo_service_areas_match_v01():
     """The demo's elderly-service area from today's code vs from the substring loop."""
     from lifecircle.coverage.measures.service_coverage import default_services
     from lifecircle.coverage.network.build import load_demo_network
     from lifecircle.coverage.routing.isochrones import isochrone_from_seconds
+    from lifecircle.coverage.routing.service_area import (
+        AREA_TOLERANCE_M,
+        measure_area_difference,
+    )
     from lifecircle.geo.layers import load_demo_layers
 
     net, layers = load_demo_network(), load_demo_layers()
@@ -191,5 +190,9 @@ def test_demo_service_areas_match_v01():
             pieces.append(shapely.LineString(graph.node_xy[[node, m]]))
     merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(pieces)))
     old = shapely.union_all(shapely.buffer(merged, 30, quad_segs=4))
-    assert shapely.hausdorff_distance(new, old) <= AREA_TOLERANCE_M
-    assert new.area == pytest.approx(old.area, rel=1e-9)
+    # the area is built through faces now (service_area.py): the same circles, their arc
+    # vertices placed differently; on the demo the outlines stay within 0.5 m
+    assert new.is_valid
+    assert shapely.hausdorff_distance(new, old) <= 0.5
+    gap, share = measure_area_difference(new, old)
+    assert gap <= AREA_TOLERANCE_M and share <= 1e-5
