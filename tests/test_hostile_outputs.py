@@ -284,7 +284,7 @@ def test_report_summary_cell_reads_unambiguously(hostile_check) -> None:
 
 
 def test_markdown_escape_unit() -> None:
-    escaped = study_outputs._md_escape(IMAGE + " | *b* <i>")
+    escaped = study_outputs.markdown_escape(IMAGE + " | *b* <i>")
     assert "\\!\\[" in escaped and "\\|" in escaped and "&lt;i&gt;" in escaped
 
 

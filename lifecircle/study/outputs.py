@@ -22,12 +22,16 @@ from lifecircle.study.config import Target
 from lifecircle.study.targets import CheckReport, TargetOutcome
 
 __all__ = [
+    "XML_ILLEGAL",
     "describe_target",
+    "format_share",
+    "markdown_escape",
     "report_to_json",
     "report_to_junit",
     "report_to_markdown",
     "report_to_text",
     "scope_text",
+    "text_width",
     "write_text_atomic",
 ]
 
@@ -118,13 +122,14 @@ def scope_text(target: Target, lang: str) -> str:
     return "：".join(_SCOPE_ZH.get(p, p) for p in target.scope.split(":"))
 
 
-def _pct(value: float) -> str:
+def format_share(value: float) -> str:
+    """A share as a percentage with one decimal (``82.1%``), ``n/a`` for NaN."""
     return "n/a" if value is None or math.isnan(value) else f"{value * 100:.1f}%"
 
 
 def _worst(outcome: TargetOutcome, n: int = 3) -> str:
     failed = outcome.failed
-    text = ", ".join(f"{g.id} ({_pct(g.value)})" for g in failed[:n])
+    text = ", ".join(f"{g.id} ({format_share(g.value)})" for g in failed[:n])
     return text + (f" +{len(failed) - n}" if len(failed) > n else "")
 
 
@@ -133,11 +138,11 @@ def _rows(report: CheckReport, lang: str) -> list[list[str]]:
     rows = []
     for o in report.outcomes:
         ok = len(o.evaluated) - len(o.failed)
-        met = lab["grids_met"].format(worst=_pct(o.achieved), ok=ok, n=len(o.evaluated))
+        met = lab["grids_met"].format(worst=format_share(o.achieved), ok=ok, n=len(o.evaluated))
         rows.append([
             f"{o.target.id} {describe_target(o.target, lang)}",
             scope_text(o.target, lang),
-            f"≥ {_pct(o.target.minimum)}",
+            f"≥ {format_share(o.target.minimum)}",
             met,
             lab["pass"] if o.passed else lab["fail"],
             _worst(o) or "-",
@@ -145,7 +150,8 @@ def _rows(report: CheckReport, lang: str) -> list[list[str]]:
     return rows
 
 
-def _width(text: str) -> int:
+def text_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (East Asian wide characters count two)."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -154,10 +160,10 @@ def report_to_text(report: CheckReport, *, lang: str = "en") -> str:
     lab = _labels(lang)
     header = [lab[k] for k in ("target", "scope", "required", "achieved", "result", "worst")]
     rows = [header, *_rows(report, lang)]
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(header))]
+    widths = [max(text_width(r[i]) for r in rows) for i in range(len(header))]
     lines = []
     for i, row in enumerate(rows):
-        cells = [c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)]
+        cells = [c + " " * (w - text_width(c)) for c, w in zip(row, widths, strict=True)]
         lines.append("  ".join(cells).rstrip())
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -178,7 +184,7 @@ def _verdict(report: CheckReport, lang: str) -> str:
 def report_to_markdown(report: CheckReport, *, lang: str = "en") -> str:
     """Return a Markdown summary (for CI job summaries): verdict, table, failing grids."""
     lab = _labels(lang)
-    esc = _md_escape
+    esc = markdown_escape
     icon = "✅" if report.passed else "❌"
     lines = [f"## {icon} lifecircle check: {esc(report.study)}", "", _verdict(report, lang)]
     if report.synthetic:
@@ -191,11 +197,11 @@ def report_to_markdown(report: CheckReport, *, lang: str = "en") -> str:
         if not o.failed:
             continue
         lines += ["", f"### {o.target.id} {esc(describe_target(o.target, lang))}", ""]
-        lines += [f"- {esc(g.id)} {esc(g.name)}: {_pct(g.value)}" for g in o.failed]
+        lines += [f"- {esc(g.id)} {esc(g.name)}: {format_share(g.value)}" for g in o.failed]
     return "\n".join(lines) + "\n"
 
 
-def _md_escape(text: str) -> str:
+def markdown_escape(text: str) -> str:
     """Make user text inert in Markdown: HTML escaped (job summaries render inline HTML),
     Markdown punctuation backslash-escaped (no image, link, emphasis or table cell break)
     and line breaks flattened."""
@@ -273,7 +279,7 @@ def report_to_junit(report: CheckReport, *, lang: str = "en") -> str:
         for g in o.grids:
             case = ET.SubElement(suite, "testcase", classname=classname,
                                  name=f"{g.id} {g.name}".strip())  # fmt: skip
-            message = f"{g.id}: {_pct(g.value)} (required ≥ {_pct(t.minimum)})"
+            message = f"{g.id}: {format_share(g.value)} (required ≥ {format_share(t.minimum)})"
             if g.passed is None:
                 ET.SubElement(case, "skipped", message=f"{g.id}: nothing to measure")
             elif not g.passed:
@@ -295,9 +301,9 @@ def report_to_junit(report: CheckReport, *, lang: str = "en") -> str:
         root.set(key, str(value))
     ET.indent(root)
     text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-    return _XML_ILLEGAL.sub("\ufffd", text)  # ElementTree writes them; parsers reject them
+    return XML_ILLEGAL.sub("\ufffd", text)  # ElementTree writes them; parsers reject them
 
 
 #: Characters XML 1.0 forbids even escaped (control characters, e.g. a vertical tab
 #: pasted from a spreadsheet into a grid name); replaced by U+FFFD in JUnit files.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

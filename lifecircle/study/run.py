@@ -37,6 +37,8 @@ __all__ = [
     "StudyRun",
     "compute_study_coverage",
     "compute_study_life_circle",
+    "coverage_groups",
+    "evaluate_study",
     "load_study_layers",
     "load_study_network",
     "run_study",
@@ -295,8 +297,23 @@ def _grid_table(grids: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def coverage_groups(study: Study) -> dict[tuple[str, float], tuple[str, ...]]:
+    """The coverage computations the study's targets need: (profile, walking minutes) ->
+    the services they name, in the order :func:`run_study` computes them."""
+    groups: dict[tuple[str, float], set[str]] = {}
+    for t in study.targets:
+        if t.metric == "coverage":
+            groups.setdefault((t.profile, t.walk_minutes), set()).add(t.service)
+    return {key: tuple(sorted(groups[key])) for key in sorted(groups)}
+
+
 def _coverage_tables(
-    study: Study, layers: Layers, network: WalkNetwork, targets: list[Target], bar: tqdm[Any]
+    study: Study,
+    layers: Layers,
+    network: WalkNetwork,
+    targets: list[Target],
+    bar: tqdm[Any],
+    computed: Mapping[tuple[str, float], CoverageResult],
 ) -> tuple[dict[str, pd.DataFrame], dict[tuple[str, float], CoverageResult]]:
     groups: dict[tuple[str, float], list[Target]] = {}
     for t in targets:
@@ -305,7 +322,7 @@ def _coverage_tables(
     for (profile, minutes), members in sorted(groups.items()):
         bar.set_description(f"coverage {profile} {minutes:g} min")
         services = tuple(sorted({t.service for t in members}))
-        result = compute_study_coverage(
+        result = computed.get((profile, minutes)) or compute_study_coverage(
             study, layers, network, profile=profile, services=services,
             walk_minutes=minutes, isochrones=False,
         )  # fmt: skip
@@ -391,18 +408,8 @@ def run_study(
     ConfigError
         When the study has no targets or a target's scope selects no grid.
     """
-    if not study.targets:
-        raise ConfigError(f"{study.label}: no [[targets]] to check; add at least one")
-    ids = [t.id for t in study.targets]
-    duplicated = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicated:
-        raise ConfigError(f"{study.label}: target ids must be unique, got {duplicated} twice")
-    coverage_targets = [t for t in study.targets if t.metric == "coverage"]
-    circle_targets = [t for t in study.targets if t.metric == "completeness"]
-    seat_targets = [t for t in study.targets if t.metric in ("seat_reach", "rest_gap")]
-    n_groups = len({(t.profile, t.walk_minutes) for t in coverage_targets})
-    total = 2 + n_groups + len(seat_targets) + bool(circle_targets)
-    with tqdm(total=total, disable=not progress, unit="step", leave=False) as bar:
+    _check_target_ids(study)
+    with tqdm(total=2, disable=not progress, unit="step", leave=False) as bar:
         bar.set_description("layers")
         layers = load_study_layers(study) if layers is None else layers
         bar.update(1)
@@ -412,10 +419,57 @@ def run_study(
         else:
             network = _clip_study_network(study, network, layers=layers)
         bar.update(1)
-        with study_datum_check(study, layers, network):
-            tables, results = _coverage_tables(study, layers, network, coverage_targets, bar)
-            tables.update(_seat_tables(study, layers, network, seat_targets, bar))
-            circle = _completeness_tables(study, layers, network, circle_targets, tables, bar)
+    return evaluate_study(study, layers, network, progress=progress)
+
+
+def _check_target_ids(study: Study) -> None:
+    if not study.targets:
+        raise ConfigError(f"{study.label}: no [[targets]] to check; add at least one")
+    ids = [t.id for t in study.targets]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ConfigError(f"{study.label}: target ids must be unique, got {duplicated} twice")
+
+
+def evaluate_study(
+    study: Study,
+    layers: Layers,
+    network: WalkNetwork,
+    *,
+    coverage: Mapping[tuple[str, float], CoverageResult] | None = None,
+    progress: bool = False,
+) -> StudyRun:
+    """Compute what the study's targets need on these layers and network, and evaluate them.
+
+    :func:`run_study` after loading; a scenario (:mod:`lifecircle.study.scenario_apply`)
+    calls it with edited layers or network.
+
+    Parameters
+    ----------
+    study : Study
+    layers, network :
+        The layers and walking network to measure.
+    coverage : mapping, optional
+        Coverage results already computed, by ``(profile, walk_minutes)`` (see
+        :func:`coverage_groups`); the groups missing are computed.
+    progress : bool
+        Show a tqdm progress bar on standard error.
+    """
+    _check_target_ids(study)
+    coverage_targets = [t for t in study.targets if t.metric == "coverage"]
+    circle_targets = [t for t in study.targets if t.metric == "completeness"]
+    seat_targets = [t for t in study.targets if t.metric in ("seat_reach", "rest_gap")]
+    n_groups = len({(t.profile, t.walk_minutes) for t in coverage_targets})
+    total = n_groups + len(seat_targets) + bool(circle_targets)
+    with (
+        tqdm(total=total, disable=not progress, unit="step", leave=False) as bar,
+        study_datum_check(study, layers, network),
+    ):
+        tables, results = _coverage_tables(
+            study, layers, network, coverage_targets, bar, coverage or {}
+        )
+        tables.update(_seat_tables(study, layers, network, seat_targets, bar))
+        circle = _completeness_tables(study, layers, network, circle_targets, tables, bar)
     report = evaluate_targets(
         study.targets, tables, study=study.name, label=study.label, synthetic=study.synthetic
     )
