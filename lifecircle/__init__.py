@@ -110,6 +110,12 @@ _LAZY: dict[str, str] = {
     "report_to_junit": "lifecircle.study",
     "report_to_markdown": "lifecircle.study",
     "report_to_text": "lifecircle.study",
+    # 6. scenarios: what if a facility opens, closes or moves?
+    "Scenario": "lifecircle.study",
+    "demo_scenario_path": "lifecircle.study",
+    "load_scenario": "lifecircle.study",
+    "apply_scenario": "lifecircle.study",
+    "compare": "lifecircle.study",
 }
 
 __all__ = [

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO, TypeVar
 
 import typer
 
-from lifecircle import __version__
+from lifecircle import __version__, cli_compare
 from lifecircle._cli_support import (
     SITE_SUFFIXES,
     STATE,
@@ -644,6 +644,9 @@ def init(
 
     written = write_study_template(path, force=force, demo_data=demo_data)
     typer.echo(f"wrote {written}; next: lifecircle validate {written}")
+
+
+app.command()(cli_compare.compare)  # lifecircle compare: scenarios beside the study
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from lifecircle.data import demo_path
 from lifecircle.study import demo_study_path, load_study
 
 runner = CliRunner()
-COMMANDS = ("demo", "check", "map", "report", "suggest", "network", "validate", "init")
+COMMANDS = ("demo", "check", "map", "report", "suggest", "network", "validate", "init", "compare")
 SCRIPT = Path(sys.executable).with_name("lifecircle")
 
 

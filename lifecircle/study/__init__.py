@@ -2,7 +2,8 @@
 
 ``load_study`` parses and validates a study file; ``run_study`` computes what its targets
 need and evaluates them into a :class:`CheckReport`; ``report_to_*`` render the report for
-terminals and CI systems (JUnit XML, JSON, Markdown).
+terminals and CI systems (JUnit XML, JSON, Markdown); a :class:`Scenario` edits a study
+(``apply_scenario``) and :func:`compare` sets it beside its baseline.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from lifecircle.study.compare import Comparison, compare
 from lifecircle.study.config import (
     DEFAULT_SERVICES,
     LayerSource,
@@ -36,6 +38,9 @@ from lifecircle.study.run import (
     load_study_network,
     run_study,
 )
+from lifecircle.study.scenario import Scenario
+from lifecircle.study.scenario_apply import ScenarioRun, apply_scenario
+from lifecircle.study.scenario_files import load_scenario, scenario_to_toml
 from lifecircle.study.targets import (
     CheckReport,
     GridOutcome,
@@ -48,20 +53,27 @@ from lifecircle.study.targets import (
 __all__ = [
     "DEFAULT_SERVICES",
     "CheckReport",
+    "Comparison",
     "GridOutcome",
     "LayerSource",
     "NetworkSource",
     "ProfileSpec",
+    "Scenario",
+    "ScenarioRun",
     "Study",
     "StudyRun",
     "Target",
     "TargetOutcome",
+    "apply_scenario",
+    "compare",
     "compute_study_coverage",
+    "demo_scenario_path",
     "demo_study_path",
     "describe_target",
     "evaluate_target",
     "evaluate_targets",
     "headline_rows",
+    "load_scenario",
     "load_study",
     "load_study_layers",
     "load_study_network",
@@ -70,6 +82,7 @@ __all__ = [
     "report_to_markdown",
     "report_to_text",
     "run_study",
+    "scenario_to_toml",
     "select_scope",
     "study_from_text",
     "write_text_atomic",
@@ -97,3 +110,15 @@ def demo_study_path(name: str = "study") -> Path:
     if name not in DEMO_STUDIES:
         raise ValueError(f"unknown demo study {name!r}; expected one of {sorted(DEMO_STUDIES)}")
     return Path(str(resources.files("lifecircle.data").joinpath(DEMO_STUDIES[name])))
+
+
+def demo_scenario_path() -> Path:
+    """Return the path of the example scenario for the demo study (a new life station, the
+    care home closed; see ``lifecircle compare``).
+
+    Examples
+    --------
+    >>> demo_scenario_path().name
+    'demo_scenario.toml'
+    """
+    return Path(str(resources.files("lifecircle.data").joinpath("demo_scenario.toml")))
