@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO, TypeVar
 
 import typer
 
-from lifecircle import __version__, cli_compare
+from lifecircle import __version__, cli_batch, cli_compare
 from lifecircle._cli_support import (
     SITE_SUFFIXES,
     STATE,
@@ -647,6 +647,7 @@ def init(
 
 
 app.command()(cli_compare.compare)  # lifecircle compare: scenarios beside the study
+app.command()(cli_batch.batch)  # lifecircle batch: every district of a city on Dask
 
 
 def main() -> None:

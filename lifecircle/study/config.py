@@ -31,6 +31,7 @@ from lifecircle.geo.schema import ELDERLY_TYPES, find_category
 from lifecircle.input_files import input_file_problem
 from lifecircle.maps.basemaps import BASEMAPS as MAP_BASEMAPS
 from lifecircle.maps.labels import LANGS
+from lifecircle.study.batch_config import BatchSpec, parse_batch
 from lifecircle.study.config_problems import ProblemCollector, show_value
 from lifecircle.study.life_circle import LIFE_CIRCLE_KEYS, LifeCircleSpec, parse_life_circle
 from lifecircle.study.siting_config import SitingSpec, parse_siting
@@ -100,6 +101,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "outputs",
         "cache",
         "siting",
+        "batch",
     ),
     "study": ("name", "description", "synthetic", "boundary"),
     "layers": (*REQUIRED_LAYERS, *OPTIONAL_LAYERS, "crs"),
@@ -190,6 +192,8 @@ class Study:
     life_circle: LifeCircleSpec | None = None
     #: ``[siting]``: where new facilities should go (``lifecircle suggest --service``).
     siting: SitingSpec | None = None
+    #: ``[batch]``: the districts of a city-wide batch (see :mod:`lifecircle.study.batch`).
+    batch: BatchSpec | None = None
 
     @property
     def label(self) -> str:
@@ -237,7 +241,7 @@ def _parse_layers(ck: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, Lay
     layers = {}
     for name in (*REQUIRED_LAYERS, *OPTIONAL_LAYERS):
         if name not in table:
-            if name in REQUIRED_LAYERS:
+            if name in REQUIRED_LAYERS and not (name == "grids" and "batch" in doc):
                 ck.add(f"layers.{name}", "missing: this layer is required")
             continue
         source = _parse_layer(ck, table[name], name, default_crs)
@@ -444,6 +448,7 @@ def _parse_document(ck: ProblemCollector, doc: Mapping[str, Any], path: Path) ->
     fields["siting"] = parse_siting(ck, doc, fields["services"])
     context = {**fields, "profile_names": profile_names}
     fields["targets"] = tuple(parse_targets(ck, doc, context))
+    fields["batch"] = parse_batch(ck, doc)
     return fields
 
 

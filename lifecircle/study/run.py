@@ -86,6 +86,11 @@ def load_study_layers(study: Study) -> Layers:
     from lifecircle import geo
     from lifecircle.errors import hint_style
 
+    if "grids" not in study.layers:  # a batch study: the grids are per district
+        raise ConfigError(
+            f"{study.label}: layers.grids: missing; this is a batch study (its grids are "
+            f"per district): run `lifecircle batch {study.label}`"
+        )
     frames = {
         name: geo.LayerInput(
             src.path,

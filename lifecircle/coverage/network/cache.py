@@ -279,7 +279,8 @@ def build_cached(
     Returns
     -------
     WalkNetwork
-        With ``meta["cache"]`` set to ``"hit"`` or ``"miss"``.
+        With ``meta["cache"]`` set to ``"hit"`` or ``"miss"`` and ``meta["cache_file"]``
+        to the file's path.
     """
     name = builder.__name__
     key = cache_key(name, source, params)
@@ -288,10 +289,12 @@ def build_cached(
     if path.is_file():
         network = _load_cached(path, key)
         if network is not None:
+            network.meta["cache_file"] = str(path)
             return network
     network = builder(str(source) if isinstance(source, PlaceQuery) else source, **params)
     _store(network, path, key)
     network.meta["cache"] = "miss"
+    network.meta["cache_file"] = str(path)  # e.g. for workers that read it themselves
     logger.info("network cache miss: built and stored %s", path)
     return network
 
