@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shlex
 import shutil
 import warnings
 import xml.etree.ElementTree as ET
@@ -214,16 +215,26 @@ def test_rerun_skips_unchanged_districts_and_redoes_a_changed_one(city, tmp_path
     assert again.results["D02"]["grids"] != run.results["D02"]["grids"]
 
 
-def test_demo_city_from_the_command_line(tmp_path) -> None:
-    """``lifecircle batch --demo-city`` (the README's command), offline, twice: the second
-    run skips every district."""
+def readme_batch_command() -> list[str]:
+    """The README's ``lifecircle batch --demo-city`` line (section "A whole city")."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## A whole city on a cluster", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```text\n", 1)[1].split("```", 1)[0]
+    line = next(x for x in block.splitlines() if x.startswith("lifecircle batch --demo-city"))
+    return shlex.split(line.split("#", 1)[0])
+
+
+def test_demo_city_from_the_readme_command(tmp_path) -> None:
+    """The README's ``lifecircle batch --demo-city`` line, offline, twice: the second run
+    skips every district."""
     import subprocess
     import sys
 
-    lifecircle = Path(sys.executable).parent / "lifecircle"
+    command = readme_batch_command()
+    assert command == ["lifecircle", "batch", "--demo-city", "-o", "city-out", "--junit",
+                       "city-out/junit.xml"]  # fmt: skip
+    command[0] = str(Path(sys.executable).parent / "lifecircle")
     env = {**os.environ, "CI": "true"}
-    command = [str(lifecircle), "batch", "--demo-city", "-o", "city-out", "--workers", "2",
-               "--junit", "city-out/junit.xml", "--lang", "en"]  # fmt: skip
     first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
                            timeout=600, check=False)  # fmt: skip
     assert first.returncode == 1, first.stdout + first.stderr  # some targets are missed
@@ -233,6 +244,8 @@ def test_demo_city_from_the_command_line(tmp_path) -> None:
     assert len(list((out / "districts").glob("*.json"))) == 6
     junit = ET.parse(out / "junit.xml").getroot()
     assert len(list(junit.iter("testsuite"))) == 6
+    assert {p.name for p in out.iterdir()} >= {"city.gpkg", "ranking.xlsx", "ranking.csv",
+                                                "ranking.md", "city-map-zh.html"}  # fmt: skip
     second = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=600, check=False)  # fmt: skip
     assert "6 districts: 0 computed, 6 unchanged" in second.stdout, second.stdout

@@ -3,7 +3,8 @@
 ``load_study`` parses and validates a study file; ``run_study`` computes what its targets
 need and evaluates them into a :class:`CheckReport`; ``report_to_*`` render the report for
 terminals and CI systems (JUnit XML, JSON, Markdown); a :class:`Scenario` edits a study
-(``apply_scenario``) and :func:`compare` sets it beside its baseline.
+(``apply_scenario``) and :func:`compare` sets it beside its baseline; ``run_batch`` runs
+a study for every district of a city on Dask (a study file with a ``[batch]`` table).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from lifecircle.study.batch import BatchOptions, BatchRun, run_batch
 from lifecircle.study.compare import Comparison, compare
 from lifecircle.study.config import (
     DEFAULT_SERVICES,
@@ -52,6 +54,8 @@ from lifecircle.study.targets import (
 
 __all__ = [
     "DEFAULT_SERVICES",
+    "BatchOptions",
+    "BatchRun",
     "CheckReport",
     "Comparison",
     "GridOutcome",
@@ -81,6 +85,7 @@ __all__ = [
     "report_to_junit",
     "report_to_markdown",
     "report_to_text",
+    "run_batch",
     "run_study",
     "scenario_to_toml",
     "select_scope",

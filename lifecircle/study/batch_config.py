@@ -18,12 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from lifecircle.study.config_problems import ProblemCollector, show_value
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 __all__ = ["BATCH_KEYS", "NETWORK_TO_WORKERS", "BatchSpec", "check_scheduler", "parse_batch"]
 
@@ -81,31 +79,7 @@ def parse_batch(ck: ProblemCollector, doc: Mapping[str, Any]) -> BatchSpec | Non
         return None
     table = ck.table(doc, "batch", "")
     ck.known_keys(table, "batch", BATCH_KEYS)
-    if "districts" not in table:
-        ck.add("batch.districts", 'missing: name the districts file, e.g. "districts.gpkg"')
-        return None
-    source = table["districts"]
-    where = "batch.districts"
-    settings: dict[str, Any] = {}
-    if isinstance(source, dict):
-        ck.known_keys(source, where, _DISTRICT_KEYS)
-        if "path" not in source:
-            ck.add(where, 'missing key "path"')
-            return None
-        path = ck.path(source["path"], f"{where}.path")
-        crs = source.get("crs")
-        if crs is not None and (isinstance(crs, bool) or not isinstance(crs, str | int)):
-            ck.add(f"{where}.crs", f'expected a CRS such as "EPSG:4326", got {show_value(crs)}')
-        columns = source.get("columns")
-        if columns is not None and (
-            not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values())
-        ):
-            ck.add(f"{where}.columns", 'expected a table of "source header" = "id" or "name"')
-            columns = None
-        settings = {"crs": crs, "columns": columns}
-        settings.update({k: ck.string(source, k, where) for k in ("layer", "encoding")})
-    else:
-        path = ck.path(source, where)
+    path, settings = _districts(ck, table)
     settings.update(_engine(ck, table))
     column = ck.string(table, "district_column", "batch", "district")
     cell_m = ck.number(table, "cell_m", "batch", 500.0)
@@ -113,6 +87,36 @@ def parse_batch(ck: ProblemCollector, doc: Mapping[str, Any]) -> BatchSpec | Non
         return None
     return BatchSpec(path, district_column=column or "district", cell_m=cell_m or 500.0,
                      **settings)  # fmt: skip
+
+
+def _districts(
+    ck: ProblemCollector, table: Mapping[str, Any]
+) -> tuple[Path | None, dict[str, Any]]:
+    """``districts``: a path or ``{ path, crs, layer, columns, encoding }``."""
+    where = "batch.districts"
+    if "districts" not in table:
+        ck.add(where, 'missing: name the districts file, e.g. "districts.gpkg"')
+        return None, {}
+    source = table["districts"]
+    if not isinstance(source, dict):
+        return ck.path(source, where), {}
+    ck.known_keys(source, where, _DISTRICT_KEYS)
+    if "path" not in source:
+        ck.add(where, 'missing key "path"')
+        return None, {}
+    path = ck.path(source["path"], f"{where}.path")
+    crs = source.get("crs")
+    if crs is not None and (isinstance(crs, bool) or not isinstance(crs, str | int)):
+        ck.add(f"{where}.crs", f'expected a CRS such as "EPSG:4326", got {show_value(crs)}')
+    columns = source.get("columns")
+    if columns is not None and (
+        not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values())
+    ):
+        ck.add(f"{where}.columns", 'expected a table of "source header" = "id" or "name"')
+        columns = None
+    settings: dict[str, Any] = {"crs": crs, "columns": columns}
+    settings.update({k: ck.string(source, k, where) for k in ("layer", "encoding")})
+    return path, settings
 
 
 def _engine(ck: ProblemCollector, table: Mapping[str, Any]) -> dict[str, Any]:
