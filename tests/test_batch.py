@@ -252,3 +252,22 @@ def test_demo_city_from_the_readme_command(tmp_path) -> None:
     assert json.loads((out / "batch-run.json").read_text())["skipped"] == [
         f"D0{i}" for i in range(1, 7)
     ]
+
+
+def test_reports_on_request_with_the_network_scattered(tmp_path) -> None:
+    """``reports``: one committee report per district, linked from the overview map; the
+    network sent once to each worker (``network_to_workers = "scatter"``) instead of read
+    from the cache."""
+    study = load_study(write_demo_city(tmp_path / "city", n_nodes=1_200, columns=2, rows=1))
+    out = tmp_path / "out"
+    options = BatchOptions(
+        output_dir=out, workers=1, reports=True, network_to_workers="scatter", lang="en"
+    )
+    run = run_batch(study, options=options)
+    assert run.failed == {}
+    for ident in ("D01", "D02"):
+        page = (out / "reports" / f"{ident}-en.html").read_text(encoding="utf-8")
+        assert "合成街道" in page and str(tmp_path) not in page
+    overview = (out / "city-map-en.html").read_text(encoding="utf-8")
+    assert 'href=\\"reports/D01-en.html\\"' in overview
+    assert "Open the district" in overview
