@@ -114,8 +114,10 @@ def main(argv: list[str] | None = None) -> None:
         per_district = [r["cpu_s"] for _, _, results in serial_runs for r in results]
         print(f"serial loop                  {s_cpu:8.2f} [{s_wall:6.2f}]")
 
+        import dask
         from distributed import Client, LocalCluster
 
+        dask.config.set({"distributed.worker.profile.enabled": False})  # as run_batch
         start_cpu, start_wall, cluster = timed(lambda: LocalCluster(
             n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
             dashboard_address="127.0.0.1:0",

@@ -227,12 +227,16 @@ def _dask_client(*, scheduler: str | None, workers: int | None) -> Iterator[Clie
         with client:
             yield client
         return
+    import dask
+
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",  # its HTTP routes on a free local port
-        silence_logs=logging.ERROR,
-    )  # fmt: skip
+    # the workers' statistical profiler (10 ms samples) feeds only the dashboard: off
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # its HTTP routes on a free local port
+            silence_logs=logging.ERROR,
+        )  # fmt: skip
     with cluster, Client(cluster) as client:
         yield client
 
