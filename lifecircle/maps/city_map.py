@@ -49,13 +49,13 @@ _TEXT = {
         "title": "Targets met per district", "layer": "Districts", "id": "District id",
         "met": "Targets met", "residents": "Residents", "failed": "could not be computed",
         "report": "Open the district's report", "legend": "Targets met",
-        "of": "{m} of {n}",
+        "of": "{m} of {n}", "count": "{label}: {k} districts",
     },
     "zh": {
         "title": "各街镇目标达成情况", "layer": "街镇", "id": "街镇代码",
         "met": "达标目标数", "residents": "常住人口", "failed": "无法计算",
         "report": "打开该街镇的报告", "legend": "达标目标数",
-        "of": "{n} 项中 {m} 项",
+        "of": "{n} 项中 {m} 项", "count": "{label}：{k} 个街镇",
     },
 }  # fmt: skip
 
@@ -114,12 +114,13 @@ def _legend(districts: pd.DataFrame, n_targets: int, lang: str) -> str:
     counts = districts.loc[ok, "targets_met"].astype(int).value_counts()
     lines = []
     for met in range(n_targets, -1, -1):
-        label = f"{words['of'].format(m=met, n=n_targets)} ({int(counts.get(met, 0))})"
+        label = words["count"].format(label=words["of"].format(m=met, n=n_targets),
+                                      k=int(counts.get(met, 0)))  # fmt: skip
         swatch = f'<span class="lc-sw" style="background:{met_colour(met, n_targets)}"></span>'
         lines.append(f'<div class="lc-row">{swatch}<span>{html.escape(label)}</span></div>')
     if (~ok).any():
         swatch = f'<span class="lc-sw" style="background:{_FAILED};border-style:dashed"></span>'
-        label = f"{words['failed']} ({int((~ok).sum())})"
+        label = words["count"].format(label=words["failed"], k=int((~ok).sum()))
         lines.append(f'<div class="lc-row">{swatch}<span>{html.escape(label)}</span></div>')
     heading = f'<summary class="lc-summary">{html.escape(words["legend"])}</summary>'
     return f"<details open>{heading}{''.join(lines)}</details>"
