@@ -17,16 +17,18 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 
+from lifecircle.coverage.measures.demand import points_frame
 from lifecircle.coverage.routing.isochrones import isochrones_per_facility
 from lifecircle.coverage.routing.split_graph import SplitGraph
 
-__all__ = ["CoverageResult", "IsochroneSource"]
+__all__ = ["CoverageResult", "DemandPoints", "IsochroneSource"]
 
 _LEVEL_ORDER = {"subdistrict": 0, "area": 1, "microgrid": 2}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class CoverageResult:
     """Who can walk to which service within the time budget.
 
@@ -36,7 +38,8 @@ class CoverageResult:
         Demand points (EPSG:4326): ``grid_id``, ``weight``, ``snap_m``, ``component``, and
         per service ``s``: ``minutes_<s>`` (``inf`` when unreachable within twice the
         budget) and ``facility_<s>`` (id of the nearest facility as text; missing, i.e.
-        ``NaN`` as pandas shows it, when unreachable: test with ``pandas.isna``).
+        ``NaN`` as pandas shows it, when unreachable: test with ``pandas.isna``). Given as
+        :class:`DemandPoints` (coordinate arrays), the frame is made when first read.
     grids : geopandas.GeoDataFrame
         Every grid at every level (EPSG:4326): ``id, name, level, parent_id, kind, weight``
         and per service ``share_<s>`` (0..1, NaN without weight) and ``covered_<s>``
@@ -61,20 +64,52 @@ class CoverageResult:
         result built by hand.
     """
 
-    demand: gpd.GeoDataFrame
     grids: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
     isochrones: gpd.GeoDataFrame
     unsnapped: pd.DataFrame
-    params: Mapping[str, Any] = field(default_factory=dict)
-    isochrone_source: IsochroneSource | None = field(default=None, repr=False)
+    params: Mapping[str, Any]
+    isochrone_source: IsochroneSource | None = field(repr=False)
     # per-facility isochrones already computed, by service (filled by facility_isochrones)
-    _facility_areas: dict[str, gpd.GeoDataFrame] = field(
-        default_factory=dict, init=False, repr=False
-    )
+    _facility_areas: dict[str, gpd.GeoDataFrame] = field(repr=False)
+    # the demand points as given: a frame, or coordinate arrays made into one on first use
+    _demand: gpd.GeoDataFrame | DemandPoints = field(repr=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+    def __init__(
+        self,
+        demand: gpd.GeoDataFrame | DemandPoints,
+        grids: gpd.GeoDataFrame,
+        facilities: gpd.GeoDataFrame,
+        isochrones: gpd.GeoDataFrame,
+        unsnapped: pd.DataFrame,
+        params: Mapping[str, Any] | None = None,
+        isochrone_source: IsochroneSource | None = None,
+    ) -> None:
+        put = object.__setattr__
+        put(self, "_demand", demand)
+        put(self, "grids", grids)
+        put(self, "facilities", facilities)
+        put(self, "isochrones", isochrones)
+        put(self, "unsnapped", unsnapped)
+        put(self, "params", MappingProxyType(dict(params or {})))
+        put(self, "isochrone_source", isochrone_source)
+        put(self, "_facility_areas", {})
+
+    @property
+    def demand(self) -> gpd.GeoDataFrame:
+        """The demand points as a GeoDataFrame in EPSG:4326 (see the class attributes)."""
+        demand = self._demand
+        if isinstance(demand, DemandPoints):
+            demand = demand.to_frame()
+            object.__setattr__(self, "_demand", demand)
+        return demand
+
+    @property
+    def _demand_columns(self) -> pd.DataFrame:
+        """The demand table without making geometries (for figures that need none)."""
+        if isinstance(self._demand, DemandPoints):
+            return self._demand.table
+        return self._demand
 
     def facility_isochrones(self, service: str | None = None) -> gpd.GeoDataFrame:
         """One walking area per facility of ``service`` (of every service by default).
@@ -144,7 +179,7 @@ class CoverageResult:
     def minutes(self, service: str) -> pd.Series:
         """Walking minutes from each demand point to its nearest ``service`` facility
         (aligned with :attr:`demand`; ``inf`` beyond twice the budget)."""
-        return self.demand[self._column("minutes", service)]
+        return self._demand_columns[self._column("minutes", service)]
 
     def _column(self, kind: str, service: str) -> str:
         if service not in self.services:
@@ -208,7 +243,8 @@ class CoverageResult:
             and ``unsnapped_demand``.
         """
         leaf = self.grid_table("leaf")
-        total = self.demand["weight"].sum()
+        weight = self._demand_columns["weight"]
+        total = weight.sum()
         rows = {}
         for s in self.services:
             minutes = self.minutes(s).to_numpy()
@@ -217,12 +253,12 @@ class CoverageResult:
             worst = shares.idxmin() if shares.notna().any() else None
             rows[s] = {
                 "facilities": int((self.facilities["service"] == s).sum()),
-                "share": float(self.demand["weight"][ok].sum() / total) if total else np.nan,
+                "share": float(weight[ok].sum() / total) if total else np.nan,
                 "leaf_grids": len(leaf),
                 "leaf_grids_covered": int(leaf[f"covered_{s}"].sum()),
                 "worst_grid": None if worst is None else leaf.loc[worst, "name"],
                 "worst_share": np.nan if worst is None else float(shares[worst]),
-                "median_minutes": _weighted_median(minutes, self.demand["weight"].to_numpy()),
+                "median_minutes": _weighted_median(minutes, weight.to_numpy()),
                 "unsnapped_demand": int((self.unsnapped["kind"] == "demand").sum()),
             }
         frame = pd.DataFrame.from_dict(rows, orient="index")
@@ -234,7 +270,7 @@ class CoverageResult:
         return (
             f"{p.get('walk_minutes', '?'):g}-minute walk, profile {p.get('profile')} "
             f"({p.get('speed_m_s', float('nan')):.2f} m/s), "
-            f"{len(self.demand)} demand points, {len(self.grids)} grids"
+            f"{len(self._demand_columns)} demand points, {len(self.grids)} grids"
         )
 
     def __repr__(self) -> str:
@@ -308,3 +344,33 @@ class IsochroneSource:
             geometry=areas,
             crs=self.graph.network.crs,
         ).to_crs(4326)
+
+
+@dataclass(frozen=True, eq=False)
+class DemandPoints:
+    """Demand points held as columns, with their coordinates as ``x`` and ``y`` arrays.
+
+    A :class:`CoverageResult` given one makes its :attr:`CoverageResult.demand` frame (Point
+    geometries in EPSG:4326) only when that is first read: on a city of millions of points
+    the geometries would double the memory of the whole analysis.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The demand columns with ``x`` and ``y`` (in ``crs``) where the geometry goes.
+    crs : pyproj.CRS
+        The CRS of ``x`` and ``y``.
+    """
+
+    table: pd.DataFrame
+    crs: pyproj.CRS
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        """The points as a GeoDataFrame in EPSG:4326 (geometry in place of ``x``, ``y``).
+
+        The coordinates are transformed as arrays (as ``GeoDataFrame.to_crs`` does, with
+        the same transformer), so the Point objects are made once.
+        """
+        to_wgs84 = pyproj.Transformer.from_crs(self.crs, 4326, always_xy=True)
+        lon, lat = to_wgs84.transform(self.table["x"].to_numpy(), self.table["y"].to_numpy())
+        return points_frame(self.table.assign(x=lon, y=lat), 4326)

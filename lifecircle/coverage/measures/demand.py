@@ -25,13 +25,30 @@ import shapely
 
 from lifecircle.errors import LayerError, LifecircleWarning, ParameterError
 from lifecircle.geo.hierarchy import leaf_grids
+from lifecircle.typing import CRSLike
 
-__all__ = ["DemandWarning", "demand_from_layers", "leaf_grid_ids"]
+__all__ = [
+    "DemandWarning",
+    "available_memory_bytes",
+    "demand_from_layers",
+    "demand_table",
+    "leaf_grid_ids",
+    "max_lattice_points",
+    "points_frame",
+]
 
 logger = logging.getLogger(__name__)
 
-#: The demand lattice may not exceed this many points (a too small ``spacing_m``).
-MAX_LATTICE_POINTS = 2_000_000
+#: Memory one demand point costs through ``compute_coverage`` at its peak (the point, its
+#: snap, per-service minutes and facility, the result's columns), measured on synthetic
+#: cities of 100k and 1M nodes (``benchmarks/bench_city_scale.py``), with headroom.
+BYTES_PER_POINT = 600
+
+#: The lattice limit when the available memory cannot be read (not Linux).
+FALLBACK_LATTICE_POINTS = 2_000_000
+
+#: Share of the available memory the demand points may use.
+MEMORY_SHARE = 0.8
 
 
 class DemandWarning(LifecircleWarning):
@@ -68,6 +85,40 @@ def demand_from_layers(
     geopandas.GeoDataFrame
         In ``crs``: ``grid_id``, ``weight``, ``weight_kind`` (``"population"`` or
         ``"area"``), ``source`` (``"building"`` or ``"lattice"``), ``building_id`` (or None).
+        The same points as :func:`demand_table`, as Point geometries.
+    """
+    return points_frame(demand_table(grids, crs=crs, buildings=buildings, spacing_m=spacing_m), crs)
+
+
+def points_frame(table: pd.DataFrame, crs: CRSLike) -> gpd.GeoDataFrame:
+    """Turn the ``x``, ``y`` columns of ``table`` into a Point geometry column.
+
+    The geometry takes the place of ``x`` and ``y`` (which are dropped); the frame is in
+    ``crs``, the CRS of the coordinates.
+    """
+    at = table.columns.get_loc("x")
+    frame = table.drop(columns=["x", "y"])
+    frame.insert(at, "geometry", shapely.points(table["x"].to_numpy(), table["y"].to_numpy()))
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+
+
+def demand_table(
+    grids: gpd.GeoDataFrame,
+    *,
+    crs: pyproj.CRS | str,
+    buildings: gpd.GeoDataFrame | None = None,
+    spacing_m: float = 25.0,
+) -> pd.DataFrame:
+    """The demand points of :func:`demand_from_layers` as coordinate columns (no geometry).
+
+    A Point object costs about 200 bytes, twice what the rest of a demand point's row does:
+    a city of millions of points keeps them as arrays (``x``, ``y`` in ``crs``) and makes
+    geometries only for the user (:func:`points_frame`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``grid_id, weight, weight_kind, source, building_id, x, y``.
     """
     if not spacing_m > 0:
         raise ValueError(f"spacing_m must be > 0 metres, got {spacing_m!r}")
@@ -94,7 +145,7 @@ def demand_from_layers(
         demand["grid_id"].nunique(),
         ", ".join(sorted(demand["weight_kind"].unique())),
     )
-    return gpd.GeoDataFrame(demand, geometry="geometry", crs=crs)
+    return demand
 
 
 def _weight_kind(leaves: pd.DataFrame, *, with_buildings: bool) -> str:
@@ -127,18 +178,48 @@ def _ids(values: Iterable[object], limit: int = 5) -> str:
     return ", ".join(texts[:limit]) + more
 
 
+def available_memory_bytes() -> int | None:
+    """Return the memory available to new work (``MemAvailable`` of ``/proc/meminfo``).
+
+    None where it cannot be read (not Linux).
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def max_lattice_points(available: int | None = None) -> int:
+    """Return how many demand lattice points fit in memory.
+
+    ``MEMORY_SHARE`` of the available memory (:func:`available_memory_bytes` by default)
+    divided by ``BYTES_PER_POINT``; ``FALLBACK_LATTICE_POINTS`` where it is unknown.
+    """
+    if available is None:
+        available = available_memory_bytes()
+    if available is None:
+        return FALLBACK_LATTICE_POINTS
+    return max(int(available * MEMORY_SHARE / BYTES_PER_POINT), 1)
+
+
 def _check_lattice_size(leaves: gpd.GeoDataFrame, spacing_m: float) -> None:
     """Refuse a lattice too fine to fit in memory (counted over each grid's bounding box)."""
     bounds = leaves.geometry.bounds.fillna(0.0)
     width = (bounds["maxx"] - bounds["minx"]) / spacing_m + 1
     height = (bounds["maxy"] - bounds["miny"]) / spacing_m + 1
     count = float((width * height).sum())
-    if count > MAX_LATTICE_POINTS:
-        suggest = math.ceil(spacing_m * math.sqrt(count / MAX_LATTICE_POINTS))
+    limit = max_lattice_points()
+    if count > limit:
+        suggest = math.ceil(spacing_m * math.sqrt(count / limit))
         raise ParameterError(
             f"spacing_m={spacing_m:g} would lay out about {count:,.0f} demand lattice points "
-            f"over {len(leaves)} leaf grids (at most {MAX_LATTICE_POINTS:,} allowed); use "
-            f"spacing_m of at least {suggest:g} metres (default 25)"
+            f"over {len(leaves)} leaf grids (at most {limit:,} fit in this machine's "
+            f"available memory, at about {BYTES_PER_POINT} bytes each); use spacing_m of at "
+            f"least {suggest:g} metres (default 25), or free memory"
         )
 
 
@@ -185,7 +266,8 @@ def _lattice(leaves: gpd.GeoDataFrame, *, spacing_m: float, kind: str) -> pd.Dat
             "weight_kind": kind,
             "source": "lattice",
             "building_id": pd.Series([None] * len(grid), dtype=object),
-            "geometry": shapely.points(x, y),
+            "x": x,
+            "y": y,
         }
     )
 
@@ -220,7 +302,8 @@ def _building_points(buildings: gpd.GeoDataFrame, leaves: gpd.GeoDataFrame) -> p
             "building_id": buildings["id"].astype(str).to_numpy()
             if "id" in buildings
             else buildings.index.astype(str),
-            "geometry": pts,
+            "x": shapely.get_x(pts),
+            "y": shapely.get_y(pts),
         }
     )
 

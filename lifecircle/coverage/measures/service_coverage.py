@@ -21,13 +21,17 @@ if find_spec("ipywidgets") is not None:
 else:
     from tqdm import tqdm
 
-from lifecircle.coverage.measures.coverage_result import CoverageResult, IsochroneSource
-from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
+from lifecircle.coverage.measures.coverage_result import (
+    CoverageResult,
+    DemandPoints,
+    IsochroneSource,
+)
+from lifecircle.coverage.measures.demand import demand_table, leaf_grid_ids
 from lifecircle.coverage.network.extent import beyond_reach
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.options import CoverageOptions
 from lifecircle.coverage.routing.isochrones import isochrones_for_facilities
-from lifecircle.coverage.routing.snap import check_snapped, snap_points
+from lifecircle.coverage.routing.snap import check_snapped, snap_coordinates, snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points
 from lifecircle.errors import CoordinateWarning, LifecircleWarning
@@ -121,7 +125,7 @@ def compute_coverage(
     specs = _check_services(default_services(layers) if services is None else services)
     show = sys.stderr.isatty() if progress is None else progress
     facs = _facility_table(layers, specs, crs=network.crs, warn_empty=services is not None)
-    demand = demand_from_layers(
+    demand = demand_table(
         layers.grids,
         crs=network.crs,
         buildings=getattr(layers, "buildings", None),
@@ -129,7 +133,7 @@ def compute_coverage(
     )
     steps = tqdm(total=3 + len(specs), disable=not show, desc="coverage", unit="step")
     max_snap_m = opts.max_snap_m
-    d_snap = snap_points(network, demand, max_snap_m=max_snap_m, positions=False)
+    d_snap = snap_coordinates(network, demand[["x", "y"]].to_numpy(), max_snap_m=max_snap_m)
     facs, f_snap = _facilities_in_extent(
         network, facs, snap_points(network, facs, max_snap_m=max_snap_m), max_snap_m
     )
@@ -181,7 +185,7 @@ def compute_coverage(
         "weight_kind": ",".join(sorted(demand["weight_kind"].unique())),
     }
     return CoverageResult(
-        demand=demand.to_crs(4326),
+        demand=DemandPoints(demand, network.crs),
         grids=grids,
         facilities=_facility_summary(facs, f_snap, demand, list(specs), walk_minutes),
         isochrones=_isochrone_frame(iso_rows, crs=network.crs),
@@ -360,7 +364,7 @@ def _facility_summary(
 
 
 def _unsnapped(
-    demand: gpd.GeoDataFrame,
+    demand: pd.DataFrame,
     d_snap: pd.DataFrame,
     facs: gpd.GeoDataFrame,
     f_snap: pd.DataFrame,
@@ -379,7 +383,7 @@ def _unsnapped(
 
 
 def served_by_facility(
-    out: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, services: list[str], walk_minutes: float
+    out: gpd.GeoDataFrame, demand: pd.DataFrame, services: list[str], walk_minutes: float
 ) -> gpd.GeoDataFrame:
     """Add ``served_weight``, ``n_grids`` and ``grids`` to each facility row, in EPSG:4326.
 

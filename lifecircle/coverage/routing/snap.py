@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import logging
 import weakref
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 
 from lifecircle.coverage.network.extent import LIKELY_CAUSE
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.errors import LayerError, NetworkError
-from lifecircle.typing import GeometryArray
+from lifecircle.typing import FloatArray, GeometryArray
 
-__all__ = ["check_snapped", "snap_points"]
+__all__ = ["check_snapped", "snap_coordinates", "snap_points"]
 
 logger = logging.getLogger(__name__)
 
@@ -110,10 +112,75 @@ def snap_points(
     if not (max_snap_m >= 0):
         raise ValueError(f"max_snap_m must be >= 0 metres, got {max_snap_m!r}")
     pts = _as_points(points, network)
-    index = points.index
     columns = SNAP_COLUMNS if positions else tuple(c for c in SNAP_COLUMNS if c not in ("x", "y"))
     if len(pts) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}, index=index)
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}, index=points.index)
+    out = _snap(network, pts, positions=positions)
+    _log_far(out["snap_m"], max_snap_m)
+    out["snapped"] = out["snap_m"] <= max_snap_m
+    return pd.DataFrame({c: out[c] for c in columns}, index=points.index)
+
+
+#: Points snapped per batch by :func:`snap_coordinates` (bounds the Point objects alive).
+SNAP_BATCH = 500_000
+
+
+def snap_coordinates(
+    network: WalkNetwork, xy: FloatArray, *, max_snap_m: float = 100.0
+) -> pd.DataFrame:
+    """Snap points given as coordinates in the network CRS, as :func:`snap_points` does.
+
+    For millions of points (a city's demand lattice): Point objects are made a batch at a
+    time and dropped, so they never all exist at once; the result is the same as
+    ``snap_points(network, points, positions=False)`` on those points.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+    xy : numpy.ndarray
+        ``(n, 2)`` coordinates in ``network.crs``.
+    max_snap_m : float, default 100
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed ``0..n-1``, with the columns of :func:`snap_points` but ``x`` and ``y``.
+
+    Raises
+    ------
+    lifecircle.errors.LayerError
+        For coordinates that are not finite numbers (a point without geometry).
+    """
+    if not (max_snap_m >= 0):
+        raise ValueError(f"max_snap_m must be >= 0 metres, got {max_snap_m!r}")
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
+    if len(bad):
+        problems = [f"row {int(i)} has no geometry" for i in bad[:5]]
+        if len(bad) > 5:
+            problems.append(f"and {len(bad) - 5} more rows without geometry")
+        raise LayerError("<points>", problems)
+    columns = tuple(c for c in SNAP_COLUMNS if c not in ("x", "y"))
+    if len(xy) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+    parts = [
+        _snap(network, shapely.points(xy[lo : lo + SNAP_BATCH]), positions=False)
+        for lo in range(0, len(xy), SNAP_BATCH)
+    ]
+    out = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
+    _log_far(out["snap_m"], max_snap_m)
+    out["snapped"] = out["snap_m"] <= max_snap_m
+    return pd.DataFrame({c: out[c] for c in columns})
+
+
+def _log_far(snap_m: FloatArray, max_snap_m: float) -> None:
+    n_far = int((snap_m > max_snap_m).sum())
+    if n_far:
+        logger.info("%d of %d points lie beyond max_snap_m=%g m", n_far, len(snap_m), max_snap_m)
+
+
+def _snap(network: WalkNetwork, pts: GeometryArray, *, positions: bool) -> dict[str, NDArray[Any]]:
+    """Snap valid Points: every column of :data:`SNAP_COLUMNS` but ``snapped``."""
     edge_geoms = network.edges.geometry.to_numpy()
     tree = _edge_tree(network)
     (ipt, iedge), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
@@ -124,19 +191,13 @@ def snap_points(
     lines = edge_geoms[edge]
     fraction = np.clip(shapely.line_locate_point(lines, pts, normalized=True), 0.0, 1.0)
     length_m = network.edges["length_m"].to_numpy(dtype=float)[edge]
-    comp = network.component_labels[network.edges["u"].to_numpy()[edge]]
-    snapped = snap_m <= max_snap_m
-    n_far = int((~snapped).sum())
-    if n_far:
-        logger.info("%d of %d points lie beyond max_snap_m=%g m", n_far, len(pts), max_snap_m)
     xy = shapely.get_coordinates(pts)
-    out = {
+    out: dict[str, NDArray[Any]] = {
         "edge": edge,
         "offset_m": fraction * length_m,
         "fraction": fraction,
         "snap_m": snap_m,
-        "snapped": snapped,
-        "component": comp,
+        "component": network.component_labels[network.edges["u"].to_numpy()[edge]],
         "orig_x": xy[:, 0],
         "orig_y": xy[:, 1],
     }
@@ -145,7 +206,7 @@ def snap_points(
             shapely.line_interpolate_point(lines, fraction, normalized=True)
         )
         out["x"], out["y"] = on_line[:, 0], on_line[:, 1]
-    return pd.DataFrame({c: out[c] for c in columns}, index=index)
+    return out
 
 
 _TREES: weakref.WeakKeyDictionary[WalkNetwork, shapely.STRtree] = weakref.WeakKeyDictionary()
