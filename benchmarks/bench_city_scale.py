@@ -1,6 +1,9 @@
 """Benchmark: coverage of a whole synthetic city, step by step, at 10k, 100k and 1M nodes.
 
-Run: ``.venv/bin/python benchmarks/bench_city_scale.py [--quick] [--baseline REV]``
+Run: ``.venv/bin/python benchmarks/bench_city_scale.py [--quick] [--baseline REV]``, or
+``... --steps [--sizes 10000 100000 1000000] [--isochrones]`` for ``compute_coverage``
+step by step (demand arrays, snapping, split graph, solves, shares, tables) with the whole
+analysis' peak memory; ``--isochrones`` adds the defaults at 1M too.
 
 Inputs: :func:`lifecircle.study.synthetic_city.synthetic_city_study` — a street network of
 ``n`` nodes, 500 m micro-grids under 2 km areas and one subdistrict, residents on every
@@ -60,17 +63,25 @@ sys.path.insert(0, str(ROOT))
 from bench_reachability import peak_mb  # noqa: E402  (benchmarks/ is on sys.path)
 
 from lifecircle.coverage import compute_coverage  # noqa: E402
-from lifecircle.coverage.measures.demand import demand_from_layers  # noqa: E402
-from lifecircle.coverage.measures.service_coverage import default_services  # noqa: E402
+from lifecircle.coverage.measures.coverage_result import DemandPoints  # noqa: E402
+from lifecircle.coverage.measures.demand import demand_from_layers, demand_table  # noqa: E402
+from lifecircle.coverage.measures.service_coverage import (  # noqa: E402
+    default_services,
+    grid_shares,
+    served_by_facility,
+)
 from lifecircle.coverage.routing.isochrones import (  # noqa: E402
     isochrones_for_facilities,
     lines_to_area,
     reachable_lines,
 )
 from lifecircle.coverage.routing.profiles import PROFILES  # noqa: E402
-from lifecircle.coverage.routing.snap import snap_points  # noqa: E402
+from lifecircle.coverage.routing.snap import snap_coordinates, snap_points  # noqa: E402
 from lifecircle.coverage.routing.split_graph import SplitGraph, build_split_graph  # noqa: E402
-from lifecircle.coverage.routing.travel_times import nearest_facility  # noqa: E402
+from lifecircle.coverage.routing.travel_times import (  # noqa: E402
+    nearest_facility,
+    seconds_to_points,
+)
 from lifecircle.study.synthetic_city import synthetic_city_study  # noqa: E402
 
 PROFILE = PROFILES["elderly"]
@@ -306,6 +317,92 @@ print(json.dumps({"cpu_s": statistics.median(cpu), "wall_s": statistics.median(w
 """
 
 
+def peak_rss_mb(func: Callable[[], object]) -> float:
+    """Resident-set high-water mark (MB) during ``func()``, above the RSS before it.
+
+    Linux only (0 elsewhere); no ``tracemalloc``, whose bookkeeping would swamp a call
+    that makes tens of millions of objects at 1M nodes.
+    """
+    gc.collect()
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+        before = _status_kb("VmRSS")
+    except OSError:
+        func()
+        return 0.0
+    func()
+    return (_status_kb("VmHWM") - before) / 1024
+
+
+def _status_kb(key: str) -> int:
+    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith(key))
+    return int(line.split()[1])
+
+
+def bench_pipeline(n: int, *, runs: int, isochrones: bool) -> list[tuple]:
+    """``compute_coverage``'s steps one by one, then the whole (``--steps``): table rows.
+
+    Steps on the same city as :func:`bench_size`: the demand points (as coordinate arrays),
+    snapping them, snapping the facilities and compiling the split graph, the three
+    services' solves and the point times, the grid shares, the per-facility table, and
+    making the demand GeoDataFrame the result hands out on first read. Ratios are to the
+    whole analysis with isochrones off; peak memory is the whole call's resident-set growth.
+    """
+    c0 = time.process_time()
+    layers, network = synthetic_city_study(n, seed=SEED)
+    print(f"{n:,} nodes: city built in {time.process_time() - c0:.1f} s CPU", file=sys.stderr)
+    size = f"{n // 1000:,}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+    specs = default_services()
+    table = demand_table(layers.grids, crs=network.crs)
+    xy = table[["x", "y"]].to_numpy()
+    d_snap = snap_coordinates(network, xy, max_snap_m=100)
+    elderly = layers.elderly.to_crs(network.crs)
+    rows_of = {s: np.flatnonzero(elderly["type"].isin(codes)) for s, codes in specs.items()}
+    graph = build_split_graph(
+        network, snap_points(network, elderly, max_snap_m=100), profile=PROFILE
+    )
+    demand = table.assign(snap_m=d_snap["snap_m"], component=d_snap["component"])
+    for s, rows in rows_of.items():
+        nearest = nearest_facility(graph, facilities=rows, limit_s=2 * LIMIT_S)
+        seconds, fac = seconds_to_points(graph, nearest, d_snap)
+        demand[f"minutes_{s}"] = seconds / 60.0
+        demand[f"facility_{s}"] = np.array([*elderly["id"].astype(str), None], object)[fac]
+    facs = elderly.assign(service="elderly", id=elderly["id"].astype(str))
+
+    def solve() -> None:
+        for rows in rows_of.values():
+            nearest = nearest_facility(graph, facilities=rows, limit_s=2 * LIMIT_S)
+            seconds_to_points(graph, nearest, d_snap)
+
+    def off() -> object:
+        return compute_coverage(layers, network, isochrones=False, progress=False)
+
+    steps: dict[str, Callable[[], object]] = {
+        "demand points (arrays)": lambda: demand_table(layers.grids, crs=network.crs),
+        "snap demand points": lambda: snap_coordinates(network, xy, max_snap_m=100),
+        "snap facilities, split graph": lambda: build_split_graph(
+            network, snap_points(network, elderly, max_snap_m=100), profile=PROFILE
+        ),
+        "solve and point times, 3 services": solve,
+        "grid shares": lambda: grid_shares(layers.grids, demand, list(specs), 15.0, 0.9),
+        "per-facility table": lambda: served_by_facility(facs, demand, ["elderly"], 15.0),
+        "demand GeoDataFrame (on first read)": lambda: DemandPoints(demand, network.crs).to_frame(),
+        "compute_coverage, isochrones off": off,
+    }
+    if isochrones:
+        steps["compute_coverage (defaults)"] = lambda: compute_coverage(
+            layers, network, progress=False
+        )
+    t = cpu_median(steps, runs)
+    ref = t["compute_coverage, isochrones off"][0]
+    out = []
+    for key, times in t.items():
+        mb = peak_rss_mb(steps[key]) if key.startswith("compute_coverage") else 0.0
+        out.append((key, size, times[0], times[1], mb, times[0] / ref if ref else math.nan,
+                    "isochrones off", runs))  # fmt: skip
+    return out
+
+
 def print_tables(rows: list[tuple], sizes: list[int]) -> None:
     """The timing table, then the growth table (exponent of ``t ~ n^k`` between sizes)."""
     print(f"machine: {os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable); "
@@ -340,11 +437,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", help="node counts (default 10k 100k 1M)")
     parser.add_argument("--runs", type=int, default=5, help="runs per method (default 5)")
     parser.add_argument("--baseline", help="also time compute_coverage at this git revision")
+    parser.add_argument("--steps", action="store_true", help="compute_coverage step by step")
+    parser.add_argument("--isochrones", action="store_true",
+                        help="with --steps: also the defaults (isochrones on) at 1M")  # fmt: skip
     args = parser.parse_args(argv)
     sizes = args.sizes or ([10_000] if args.quick else [10_000, 100_000, 1_000_000])
     rows: list[tuple] = []
     for n in sizes:
         runs = args.runs if n < 1_000_000 else max(1, min(args.runs, 3))
+        if args.steps:
+            iso = args.isochrones or n < 1_000_000
+            rows += bench_pipeline(n, runs=runs, isochrones=iso)
+            print_tables(rows, [])
+            print(flush=True)
+            gc.collect()
+            continue
         slow = runs if n <= 10_000 else min(runs, 3 if n < 1_000_000 else 1)
         rows += bench_size(n, runs=runs, slow_runs=slow, baseline=args.baseline)
         print_tables(rows, [])  # so far, in case a larger size does not finish

@@ -6,14 +6,24 @@ must give the same frame, point for point: the reference below is the v0.1 loop.
 
 from __future__ import annotations
 
+import sys
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecircle.coverage.measures.demand import demand_from_layers
+import lifecircle.coverage.measures.demand as demand
+from lifecircle.coverage.measures.demand import (
+    demand_from_layers,
+    demand_table,
+    max_lattice_points,
+    points_frame,
+)
+from lifecircle.errors import ParameterError
 
 CRS = "EPSG:32651"
 X0, Y0 = 350_000.0, 3_455_000.0
@@ -118,3 +128,48 @@ def test_grid_without_lattice_node_gets_its_representative_point():
     assert first["grid_id"] == "T" and first["weight"] == 7.0
     assert first.geometry.equals(tiny.representative_point())
     assert (demand["grid_id"] == "B").sum() == 9  # 3 x 3 nodes: the border is not inside
+
+
+def _two_grids() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": ["A", "B"], "name": ["A", "B"], "level": "microgrid", "parent_id": None,
+         "kind": "residential", "population": [50.0, 80.0]},
+        geometry=[shapely.box(X0, Y0, X0 + 400, Y0 + 300),
+                  shapely.box(X0 + 400, Y0, X0 + 700, Y0 + 300)],
+        crs=CRS,
+    )  # fmt: skip
+
+
+def test_demand_table_holds_the_frames_points_as_coordinates():
+    grids = _two_grids()
+    table = demand_table(grids, crs=CRS, spacing_m=25)
+    frame = demand_from_layers(grids, crs=CRS, spacing_m=25)
+    assert list(table.columns) == [*frame.columns[:-1], "x", "y"]
+    np.testing.assert_array_equal(
+        table[["x", "y"]].to_numpy(), shapely.get_coordinates(frame.geometry)
+    )
+    pd.testing.assert_frame_equal(points_frame(table, CRS), frame, check_exact=True)
+
+
+def test_lattice_limit_follows_available_memory(monkeypatch):
+    """The guard allows what fits in the memory there is, and names the spacing that fits."""
+    grids = _two_grids()  # 700 m x 300 m: about 29 x 13 points at 25 m, 701 x 301 at 1 m
+    assert max_lattice_points(available=600 * 1_000) == int(1_000 * demand.MEMORY_SHARE)
+    monkeypatch.setattr(demand, "available_memory_bytes", lambda: 600 * 1_000)
+    assert len(demand_table(grids, crs=CRS, spacing_m=25)) > 250  # fits in 800 points
+    with pytest.raises(ParameterError, match=r"at most 800 fit in this machine's available") as e:
+        demand_table(grids, crs=CRS, spacing_m=5)
+    suggest = float(str(e.value).split("spacing_m of at least ")[1].split()[0])
+    assert len(demand_table(grids, crs=CRS, spacing_m=suggest)) <= 800
+    monkeypatch.setattr(demand, "available_memory_bytes", lambda: 600 * 10**6)
+    assert len(demand_table(grids, crs=CRS, spacing_m=1)) > 200_000  # 800k allowed
+    monkeypatch.setattr(demand, "available_memory_bytes", lambda: None)  # not Linux
+    assert max_lattice_points() == demand.FALLBACK_LATTICE_POINTS
+
+
+def test_available_memory_is_read_on_linux():
+    available = demand.available_memory_bytes()
+    if sys.platform.startswith("linux"):
+        assert available is not None and available > 0
+    else:
+        assert available is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -95,3 +96,29 @@ def test_matches_brute_force_distance():
         shapely.points(snapped[["x", "y"]].to_numpy()),
     )
     assert on_edge.max() < 1e-6
+
+
+def test_snap_coordinates_equals_snap_points_across_batches(monkeypatch):
+    """Coordinates snapped a batch at a time give snap_points' frame, column for column."""
+    import lifecircle.coverage.routing.snap as snap
+
+    net = synthetic_city(400, seed=5)
+    rng = np.random.default_rng(12)
+    x0, y0, x1, y1 = net.edges.total_bounds
+    xy = rng.uniform([x0 - 200, y0], [x1, y1], size=(257, 2))
+    monkeypatch.setattr(snap, "SNAP_BATCH", 50)  # six batches, the last one short
+    got = snap.snap_coordinates(net, xy, max_snap_m=60)
+    want = snap_points(net, _pts(net, xy), max_snap_m=60, positions=False)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert not got["snapped"].all()  # some lie beyond max_snap_m, kept and flagged
+    assert list(want.columns) == [c for c in snap.SNAP_COLUMNS if c not in ("x", "y")]
+
+
+def test_snap_coordinates_refuses_missing_coordinates(ell):
+    from lifecircle.coverage.routing.snap import snap_coordinates
+
+    with pytest.raises(LayerError, match="row 1 has no geometry"):
+        snap_coordinates(ell, np.array([[10.0, 1.0], [np.nan, np.nan]]))
+    with pytest.raises(ValueError, match="max_snap_m must be >= 0"):
+        snap_coordinates(ell, np.zeros((1, 2)), max_snap_m=-1)
+    assert len(snap_coordinates(ell, np.zeros((0, 2)))) == 0

@@ -209,12 +209,20 @@ def max_lattice_points(available: int | None = None) -> int:
 def _check_lattice_size(leaves: gpd.GeoDataFrame, spacing_m: float) -> None:
     """Refuse a lattice too fine to fit in memory (counted over each grid's bounding box)."""
     bounds = leaves.geometry.bounds.fillna(0.0)
-    width = (bounds["maxx"] - bounds["minx"]) / spacing_m + 1
-    height = (bounds["maxy"] - bounds["miny"]) / spacing_m + 1
-    count = float((width * height).sum())
+    width = (bounds["maxx"] - bounds["minx"]).to_numpy()
+    height = (bounds["maxy"] - bounds["miny"]).to_numpy()
+
+    def count_at(spacing: float) -> float:
+        return float(((width / spacing + 1) * (height / spacing + 1)).sum())
+
+    count = count_at(spacing_m)
     limit = max_lattice_points()
     if count > limit:
         suggest = math.ceil(spacing_m * math.sqrt(count / limit))
+        for _ in range(200):  # the +1 per row and column: grow until it fits
+            if count_at(suggest) <= limit:
+                break
+            suggest = math.ceil(suggest * 1.05)
         raise ParameterError(
             f"spacing_m={spacing_m:g} would lay out about {count:,.0f} demand lattice points "
             f"over {len(leaves)} leaf grids (at most {limit:,} fit in this machine's "
