@@ -64,6 +64,7 @@ class CoverageResult:
         result built by hand.
     """
 
+    demand: gpd.GeoDataFrame  # a property (below the class): made on first read
     grids: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
     isochrones: gpd.GeoDataFrame
@@ -71,9 +72,7 @@ class CoverageResult:
     params: Mapping[str, Any]
     isochrone_source: IsochroneSource | None = field(repr=False)
     # per-facility isochrones already computed, by service (filled by facility_isochrones)
-    _facility_areas: dict[str, gpd.GeoDataFrame] = field(repr=False)
-    # the demand points as given: a frame, or coordinate arrays made into one on first use
-    _demand: gpd.GeoDataFrame | DemandPoints = field(repr=False)
+    _facility_areas: dict[str, gpd.GeoDataFrame] = field(init=False, repr=False)
 
     def __init__(
         self,
@@ -85,8 +84,10 @@ class CoverageResult:
         params: Mapping[str, Any] | None = None,
         isochrone_source: IsochroneSource | None = None,
     ) -> None:
+        # the demand points as given (a frame, or arrays made into one on first read) are
+        # kept in the instance dict, under the ``demand`` property
+        self.__dict__["demand"] = demand
         put = object.__setattr__
-        put(self, "_demand", demand)
         put(self, "grids", grids)
         put(self, "facilities", facilities)
         put(self, "isochrones", isochrones)
@@ -96,20 +97,11 @@ class CoverageResult:
         put(self, "_facility_areas", {})
 
     @property
-    def demand(self) -> gpd.GeoDataFrame:
-        """The demand points as a GeoDataFrame in EPSG:4326 (see the class attributes)."""
-        demand = self._demand
-        if isinstance(demand, DemandPoints):
-            demand = demand.to_frame()
-            object.__setattr__(self, "_demand", demand)
-        return demand
-
-    @property
     def _demand_columns(self) -> pd.DataFrame:
         """The demand table without making geometries (for figures that need none)."""
-        if isinstance(self._demand, DemandPoints):
-            return self._demand.table
-        return self._demand
+        given = self.__dict__["demand"]
+        table: pd.DataFrame = given.table if isinstance(given, DemandPoints) else given
+        return table
 
     def facility_isochrones(self, service: str | None = None) -> gpd.GeoDataFrame:
         """One walking area per facility of ``service`` (of every service by default).
@@ -291,6 +283,21 @@ class CoverageResult:
             parts.append("</tr>")
         parts.append("</tbody></table>")
         return f"<div><strong>{head}</strong>{''.join(parts)}</div>"
+
+
+def _demand_frame(result: CoverageResult) -> gpd.GeoDataFrame:
+    """:attr:`CoverageResult.demand`: the frame given, or made from its arrays once."""
+    given = result.__dict__["demand"]
+    if isinstance(given, DemandPoints):
+        given = given.to_frame()
+        result.__dict__["demand"] = given
+    frame: gpd.GeoDataFrame = given
+    return frame
+
+
+# a property over the instance dict, installed after the dataclass is made, so that the
+# field stays an ordinary ``demand`` argument (for ``dataclasses.replace`` too)
+setattr(CoverageResult, "demand", property(_demand_frame))  # noqa: B010
 
 
 def _fmt(value: object) -> str:
