@@ -79,6 +79,32 @@ def test_demo_layer_moved_into_a_chinese_datum_slips(demo, layer, datum):
     assert slip.fit.median_m[datum] < slip.fit.median_m["wgs84"]
 
 
+def test_a_second_check_of_the_same_layers_reuses_the_fits(demo, monkeypatch):
+    """Each coverage computation checks the same layers against the same streets: the fit is
+    measured once; a layer that changed in place, or another reference, is measured again."""
+    from collections import OrderedDict
+
+    import lifecircle.geo.datum_slips as slips_module
+
+    monkeypatch.setattr(slips_module, "_FITS", OrderedDict())  # nothing measured before
+    layers, network = demo
+    seats = layers.seats.copy()
+    first = find_datum_slips({"seats": seats}, _streets(network), reference_crs=network.crs)
+    measured = []
+    real_fit = slips_module._fit_layer
+    monkeypatch.setattr(
+        slips_module, "_fit_layer", lambda *a: measured.append(a[0]) or real_fit(*a)
+    )
+    again = find_datum_slips({"seats": seats}, _streets(network), reference_crs=network.crs)
+    assert again == first == [] and measured == []
+    seats[seats.geometry.name] = _shifted(seats, "gcj02").geometry  # edited in place
+    (slip,) = find_datum_slips({"seats": seats}, _streets(network), reference_crs=network.crs)
+    assert slip.datum == "gcj02" and len(measured) == 1
+    half = _streets(network)[: network.n_edges // 2]
+    find_datum_slips({"seats": seats}, half, reference_crs=network.crs)
+    assert len(measured) == 2
+
+
 def test_fit_ignores_points_beyond_the_streets_reach(demo):
     """Half the layer far away (a network clipped to part of the area) still decides."""
     layers, network = demo

@@ -9,7 +9,9 @@ the layer, the file, the offset in metres and the fix (Python, or TOML for a stu
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -55,6 +57,12 @@ _LAYER_NAMES = (
 _FOOTPRINT_LAYERS = ("heritage", "buildings")
 _CONVERTED_FROM = ("gcj02", "bd09")
 _CHECK_DONE: ContextVar[bool] = ContextVar("lifecircle_datum_check_done", default=False)
+#: Fits measured in this process: (layer content, reference content, declared datum) -> fit.
+#: Every coverage computation of a run checks the same layers against the same streets
+#: (one per walking speed, then the study check); keyed by content, so that an edited
+#: layer or another network is measured afresh.
+_FITS: OrderedDict[tuple[bytes, bytes, str | None], DatumFit | None] = OrderedDict()
+_FITS_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -224,13 +232,14 @@ def find_datum_slips(
     declared = declared or {}
     file_names = file_names or {}
     frames = {k: f for k, f in _frames(layers).items() if hasattr(f, "geometry")}
-    streets = None if reference is None else prepare_reference(reference, reference_crs)
-    contexts, fits = {}, {}
+    streets = _Streets(reference, reference_crs)
+    contexts: dict[str, _Context] = {}
+    fits: dict[str, DatumFit | None] = {}
     for layer, frame in frames.items():
         contexts[layer] = _Context(
             layer, file_names.get(layer), declared.get(layer), study_file, reference_name
         )
-        fits[layer] = _fit_layer(frame, streets, contexts[layer])
+        fits[layer] = streets.fit(frame, contexts[layer])
     slips = {}
     for layer, ctx in contexts.items():
         slip = _check_layer(ctx, fits[layer])
@@ -239,6 +248,41 @@ def find_datum_slips(
         if slip is not None:
             slips[layer] = slip
     return list(slips.values())
+
+
+class _Streets:
+    """The reference of one check: fits already measured are reused (see ``_FITS``), and
+    the reference is prepared only when a fit must be measured."""
+
+    def __init__(self, reference: GeometryArray | None, crs: CRSLike) -> None:
+        self.reference, self.crs = reference, crs
+        self.key = None if reference is None else _content_key(reference, crs)
+        self.prepared: list[Reference | None] = []
+
+    def fit(self, frame: gpd.GeoDataFrame, ctx: _Context) -> DatumFit | None:
+        """The fit of ``frame`` to the streets (``None`` without a reference)."""
+        if self.reference is None or self.key is None:
+            return None
+        key = (
+            _content_key(frame.geometry.to_numpy(), frame.crs),
+            self.key,
+            _declared_datum(ctx.declared),
+        )
+        if key not in _FITS:
+            if not self.prepared:
+                self.prepared.append(prepare_reference(self.reference, self.crs))
+            _FITS[key] = _fit_layer(frame, self.prepared[0], ctx)
+            while len(_FITS) > _FITS_KEPT:
+                _FITS.popitem(last=False)
+        return _FITS[key]
+
+
+def _content_key(geometries: GeometryArray, crs: object) -> bytes:
+    """A digest of the geometries (their WKB, in order) and their CRS."""
+    digest = hashlib.blake2b(str(crs).encode(), digest_size=16)
+    for item in shapely.to_wkb(np.asarray(geometries, dtype=object)):
+        digest.update(b"-" if item is None else len(item).to_bytes(8, "little") + item)
+    return digest.digest()
 
 
 def _fit_layer(
