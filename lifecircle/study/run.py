@@ -358,21 +358,25 @@ def _seat_tables(
     tables: dict[str, pd.DataFrame] = {}
     if not targets:
         return tables
+    from lifecircle.coverage.measures.demand import demand_from_layers
     from lifecircle.coverage.measures.seats import elderly_routes, rest_gaps, seat_reach
 
     grids = layers.grids
+    # one set of demand points for every seat target (each measure would lay them out again)
+    demand = demand_from_layers(grids, crs=network.crs, buildings=layers.buildings)
     routes = None
     for t in targets:
         bar.set_description(f"{t.metric} {t.id}")
         if t.metric == "seat_reach":
-            reach = seat_reach(layers, network, reach_m=t.reach_m)
+            reach = seat_reach(layers, network, reach_m=t.reach_m, demand=demand)
             if t.measure == "street":
                 roots = grids["parent_id"].isna() if "parent_id" in grids else True
                 values = pd.Series(reach.length_share, index=grids.index).where(roots)
             else:
                 values = _leaf_shares(grids, reach.grids, "share")
         else:
-            routes = elderly_routes(layers, network) if routes is None else routes
+            if routes is None:
+                routes = elderly_routes(layers, network, demand=demand)
             gaps = rest_gaps(layers, network, max_gap_m=t.max_gap_m, routes=routes)
             values = _leaf_shares(grids, gaps.grids, "share_ok")
         tables[t.id] = _grid_table(grids, values)
