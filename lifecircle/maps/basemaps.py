@@ -15,16 +15,14 @@ None       —            default; no tiles, no request (the demo is synthetic)
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import folium
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from lifecircle.errors import OptionError
-
-if TYPE_CHECKING:  # folium is imported where a map is drawn: the study file only names basemaps
-    import folium
 
 __all__ = ["BASEMAPS", "add_basemap", "check_basemap", "is_tianditu_key", "to_display"]
 
@@ -97,8 +95,6 @@ def add_basemap(
     tianditu_key : str, optional
         Tianditu API key (required for ``"tianditu"``).
     """
-    import folium
-
     basemap = check_basemap(basemap, tianditu_key=tianditu_key)
     if basemap is None:
         return
