@@ -10,29 +10,16 @@ changes them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lifecircle.coverage.routing.incremental import (
-    SiteGraph,
-)
-from lifecircle.typing import FloatArray, IndexArray
-
-if TYPE_CHECKING:
-    pass
-
-
-from typing import TYPE_CHECKING
-
 from lifecircle.coverage.measures.demand import leaf_grid_ids
+from lifecircle.coverage.routing.incremental import SiteGraph
 from lifecircle.geo.hierarchy import ancestors
-from lifecircle.typing import BoolArray
-
-if TYPE_CHECKING:
-    pass
+from lifecircle.typing import BoolArray, FloatArray, IndexArray
 
 __all__ = [
     "CHUNK",
