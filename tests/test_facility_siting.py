@@ -238,3 +238,22 @@ def test_exclusions_and_too_many_sites(demo, offered):
     assert not inside.candidates.geometry.within(zones).any()
     with pytest.raises(InfeasibleError, match=r"only \d+ candidate site"):
         suggest_facilities(layers, network, k=500, service=SERVICE, candidates=offered)
+
+
+@pytest.mark.slow
+def test_many_candidates_are_thinned_before_routing(demo, monkeypatch):
+    """Past MAX_ROUTED_CANDIDATES, street candidates are thinned by a straight-line proxy
+    before any walk is measured; what is left keeps min_spacing_m and still gains."""
+    from lifecircle.coverage.measures import facility_siting
+
+    layers, network = demo
+    kw = {"k": 2, "service": SERVICE, "candidate_source": "streets", "min_spacing_m": 150}
+    full = suggest_facilities(layers, network, **kw)
+    monkeypatch.setattr(facility_siting, "MAX_ROUTED_CANDIDATES", 10)
+    thinned = suggest_facilities(layers, network, **kw)
+    pts = thinned.candidates.to_crs(network.crs).geometry
+    xy = np.column_stack([pts.x, pts.y])
+    gaps = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    assert gaps[np.triu_indices(len(xy), 1)].min() >= 150
+    assert 0 < thinned.value <= full.value
+    assert thinned.status == "optimal"

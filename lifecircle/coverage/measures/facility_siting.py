@@ -208,16 +208,23 @@ def suggest_facilities(
             "exclusions; offer more candidates or ask for fewer sites"
         )
     chosen, served, outcome = _solve(problem, k, opts)
-    sites = explain_sites(problem, chosen, served, layers=layers, network=network)
+    opened = problem.opened(chosen)
+    order = list(range(len(chosen)))
+    sites = explain_sites(opened, order, served, layers=layers, network=network)
     notes = list(outcome.notes)
-    if len(chosen) < k:
+    if len(chosen) < k and outcome.status != "optimal":
+        notes.append(
+            f"only {len(chosen)} site(s) were proven to help within the time limit; "
+            "raise time_limit_s (or offer fewer candidates) for the others"
+        )
+    elif len(chosen) < k:
         notes.append(
             f"{len(chosen)} site(s) already do all the candidates can for this objective; "
             f"the other {k - len(chosen)} would add nothing and were left out"
         )
     return FacilitySuggestions(
         sites=sites,
-        comparison=compare_grids(problem, chosen, layers=layers, service=service),
+        comparison=compare_grids(opened, order, layers=layers, service=service),
         service=service,
         objective=opts.objective,
         walk_minutes=problem.walk_minutes,
@@ -338,19 +345,60 @@ def siting_problem(
             f"no candidate site is within {coverage.max_snap_m:g} m of a public walkable way"
         )
     cands, c_snap = cands[usable], c_snap[usable].reset_index(drop=True)
-    cap_minutes = SEARCH_FACTOR * coverage.walk_minutes
+    walk, cap_minutes = float(coverage.walk_minutes), SEARCH_FACTOR * coverage.walk_minutes
+    weights = demand["weight"].to_numpy(dtype=float)
+    if options.objective == "covering":  # only the residents not yet covered, in time
+        rows, limit = np.flatnonzero(~(existing <= walk) & (weights > 0)), walk
+    else:
+        rows, limit = np.flatnonzero(weights > 0), cap_minutes
+    keep = prethin_candidates(cands, demand.iloc[rows], existing[rows], limit, options)
+    cands, c_snap = cands[keep], c_snap[keep].reset_index(drop=True)
     graph = build_split_graph(network, c_snap, profile=coverage.walk_profile)
     d_snap = snap_points(network, demand, max_snap_m=coverage.max_snap_m)
-    seconds = travel_time_matrix(graph, d_snap, limit_s=cap_minutes * 60.0)
+    seconds = sparse.coo_array(travel_time_matrix(graph, d_snap.iloc[rows], limit_s=limit * 60.0))
     minutes = sparse.csr_array(
-        (seconds.data / 60.0, seconds.indices, seconds.indptr), shape=seconds.shape
+        (seconds.data / 60.0, (rows[seconds.row], seconds.col)), shape=(len(demand), len(cands))
     )
-    capacity = _capacities(cands, options)
     problem = SitingProblem(
-        demand, existing, cands.assign(edge=c_snap["edge"].to_numpy()), minutes, capacity,
-        float(coverage.walk_minutes), float(cap_minutes), float(coverage.target_share),
+        demand, existing, cands.assign(edge=c_snap["edge"].to_numpy()), minutes,
+        _capacities(cands, options), walk, float(cap_minutes), float(coverage.target_share),
+        graph, d_snap, np.arange(len(cands), dtype=np.int64),
     )  # fmt: skip
     return _thinned(problem, options)
+
+
+#: More candidates than this are first thinned with a straight-line proxy of their gain
+#: (before any walk is measured), so that a district's every street front stays tractable.
+MAX_ROUTED_CANDIDATES = 2000
+
+
+def prethin_candidates(
+    cands: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    existing: FloatArray,
+    limit_minutes: float,
+    options: SitingOptions,
+) -> BoolArray:
+    """Which candidates to route: all when few, else thinned by ``min_spacing_m``.
+
+    The proxy priority is the residents (times their current walk, capped, for ``total``
+    and ``worst``) in the square around the candidate of half-side the distance walked in
+    ``limit_minutes`` at 1 m/s (summed on a raster of an eighth of that side, with prefix
+    sums: linear in points and candidates) — a walk is never shorter than the straight
+    line, so no resident the candidate could reach is left out of its count.
+    """
+    keep: BoolArray = np.ones(len(cands), dtype=bool)
+    if len(cands) <= MAX_ROUTED_CANDIDATES or options.min_spacing_m <= 0:
+        return keep
+    xy = shapely.get_coordinates(demand.geometry.to_numpy())
+    value = demand["weight"].to_numpy(dtype=float)
+    if options.objective != "covering":
+        value = value * np.minimum(existing, limit_minutes)
+    priority = _box_sums(xy, value, shapely.get_coordinates(cands.geometry.to_numpy()),
+                         half_m=limit_minutes * 60.0)  # fmt: skip
+    kept = thin_candidates(cands, min_spacing_m=options.min_spacing_m, priority=priority)
+    logger.info("%d candidates thinned to %d before routing", len(cands), len(kept))
+    return np.asarray(cands.index.isin(kept.index), dtype=bool)
 
 
 def _candidate_sites(
@@ -384,6 +432,28 @@ def _candidate_sites(
             f"no candidate site left: all {len(keep)} were excluded ({'; '.join(reasons)})"
         )
     return cands[keep]
+
+
+def _box_sums(xy: FloatArray, value: FloatArray, at: FloatArray, *, half_m: float) -> FloatArray:
+    """Sum of ``value`` at points ``xy`` within the square of half-side ``half_m`` around each
+    point of ``at`` (to a raster cell of ``half_m / 8``), by 2-D prefix sums."""
+    if len(xy) == 0:
+        return np.zeros(len(at))
+    cell = max(half_m / 8.0, 1.0)
+    origin = np.minimum(xy.min(axis=0), at.min(axis=0))
+    ij = np.floor((xy - origin) / cell).astype(np.int64)
+    c = np.floor((at - origin) / cell).astype(np.int64)
+    shape = np.maximum(ij.max(axis=0), c.max(axis=0)) + 1
+    raster = np.zeros((int(shape[0]) + 1, int(shape[1]) + 1))
+    np.add.at(raster, (ij[:, 0] + 1, ij[:, 1] + 1), value)
+    total = raster.cumsum(axis=0).cumsum(axis=1)
+    lo = np.clip(c - 8, 0, shape - 1)
+    hi = np.clip(c + 8, 0, shape - 1) + 1
+    out: FloatArray = (
+        total[hi[:, 0], hi[:, 1]] - total[lo[:, 0], hi[:, 1]]
+        - total[hi[:, 0], lo[:, 1]] + total[lo[:, 0], lo[:, 1]]
+    )  # fmt: skip
+    return out
 
 
 def _allowed(
@@ -467,4 +537,5 @@ def _thinned(problem: SitingProblem, opts: SitingOptions) -> SitingProblem:
         candidates=problem.candidates.iloc[cols],
         minutes=sparse.csr_array(problem.minutes[:, cols]),
         capacity=problem.capacity[cols],
+        facility_rows=problem.facility_rows[cols],
     )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
-from lifecircle.typing import FloatArray
+from lifecircle.coverage.routing.split_graph import SplitGraph
+from lifecircle.coverage.routing.time_matrix import travel_time_matrix
+from lifecircle.typing import FloatArray, IndexArray
 
 __all__ = ["SitingProblem"]
 
@@ -18,9 +22,13 @@ class SitingProblem:
     """Everything the solvers see: demand, existing walks, candidates and their walks.
 
     ``minutes`` is a ``(demand x candidate)`` sparse matrix of walking minutes from each
-    demand point to each candidate (stored = within ``SEARCH_FACTOR`` times the budget);
-    ``existing`` each point's walk to the nearest existing facility (``inf``: none within
-    that reach); ``capacity`` one value per candidate (``inf``: no limit).
+    demand point to each candidate, stored up to ``limit_minutes`` and only for the rows the
+    objective needs (maximal covering: the residents not yet covered, within the budget;
+    the others: every resident, up to ``cap_minutes``); ``existing`` each point's walk to
+    the nearest existing facility (``inf``: none within ``cap_minutes``); ``capacity`` one
+    value per candidate (``inf``: no limit). ``graph``, ``points`` and ``facility_rows``
+    (the split graph's facility row of each column) let :meth:`opened` measure the chosen
+    sites' walks for every resident.
     """
 
     demand: gpd.GeoDataFrame
@@ -31,6 +39,9 @@ class SitingProblem:
     walk_minutes: float
     cap_minutes: float
     target_share: float
+    graph: SplitGraph
+    points: pd.DataFrame
+    facility_rows: IndexArray
 
     @property
     def weights(self) -> FloatArray:
@@ -45,3 +56,21 @@ class SitingProblem:
             sub = sparse.coo_array(self.minutes[:, np.asarray(chosen, dtype=np.int64)])
             np.minimum.at(best, sub.row, sub.data)
         return best
+
+    def opened(self, chosen: list[int]) -> SitingProblem:
+        """The problem restricted to the columns ``chosen`` (in that order), each with its
+        walk from every demand point up to ``cap_minutes`` — what the explanations need."""
+        rows = self.facility_rows[np.asarray(chosen, dtype=np.int64)]
+        seconds = travel_time_matrix(
+            self.graph, self.points, limit_s=self.cap_minutes * 60.0, facilities=rows
+        )
+        minutes = sparse.csr_array(
+            (seconds.data / 60.0, seconds.indices, seconds.indptr), shape=seconds.shape
+        )
+        return dataclasses.replace(
+            self,
+            candidates=self.candidates.iloc[list(chosen)],
+            minutes=minutes,
+            capacity=self.capacity[list(chosen)],
+            facility_rows=rows,
+        )
