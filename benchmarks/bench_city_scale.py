@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python benchmarks/bench_city_scale.py [--quick] [--baseline REV]``, or
 ``... --steps [--sizes 10000 100000 1000000] [--isochrones]`` for ``compute_coverage``
 step by step (demand arrays, snapping, split graph, solves, shares, tables) with the whole
-analysis' peak memory; ``--isochrones`` adds the defaults at 1M too.
+analysis' peak memory; ``--isochrones`` adds the defaults at 1M too. With
+``--areas-only [--sizes N ...] [--areas-v01]`` only the two service-area methods are timed.
 
 Inputs: :func:`lifecircle.study.synthetic_city.synthetic_city_study` — a street network of
 ``n`` nodes, 500 m micro-grids under 2 km areas and one subdistrict, residents on every
@@ -21,8 +22,12 @@ table says):
 - ``reachable_lines v0.1`` / ``reachable_lines``: the street pieces within 15 minutes of the
   ``elderly`` facilities, cut with one ``shapely.ops.substring`` per partial piece (the old
   loop, kept below as the reference) and from coordinate arrays (ratio to v0.1);
-- ``service area: ...``: the ``elderly`` walking area from those pieces, by the library's
-  method and by alternatives (ratio to the library's);
+- ``service area v0.1`` / ``service area (faces)``: the ``elderly`` walking area from
+  those pieces, by v0.1's buffer-and-union (``lines_to_area``, the reference) and by the
+  library's faces method (``lines_to_service_area``: a box minus the street faces shrunk
+  by the buffer; ratio to v0.1); the line after the table gives how far apart the two
+  areas are (``measure_area_difference``). With ``--areas-only`` nothing else is timed
+  (for the 1M run: v0.1 then runs only with ``--areas-v01``);
 - ``per-facility isochrones``: one isochrone per ``elderly`` facility (what
   ``compute_coverage`` computed for every service before they became lazy);
 - ``demand lattice``: the demand points of every leaf grid;
@@ -72,10 +77,14 @@ from lifecircle.coverage.measures.service_coverage import (  # noqa: E402
 )
 from lifecircle.coverage.routing.isochrones import (  # noqa: E402
     isochrones_for_facilities,
-    lines_to_area,
     reachable_lines,
 )
 from lifecircle.coverage.routing.profiles import PROFILES  # noqa: E402
+from lifecircle.coverage.routing.service_area import (  # noqa: E402
+    lines_to_area,
+    lines_to_service_area,
+    measure_area_difference,
+)
 from lifecircle.coverage.routing.snap import snap_coordinates, snap_points  # noqa: E402
 from lifecircle.coverage.routing.split_graph import SplitGraph, build_split_graph  # noqa: E402
 from lifecircle.coverage.routing.travel_times import (  # noqa: E402
@@ -148,46 +157,50 @@ def substring_lines(graph: SplitGraph, seconds: np.ndarray, limit_s: float) -> n
     return np.asarray(pieces, dtype=object)
 
 
-def area_library(lines: np.ndarray) -> shapely.Geometry:
-    """The library's ``lines_to_area``: merge, buffer each merged line, cascaded union."""
+def area_v01(lines: np.ndarray) -> shapely.Geometry:
+    """v0.1's walking area: merge touching pieces, buffer each, cascaded union."""
     return lines_to_area(lines, access_m=ACCESS_M)
 
 
-def area_one_buffer(lines: np.ndarray) -> shapely.Geometry:
-    """Buffer one MultiLineString of every piece (GEOS buffers and unions in one call)."""
-    return shapely.buffer(shapely.multilinestrings(lines), ACCESS_M, quad_segs=4)
+def area_faces(lines: np.ndarray) -> shapely.Geometry:
+    """The library's walking area: a box minus the street faces shrunk by the buffer."""
+    return lines_to_service_area(lines, access_m=ACCESS_M)
 
 
-def area_chunked(lines: np.ndarray, cell_m: float = 1_000.0) -> shapely.Geometry:
-    """Merge and buffer as the library, then union per 1 km cell, then the cells' unions."""
-    merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(lines)))
-    polys = shapely.buffer(merged, ACCESS_M, quad_segs=4)
-    xy = shapely.get_coordinates(shapely.centroid(polys))
-    cell = np.floor(xy / cell_m).astype(np.int64)
-    key = cell[:, 0] * 1_000_003 + cell[:, 1]
-    order = np.argsort(key, kind="stable")
-    cuts = np.flatnonzero(np.diff(key[order])) + 1
-    parts = [shapely.union_all(polys[idx]) for idx in np.split(order, cuts)]
-    return shapely.union_all(parts)
+AREA_V01 = "service area v0.1 (merge, buffer, union)"
+AREA_FACES = "service area (faces)"
 
 
-def area_merged_one_buffer(lines: np.ndarray) -> shapely.Geometry:
-    """Merge touching pieces, then buffer the merged MultiLineString in one call."""
-    return shapely.buffer(
-        shapely.line_merge(shapely.multilinestrings(lines)), ACCESS_M, quad_segs=4
+def bench_areas(n: int, lines: np.ndarray, *, runs: int, v01: bool, row: Callable) -> str:
+    """Time the two service-area methods on the same pieces; return the agreement line."""
+    funcs = {AREA_FACES: lambda: area_faces(lines)}
+    if v01:
+        funcs = {AREA_V01: lambda: area_v01(lines), **funcs}
+    t = cpu_median(funcs, runs)
+    ref = t[AREA_V01][0] if v01 else math.nan
+    for key, func in funcs.items():
+        row(key, t[key], ref, "v0.1 area", peak_mb(func), runs)
+    if not v01:
+        return f"{n:,} nodes: {len(lines):,} pieces; v0.1 area not run"
+    gap, share = measure_area_difference(area_faces(lines), area_v01(lines))
+    return (
+        f"{n:,} nodes: {len(lines):,} pieces; faces vs v0.1: farthest stray point "
+        f"{gap:.2f} m, symmetric difference {share:.2e} of the area"
     )
 
 
-AREAS = {
-    "area: library (merge, buffer each, union)": area_library,
-    "area: one MultiLineString buffer": area_one_buffer,
-    "area: merge, one buffer": area_merged_one_buffer,
-    "area: merge, buffer, union by 1 km cell": area_chunked,
-}
+#: How far the two service-area methods' areas are apart, one line per size.
+AGREEMENT: list[str] = []
 
 
-def bench_size(n: int, *, runs: int, slow_runs: int, baseline: str | None) -> list[tuple]:
-    """Time every method on a city of ``n`` nodes; return table rows."""
+def bench_size(
+    n: int, *, runs: int, slow_runs: int, baseline: str | None, areas: str = "all"
+) -> list[tuple]:
+    """Time every method on a city of ``n`` nodes; return table rows.
+
+    ``areas``: ``"all"`` (everything), ``"only"`` (the two service-area methods only) or
+    ``"faces"`` (the faces method only, e.g. at 1M nodes where v0.1 takes too long).
+    """
     c0 = time.process_time()
     layers, network = synthetic_city_study(n, seed=SEED)
     print(f"{n:,} nodes: city built in {time.process_time() - c0:.1f} s CPU", file=sys.stderr)
@@ -205,7 +218,9 @@ def bench_size(n: int, *, runs: int, slow_runs: int, baseline: str | None) -> li
             k: int) -> None:  # fmt: skip
         out.append((method, size, t[0], t[1], mem, t[0] / ref if ref else math.nan, ref_name, k))
 
-    reference_area = "area: library (merge, buffer each, union)"
+    if areas != "all":
+        AGREEMENT.append(bench_areas(n, lines, runs=runs, v01=areas == "only", row=row))
+        return out
     t = cpu_median(
         {
             "scipy": lambda: dijkstra(
@@ -214,25 +229,15 @@ def bench_size(n: int, *, runs: int, slow_runs: int, baseline: str | None) -> li
             "solve": lambda: nearest_facility(graph, facilities=rows, limit_s=LIMIT_S),
             "old lines": lambda: substring_lines(graph, seconds, LIMIT_S),
             "lines": lambda: reachable_lines(graph, seconds, limit_s=LIMIT_S),
-            "area": lambda: AREAS[reference_area](lines),
             "lattice": lambda: demand_from_layers(layers.grids, crs=network.crs),
             "off": lambda: compute_coverage(layers, network, isochrones=False, progress=False),
             "on": lambda: compute_coverage(layers, network, progress=False),
         },
         runs,
     )
-    # the alternatives and the per-facility isochrones get fewer runs beyond 10k; the two
-    # one-buffer alternatives (2.5x and 9x the reference at 10k) run only at 10k: at 100k a
-    # run with them had not finished after 35 CPU minutes (7 GB resident, inside GEOS)
-    slow_areas = (area_one_buffer, area_merged_one_buffer)
-    alternatives = {
-        k: f
-        for k, f in AREAS.items()
-        if k != reference_area and (n <= 10_000 or f not in slow_areas)
-    }
+    # the per-facility isochrones get fewer runs beyond 10k
     slow = cpu_median(
         {
-            **{k: (lambda f=f: f(lines)) for k, f in alternatives.items()},
             "each": lambda: isochrones_for_facilities(
                 graph, rows, limit_s=LIMIT_S, access_m=ACCESS_M, per_facility=True
             ),
@@ -248,12 +253,7 @@ def bench_size(n: int, *, runs: int, slow_runs: int, baseline: str | None) -> li
         peak_mb(lambda: substring_lines(graph, seconds, LIMIT_S)), runs)  # fmt: skip
     row("reachable_lines", t["lines"], old, "v0.1",
         peak_mb(lambda: reachable_lines(graph, seconds, limit_s=LIMIT_S)), runs)  # fmt: skip
-    ref = t["area"][0]
-    row(reference_area, t["area"], ref, "itself",
-        peak_mb(lambda: AREAS[reference_area](lines)), runs)  # fmt: skip
-    for k, f in alternatives.items():
-        row(k, slow[k], ref, "library area",
-            peak_mb(lambda f=f: f(lines)), slow_runs)  # fmt: skip
+    AGREEMENT.append(bench_areas(n, lines, runs=runs, v01=True, row=row))
     row("demand lattice", t["lattice"], t["lattice"][0], "itself",
         peak_mb(lambda: demand_from_layers(layers.grids, crs=network.crs)), runs)  # fmt: skip
     full = t["on"][0]
@@ -440,6 +440,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", action="store_true", help="compute_coverage step by step")
     parser.add_argument("--isochrones", action="store_true",
                         help="with --steps: also the defaults (isochrones on) at 1M")  # fmt: skip
+    parser.add_argument(
+        "--areas-only",
+        action="store_true",
+        help="time the service-area methods only (faces; v0.1 below 1M nodes)",
+    )
+    parser.add_argument(
+        "--areas-v01",
+        action="store_true",
+        help="with --areas-only: also time v0.1's area at 1M nodes",
+    )
     args = parser.parse_args(argv)
     sizes = args.sizes or ([10_000] if args.quick else [10_000, 100_000, 1_000_000])
     rows: list[tuple] = []
@@ -453,11 +463,16 @@ def main(argv: list[str] | None = None) -> None:
             gc.collect()
             continue
         slow = runs if n <= 10_000 else min(runs, 3 if n < 1_000_000 else 1)
-        rows += bench_size(n, runs=runs, slow_runs=slow, baseline=args.baseline)
+        areas = "all"
+        if args.areas_only:
+            areas = "only" if n < 1_000_000 or args.areas_v01 else "faces"
+        rows += bench_size(n, runs=runs, slow_runs=slow, baseline=args.baseline, areas=areas)
         print_tables(rows, [])  # so far, in case a larger size does not finish
+        print("\n".join(AGREEMENT))
         print(flush=True)
         gc.collect()
     print_tables(rows, sizes)
+    print("\n".join(AGREEMENT))
 
 
 if __name__ == "__main__":
