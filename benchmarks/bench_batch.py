@@ -16,7 +16,9 @@ Measured, in one run of this script (CPU seconds are ``time.process_time``; medi
   in a loop in this process, the network in memory;
 - ``LocalCluster``: the same tasks on a ``LocalCluster`` of ``--workers`` single-threaded
   worker processes (started once; its start-up and the workers' first network load are
-  shown apart as the cold run). Its CPU seconds are this process's plus the tasks' own.
+  shown apart as the cold run). Its CPU seconds are this process's (client and scheduler)
+  plus the tasks' own threads' (a worker's heartbeats and monitors, in other threads, are
+  not counted: they grow with wall time, i.e. with the machine's load).
   The speed-up is wall-clock (serial wall / cluster wall): parallelism is what it
   measures; on a machine shared with other jobs it can only be lower than on an idle one.
 - per district: CPU seconds (median over districts, serial runs) and each worker's peak
@@ -129,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
                     for i in range(args.runs)]  # fmt: skip
         c_wall = statistics.median(w for _, w, _ in warm)
         c_cpu = statistics.median(c + sum(r["cpu_s"] for r in res) for c, _, res in warm)
+        c_task = statistics.median(r["cpu_s"] for _, _, res in warm for r in res)
         peak = {}
         for _, _, res in [cold, *warm]:
             for r in res:
@@ -138,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"LocalCluster x{args.workers}              {c_cpu:8.2f} [{c_wall:6.2f}]")
         print(f"speed-up (serial wall / cluster wall): {s_wall / c_wall:.2f}x "
               f"with {args.workers} workers")  # fmt: skip
+        print(f"per district on a worker: {c_task:.2f} CPU s (median, the task's thread)")
         print(f"per district: {statistics.median(per_district):.2f} CPU s (median), "
               f"peak memory per worker: "
               + ", ".join(f"{v:,.0f} MB" for v in sorted(peak.values())))  # fmt: skip
