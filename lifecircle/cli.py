@@ -605,7 +605,7 @@ def _suggest_facilities(
     """``suggest --service``: new facility sites, their table and the proven gap."""
     from lifecircle.study.run import load_study_layers, load_study_network
     from lifecircle.study.siting_run import suggest_study_sites
-    from lifecircle.study.siting_tables import siting_summary, siting_table
+    from lifecircle.study.siting_tables import siting_notes, siting_summary, siting_table
 
     service, sites, objective, candidates = question
     with steps(3) as progress:
@@ -620,8 +620,8 @@ def _suggest_facilities(
         )  # fmt: skip
     table = siting_table(found, lang=code, gcj02=gcj02)
     typer.echo(siting_summary(found, lang=code))
-    for note in found.notes:
-        typer.echo(f"note: {note}")
+    for note in siting_notes(found, lang=code):
+        typer.echo(("说明：" if code == "zh" else "Note: ") + note)
     typer.echo(table.to_string(index=False))
     if output is not None:
         write_sites(found.sites, table, output)

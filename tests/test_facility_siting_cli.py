@@ -114,6 +114,25 @@ def test_the_study_siting_table_sets_the_question(tmp_path):
         app, ["suggest", str(study), "--service", "care", "--sites", "2", "--lang", "en"]
     )
     assert got.exit_code == 0, got.output
-    assert "2 new 'care' sites chosen from" in got.output
+    assert "2 new sites for care facilities chosen from" in got.output
     unknown = CliRunner().invoke(app, ["suggest", str(study), "--service", "nope"])
     assert unknown.exit_code == 2 and "expected one of elderly, care, bathing" in unknown.output
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fewer_sites_than_asked_is_said_once_in_the_console_language(tmp_path, lang):
+    """On the demo one new elderly site already reaches everyone a candidate can reach: the
+    console says once, in its language, why only one of two came back."""
+    study = _study(tmp_path)
+    got = CliRunner().invoke(
+        app, ["suggest", str(study), "--service", "elderly", "--sites", "2", "--lang", lang]
+    )
+    assert got.exit_code == 0, got.output
+    if lang == "zh":
+        assert "为老服务设施" in got.output and "“elderly”" not in got.output
+        assert got.output.count("说明：") == 1
+        assert "再增加 1 处新设施也不会带来任何收益" in got.output
+    else:
+        assert "for elderly services" in got.output
+        assert got.output.count("Note: ") == 1 and "1 more would add nothing" in got.output
+    assert "note:" not in got.output and "were left out" not in got.output

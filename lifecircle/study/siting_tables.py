@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from lifecircle.maps.labels import service_label
+
 if TYPE_CHECKING:
     from lifecircle.coverage.measures.facility_siting import FacilitySuggestions
 
-__all__ = ["siting_summary", "siting_table"]
+__all__ = ["siting_notes", "siting_summary", "siting_table"]
 
 _HEADERS = {
     "zh": {
@@ -84,6 +86,8 @@ def siting_table(
     saved = np.round(sites["gain_minutes"].to_numpy(dtype=float))
     table["gain_minutes"] = pd.Series(saved, dtype="Int64")
     table["worst_minutes"] = np.round(sites["worst_minutes"].to_numpy(dtype=float), 1)
+    unnamed = "无名街道" if _code(lang) == "zh" else "unnamed street"
+    table["street"] = table["street"].replace({"": unnamed, "nan": unnamed, "None": unnamed})
     table["grids"] = sites["grids"].astype(str).str.replace(",", ", ").to_numpy()
     headers = _HEADERS[_code(lang)]
     minutes = f"{suggestions.walk_minutes:g}"
@@ -96,7 +100,7 @@ def siting_summary(suggestions: FacilitySuggestions, *, lang: str = "zh") -> str
     helped = round(float(suggestions.sites["gain_residents"].sum()))
     n, m = len(suggestions.sites), f"{suggestions.walk_minutes:g}"
     goal = _OBJECTIVES[code][suggestions.objective]
-    service = suggestions.service
+    service = service_label(suggestions.service, code)
     if code == "zh":
         quality = (
             "已证明为最优" if suggestions.gap <= 1e-9
@@ -111,6 +115,32 @@ def siting_summary(suggestions: FacilitySuggestions, *, lang: str = "zh") -> str
         else f"within {100 * suggestions.gap:.2g}% of the best possible"
     )  # fmt: skip
     return (
-        f"{n} new '{service}' sites chosen from {suggestions.n_candidates:,} candidates "
+        f"{n} new sites for {service} chosen from {suggestions.n_candidates:,} candidates "
         f"({goal}; {quality}): {helped:,} more residents within a {m}-minute walk."
     )
+
+
+def siting_notes(suggestions: FacilitySuggestions, *, lang: str = "zh") -> list[str]:
+    """Caveats a planner should read beside the table, in ``lang``.
+
+    Why fewer sites than asked for came back (they would add nothing, or none was proven to
+    help within the time limit), then the solver's own caveats (English only).
+    """
+    code = _code(lang)
+    found, asked = len(suggestions.sites), suggestions.requested
+    notes: list[str] = []
+    if found < asked and suggestions.status == "optimal":
+        notes.append(
+            f"只列出 {found} 处：再增加 {asked - found} 处新设施也不会带来任何收益。"
+            if code == "zh"
+            else f"Only {found} site(s) listed: {asked - found} more would add nothing."
+        )
+    elif found < asked:
+        notes.append(
+            f"只列出 {found} 处：在计算时限内未能证明其余 {asked - found} 处有收益；"
+            "可延长计算时限（time_limit_s）或减少候选点。"
+            if code == "zh"
+            else f"Only {found} site(s) listed: the other {asked - found} were not proven to "
+            "help within the time limit; raise time_limit_s or offer fewer candidates."
+        )
+    return notes + list(suggestions.notes)

@@ -101,6 +101,11 @@ class FacilitySuggestions:
         ``"optimal"``, ``"time_limit"`` or ``"heuristic"``; ``"greedy"`` or ``"milp"``.
     candidates : geopandas.GeoDataFrame
         The candidates offered to the solver (EPSG:4326), indexed by id.
+    notes : tuple of str
+        Caveats from the solver (English), other than sites left out.
+    requested : int
+        The number of new sites asked for; fewer come back when the others would add
+        nothing (``len(sites) < requested``).
     """
 
     sites: gpd.GeoDataFrame
@@ -115,6 +120,7 @@ class FacilitySuggestions:
     method: str
     candidates: gpd.GeoDataFrame
     notes: tuple[str, ...] = field(default=())
+    requested: int = 0
 
     @property
     def n_candidates(self) -> int:
@@ -211,17 +217,9 @@ def suggest_facilities(
     opened = problem.opened(chosen)
     order = list(range(len(chosen)))
     sites = explain_sites(opened, order, served, layers=layers, network=network)
-    notes = list(outcome.notes)
-    if len(chosen) < k and outcome.status != "optimal":
-        notes.append(
-            f"only {len(chosen)} site(s) were proven to help within the time limit; "
-            "raise time_limit_s (or offer fewer candidates) for the others"
-        )
-    elif len(chosen) < k:
-        notes.append(
-            f"{len(chosen)} site(s) already do all the candidates can for this objective; "
-            f"the other {k - len(chosen)} would add nothing and were left out"
-        )
+    # Sites left out are told by ``requested`` and ``status`` (the tables say why in both
+    # languages); the solvers' own English sentences about them would repeat it.
+    notes = [note for note in outcome.notes if not note.endswith("were left out")]
     return FacilitySuggestions(
         sites=sites,
         comparison=compare_grids(opened, order, layers=layers, service=service),
@@ -235,6 +233,7 @@ def suggest_facilities(
         method=outcome.method,
         candidates=problem.candidates.to_crs(4326),
         notes=tuple(dict.fromkeys(notes)),
+        requested=k,
     )
 
 
