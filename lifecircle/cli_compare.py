@@ -27,9 +27,12 @@ class Lang(StrEnum):
 
 
 def compare(
-    study: Annotated[Path, typer.Argument(help="The study file (.toml).", show_default=False)],
-    scenarios: Annotated[
-        list[Path], typer.Argument(help="One or more scenario .toml files.", show_default=False)
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The study file (.toml), then one or more scenario files (.toml).",
+            show_default=False,
+        ),
     ],
     junit: Annotated[
         Path | None, typer.Option("--junit", help="JUnit XML: a scenario must meet every target.")
@@ -39,6 +42,9 @@ def compare(
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write an Excel workbook.")] = None,
     map_path: Annotated[
         Path | None, typer.Option("--map", help="Write the difference map (HTML).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the committee report (HTML).")
     ] = None,
     lang: Annotated[
         Lang | None, typer.Option("--lang", help="Output language (default: the study's).")
@@ -52,20 +58,24 @@ def compare(
     Example: lifecircle compare study.toml new-station.toml --markdown compare.md
 
     Example: lifecircle compare study.toml a.toml b.toml --junit plans.xml --map diff.html
+
+    Example: lifecircle compare study.toml a.toml b.toml --report committee.html
     """
     from lifecircle.atomic_files import check_destination
     from lifecircle.study import load_study, run_study
     from lifecircle.study.compare import compare as compare_runs
-    from lifecircle.study.compare_map import write_difference_map
+    from lifecircle.study.compare_map import write_comparison_report, write_difference_map
     from lifecircle.study.compare_outputs import comparison_to_text, write_comparison_outputs
     from lifecircle.study.scenario_files import load_scenarios
 
     outputs = {"junit": junit, "json": json_path, "markdown": markdown, "xlsx": xlsx}
-    config = load_study(study)
-    plans = load_scenarios(scenarios)
+    if len(files) < 2:
+        raise typer.BadParameter("give the study file, then at least one scenario file")
+    config = load_study(files[0])
+    plans = load_scenarios(files[1:])
     if xlsx is not None:
         table_suffix(xlsx, "--xlsx", (".xlsx",))
-    for path in [*outputs.values(), map_path]:
+    for path in [*outputs.values(), map_path, report]:
         if path is not None:  # fail before the analysis, not after it
             check_destination(path)
     comparison = compare_runs(run_study(config), plans, progress=progress_wanted())
@@ -74,5 +84,7 @@ def compare(
     write_comparison_outputs(comparison, outputs, lang=code)
     if map_path is not None:
         typer.echo(f"wrote {write_difference_map(comparison, map_path, lang=code)}")
+    if report is not None:
+        typer.echo(f"wrote {write_comparison_report(comparison, report, lang=code)}")
     if not comparison.passed:
         raise typer.Exit(1)

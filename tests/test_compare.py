@@ -235,3 +235,22 @@ def test_cli_compare_writes_everything_and_guards_targets(tmp_path):
     )  # fmt: skip
     assert wrong.returncode == 2
     assert 'did you mean "E02"?' in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+@pytest.mark.slow
+def test_committee_report_has_the_comparison_section(comparison, tmp_path):
+    import html
+
+    from lifecircle.study.compare_map import write_comparison_report
+
+    hostile = Scenario('<img src=x onerror="alert(1)"> plan').remove("E05")
+    both = compare(comparison.baseline, [_plan(), hostile])
+    page = write_comparison_report(both, tmp_path / "report.html", lang="zh").read_text("utf-8")
+    assert "方案比较" in page and 'id="scenarios"' in page
+    assert "<img src=x" not in page and html.escape('<img src=x onerror="alert(1)">') in page
+    section = page.split('id="scenarios"', 1)[1].split("</section>", 1)[0]
+    assert "新增" in section and "现状" in section  # whole Chinese labels
+    # two header rows, one per target, one per coverage group
+    assert section.count("<tr>") == 2 + len(both.baseline.report.outcomes) + 2
+    en = write_comparison_report(both, tmp_path / "en.html", lang="en").read_text("utf-8")
+    assert "Scenario comparison" in en and "elderly, 15 min, adult" in en

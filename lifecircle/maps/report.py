@@ -32,6 +32,7 @@ from lifecircle.maps.report_method import parameters
 from lifecircle.maps.report_method import sources as report_sources
 from lifecircle.maps.report_template import REPORT_CSS, REPORT_TEMPLATE, SORT_JS
 from lifecircle.maps.save import map_html, write_atomic
+from lifecircle.maps.scenario_section import scenario_section_html, to_scenario_columns
 from lifecircle.options import check_number, with_overrides
 
 if TYPE_CHECKING:
@@ -222,6 +223,9 @@ def report_html(
         "life_circle_html": (
             Markup(life_circle_section_html(life_circle, lang=lang)) if life_circle else ""
         ),
+        "scenario_html": Markup(  # escaped inside: "方案比较" when targets is a comparison
+            scenario_section_html(rows or (), to_scenario_columns(targets, lang=lang), lang=lang)
+        ),
         "parameters": parameters(result, network, lang=lang, default_target=default),
         "sources": report_sources(
             layers, network, lang=lang, basemap=opts.basemap, extra=opts.sources
@@ -279,9 +283,11 @@ def write_report(
     network : WalkNetwork, optional
         Drawn on the map (hidden at first) and described in the method section; an
         OpenStreetMap-derived network adds the OSM attribution.
-    targets : StudyRun, CheckReport or list of TargetHeadline, optional
+    targets : StudyRun, CheckReport, Comparison or list of TargetHeadline, optional
         The study's targets and their evaluation (``lifecircle.run_study(study)`` or its
-        ``.report``): the headline shows one row per target. A study run with
+        ``.report``): the headline shows one row per target. A comparison
+        (``lifecircle.compare``) adds the section "方案比较 / scenario comparison" with its
+        scenarios side by side. A study run with
         completeness targets also brings its life circle: the map's "what is missing"
         layer and the sections "生活圈完整度 / life-circle completeness" and
         "公平性 / equity" with a Lorenz curve (or pass ``life_circle=`` to

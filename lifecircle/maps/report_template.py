@@ -217,6 +217,7 @@ REPORT_TEMPLATE = """<!DOCTYPE html>
 </section>
 
 {% if life_circle_html %}{{ life_circle_html }}
+{% endif %}{% if scenario_html %}{{ scenario_html }}
 {% endif %}{% if suggestion_rows %}
 <section id="suggestions">
 <h2>{{ t.suggestions }}</h2>

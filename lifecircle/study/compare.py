@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from lifecircle.maps.headline import TargetHeadline, to_headlines
+from lifecircle.maps.scenario_section import ScenarioColumn, to_scenario_columns
+from lifecircle.study.headlines import headline_rows
 from lifecircle.study.run import StudyRun, coverage_groups
 from lifecircle.study.scenario import Scenario
 from lifecircle.study.scenario_apply import ScenarioRun, apply_scenario, scenario_states
@@ -32,7 +35,15 @@ from lifecircle.study.scenario_apply import ScenarioRun, apply_scenario, scenari
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["Comparison", "changed_facilities", "compare", "group_text", "whole"]
+__all__ = [
+    "Comparison",
+    "changed_facilities",
+    "compare",
+    "comparison_headlines",
+    "group_text",
+    "scenario_columns",
+    "whole",
+]
 
 _SEAT_METRICS = ("seat_reach", "rest_gap")
 
@@ -255,6 +266,34 @@ def compare(
         baseline, runs, targets, _grid_rows(baseline, runs), _resident_rows(baseline, runs),
         _seat_rows(targets),
     )  # fmt: skip
+
+
+@to_headlines.register(Comparison)
+def comparison_headlines(comparison: Comparison) -> tuple[TargetHeadline, ...]:
+    """The baseline's headline rows (the report's head is the study as it is)."""
+    return headline_rows(comparison.baseline)
+
+
+@to_scenario_columns.register(Comparison)
+def scenario_columns(comparison: Comparison, lang: str = "zh") -> tuple[ScenarioColumn, ...]:
+    """Each scenario as a column of the report's "方案比较 / scenario comparison" section."""
+    columns = []
+    residents = comparison.residents
+    for sr in comparison.scenarios:
+        part = residents[residents["scenario"] == sr.scenario.name] if len(residents) else residents
+        columns.append(ScenarioColumn(
+            name=sr.scenario.name,
+            targets={o.target.id: (float(o.achieved), o.passed) for o in sr.run.report.outcomes},
+            residents=tuple(
+                (group_text(r.group, lang), whole(r.within_after), whole(r.gain), whole(r.loss))
+                for r in part.itertuples(index=False)
+            ),
+            residents_before=tuple(
+                (group_text(r.group, lang), whole(r.within_before))
+                for r in part.itertuples(index=False)
+            ),
+        ))  # fmt: skip
+    return tuple(columns)
 
 
 def whole(value: float) -> int:

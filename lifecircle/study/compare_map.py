@@ -3,7 +3,8 @@
 The drawing is :func:`lifecircle.maps.difference_map.difference_map` (maps know nothing of
 studies); this module hands it the comparison's tables. With several scenarios the first
 map is written where asked and the others beside it, numbered (``diff.html``,
-``diff-2.html``...).
+``diff-2.html``...). The committee report of a comparison is the study's report with the
+section "方案比较 / scenario comparison".
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from lifecircle.maps.difference_map import difference_map
 from lifecircle.maps.save import save_map
 from lifecircle.study.compare import Comparison
 
-__all__ = ["comparison_map", "write_difference_map"]
+__all__ = ["comparison_map", "write_comparison_report", "write_difference_map"]
 
 
 def comparison_map(comparison: Comparison, index: int = 0, *, lang: str = "zh") -> folium.Map:
@@ -38,3 +39,17 @@ def write_difference_map(comparison: Comparison, path: str | Path, *, lang: str 
         target = path if i == 0 else path.with_name(f"{path.stem}-{i + 1}{path.suffix}")
         written.append(str(save_map(comparison_map(comparison, i, lang=lang), target)))
     return ", ".join(written)
+
+
+def write_comparison_report(comparison: Comparison, path: str | Path, *, lang: str = "zh") -> Path:
+    """Write the committee report of the baseline (its first coverage target's service,
+    time and pace) with the section "方案比较 / scenario comparison" (every scenario)."""
+    from lifecircle.maps.report import write_report
+
+    run = comparison.baseline
+    first = next(t for t in run.study.targets if t.metric == "coverage")
+    result = run.coverage[(first.profile, first.walk_minutes)]
+    return write_report(
+        run.layers, result, path, network=run.network, targets=comparison, lang=lang,
+        service=first.service,
+    )  # fmt: skip

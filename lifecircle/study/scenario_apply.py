@@ -375,8 +375,8 @@ def apply_scenario(
         coverage = dict(baseline.coverage)
     run = evaluate_study(study, layers, network, coverage=coverage, progress=progress)
     recomputed = [] if incremental else ["coverage"]
-    if kinds - {"facilities"} or any(t.metric == "rest_gap" for t in study.targets):
-        recomputed.append("seat targets")
+    if any(t.metric in ("seat_reach", "rest_gap") for t in study.targets):
+        recomputed.append("seat targets")  # not incremental: a check's own computation
     if run.life_circle is not None:
         recomputed.append("life circle")
     return ScenarioRun(scenario, run, incremental, tuple(recomputed))
