@@ -116,6 +116,7 @@ _LAZY: dict[str, str] = {
     "load_scenario": "lifecircle.study",
     "apply_scenario": "lifecircle.study",
     "compare": "lifecircle.study",
+    "explore": "lifecircle.study",
 }
 
 __all__ = [

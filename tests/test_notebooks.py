@@ -26,10 +26,10 @@ def _used_chains(path: Path) -> set[str]:
     return set(re.findall(r"\blc\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)", code))
 
 
-def test_there_are_four_tutorials() -> None:
+def test_there_are_five_tutorials() -> None:
     names = [p.stem for p in NOTEBOOKS]
-    assert len(names) == 4
-    for topic in ("quickstart", "own_data", "seat", "targets"):
+    assert len(names) == 5
+    for topic in ("quickstart", "own_data", "seat", "targets", "scenarios"):
         assert any(topic in n for n in names), topic
 
 

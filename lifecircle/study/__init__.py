@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lifecircle.study.batch import BatchOptions, BatchRun, run_batch
 from lifecircle.study.compare import Comparison, compare
+from lifecircle.study.compare_map import comparison_map
 from lifecircle.study.config import (
     DEFAULT_SERVICES,
     LayerSource,
@@ -24,6 +25,7 @@ from lifecircle.study.config import (
     load_study,
     study_from_text,
 )
+from lifecircle.study.explore import Explorer, explore
 from lifecircle.study.headlines import headline_rows  # registers report headlines
 from lifecircle.study.outputs import (
     describe_target,
@@ -58,6 +60,7 @@ __all__ = [
     "BatchRun",
     "CheckReport",
     "Comparison",
+    "Explorer",
     "GridOutcome",
     "LayerSource",
     "NetworkSource",
@@ -70,12 +73,14 @@ __all__ = [
     "TargetOutcome",
     "apply_scenario",
     "compare",
+    "comparison_map",
     "compute_study_coverage",
     "demo_scenario_path",
     "demo_study_path",
     "describe_target",
     "evaluate_target",
     "evaluate_targets",
+    "explore",
     "headline_rows",
     "load_scenario",
     "load_study",
