@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
@@ -129,7 +130,9 @@ def build_widget(explorer: Explorer) -> Any:
     ipyleaflet, ipywidgets = _import()
     bounds = _leaves(explorer).to_crs(4326).total_bounds
     centre = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
-    m = ipyleaflet.Map(center=centre, zoom=15, scroll_wheel_zoom=True,
+    span = max(bounds[2] - bounds[0], bounds[3] - bounds[1], 1e-6)
+    zoom = int(max(1, min(18, math.floor(math.log2(360.0 / span)))))  # the grids fill the map
+    m = ipyleaflet.Map(center=centre, zoom=zoom, scroll_wheel_zoom=True,
                        layout=ipywidgets.Layout(height="520px"))  # fmt: skip
     for layer in list(m.layers):
         m.remove(layer)  # no basemap: nothing is loaded from the internet
@@ -148,8 +151,6 @@ def build_widget(explorer: Explorer) -> Any:
     )  # fmt: skip
     box.markers = _markers(explorer, box)
     m.add(box.markers)
-    fit = [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]
-    m.fit_bounds(fit)
 
     def clicked(**event: Any) -> None:
         if event.get("type") == "click" and mode.value == "add":
