@@ -23,8 +23,9 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from typer._click import exceptions as click_exceptions
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
     from lifecircle.coverage import CoverageResult, SeatSuggestions, WalkNetwork
     from lifecircle.geo import Layers
+    from lifecircle.study import Study
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -46,7 +48,11 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "SITE_SUFFIXES",
     "CommandGroup",
+    "Lang",
+    "LangOpt",
+    "OutputOpt",
     "Steps",
+    "StudyArg",
     "echo_demo_coverage",
     "echo_demo_seats",
     "fail_on_errors",
@@ -54,6 +60,7 @@ __all__ = [
     "plain_message",
     "progress_wanted",
     "steps",
+    "study_lang",
     "suggestion_summary",
     "table_suffix",
     "write_report_tables",
@@ -375,3 +382,28 @@ def echo_demo_coverage(
         f"{total} at adult pace ({PROFILES['adult'].speed_m_s:g} m/s)."
     )
     return results["elderly"]
+
+
+# ------------------------------------------------------------ argument types of the commands
+class Lang(StrEnum):
+    """Output language."""
+
+    zh = "zh"
+    en = "en"
+
+
+StudyArg = Annotated[
+    Path, typer.Argument(help="The study file (.toml); see `lifecircle init`.", show_default=False)
+]
+LangOpt = Annotated[
+    Lang | None, typer.Option("--lang", help="Output language (default: the study's).")
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Output file (default: in the study's outputs dir)."),
+]
+
+
+def study_lang(lang: Lang | None, study: Study) -> str:
+    """The language asked for on the command line, else the study's."""
+    return lang.value if lang is not None else study.lang

@@ -10,17 +10,19 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO, TypeVar
 
 import typer
 
-from lifecircle import __version__, cli_batch, cli_compare
+from lifecircle import __version__, cli_batch, cli_compare, cli_suggest
 from lifecircle._cli_support import (
-    SITE_SUFFIXES,
     STATE,
     CommandGroup,
+    Lang,
+    LangOpt,
+    OutputOpt,
+    StudyArg,
     describe_network,
     echo_demo_coverage,
     echo_demo_seats,
@@ -30,10 +32,9 @@ from lifecircle._cli_support import (
     plain_message,
     progress_wanted,
     steps,
-    suggestion_summary,
+    study_lang,
     table_suffix,
     write_report_tables,
-    write_sites,
 )
 
 if TYPE_CHECKING:
@@ -170,23 +171,6 @@ def demo(
 
 
 # --------------------------------------------------------------------------- study commands
-class Lang(StrEnum):
-    """Output language."""
-
-    zh = "zh"
-    en = "en"
-
-
-StudyArg = Annotated[
-    Path, typer.Argument(help="The study file (.toml); see `lifecircle init`.", show_default=False)
-]
-LangOpt = Annotated[
-    Lang | None, typer.Option("--lang", help="Output language (default: the study's).")
-]
-
-
-def _lang(lang: Lang | None, study: Study) -> str:
-    return lang.value if lang is not None else study.lang
 
 
 @app.command()
@@ -234,7 +218,7 @@ def check(
         if path is not None:  # fail before the analysis, not after it
             check_destination(path)
     run = run_study(config, progress=progress_wanted())
-    code = _lang(lang, config)
+    code = study_lang(lang, config)
     typer.echo(report_to_text(run.report, lang=code), nl=False)
     write_check_outputs(run.report, outputs, lang=code, timestamp=timestamp)
     if not run.report.passed:
@@ -304,10 +288,6 @@ def network(
 
 ServiceOpt = Annotated[
     str, typer.Option("--service", help="Which service colours the grids (see [services]).")
-]
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", help="Output file (default: in the study's outputs dir)."),
 ]
 
 
@@ -393,7 +373,7 @@ def _load_for_output(
     chosen = None if chosen == "none" else chosen
     try:
         options = kind(
-            service=service, lang=_lang(lang, config), basemap=chosen,
+            service=service, lang=study_lang(lang, config), basemap=chosen,
             tianditu_key=resolve_tianditu_key(config, chosen),  # its problems: study words
             extent=_study_boundary(config),
         )  # fmt: skip
@@ -488,7 +468,7 @@ def report(
     config, path, options = _load_for_output(
         study,
         output,
-        lambda c: f"report-{_lang(lang, c)}.html",
+        lambda c: f"report-{study_lang(lang, c)}.html",
         ReportOptions,
         service=service,
         lang=lang,
@@ -510,122 +490,7 @@ def report(
     typer.echo(f"wrote {workbook}")
 
 
-@app.command()
-def suggest(
-    study: StudyArg,
-    seats: Annotated[
-        int | None,
-        typer.Option(
-            "--seats",
-            "-k",
-            "--sites",
-            min=1,
-            help="How many new sites: seats (default 10), or with --service facilities "
-            "(default [siting] sites, else 2).",
-        ),
-    ] = None,
-    output: OutputOpt = None,
-    lang: LangOpt = None,
-    gcj02: Annotated[
-        bool, typer.Option("--gcj02", help="Also give coordinates in GCJ-02 (AMap/Tencent).")
-    ] = False,
-    service: Annotated[
-        str | None,
-        typer.Option("--service", help="Suggest new facilities of this service, not seats."),
-    ] = None,
-    objective: Annotated[
-        Objective | None,
-        typer.Option("--objective", help="covering (default), total or worst walking time."),
-    ] = None,
-    candidates: Annotated[
-        Path | None, typer.Option("--candidates", help="Candidate sites file (default buildings).")
-    ] = None,
-) -> None:
-    """Suggest where new public seats (or, with --service, facilities) do the most good.
-
-    Prints a ranked table (nearest street, WGS-84 coordinates, residents helped); with -o
-    writes the sites: .xlsx or .csv (a table with Chinese or English headers, see --lang),
-    .geojson or .gpkg (points for GIS). With --service: where new facilities of
-    that service should go, the existing ones kept, with the proven optimality gap
-    ([siting] in the study file sets the rest).
-
-    Example: lifecircle suggest study.toml --seats 10 -o new-seats.xlsx
-
-    Example: lifecircle suggest study.toml --service elderly --sites 2 -o stations.xlsx
-    """
-    from lifecircle.atomic_files import check_destination
-    from lifecircle.study import load_study
-    from lifecircle.study.planner_tables import suggestion_table
-    from lifecircle.study.run import load_study_layers, load_study_network
-
-    config = load_study(study)
-    code = _lang(lang, config)
-    if output is not None:  # fail before the analysis, not after it
-        table_suffix(output, "--output", SITE_SUFFIXES)
-        check_destination(output)
-    if service is not None:
-        _suggest_facilities(config, code, (service, seats, objective, candidates), output, gcj02)
-        return
-    if objective is not None or candidates is not None:
-        from lifecircle.errors import ConfigError
-
-        raise ConfigError("--objective and --candidates choose facility sites: add --service")
-    seats = 10 if seats is None else seats
-    with steps(3) as progress:
-        progress.next("reading the layers")
-        layers = load_study_layers(config)
-        progress.next("walking network")
-        walk = load_study_network(config)
-        progress.next(f"choosing {seats} seat sites")
-        suggestions = _suggest(layers, walk, seats)
-    table = suggestion_table(suggestions.sites, lang=code, radius_m=suggestions.radius_m,
-                             gcj02=gcj02)  # fmt: skip
-    typer.echo(suggestion_summary(suggestions))
-    typer.echo(table.to_string(index=False))
-    if output is not None:
-        write_sites(suggestions.sites, table, output)
-        typer.echo(f"wrote {output}")
-
-
-class Objective(StrEnum):
-    """What ``suggest --service`` optimises."""
-
-    covering = "covering"
-    total = "total"
-    worst = "worst"
-
-
-def _suggest_facilities(
-    config: Study,
-    code: str,
-    question: tuple[str | None, int | None, Objective | None, Path | None],
-    output: Path | None,
-    gcj02: bool,
-) -> None:
-    """``suggest --service``: new facility sites, their table and the proven gap."""
-    from lifecircle.study.run import load_study_layers, load_study_network
-    from lifecircle.study.siting_run import suggest_study_sites
-    from lifecircle.study.siting_tables import siting_notes, siting_summary, siting_table
-
-    service, sites, objective, candidates = question
-    with steps(3) as progress:
-        progress.next("reading the layers")
-        layers = load_study_layers(config)
-        progress.next("walking network")
-        walk = load_study_network(config)
-        progress.next("choosing facility sites")
-        found = suggest_study_sites(
-            config, layers, walk, service=service, sites=sites,
-            objective=None if objective is None else objective.value, candidates=candidates,
-        )  # fmt: skip
-    table = siting_table(found, lang=code, gcj02=gcj02)
-    typer.echo(siting_summary(found, lang=code))
-    for note in siting_notes(found, lang=code):
-        typer.echo(("说明：" if code == "zh" else "Note: ") + note)
-    typer.echo(table.to_string(index=False))
-    if output is not None:
-        write_sites(found.sites, table, output)
-        typer.echo(f"wrote {output}")
+app.command()(cli_suggest.suggest)  # lifecircle suggest: new seats or facilities
 
 
 @app.command()
