@@ -253,4 +253,5 @@ def test_committee_report_has_the_comparison_section(comparison, tmp_path):
     # two header rows, one per target, one per coverage group
     assert section.count("<tr>") == 2 + len(both.baseline.report.outcomes) + 2
     en = write_comparison_report(both, tmp_path / "en.html", lang="en").read_text("utf-8")
-    assert "Scenario comparison" in en and "elderly, 15 min, adult" in en
+    assert "Scenario comparison" in en and "elderly services, 15 min, adult pace" in en
+    assert "为老服务设施，15 分钟，成人步速" in section

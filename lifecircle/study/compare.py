@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lifecircle.maps.headline import TargetHeadline, to_headlines
+from lifecircle.maps.labels import service_label
 from lifecircle.maps.scenario_section import ScenarioColumn, to_scenario_columns
 from lifecircle.study.headlines import headline_rows
 from lifecircle.study.run import StudyRun, coverage_groups
@@ -124,11 +125,11 @@ def _group_label(profile: str, minutes: float, service: str) -> str:
 
 def group_text(group: str, lang: str) -> str:
     """A coverage group (``"elderly, 15 min, adult"``) in ``lang``."""
-    if lang != "zh":
-        return group
     service, minutes, profile = group.rsplit(", ", 2)
+    if lang != "zh":
+        return f"{service_label(service, 'en')}, {minutes}, {profile} pace"
     pace = _PROFILE_ZH.get(profile, profile)
-    return f"{service}，{minutes.replace(' min', ' 分钟')}，{pace}步速"
+    return f"{service_label(service, 'zh')}，{minutes.replace(' min', ' 分钟')}，{pace}步速"
 
 
 def _grid_rows(baseline: StudyRun, runs: Sequence[ScenarioRun]) -> pd.DataFrame:

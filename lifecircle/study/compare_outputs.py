@@ -164,7 +164,8 @@ def _summaries(comparison: Comparison, lang: str) -> list[str]:
 def comparison_to_text(comparison: Comparison, *, lang: str = "en") -> str:
     """Aligned plain-text tables (targets, residents) and one verdict line per scenario."""
     lab = _lab(lang)
-    lines = [f"{lab['title']}: {comparison.baseline.study.name}", ""]
+    colon = "：" if lang == "zh" else ": "
+    lines = [f"{lab['title']}{colon}{comparison.baseline.study.name}", ""]
     lines += _aligned(_target_grid(comparison, lang))
     if len(comparison.residents):
         lines += ["", lab["residents"], *_aligned(_resident_grid(comparison, lang))]
