@@ -15,7 +15,7 @@ import folium
 
 from lifecircle.maps.difference_map import difference_map
 from lifecircle.maps.save import save_map
-from lifecircle.study.compare import Comparison
+from lifecircle.study.compare import Comparison, group_text
 
 __all__ = ["comparison_map", "write_comparison_report", "write_difference_map"]
 
@@ -26,7 +26,8 @@ def comparison_map(comparison: Comparison, index: int = 0, *, lang: str = "zh") 
     run = comparison.baseline
     return difference_map(
         comparison.grid_changes(index), comparison.changed_facilities(index),
-        scenario=comparison.names[index], subtitle=f"{run.study.name} · {comparison.main_group}",
+        scenario=comparison.names[index],
+        subtitle=f"{run.study.name} · {group_text(comparison.main_group, lang)}",
         lang=lang, synthetic=run.report.synthetic,
     )  # fmt: skip
 
