@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lifecircle.atomic_files import atomic_path, write_text_atomic
-from lifecircle.study.outputs import XML_ILLEGAL, describe_target, markdown_escape
+from lifecircle.study.outputs import describe_target, junit_text, markdown_escape
 from lifecircle.tables import write_csv, write_xlsx
 
 if TYPE_CHECKING:
@@ -184,7 +184,6 @@ def batch_to_junit(run: BatchRun, *, lang: str = "en") -> str:
     be computed is one ``<error>`` test case with its message.
     """
     root = ET.Element("testsuites", name=f"lifecircle batch: {run.study.name}")
-    totals = {"tests": 0, "failures": 0, "errors": 0}
     targets = {t.id: t for t in run.study.targets}
     for ident, result in run.results.items():
         suite = ET.SubElement(root, "testsuite", name=f"{ident} {result['name']}".strip())
@@ -205,19 +204,7 @@ def batch_to_junit(run: BatchRun, *, lang: str = "en") -> str:
                     f"{target.minimum:.1%}: {worst or 'no grid has a value'}"
                 )
                 ET.SubElement(case, "failure", message=message, type="TargetMissed")
-        counts = {
-            "tests": len(suite),
-            "failures": sum(c.find("failure") is not None for c in suite),
-            "errors": sum(c.find("error") is not None for c in suite),
-        }
-        for key, value in counts.items():
-            suite.set(key, str(value))
-            totals[key] += value
-    for key, value in totals.items():
-        root.set(key, str(value))
-    ET.indent(root)
-    text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-    return XML_ILLEGAL.sub("\ufffd", text)
+    return junit_text(root, ("failures", "errors"))
 
 
 def _write_gpkg(path: Path, districts: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> Path:

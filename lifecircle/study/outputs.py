@@ -25,6 +25,7 @@ __all__ = [
     "XML_ILLEGAL",
     "describe_target",
     "format_share",
+    "junit_text",
     "markdown_escape",
     "report_to_json",
     "report_to_junit",
@@ -270,7 +271,6 @@ def report_to_junit(report: CheckReport, *, lang: str = "en") -> str:
     a target with no evaluable grid gets one failing ``scope`` test case.
     """
     root = ET.Element("testsuites", name=f"lifecircle check: {report.study}")
-    totals = {"tests": 0, "failures": 0, "skipped": 0}
     for o in report.outcomes:
         t = o.target
         title = f"{t.id} {describe_target(t, lang)}"
@@ -289,11 +289,31 @@ def report_to_junit(report: CheckReport, *, lang: str = "en") -> str:
             case = ET.SubElement(suite, "testcase", classname=classname, name="scope")
             ET.SubElement(case, "failure", message="no grid in scope has a value",
                           type="TargetMissed")  # fmt: skip
-        counts = {
-            "tests": len(suite),
-            "failures": sum(c.find("failure") is not None for c in suite),
-            "skipped": sum(c.find("skipped") is not None for c in suite),
-        }
+    return junit_text(root, ("failures", "skipped"))
+
+
+def junit_text(root: ET.Element, kinds: tuple[str, ...]) -> str:
+    """Count every ``<testsuite>`` of ``root`` and the whole, and return the XML text.
+
+    Parameters
+    ----------
+    root : xml.etree.ElementTree.Element
+        The ``<testsuites>`` element, its suites and test cases complete.
+    kinds : tuple of str
+        The counts besides ``tests``, in attribute order: ``"failures"``, ``"errors"``,
+        ``"skipped"`` (a test case counts once for each child of that kind).
+
+    Returns
+    -------
+    str
+        Indented XML with its declaration; characters XML 1.0 forbids become U+FFFD
+        (ElementTree writes them; parsers reject them).
+    """
+    child = {"failures": "failure", "errors": "error", "skipped": "skipped"}
+    totals = dict.fromkeys(("tests", *kinds), 0)
+    for suite in root.iter("testsuite"):
+        counts = {"tests": len(suite)}
+        counts |= {k: sum(c.find(child[k]) is not None for c in suite) for k in kinds}
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
@@ -301,7 +321,7 @@ def report_to_junit(report: CheckReport, *, lang: str = "en") -> str:
         root.set(key, str(value))
     ET.indent(root)
     text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-    return XML_ILLEGAL.sub("\ufffd", text)  # ElementTree writes them; parsers reject them
+    return XML_ILLEGAL.sub("\ufffd", text)
 
 
 #: Characters XML 1.0 forbids even escaped (control characters, e.g. a vertical tab
