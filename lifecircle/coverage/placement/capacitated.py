@@ -25,6 +25,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from lifecircle.coverage.placement.highs_model import RowwiseModel, highs_model
 from lifecircle.typing import FloatArray
 
 __all__ = ["CapacitatedOutcome", "served_weight", "solve_capacitated_covering"]
@@ -93,32 +94,11 @@ def _run(
     time_limit_s: float,
 ) -> tuple[FloatArray, float, float, bool]:
     matrix, row_upper, col_lower, col_upper, costs, n_cand = parts
-    n_rows, n_cols = matrix.shape
-    integrality = np.zeros(n_cols, dtype=np.int32)
-    if integer:
-        integrality[:n_cand] = int(highspy.HighsVarType.kInteger.value)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
-    h.setOptionValue("mip_rel_gap", _MIP_REL_GAP)
-    h.setOptionValue("random_seed", 0)
-    h.passModel(
-        n_cols,
-        n_rows,
-        matrix.nnz,
-        int(highspy.MatrixFormat.kRowwise.value),
-        int(highspy.ObjSense.kMaximize.value),
-        0.0,
-        costs,
-        col_lower,
-        col_upper,
-        np.full(n_rows, -highspy.kHighsInf),
-        row_upper,
-        matrix.indptr.astype(np.int32),
-        matrix.indices.astype(np.int32),
-        matrix.data.astype(float),
-        integrality,
-    )
+    model = RowwiseModel(
+        matrix, costs, col_lower, col_upper, np.full(matrix.shape[0], -highspy.kHighsInf),
+        row_upper, n_integer=n_cand if integer else 0,
+    )  # fmt: skip
+    h = highs_model(model, time_limit_s=time_limit_s, mip_rel_gap=_MIP_REL_GAP)
     h.run()
     info = h.getInfo()
     optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal

@@ -26,6 +26,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from lifecircle.coverage.placement.highs_model import RowwiseModel, highs_model
 from lifecircle.typing import FloatArray, IndexArray
 
 __all__ = ["MilpOutcome", "solve_max_covering_milp", "solve_set_cover_milp"]
@@ -79,39 +80,16 @@ def _run(
     warm_start: FloatArray,
     time_limit_s: float,
 ) -> highspy.Highs:
-    n_rows, n_cols = matrix.shape
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
-    h.setOptionValue("mip_rel_gap", _MIP_REL_GAP)
-    h.setOptionValue("random_seed", 0)
+    n_cols = matrix.shape[1]
+    model = RowwiseModel(
+        matrix, costs, np.zeros(n_cols), np.ones(n_cols), row_lower, row_upper,
+        n_integer=n_binary, sense=sense,
+    )  # fmt: skip
     # the model is already reduced (see reduce.py); HiGHS' presolve only costs time here
-    h.setOptionValue("presolve", "off")
-    lower = np.zeros(n_cols)
-    upper = np.ones(n_cols)
-    integrality = np.zeros(n_cols, dtype=np.int32)
-    integrality[:n_binary] = int(highspy.HighsVarType.kInteger.value)
-    h.passModel(
-        n_cols,
-        n_rows,
-        matrix.nnz,
-        int(highspy.MatrixFormat.kRowwise.value),
-        int(sense.value),
-        0.0,
-        costs.astype(float),
-        lower,
-        upper,
-        row_lower.astype(float),
-        row_upper.astype(float),
-        matrix.indptr.astype(np.int32),
-        matrix.indices.astype(np.int32),
-        matrix.data.astype(float),
-        integrality,
-    )
-    solution = highspy.HighsSolution()
-    solution.col_value = list(map(float, warm_start))
-    solution.value_valid = True
-    h.setSolution(solution)
+    h = highs_model(
+        model, time_limit_s=time_limit_s, mip_rel_gap=_MIP_REL_GAP, presolve=False,
+        warm_start=warm_start,
+    )  # fmt: skip
     h.run()
     return h
 

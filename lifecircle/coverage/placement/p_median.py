@@ -36,6 +36,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from lifecircle.coverage.placement.highs_model import RowwiseModel, highs_model
 from lifecircle.typing import FloatArray, IndexArray
 
 __all__ = ["MedianOutcome", "savings_matrix", "solve_p_median"]
@@ -189,39 +190,17 @@ def _milp(
         shape=(1, n_cand + n_pairs),
     )
     matrix = sparse.csr_array(sparse.vstack([assign, link, count], format="csr"))
-    n_rows, n_cols = matrix.shape
+    n_cols = matrix.shape[1]
     costs = np.concatenate([np.zeros(n_cand), weights[coo.row] * coo.data])
     lower = np.concatenate([np.full(n_dem + n_pairs, -highspy.kHighsInf), [float(k)]])
     upper = np.concatenate([np.ones(n_dem), np.zeros(n_pairs), [float(k)]])
-    integrality = np.zeros(n_cols, dtype=np.int32)
-    integrality[:n_cand] = int(highspy.HighsVarType.kInteger.value)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
-    h.setOptionValue("mip_rel_gap", _MIP_REL_GAP)
-    h.setOptionValue("random_seed", 0)
-    h.passModel(
-        n_cols,
-        n_rows,
-        matrix.nnz,
-        int(highspy.MatrixFormat.kRowwise.value),
-        int(highspy.ObjSense.kMaximize.value),
-        0.0,
-        costs,
-        np.zeros(n_cols),
-        np.ones(n_cols),
-        lower,
-        upper,
-        matrix.indptr.astype(np.int32),
-        matrix.indices.astype(np.int32),
-        matrix.data.astype(float),
-        integrality,
+    model = RowwiseModel(
+        matrix, costs, np.zeros(n_cols), np.ones(n_cols), lower, upper, n_integer=n_cand
     )
-    start = _warm_vector(coo, n_cand, warm, k)
-    solution = highspy.HighsSolution()
-    solution.col_value = list(map(float, start))
-    solution.value_valid = True
-    h.setSolution(solution)
+    h = highs_model(
+        model, time_limit_s=time_limit_s, mip_rel_gap=_MIP_REL_GAP,
+        warm_start=_warm_vector(coo, n_cand, warm, k),
+    )  # fmt: skip
     h.run()
     info = h.getInfo()
     status = h.getModelStatus()
