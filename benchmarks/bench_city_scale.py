@@ -45,6 +45,7 @@ method's exponent between sizes (``t ~ n^k``). Nothing here is asserted.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import math
@@ -87,6 +88,7 @@ from lifecircle.coverage.routing.service_area import (  # noqa: E402
 )
 from lifecircle.coverage.routing.snap import snap_coordinates, snap_points  # noqa: E402
 from lifecircle.coverage.routing.split_graph import SplitGraph, build_split_graph  # noqa: E402
+from lifecircle.coverage.routing.street_faces import street_faces  # noqa: E402
 from lifecircle.coverage.routing.travel_times import (  # noqa: E402
     nearest_facility,
     seconds_to_points,
@@ -390,6 +392,14 @@ def bench_pipeline(n: int, *, runs: int, isochrones: bool) -> list[tuple]:
         "compute_coverage, isochrones off": off,
     }
     if isochrones:
+        # a copy of the network object has none of the per-network caches (edge tree,
+        # compiled graph, street faces): the first analysis on a freshly loaded network
+        steps["street faces (once per network)"] = lambda: street_faces(
+            dataclasses.replace(network)
+        ).holes(ACCESS_M)
+        steps["compute_coverage (defaults, new network)"] = lambda: compute_coverage(
+            layers, dataclasses.replace(network), progress=False
+        )
         steps["compute_coverage (defaults)"] = lambda: compute_coverage(
             layers, network, progress=False
         )

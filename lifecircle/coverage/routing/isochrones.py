@@ -8,10 +8,12 @@ The reachable parts are cut from coordinate arrays in one pass (:func:`cut_lines
 the same pieces as one ``shapely.ops.substring`` per edge did in v0.1. A walking area is
 then every point within ``access_m`` of those pieces, built from the faces (blocks) the
 pieces enclose (:func:`~lifecircle.coverage.routing.service_area.lines_to_service_area`):
-the area is a box minus each face shrunk by ``access_m``, with no union of buffers: 0.36x
-the CPU of v0.1's buffer-and-union at 10k nodes and 0.34x at 100k (5.6 s against 16.4 s
-for one service; :func:`~lifecircle.coverage.routing.service_area.lines_to_area`, kept as
-the reference; ``benchmarks/bench_city_scale.py --areas-only`` measures both). The two
+the area is a box minus each face shrunk by ``access_m``, with no union of buffers
+(:func:`~lifecircle.coverage.routing.service_area.lines_to_area`, v0.1's buffer-and-union,
+is kept as the reference; ``benchmarks/bench_city_scale.py --areas-only`` measures both).
+:func:`isochrone_from_seconds` takes the blocks a service reaches whole from the network's
+own faces, built once per network (:mod:`~lifecircle.coverage.routing.street_faces`), and
+polygonises only the pieces along the frontier of what it reaches. The two
 differ only in where GEOS puts the vertices of the arcs: every point of either area lies
 within :data:`~lifecircle.coverage.routing.service_area.AREA_TOLERANCE_M` (2 m; at most
 1.9 m seen on the synthetic city, 0.5 m between the demo's outlines) of the other, and
@@ -23,17 +25,24 @@ seen) of the area — tested on the demo, random synthetic cities and real stree
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from lifecircle.coverage.routing.service_area import lines_to_area, lines_to_service_area
+from lifecircle.coverage.routing.service_area import (
+    lines_to_area,
+    lines_to_service_area,
+    pieces_to_service_area,
+)
 from lifecircle.coverage.routing.split_graph import SplitGraph
+from lifecircle.coverage.routing.street_faces import closed_faces, street_faces
 from lifecircle.coverage.routing.travel_times import nearest_facility
-from lifecircle.typing import FloatArray, GeometryArray, IndexArray
+from lifecircle.typing import BoolArray, FloatArray, GeometryArray, IndexArray
 
 __all__ = [
+    "ReachablePieces",
     "cut_lines",
     "isochrone_from_seconds",
     "isochrones_for_facilities",
@@ -41,6 +50,7 @@ __all__ = [
     "lines_to_area",
     "lines_to_service_area",
     "reachable_lines",
+    "reachable_pieces",
 ]
 
 _CHUNK = 64
@@ -68,6 +78,45 @@ def reachable_lines(
         Whole edges first, then wholly reachable pieces of split edges, then the reachable
         ends of partly reachable pieces seen from their ``u`` and from their ``v`` side.
     """
+    return reachable_pieces(graph, node_seconds, limit_s=limit_s).lines
+
+
+@dataclass(frozen=True)
+class ReachablePieces:
+    """The street pieces walkable within a limit, with the edges they come from.
+
+    Attributes
+    ----------
+    lines : numpy.ndarray of shapely.LineString
+        As :func:`reachable_lines` returns them.
+    edge : numpy.ndarray
+        The network edge of each piece.
+    edge_full : numpy.ndarray
+        Per network edge: every piece of it is walkable whole.
+    """
+
+    lines: GeometryArray
+    edge: IndexArray
+    edge_full: BoolArray
+
+
+def reachable_pieces(
+    graph: SplitGraph, node_seconds: FloatArray, *, limit_s: float
+) -> ReachablePieces:
+    """The pieces of :func:`reachable_lines`, each with its edge, and the wholly reachable edges.
+
+    Parameters
+    ----------
+    graph : SplitGraph
+    node_seconds : numpy.ndarray
+        Seconds from the source(s) to every split-graph node (``inf`` when unreached).
+    limit_s : float
+        The time budget.
+
+    Returns
+    -------
+    ReachablePieces
+    """
     street = (graph.seg_edge >= 0) & graph.seg_active
     a, b = graph.seg_u[street], graph.seg_v[street]
     edge = graph.seg_edge[street]
@@ -89,8 +138,18 @@ def reachable_lines(
     lo = np.concatenate([start[inner], start[from_a], end[from_b] - reach_b[from_b]])
     hi = np.concatenate([end[inner], start[from_a] + reach_a[from_a], end[from_b]])
     with np.errstate(invalid="ignore", divide="ignore"):
-        pieces = cut_lines(geoms[cut_edge], lo / length[cut_edge], hi / length[cut_edge])
-    return np.concatenate([geoms[edge[full_edge]], pieces]).astype(object)
+        lo_frac, hi_frac = lo / length[cut_edge], hi / length[cut_edge]
+    pieces = cut_lines(geoms[cut_edge], lo_frac, hi_frac)
+    kept = _cut_kept(lo_frac, hi_frac)
+    n_edges = len(geoms)
+    edge_full = (np.bincount(edge, minlength=n_edges) > 0) & (
+        np.bincount(edge[~whole], minlength=n_edges) == 0
+    )
+    return ReachablePieces(
+        lines=np.concatenate([geoms[edge[full_edge]], pieces]).astype(object),
+        edge=np.concatenate([edge[full_edge], cut_edge[kept]]).astype(np.int64),
+        edge_full=edge_full,
+    )
 
 
 def cut_lines(lines: GeometryArray, lo: FloatArray, hi: FloatArray) -> GeometryArray:
@@ -112,7 +171,7 @@ def cut_lines(lines: GeometryArray, lo: FloatArray, hi: FloatArray) -> GeometryA
     numpy.ndarray of shapely.LineString
         One per kept piece, in the order of ``lines``.
     """
-    keep = np.isfinite(lo) & np.isfinite(hi) & (np.clip(lo, 0.0, 1.0) < np.clip(hi, 0.0, 1.0))
+    keep = _cut_kept(lo, hi)
     lines = lines[keep]
     if len(lines) == 0:
         return np.empty(0, dtype=object)
@@ -144,6 +203,14 @@ def cut_lines(lines: GeometryArray, lo: FloatArray, hi: FloatArray) -> GeometryA
         out, indices=np.repeat(np.arange(len(lines)), n_out)
     )
     return pieces
+
+
+def _cut_kept(lo: FloatArray, hi: FloatArray) -> BoolArray:
+    """The cuts :func:`cut_lines` keeps: finite fractions, ``lo < hi`` once clamped."""
+    kept: BoolArray = (
+        np.isfinite(lo) & np.isfinite(hi) & (np.clip(lo, 0.0, 1.0) < np.clip(hi, 0.0, 1.0))
+    )
+    return kept
 
 
 def _running_sum(step: FloatArray, first: IndexArray, count: IndexArray) -> FloatArray:
@@ -202,17 +269,32 @@ def isochrone_from_seconds(
     The off-street legs of ``facilities`` (rows of the split graph's facility frame) are
     included so that each facility sits inside its own isochrone.
     """
-    lines = list(reachable_lines(graph, node_seconds, limit_s=limit_s))
+    pieces = reachable_pieces(graph, node_seconds, limit_s=limit_s)
+    legs = []
     for f in facilities:
         node = graph.access_node[f]
         if node < 0:
             continue
         nbr = graph.csr.indices[graph.csr.indptr[node] : graph.csr.indptr[node + 1]]
         for m in nbr:
-            lines.append(shapely.LineString(graph.node_xy[[node, m]]))
-    if not lines:
+            legs.append(shapely.LineString(graph.node_xy[[node, m]]))
+    leg_arr = np.asarray(legs, dtype=object)
+    present = ~(shapely.is_missing(pieces.lines) | shapely.is_empty(pieces.lines))
+    lines = np.concatenate([pieces.lines[present], leg_arr]).astype(object)
+    if len(lines) == 0:
         return shapely.Polygon()
-    return lines_to_service_area(np.asarray(lines, dtype=object), access_m=access_m)
+    faces = street_faces(graph.network)
+    view = closed_faces(faces, pieces.edge_full, leg_arr)
+    frontier = np.concatenate(
+        [~view.interior_edge[pieces.edge[present]], np.ones(len(leg_arr), dtype=bool)]
+    )
+    return pieces_to_service_area(
+        lines,
+        frontier,
+        access_m=access_m,
+        whole_faces=faces.faces[view.closed],
+        whole_holes=faces.holes(access_m)[view.closed],
+    )
 
 
 def isochrones_for_facilities(

@@ -10,18 +10,25 @@ from the pieces inside the face that bound nothing (dead ends, bridges between b
 Nearest pieces never lie beyond the face's boundary, because a straight line from inside
 a face to anything outside it crosses that boundary. So (:func:`faces_to_area`):
 
-1. node the pieces and polygonise them (``shapely.polygonize_full``): the faces, plus the
+1. node the pieces (:func:`~lifecircle.coverage.routing.noding.node_lines`: only where
+   they cross) and polygonise them (``shapely.polygonize_full``): the faces, plus the
    pieces that enclose no face (dangles, cut edges, invalid rings);
 2. the region around the city, inside a box ``3 * access_m`` beyond the pieces, is one
    more face;
 3. shrink every face by ``access_m`` (a negative buffer, 4 segments per quarter circle as
-   before) and take the buffers of the enclosing-nothing pieces away from it: these are
-   the *holes*, pairwise apart by at least ``2 * access_m``;
+   before) and take the buffers of the enclosing-nothing pieces away from it, cluster by
+   cluster of touching buffers: these are the *holes*, pairwise apart by at least
+   ``2 * access_m``;
 4. the area is the box ``1.5 * access_m`` beyond the pieces minus the holes (the area
    ends ``access_m`` beyond the pieces and the shrunk region around them reaches out to
    ``2 * access_m``, so the box's edge falls inside it and leaves no sliver), built
    directly as polygons with holes (no overlay) when every hole is a plain ring;
    otherwise (a street island inside a block) by one difference.
+
+Faces already known whole (every street around and inside them reached; see
+:mod:`~lifecircle.coverage.routing.street_faces`) come in with their holes ready made, and
+only the pieces that bound the rest are polygonised (:func:`pieces_to_service_area`): a
+face of those pieces is either made of known faces, and left out, or meets none of them.
 
 The two methods approximate the same circles with different vertices (GEOS places a
 buffer's arc vertices by the turn angle, and thins its input by 1% of the distance), so
@@ -38,7 +45,10 @@ import logging
 
 import numpy as np
 import shapely
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
+from lifecircle.coverage.routing.noding import node_lines
 from lifecircle.typing import GeometryArray, IndexArray
 
 __all__ = [
@@ -49,6 +59,8 @@ __all__ = [
     "lines_to_area",
     "lines_to_service_area",
     "measure_area_difference",
+    "pieces_to_service_area",
+    "remove_loose_reach",
 ]
 
 logger = logging.getLogger(__name__)
@@ -113,7 +125,13 @@ def lines_to_area(lines: GeometryArray, *, access_m: float) -> shapely.Geometry:
     return shapely.union_all(shapely.buffer(merged, access_m, quad_segs=_QUAD_SEGS))
 
 
-def faces_to_area(lines: GeometryArray, *, access_m: float) -> shapely.Geometry:
+def faces_to_area(
+    lines: GeometryArray,
+    *,
+    access_m: float,
+    whole_faces: GeometryArray | None = None,
+    whole_holes: GeometryArray | None = None,
+) -> shapely.Geometry:
     """Every point within ``access_m`` of the pieces: a box minus the shrunk faces.
 
     See the module docstring for the method and why it is exact up to arc vertices.
@@ -124,6 +142,11 @@ def faces_to_area(lines: GeometryArray, *, access_m: float) -> shapely.Geometry:
         Street pieces, none missing or empty.
     access_m : float
         Buffer distance in metres (> 0).
+    whole_faces, whole_holes : numpy.ndarray of shapely.Polygon, optional
+        Faces known to be faces of the walking area already, with their holes (each shrunk
+        by ``access_m``, less its dead ends' buffers), whose inner streets were left out of
+        ``lines`` (:mod:`~lifecircle.coverage.routing.street_faces`). A face of ``lines``
+        made of such faces is not shrunk again; their holes are taken as given.
 
     Returns
     -------
@@ -131,7 +154,7 @@ def faces_to_area(lines: GeometryArray, *, access_m: float) -> shapely.Geometry:
     """
     if len(lines) == 0:
         return shapely.Polygon()
-    noded = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
+    noded = node_lines(lines)[0]
     polys, cuts, dangles, invalid = shapely.polygonize_full(noded)
     faces = shapely.get_parts(polys)
     # zero-length pieces are dropped by the noding here and by the merge in v0.1 alike
@@ -142,12 +165,58 @@ def faces_to_area(lines: GeometryArray, *, access_m: float) -> shapely.Geometry:
     margin = 1.5 * access_m
     box = shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
     around = shapely.difference(outer_box, shapely.coverage_union_all(faces))
+    if whole_faces is not None and len(whole_faces) and len(faces):
+        # a face of the pieces is either made of whole faces or meets none of them
+        inside, _ = shapely.STRtree(whole_faces).query(
+            shapely.point_on_surface(faces), predicate="intersects"
+        )
+        faces = np.delete(faces, np.unique(inside))
     shrunk = shapely.buffer(np.append(faces, around), -access_m, quad_segs=_QUAD_SEGS)
+    # part by part: the region around the city falls apart into many once shrunk, and
+    # each part loses only the reach of the loose pieces near it
+    shrunk, whose = shapely.get_parts(shrunk, return_index=True)
     holes = _remove_loose(shrunk, loose, access_m=access_m)
-    is_around = np.zeros(len(holes), dtype=bool)
-    is_around[-1] = True
+    is_around = whose == len(faces)
+    if whole_holes is not None:
+        holes = np.concatenate([whole_holes, holes])
+        is_around = np.concatenate([np.zeros(len(whole_holes), dtype=bool), is_around])
     parts, whose = shapely.get_parts(holes, return_index=True)
     return _box_minus_holes(box, parts, is_around[whose])
+
+
+def pieces_to_service_area(
+    lines: GeometryArray,
+    frontier: np.ndarray,
+    *,
+    access_m: float,
+    whole_faces: GeometryArray,
+    whole_holes: GeometryArray,
+) -> shapely.Geometry:
+    """The walking area of street pieces whose inner blocks are known whole faces.
+
+    :func:`faces_to_area` of the ``frontier`` pieces with ``whole_faces`` and
+    ``whole_holes``; should GEOS reject the faces, :func:`lines_to_area` of all ``lines``.
+
+    Parameters
+    ----------
+    lines : numpy.ndarray of shapely.LineString
+        Every reachable piece (none missing or empty).
+    frontier : numpy.ndarray of bool
+        The pieces that bound or lie in a face that is not whole.
+    access_m : float
+        Buffer distance in metres (> 0).
+    whole_faces, whole_holes : numpy.ndarray of shapely.Polygon
+        As for :func:`faces_to_area`.
+    """
+    if len(lines) == 0:
+        return shapely.Polygon()
+    try:
+        return faces_to_area(
+            lines[frontier], access_m=access_m, whole_faces=whole_faces, whole_holes=whole_holes
+        )
+    except shapely.errors.GEOSException as exc:  # pragma: no cover - a GEOS robustness net
+        logger.warning("walking area by faces failed (%s); buffering and unioning instead", exc)
+        return lines_to_area(lines, access_m=access_m)
 
 
 def _present(lines: GeometryArray) -> GeometryArray:
@@ -160,27 +229,77 @@ def _present(lines: GeometryArray) -> GeometryArray:
 def _remove_loose(shrunk: GeometryArray, loose: GeometryArray, *, access_m: float) -> GeometryArray:
     """Take the buffers of the pieces that bound no face away from the shrunk faces.
 
-    Each shrunk face loses, in one vectorised difference, the buffer that reaches it or
-    the union of the buffers that do (only the buffers of one face are unioned).
+    The loose pieces fall into clusters whose buffers touch one another; each cluster is
+    buffered once, as one multi-line, so that the clusters' buffers are pairwise apart,
+    and each shrunk face loses, in one vectorised difference, the clusters that reach it
+    (as one multi-polygon, which needs no union). Buffering all loose pieces of a face
+    together instead costs twice a union of their buffers along a city's ragged edge.
     """
     holes = shrunk.copy()
     if len(loose) == 0:
         return holes
     merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(loose)))
     reach = shapely.buffer(merged, access_m, quad_segs=_QUAD_SEGS)
-    reach = reach[~shapely.is_empty(reach)]
-    face, buf = shapely.STRtree(reach).query(holes, predicate="intersects")
+    keep = ~shapely.is_empty(reach)
+    merged, reach = merged[keep], reach[keep]
+    tree = shapely.STRtree(reach)
+    face, buf = tree.query(holes, predicate="intersects")
     if len(face) == 0:
         return holes
-    order = np.argsort(face, kind="stable")
-    face, buf = face[order], buf[order]
-    start = np.flatnonzero(np.r_[True, face[1:] != face[:-1]])
-    count = np.diff(np.r_[start, len(face)])
-    cut = reach[buf[start]]
-    for k in np.flatnonzero(count > 1):
-        cut[k] = shapely.union_all(reach[buf[start[k] : start[k] + count[k]]])
-    holes[face[start]] = shapely.difference(holes[face[start]], cut)
+    a, b = tree.query(reach, predicate="intersects")
+    graph = coo_array((np.ones(len(a)), (a, b)), shape=(len(reach), len(reach)))
+    _, cluster = connected_components(graph, directed=False)
+    size = np.bincount(cluster)
+    # a piece alone in its cluster keeps its own buffer; the others are buffered together
+    cluster_reach = np.empty(len(size), dtype=object)
+    alone = size[cluster] == 1
+    cluster_reach[cluster[alone]] = reach[alone]
+    many = np.flatnonzero(size > 1)
+    if len(many):
+        order = np.flatnonzero(~alone)[np.argsort(cluster[~alone], kind="stable")]
+        dense = np.searchsorted(many, cluster[order])  # 0 .. len(many) - 1, no gaps
+        together = shapely.multilinestrings(merged[order], indices=dense)
+        cluster_reach[many] = shapely.buffer(together, access_m, quad_segs=_QUAD_SEGS)
+    pairs = np.unique(np.stack([face, cluster[buf]], axis=1), axis=0)
+    parts, whose = shapely.get_parts(cluster_reach[pairs[:, 1]], return_index=True)
+    cut_faces, dense = np.unique(pairs[whose, 0], return_inverse=True)
+    cut = shapely.multipolygons(parts, indices=dense)
+    holes[cut_faces] = shapely.difference(holes[cut_faces], cut)
     return holes
+
+
+def remove_loose_reach(
+    holes: GeometryArray, loose: GeometryArray, *, access_m: float, owner: IndexArray
+) -> GeometryArray:
+    """Take from each hole the reach (``access_m``) of the loose pieces inside its face.
+
+    Parameters
+    ----------
+    holes : numpy.ndarray of shapely.Polygon
+        Faces shrunk by ``access_m``.
+    loose : numpy.ndarray of shapely.LineString
+        Pieces bounding no face (dead ends, cut edges), each inside one face.
+    access_m : float
+        Buffer distance in metres.
+    owner : numpy.ndarray
+        The face (position in ``holes``) each loose piece lies in.
+
+    Returns
+    -------
+    numpy.ndarray of shapely geometry
+        A new array; the pieces of one face are buffered together, as one multi-line.
+    """
+    out = holes.copy()
+    if len(loose) == 0:
+        return out
+    order = np.argsort(owner, kind="stable")
+    face, first = np.unique(owner[order], return_index=True)
+    group = np.repeat(np.arange(len(face)), np.diff(np.r_[first, len(order)]))
+    reach = shapely.buffer(
+        shapely.multilinestrings(loose[order], indices=group), access_m, quad_segs=_QUAD_SEGS
+    )
+    out[face] = shapely.difference(out[face], reach)
+    return out
 
 
 def _box_minus_holes(
