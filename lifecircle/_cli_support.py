@@ -130,7 +130,7 @@ class CommandGroup(TyperGroup):
 
 #: Python-API wording in library messages -> study-file wording for the command line.
 _PLANNER_WORDS = (
-    (re.compile(r" \(listed in result\.\w+\)"), ""),
+    (re.compile(r" \(listed in result(?:\(\))?\.\w+\)"), ""),  # result.x or result().x
     (re.compile(r"\b(max_snap_m|spacing_m)=([0-9.eE+-]+)( m\b)?"), r"\2 m (\1 under [analysis])"),
     (
         re.compile(r"pass crs='(\w+)' \(or '(\w+)'\) when reading the layers"),
@@ -147,6 +147,8 @@ def plain_message(text: str) -> str:
     --------
     >>> plain_message("3 points beyond max_snap_m=100 m (listed in result.unsnapped)")
     '3 points beyond 100 m (max_snap_m under [analysis])'
+    >>> plain_message("3 points far (listed in result().unsnapped)")
+    '3 points far'
     """
     for pattern, replacement in _PLANNER_WORDS:
         text = pattern.sub(replacement, text)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import lifecircle as lc
@@ -34,6 +38,12 @@ def test_pieces_table_is_plain() -> None:
     assert "n_nodes" not in table
 
 
+def test_listed_in_attribute_is_dropped_for_both_result_kinds() -> None:
+    for listed in ("result.unsnapped", "result().unsnapped"):
+        text = plain_message(f"2 demand points lie farther than 15 m (listed in {listed})")
+        assert text == "2 demand points lie farther than 15 m"
+
+
 def test_snapping_hint_is_in_study_file_words() -> None:
     text = plain_message(
         "no point lies within 100 m — pass crs='gcj02' (or 'bd09') when reading the layers"
@@ -53,6 +63,51 @@ def test_the_same_warning_is_shown_once_per_command(capsys) -> None:
     assert err.count("13 of 2788 demand points") == 1
     assert err.count("warning: ") == 2
     cli._SHOWN_WARNINGS.clear()
+
+
+def _demo_study_snapping_at(tmp_path: Path, max_snap_m: float) -> Path:
+    """The demo study, written to ``tmp_path`` with ``[analysis] max_snap_m`` set."""
+    demo = lc.demo_study_path().parent
+    text = lc.demo_study_path().read_text(encoding="utf-8")
+    text = text.replace('"demo/', f'"{(demo / "demo").as_posix()}/')
+    text = text.replace("[analysis]\n", f"[analysis]\nmax_snap_m = {max_snap_m}\n", 1)
+    path = tmp_path / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_compare_says_the_snapping_warning_once(tmp_path: Path) -> None:
+    """The baseline (compute_coverage) and the scenarios' shared state (CoverageState) both
+    snap the same homes; their warnings named different API attributes, so both were shown."""
+    study = _demo_study_snapping_at(tmp_path, 15)
+    scenario = lc.demo_study_path().parent / "demo_scenario.toml"
+    done = subprocess.run(
+        [sys.executable, "-m", "lifecircle", "compare", str(study), str(scenario)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    far = [line for line in done.stderr.splitlines() if "demand points" in line]
+    assert len(far) == 1, done.stderr
+    assert far[0].startswith("warning: ") and "farther than 15 m" in far[0]
+    assert "result" not in done.stderr
+
+
+@pytest.mark.slow
+def test_python_compare_warns_about_far_homes_once(tmp_path: Path) -> None:
+    """In a notebook too: the scenarios' shared states do not repeat the baseline's warning."""
+    import warnings
+
+    from lifecircle.errors import CoordinateWarning
+
+    study = lc.load_study(_demo_study_snapping_at(tmp_path, 15))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        base = lc.run_study(study)
+        lc.compare(base, [lc.load_scenario(lc.demo_study_path().parent / "demo_scenario.toml")])
+    far = [w for w in caught if issubclass(w.category, CoordinateWarning)]
+    assert len(far) == 1, [str(w.message) for w in far]
+    assert "farther than max_snap_m=15 m" in str(far[0].message)
 
 
 def test_notebook_bars_only_with_ipywidgets() -> None:

@@ -9,9 +9,11 @@ edited network file is rebuilt and an unchanged one is loaded. Layers are always
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -473,6 +475,7 @@ def evaluate_study(
     with (
         tqdm(total=total, disable=not progress, unit="step", leave=False) as bar,
         study_datum_check(study, layers, network),
+        _each_warning_once(),
     ):
         tables, results = _coverage_tables(
             study, layers, network, coverage_targets, bar, coverage or {}
@@ -483,6 +486,30 @@ def evaluate_study(
         study.targets, tables, study=study.name, label=study.label, synthetic=study.synthetic
     )
     return StudyRun(study, layers, network, report, tables, results, circle)
+
+
+@contextlib.contextmanager
+def _each_warning_once() -> Iterator[None]:
+    """Give each warning raised inside once, when the block ends (also when it fails).
+
+    Every coverage group (and the life circle) snaps the same homes to the same network, so
+    each would say the same "demand points lie farther than max_snap_m" warning; Python's
+    own once-per-place registry is reset whenever any library touches the warning filters,
+    so it does not stop the repeats. The warnings keep their category and place and pass
+    through the caller's filters when given.
+    """
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        seen: set[tuple[type[Warning], str]] = set()
+        for item in caught:
+            key = (item.category, str(item.message))
+            if key not in seen:
+                seen.add(key)
+                warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
 
 
 def compute_study_life_circle(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from lifecircle.errors import ConfigError
+from lifecircle.errors import ConfigError, CoordinateWarning
 from lifecircle.study.config import Study
 from lifecircle.study.run import StudyRun, coverage_groups, evaluate_study, study_profile
 from lifecircle.study.scenario import (
@@ -276,7 +277,12 @@ def edited_study(study: Study, scenario: Scenario) -> Study:
 
 def scenario_states(run: StudyRun) -> dict[tuple[str, float], CoverageState]:
     """One :class:`~lifecircle.coverage.CoverageState` per coverage group of the run's
-    study (the baseline of every incremental scenario; build once, share)."""
+    study (the baseline of every incremental scenario; build once, share).
+
+    The states snap the run's own layers to its own network with its own options, so their
+    coordinate warnings (homes or facilities beyond ``max_snap_m``) are the ones the run
+    already gave: they are not given a second time.
+    """
     from lifecircle.coverage.measures.what_if import CoverageState
 
     study, states = run.study, {}
@@ -285,9 +291,11 @@ def scenario_states(run: StudyRun) -> dict[tuple[str, float], CoverageState]:
             study.coverage, profile=study_profile(study, profile), walk_minutes=minutes
         )
         specs = {s: tuple(study.services[s]) for s in services}
-        states[(profile, minutes)] = CoverageState.from_layers(
-            run.layers, run.network, options=options, services=specs
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CoordinateWarning)
+            states[(profile, minutes)] = CoverageState.from_layers(
+                run.layers, run.network, options=options, services=specs
+            )
     return states
 
 
