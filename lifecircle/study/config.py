@@ -23,10 +23,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from lifecircle.errors import ConfigError
+from lifecircle.frozen_mapping import FrozenMapping
 from lifecircle.geo.schema import ELDERLY_TYPES, find_category
 from lifecircle.input_files import input_file_problem
 from lifecircle.maps.basemaps import BASEMAPS as MAP_BASEMAPS
@@ -69,7 +69,7 @@ BUILTIN_PROFILES = ("adult", "elderly", "wheelchair", "pram")
 BASEMAPS = ("none", *(b for b in MAP_BASEMAPS if b is not None))
 
 #: Services analysed when a study has no ``[services]`` table: name -> elderly ``type`` codes.
-DEFAULT_SERVICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+DEFAULT_SERVICES: Mapping[str, tuple[str, ...]] = FrozenMapping(
     {
         "elderly": tuple(c.code for c in ELDERLY_TYPES if c.code != "bathing"),
         "care": ("life_centre", "care_home", "day_care"),

@@ -17,12 +17,15 @@ from lifecircle.coverage.measures.grid_access import (
 )
 from lifecircle.coverage.measures.life_circle import LifeCircleOptions, compute_life_circle
 from lifecircle.coverage.measures.life_circle_result import LifeCircleResult
+from lifecircle.coverage.measures.routing_pickles import allow_routing_pickles
 from lifecircle.coverage.measures.seat_suggestions import SeatSuggestions, suggest_seats
 from lifecircle.coverage.measures.seats import RestGaps, SeatReach, rest_gaps, seat_reach
 from lifecircle.coverage.measures.service_coverage import compute_coverage, default_services
 from lifecircle.coverage.measures.siting_options import SitingOptions
 from lifecircle.coverage.measures.what_if import CoverageState
 from lifecircle.coverage.measures.what_if_seats import SeatState
+
+allow_routing_pickles()  # results keep walking graphs: let them pickle
 
 __all__ = [
     "AccessOptions",

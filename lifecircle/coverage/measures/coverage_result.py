@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -22,6 +21,7 @@ import pyproj
 from lifecircle.coverage.measures.demand import points_frame
 from lifecircle.coverage.routing.isochrones import isochrones_per_facility
 from lifecircle.coverage.routing.split_graph import SplitGraph
+from lifecircle.frozen_mapping import FrozenMapping
 
 __all__ = ["CoverageResult", "DemandPoints", "IsochroneSource"]
 
@@ -92,7 +92,7 @@ class CoverageResult:
         put(self, "facilities", facilities)
         put(self, "isochrones", isochrones)
         put(self, "unsnapped", unsnapped)
-        put(self, "params", MappingProxyType(dict(params or {})))
+        put(self, "params", FrozenMapping(dict(params or {})))
         put(self, "isochrone_source", isochrone_source)
         put(self, "_facility_areas", {})
 

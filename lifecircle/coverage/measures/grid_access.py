@@ -25,7 +25,6 @@ import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -51,6 +50,7 @@ from lifecircle.coverage.routing.snap import snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph
 from lifecircle.coverage.routing.time_matrix import travel_time_matrix
 from lifecircle.errors import LayerError, OptionError
+from lifecircle.frozen_mapping import FrozenMapping
 from lifecircle.geo.facility_categories import facility_categories
 from lifecircle.geo.hierarchy import roll_up
 from lifecircle.options import check_flag, check_number, check_text, with_overrides
@@ -92,7 +92,7 @@ class GridAccessResult:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "params", FrozenMapping(dict(self.params)))
 
     def grid_table(self, level: str | None = None) -> gpd.GeoDataFrame:
         """The grids (of one ``level``), as a GeoDataFrame."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -12,6 +11,7 @@ import pandas as pd
 
 from lifecircle.coverage.measures.equity import EquitySummary
 from lifecircle.coverage.presets import ServiceCatalogue
+from lifecircle.frozen_mapping import FrozenMapping
 
 __all__ = ["LifeCircleResult"]
 
@@ -58,7 +58,7 @@ class LifeCircleResult:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "params", FrozenMapping(dict(self.params)))
 
     @property
     def evaluated(self) -> tuple[str, ...]:

@@ -29,7 +29,6 @@ import logging
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -75,6 +74,7 @@ from lifecircle.coverage.routing.snap import check_snapped, snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph, enter_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility
 from lifecircle.errors import CoordinateWarning
+from lifecircle.frozen_mapping import FrozenMapping
 from lifecircle.options import with_overrides
 from lifecircle.typing import CRSLike, FloatArray, IndexArray
 
@@ -226,9 +226,9 @@ class CoverageState:
             )  # fmt: skip
         grids = layers.grids
         state = cls(
-            network, opts, MappingProxyType(specs), grids, graph, MappingProxyType(records),
+            network, opts, FrozenMapping(specs), grids, graph, FrozenMapping(records),
             shared, (ChunkedArray.of(ent[0]), ChunkedArray.of(ent[1]), ChunkedArray.of(ent[2]),
-            ChunkedArray.of(ent[3])), MappingProxyType(per), len(facs),
+            ChunkedArray.of(ent[3])), FrozenMapping(per), len(facs),
         )  # fmt: skip
         return state._with_grids(np.arange(len(shared.leaf_ids)), dict(per))
 
@@ -440,7 +440,7 @@ class CoverageState:
         if sites:
             for key, acc in zip(placed, access, strict=True):
                 records[key] = replace(records[key], access=acc)
-        state = replace(self, graph=graph, _records=MappingProxyType(records), _next_key=next_key)
+        state = replace(self, graph=graph, _records=FrozenMapping(records), _next_key=next_key)
         if len(touched) == 0:
             return state
         return state._resolve(touched, edges_changed - {-1})
@@ -488,7 +488,7 @@ class CoverageState:
         does (the same pandas sums, over the same rows in the same order, group by group)."""
         dem, walk_minutes = self._demand, self.options.walk_minutes
         if len(leaves) == 0:
-            return replace(self, _services=MappingProxyType(per))
+            return replace(self, _services=FrozenMapping(per))
         lens = dem.leaf_start[leaves + 1] - dem.leaf_start[leaves]
         rows = np.sort(dem.by_leaf[ranges(dem.leaf_start[leaves], lens)])
         covered = (
@@ -526,7 +526,7 @@ class CoverageState:
             share = svc.grid_share.copy()
             share[groups] = np.clip(value, 0, 1)
             out[name] = replace(svc, grid_share=share)
-        return replace(self, _services=MappingProxyType(out))
+        return replace(self, _services=FrozenMapping(out))
 
     def _facility_ids(self) -> NDArray[np.object_]:
         keys = np.full(self._next_key + 1, None, dtype=object)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -50,6 +49,7 @@ from lifecircle.coverage.routing.profiles import WalkProfile
 from lifecircle.coverage.routing.snap import check_snapped, snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph, enter_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility
+from lifecircle.frozen_mapping import FrozenMapping
 from lifecircle.typing import CRSLike, FloatArray, IndexArray
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class SeatState:
             for k, ((x, y), acc) in enumerate(zip(xy, split.access_node, strict=True))
         }
         return cls(
-            net, float(reach_m), float(max_snap_m), graph, MappingProxyType(records), dem,
+            net, float(reach_m), float(max_snap_m), graph, FrozenMapping(records), dem,
             (ChunkedArray.of(ent[0]), ChunkedArray.of(ent[1]), ChunkedArray.of(ent[2]),
              ChunkedArray.of(ent[3])),
             near.seconds, near.facility, ChunkedArray.of(metres),
@@ -219,7 +219,7 @@ class SeatState:
         graph, access, touched = self.graph.edit(add=sites)
         for k, acc in zip(keys, access, strict=True):
             records[k] = (*records[k][:2], acc)
-        state = replace(self, graph=graph, _sites=MappingProxyType(records), _next_key=key)
+        state = replace(self, graph=graph, _sites=FrozenMapping(records), _next_key=key)
         return state._resolve(touched, {e for e, _, _ in sites})
 
     def remove_seats(self, keys: Sequence[int]) -> SeatState:
@@ -238,7 +238,7 @@ class SeatState:
         gone = [acc for acc in gone if acc >= 0]
         edges = {self.graph.site_node[acc][0] for acc in gone} - {-1}
         graph, _, touched = self.graph.edit(remove=gone)
-        state = replace(self, graph=graph, _sites=MappingProxyType(records))
+        state = replace(self, graph=graph, _sites=FrozenMapping(records))
         return state._resolve(touched, edges)
 
     def _resolve(self, touched: IndexArray, edges: set[int]) -> SeatState:

@@ -40,10 +40,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from lifecircle.errors import ConfigError
+from lifecircle.frozen_mapping import FrozenMapping
 from lifecircle.geo.facility_categories import (
     FacilityCategory,
     category_for_name,
@@ -215,7 +215,7 @@ class ServiceCatalogue:
         if twice:
             raise ValueError(f"{self.name}: categories listed twice: {twice}")
         object.__setattr__(self, "categories", tuple(self.categories))
-        object.__setattr__(self, "tiers", MappingProxyType(dict(self.tiers)))
+        object.__setattr__(self, "tiers", FrozenMapping(dict(self.tiers)))
 
     @property
     def codes(self) -> tuple[str, ...]:
