@@ -438,11 +438,12 @@ SeatsOpt = Annotated[
 ]
 
 
-def _suggest(layers: Layers, walk: WalkNetwork, k: int) -> SeatSuggestions:
-    """Return the :class:`SeatSuggestions` for ``k`` new seat sites."""
+def _suggest(config: Study, layers: Layers, walk: WalkNetwork, k: int) -> SeatSuggestions:
+    """Return the :class:`SeatSuggestions` for ``k`` new seat sites, snapping at the study's
+    ``[analysis] max_snap_m`` (as its coverage and seat targets do)."""
     from lifecircle.coverage.measures.seat_suggestions import suggest_seats
 
-    return suggest_seats(layers, walk, k=k)
+    return suggest_seats(layers, walk, k=k, max_snap_m=config.coverage.max_snap_m)
 
 
 @app.command()
@@ -478,7 +479,7 @@ def report(
         layers, walk, result, run = _study_report_inputs(config, progress)
         circle = _study_life_circle(config, layers, walk, run, progress)
         progress.next("suggesting seats")
-        suggestions = _suggest(layers, walk, seats) if seats else None
+        suggestions = _suggest(config, layers, walk, seats) if seats else None
         progress.next("writing the report")
         page = report_html(
             layers, result, network=walk, targets=run, life_circle=circle, options=options,

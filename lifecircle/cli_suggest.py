@@ -106,7 +106,8 @@ def suggest(
         progress.next("walking network")
         walk = load_study_network(config)
         progress.next(f"choosing {seats} seat sites")
-        suggestions = suggest_seats(layers, walk, k=seats)
+        # the study's [analysis] max_snap_m, as for its coverage and seat targets
+        suggestions = suggest_seats(layers, walk, k=seats, max_snap_m=config.coverage.max_snap_m)
     table = suggestion_table(suggestions.sites, lang=code, radius_m=suggestions.radius_m,
                              gcj02=gcj02)  # fmt: skip
     typer.echo(suggestion_summary(suggestions))

@@ -153,7 +153,9 @@ class SeatOptions:
     time_limit_s : float, default 10
         Passed to :meth:`~lifecircle.coverage.CoverageModel.solve`.
     max_snap_m : float, default 50
-        Candidates, homes and gap samples farther than this from the network are ignored.
+        Candidates, homes, seats and gap samples farther than this from the network are
+        ignored, in today's seat reach and rest gaps as in the new sites' (a study's
+        ``lifecircle suggest`` and ``report`` pass its ``[analysis] max_snap_m``).
 
     Raises
     ------

@@ -363,14 +363,14 @@ def _seat_tables(
     from lifecircle.coverage.measures.demand import demand_from_layers
     from lifecircle.coverage.measures.seats import elderly_routes, rest_gaps, seat_reach
 
-    grids = layers.grids
+    grids, snap_m = layers.grids, study.coverage.max_snap_m  # [analysis] max_snap_m
     # one set of demand points for every seat target (each measure would lay them out again)
     demand = demand_from_layers(grids, crs=network.crs, buildings=layers.buildings)
     routes = None
     for t in targets:
         bar.set_description(f"{t.metric} {t.id}")
         if t.metric == "seat_reach":
-            reach = seat_reach(layers, network, reach_m=t.reach_m, demand=demand)
+            reach = seat_reach(layers, network, reach_m=t.reach_m, demand=demand, max_snap_m=snap_m)
             if t.measure == "street":
                 roots = grids["parent_id"].isna() if "parent_id" in grids else True
                 values = pd.Series(reach.length_share, index=grids.index).where(roots)
@@ -378,7 +378,7 @@ def _seat_tables(
                 values = _leaf_shares(grids, reach.grids, "share")
         else:
             if routes is None:
-                routes = elderly_routes(layers, network, demand=demand)
+                routes = elderly_routes(layers, network, demand=demand, max_snap_m=snap_m)
             gaps = rest_gaps(layers, network, max_gap_m=t.max_gap_m, routes=routes)
             values = _leaf_shares(grids, gaps.grids, "share_ok")
         tables[t.id] = _grid_table(grids, values)

@@ -195,9 +195,10 @@ def suggest_seats(
     demand = demand_from_layers(
         layers.grids, crs=net.crs, buildings=getattr(layers, "buildings", None)
     )
-    radius_m, max_gap_m = opts.radius_m, opts.max_gap_m
-    before = seat_reach(layers, net, reach_m=radius_m, demand=demand)
-    routes = elderly_routes(layers, network, demand=demand)
+    radius_m, max_gap_m, snap_m = opts.radius_m, opts.max_gap_m, opts.max_snap_m
+    # one snapping distance for homes, seats, routes, gap samples and candidates alike
+    before = seat_reach(layers, net, reach_m=radius_m, demand=demand, max_snap_m=snap_m)
+    routes = elderly_routes(layers, network, demand=demand, max_snap_m=snap_m)
     gaps_before = rest_gaps(layers, network, routes=routes, max_gap_m=max_gap_m)
     open_demand = demand[~(before.distance_m.to_numpy() <= radius_m)]
     use_gaps = target_share is None
@@ -212,7 +213,7 @@ def suggest_seats(
     points = gpd.GeoDataFrame(points, geometry="geometry", crs=net.crs)
     cands = _candidate_sites(layers, net, candidates, opts)
     full = CoverageModel.from_costs(
-        walk_costs(points, cands, net, max_walk_m=radius_m, max_snap_m=opts.max_snap_m),
+        walk_costs(points, cands, net, max_walk_m=radius_m, max_snap_m=snap_m),
         max_cost=radius_m,
         weights=points["weight"].to_numpy(),
         candidate_ids=cands.index,
@@ -246,6 +247,7 @@ def suggest_seats(
         gaps_before,
         radius_m=radius_m,
         max_gap_m=max_gap_m,
+        max_snap_m=snap_m,
     )
     return SeatSuggestions(
         sites.to_crs("EPSG:4326"),
@@ -414,6 +416,7 @@ def _compare(
     *,
     radius_m: float,
     max_gap_m: float,
+    max_snap_m: float,
 ) -> pd.DataFrame:
     """Per grid, seat reach and rest-gap figures before and after adding ``sites``."""
     seats = layers.seats.to_crs(net.crs)
@@ -425,7 +428,9 @@ def _compare(
         geometry="geometry",
         crs=net.crs,
     )
-    after = seat_reach(layers, net, reach_m=radius_m, demand=demand, seats=after_seats)
+    after = seat_reach(
+        layers, net, reach_m=radius_m, demand=demand, seats=after_seats, max_snap_m=max_snap_m
+    )
     gaps_after = rest_gaps(layers, net, routes=routes, seats=after_seats, max_gap_m=max_gap_m)
     return pd.DataFrame(
         {

@@ -460,6 +460,7 @@ def rest_gaps(
     seats: gpd.GeoDataFrame | None = None,
     routes: gpd.GeoDataFrame | None = None,
     extent: object = None,
+    max_snap_m: float = 100.0,
 ) -> RestGaps:
     """Longest seat-less stretch on each resident's walk to the nearest elderly service.
 
@@ -482,6 +483,9 @@ def rest_gaps(
         clipped to. With an extent, each seat-less stretch counts by its length inside the
         extent (streets outside it are another district's to furnish); seats outside it
         still count.
+    max_snap_m : float
+        Homes and elderly services farther than this from the network get no route (used
+        when ``routes`` is computed here; given ``routes`` already chose theirs).
 
     Returns
     -------
@@ -489,7 +493,8 @@ def rest_gaps(
     """
     if not max_gap_m > 0:
         raise ValueError(f"max_gap_m must be > 0 metres, got {max_gap_m!r}")
-    routes = elderly_routes(layers, network) if routes is None else routes
+    if routes is None:
+        routes = elderly_routes(layers, network, max_snap_m=max_snap_m)
     sites = usable_seats(layers.seats if seats is None else seats)
     area = network_extent(network, extent)
     if area is not None and routes.crs is not None and routes.crs != network.crs:
