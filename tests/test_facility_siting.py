@@ -19,6 +19,7 @@ from scipy import sparse
 import lifecircle as lc
 from lifecircle.coverage.measures.facility_siting import suggest_facilities
 from lifecircle.coverage.measures.service_coverage import SEARCH_FACTOR, default_services
+from lifecircle.coverage.options import CoverageOptions
 from lifecircle.coverage.placement.capacitated import solve_capacitated_covering
 from lifecircle.coverage.placement.p_center import solve_p_center
 from lifecircle.coverage.placement.p_median import savings_matrix, solve_p_median
@@ -257,3 +258,65 @@ def test_many_candidates_are_thinned_before_routing(demo, monkeypatch):
     assert gaps[np.triu_indices(len(xy), 1)].min() >= 150
     assert 0 < thinned.value <= full.value
     assert thinned.status == "optimal"
+
+
+def test_p_center_chooses_for_the_longest_walkers_when_it_cannot_be_shortened():
+    """Two far-apart points walk the longest; one site can bring only one of them nearer, so
+    the longest walk stays (every choice is optimal for it, none included). The answer is not
+    empty: the site that brings the most residents nearer, proven by enumeration."""
+    rng = np.random.default_rng(11)
+    for _ in range(6):
+        c = rng.uniform(5, 60, (20, 6))
+        c[c > 40] = np.inf
+        base = np.full(20, 60.0)
+        w = rng.integers(1, 20, 20).astype(float)
+        finite = np.isfinite(c)
+        # points 0 and 1 can only be helped by candidates 0 and 1 respectively
+        c[0, :], c[1, :] = np.inf, np.inf
+        c[0, 0], c[1, 1] = 10.0, 10.0
+        finite = np.isfinite(c)
+        costs = sparse.csr_array((c[finite], np.nonzero(finite)), shape=c.shape)
+        center = solve_p_center(costs, base, 1, weights=w)
+        assert center.worst == pytest.approx(60.0) and center.status == "optimal"
+        assert len(center.selected) == 1  # was (): an empty, "optimal" answer
+        relief = center.relief
+        assert relief is not None and relief.status == "optimal"
+        best = max(w[c[:, j] < 60].sum() for j in range(6))
+        assert relief.relieved == pytest.approx(best) == pytest.approx(relief.bound)
+        assert relief.weight == pytest.approx(w.sum())
+        j = center.selected[0]
+        assert w[c[:, j] < 60].sum() == pytest.approx(best)
+
+
+def test_p_center_out_of_time_is_bounded_not_empty():
+    rng = np.random.default_rng(5)
+    c = rng.uniform(0, 100, (40, 10))
+    base = rng.uniform(50, 120, 40)
+    costs = sparse.csr_array(c)
+    center = solve_p_center(costs, base, 2, time_limit_s=0.0)
+    assert center.status == "time_limit" and center.lower < center.worst
+    assert center.selected  # the longest walkers' best sites, with the bound stated
+    exact = solve_p_center(costs, base, 2)
+    assert center.lower <= exact.worst + 1e-9 <= center.worst + 1e-9
+
+
+@pytest.mark.slow
+def test_worst_walk_that_cannot_be_shortened_is_said_in_both_languages(demo):
+    """The demo at a 3-minute budget: the longest walk (6 min or more, where the search
+    stops) cannot be shortened by one site; the site listed brings the most of those
+    residents nearer, and the planner is told so (was: no site and no reason)."""
+    from lifecircle.study.siting_tables import siting_notes
+
+    got = suggest_facilities(
+        *demo, k=1, service="care", objective="worst",
+        coverage=CoverageOptions(walk_minutes=3),
+    )  # fmt: skip
+    assert len(got.sites) == 1
+    assert got.value == pytest.approx(6.0) and got.status == "optimal" and got.gap == 0
+    relief = got.relief
+    assert relief is not None and 0 < relief.relieved <= relief.weight
+    zh, en = (" ".join(siting_notes(got, lang=lang)) for lang in ("zh", "en"))
+    assert "6.0 分钟或以上" in zh and "无法通过新增 1 处设施缩短（已证明）" in zh
+    assert f"{round(relief.relieved):,} 名居民步行更近" in zh
+    assert "6.0 min or more" in en and "cannot be shortened with 1 new site(s) (proven)" in en
+    assert f"bring {round(relief.relieved):,} of them nearer" in en

@@ -124,7 +124,8 @@ def siting_notes(suggestions: FacilitySuggestions, *, lang: str = "zh") -> list[
     """Caveats a planner should read beside the table, in ``lang``.
 
     Why fewer sites than asked for came back (they would add nothing, or none was proven to
-    help within the time limit), then the solver's own caveats (English only).
+    help within the time limit), why the longest walk stays as it is when no sites shorten
+    it (``relief``), then the solver's own caveats (English only).
     """
     code = _code(lang)
     found, asked = len(suggestions.sites), suggestions.requested
@@ -143,4 +144,62 @@ def siting_notes(suggestions: FacilitySuggestions, *, lang: str = "zh") -> list[
             else f"Only {found} site(s) listed: the other {asked - found} were not proven to "
             "help within the time limit; raise time_limit_s or offer fewer candidates."
         )
-    return notes + list(suggestions.notes)
+    relief = _relief_note(suggestions, code)
+    return notes + ([relief] if relief else []) + list(suggestions.notes)
+
+
+def _relief_note(suggestions: FacilitySuggestions, code: str) -> str | None:
+    """Why the longest walk stays as it is, and what the sites listed do instead."""
+    from lifecircle.coverage.measures.service_coverage import SEARCH_FACTOR
+
+    relief = suggestions.relief
+    if relief is None:
+        return None
+    k, walk = suggestions.requested, f"{suggestions.value:.1f}"
+    capped = suggestions.value >= SEARCH_FACTOR * suggestions.walk_minutes - 1e-9
+    weight, relieved = f"{round(relief.weight):,}", f"{round(relief.relieved):,}"
+    best = f"{round(relief.bound):,}"
+    proven = suggestions.status == "optimal"
+    if code == "zh":
+        longest = f"最长步行时间 {walk} 分钟" + (
+            "或以上（计算只搜索到时间预算的两倍）" if capped else ""
+        )
+        head = (
+            f"{longest}无法通过新增 {k} 处设施缩短（已证明）"
+            if proven
+            else f"在计算时限内未找到能缩短{longest}的 {k} 处选址"
+            f"（最优值不低于 {suggestions.bound:.1f} 分钟）"
+        )
+        tail = (
+            "没有候选点能让其中任何人更近。"
+            if relief.relieved <= 0
+            else f"所列选址使其中 {relieved} 名居民步行更近"
+            + (
+                "（已证明为最多）。"
+                if relief.status == "optimal"
+                else f"（最多可能为 {best} 名）。"
+            )
+        )
+        return f"{head}：有 {weight} 名居民步行这么远，任何 {k} 处选址都无法使他们全部更近。{tail}"
+    longest = f"the longest walk, {walk} min" + (
+        " or more (the search looks only as far as twice the time budget)" if capped else ""
+    )
+    head = (
+        f"{longest[0].upper()}{longest[1:]}, cannot be shortened with {k} new site(s) (proven)"
+        if proven
+        else f"No {k} site(s) shortening {longest}, were found within the time limit (the "
+        f"best possible is at least {suggestions.bound:.1f} min)"
+    )
+    tail = (
+        "No candidate brings any of them nearer."
+        if relief.relieved <= 0
+        else f"The sites listed bring {relieved} of them nearer ("
+        + (
+            "the most possible, proven)."
+            if relief.status == "optimal"
+            else f"at most {best} possible)."
+        )
+    )
+    return (
+        f"{head}: {weight} residents walk that far and no {k} site(s) bring them all nearer. {tail}"
+    )

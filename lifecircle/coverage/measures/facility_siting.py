@@ -57,7 +57,7 @@ from lifecircle.coverage.placement.candidates import (
 )
 from lifecircle.coverage.placement.capacitated import solve_capacitated_covering
 from lifecircle.coverage.placement.model import CoverageModel
-from lifecircle.coverage.placement.p_center import solve_p_center
+from lifecircle.coverage.placement.p_center import WorstWalkRelief, solve_p_center
 from lifecircle.coverage.placement.p_median import savings_matrix, solve_p_median
 from lifecircle.coverage.routing.snap import snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph
@@ -106,6 +106,10 @@ class FacilitySuggestions:
     requested : int
         The number of new sites asked for; fewer come back when the others would add
         nothing (``len(sites) < requested``).
+    relief : WorstWalkRelief, optional
+        Objective ``"worst"`` only, when no ``requested`` sites shorten the longest walk
+        (``value`` is then today's): the residents who walk it and how many of them the
+        sites — chosen for this — bring nearer, with a proven bound. None otherwise.
     """
 
     sites: gpd.GeoDataFrame
@@ -121,6 +125,7 @@ class FacilitySuggestions:
     candidates: gpd.GeoDataFrame
     notes: tuple[str, ...] = field(default=())
     requested: int = 0
+    relief: WorstWalkRelief | None = None
 
     @property
     def n_candidates(self) -> int:
@@ -234,6 +239,7 @@ def suggest_facilities(
         candidates=problem.candidates.to_crs(4326),
         notes=tuple(dict.fromkeys(notes)),
         requested=k,
+        relief=outcome.relief,
     )
 
 
@@ -244,6 +250,7 @@ class _Outcome:
     status: str
     method: str
     notes: tuple[str, ...] = ()
+    relief: WorstWalkRelief | None = None
 
     @property
     def gap(self) -> float:
@@ -296,8 +303,9 @@ def _solve(
     movable = best_new < cap
     rows = np.flatnonzero((weights > 0) & movable)
     center = solve_p_center(
-        sparse.csr_array(problem.minutes[rows]), cap[rows], k, time_limit_s=opts.time_limit_s
-    )
+        sparse.csr_array(problem.minutes[rows]), cap[rows], k, time_limit_s=opts.time_limit_s,
+        weights=weights[rows],
+    )  # fmt: skip
     stuck = (weights > 0) & ~movable & (cap > center.worst)
     notes: tuple[str, ...] = ()
     if stuck.any():
@@ -306,7 +314,9 @@ def _solve(
             f"{center.worst:.1f} min whatever the new sites (no candidate is nearer to them "
             "than today); the longest walk minimised is that of the others",
         )
-    outcome = _Outcome(center.worst, center.lower, center.status, center.method, notes)
+    outcome = _Outcome(
+        center.worst, center.lower, center.status, center.method, notes, center.relief
+    )
     return rank_for_worst(problem, [int(j) for j in center.selected]), None, outcome
 
 
