@@ -100,6 +100,19 @@ def test_street_island_inside_a_block():
     assert new.geom_type == "MultiPolygon" and len(new.geoms) == 2
 
 
+def test_islands_within_islands():
+    """A loop street inside a block, and another inside that loop: holes with islands in
+    them, each island holding holes of its own (three polygons, nested)."""
+    lines = _lines(*_square(0, 0, 1000), *_square(300, 300, 400), *_square(450, 450, 100))
+    new, _ = _assert_agree(lines, 30.0)
+    assert new.geom_type == "MultiPolygon" and len(new.geoms) == 3
+    assert sorted(len(p.interiors) for p in new.geoms) == [1, 1, 1]
+    for hole in [(200, 500), (350, 500), (600, 600), (500, 500)]:
+        assert not new.contains(shapely.Point(hole))
+    for street in [(290, 500), (560, 500), (-20, 500)]:
+        assert new.contains(shapely.Point(street))
+
+
 def test_crossing_without_a_node_and_duplicates():
     """A bridge over a block (no shared node), a duplicate street and a zero-length piece."""
     lines = _lines(

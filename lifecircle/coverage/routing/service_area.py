@@ -309,9 +309,10 @@ def _box_minus_holes(
 
     The region around the city is taken away by an overlay (its parts cross the box's
     edge and may enclose whole street islands); then each hole from inside a face becomes
-    an interior ring of the one polygon containing it, with no further overlay. A hole
-    with interior rings of its own (a street island inside a block) or one that does not
-    fall in exactly one polygon sends everything through one plain difference instead.
+    an interior ring of the innermost polygon containing it, with no further overlay. A
+    hole's own interior rings (a street island inside a block) are ground again: each is
+    a polygon of its own, and may hold holes in turn. Should a hole fall in no polygon
+    (it has not been seen to), everything goes through one plain difference instead.
     """
     keep = ~shapely.is_empty(holes)
     holes, around = holes[keep], around[keep]
@@ -319,33 +320,45 @@ def _box_minus_holes(
     inner = holes[~around]
     if len(inner) == 0:
         return _as_area(shells)
-    # the tree holds the points: each shell is prepared once, as the query geometry
-    shell, point = shapely.STRtree(shapely.point_on_surface(inner)).query(
-        shells, predicate="contains_properly"
+    island_rings, _ = _shell_rings(inner, interior_only=True)
+    containers = np.concatenate([shells, shapely.polygons(island_rings)])
+    # the tree holds the points: each container is prepared once, as the query geometry
+    found, point = shapely.STRtree(shapely.point_on_surface(inner)).query(
+        containers, predicate="contains_properly"
     )
-    plain = shapely.get_num_interior_rings(inner) == 0
-    if not plain.all() or len(point) != len(inner) or len(np.unique(point)) != len(inner):
+    # islands lie inside the polygons around their blocks: the innermost (smallest) wins
+    by_point = np.lexsort((shapely.area(containers)[found], point))
+    first = np.r_[True, point[by_point][1:] != point[by_point][:-1]]
+    point, owner_of_hole = point[by_point][first], found[by_point][first]
+    if len(point) != len(inner):  # pragma: no cover - a robustness net
         cut: shapely.Geometry = shapely.difference(box, shapely.multipolygons(holes))
         return cut
-    rings, owner = _shell_rings(shells)
+    rings, owner = _shell_rings(containers)
     is_exterior = np.r_[True, owner[1:] != owner[:-1]]
     all_rings = np.concatenate([rings, shapely.get_exterior_ring(inner[point])])
-    all_owner = np.concatenate([owner, shell])
+    all_owner = np.concatenate([owner, owner_of_hole])
     all_exterior = np.concatenate([is_exterior, np.zeros(len(point), dtype=bool)])
     order = np.lexsort((~all_exterior, all_owner))  # by polygon, its exterior first
     polys = shapely.polygons(all_rings[order], indices=all_owner[order])
     return _as_area(polys)
 
 
-def _shell_rings(shells: GeometryArray) -> tuple[GeometryArray, IndexArray]:
-    """Each polygon's exterior ring then its interior rings, with the polygon's index."""
+def _shell_rings(
+    shells: GeometryArray, *, interior_only: bool = False
+) -> tuple[GeometryArray, IndexArray]:
+    """Each polygon's exterior ring then its interior rings, with the polygon's index.
+
+    With ``interior_only``, the interior rings alone.
+    """
     n_int = shapely.get_num_interior_rings(shells)
-    rings = [shapely.get_exterior_ring(shells)]
-    owner = [np.arange(len(shells))]
+    rings = [] if interior_only else [shapely.get_exterior_ring(shells)]
+    owner = [] if interior_only else [np.arange(len(shells))]
     for k in range(int(n_int.max(initial=0))):
         has = np.flatnonzero(n_int > k)
         rings.append(shapely.get_interior_ring(shells[has], k))
         owner.append(has)
+    if not rings:
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
     all_owner = np.concatenate(owner)
     order = np.argsort(all_owner, kind="stable")
     return np.concatenate(rings)[order], all_owner[order]
