@@ -105,13 +105,17 @@ def test_faces_of_a_block_grid():
     # the bridge cuts the middle bottom block in two and pokes into its neighbours
     assert len(faces.faces) == 7
     assert sorted(np.round(shapely.area(faces.faces))) == [5000.0] * 2 + [10000.0] * 5
-    mids = shapely.line_interpolate_point(faces.segments, 0.5, normalized=True)
-    # the dead end lies inside the middle top block
-    spur = np.flatnonzero(shapely.dwithin(mids, shapely.Point(X0 + 150, Y0 + 180), 1e-6))
+    # loose: the dead end, inside the middle top block, and the bridge's two ends
+    assert len(faces.loose) == 3
+    spur = np.flatnonzero(shapely.dwithin(faces.loose, shapely.Point(X0 + 150, Y0 + 180), 1e-6))
     assert len(spur) == 1
     top_middle = faces.loose_face[spur[0]]
-    assert top_middle >= 0
     assert faces.faces[top_middle].contains(shapely.Point(X0 + 150, Y0 + 150))
+    ends = np.delete(faces.loose_face, spur)
+    for x, y in [(X0 + 50, Y0 + 25), (X0 + 250, Y0 + 25)]:
+        assert sum(faces.faces[f].contains(shapely.Point(x, y)) for f in ends) == 1
+    segments, segment_of, _ = node_lines(net.edges.geometry.to_numpy())
+    mids = shapely.line_interpolate_point(segments[np.unique(segment_of)], 0.5, normalized=True)
     # the streets on the city's edge touch the region around it; inner ones do not
     left = np.flatnonzero(shapely.dwithin(mids, shapely.Point(X0, Y0 + 150), 1e-6))
     inner = np.flatnonzero(shapely.dwithin(mids, shapely.Point(X0 + 100, Y0 + 150), 1e-6))

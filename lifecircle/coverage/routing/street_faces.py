@@ -55,6 +55,10 @@ class StreetFaces:
         face), where no face is kept whole.
     n_segments : int
         Number of noded segments.
+    loose, loose_face : numpy.ndarray
+        The segments that bound no face (dead ends, cut edges) inside a face, and that face.
+    tree : shapely.STRtree
+        Over ``faces``.
     """
 
     faces: GeometryArray
@@ -64,8 +68,8 @@ class StreetFaces:
     pair_face: IndexArray
     segment_around: BoolArray
     n_segments: int
+    loose: GeometryArray
     loose_face: IndexArray
-    segments: GeometryArray
     tree: shapely.STRtree
     _holes: dict[float, GeometryArray] = field(default_factory=dict, repr=False)
 
@@ -78,10 +82,7 @@ class StreetFaces:
         cached = self._holes.get(key)
         if cached is None:
             shrunk = shapely.buffer(self.faces, -key, quad_segs=_QUAD_SEGS)
-            inside = self.loose_face >= 0
-            cached = remove_loose_reach(
-                shrunk, self.segments[inside], access_m=key, owner=self.loose_face[inside]
-            )
+            cached = remove_loose_reach(shrunk, self.loose, access_m=key, owner=self.loose_face)
             self._holes[key] = cached
         return cached
 
@@ -126,8 +127,7 @@ def _build_faces(edges: GeometryArray) -> StreetFaces:
     segments, segment_of, line_of = node_lines(edges[present])
     segment_edge = edge_ids[line_of]
     mid = shapely.line_interpolate_point(segments, 0.5, normalized=True)
-    polys = shapely.polygonize_full(segments)[0]
-    faces = shapely.get_parts(polys)
+    faces = shapely.get_parts(shapely.polygonize_full(segments)[0])
     tree = shapely.STRtree(faces)
     pair_segment, pair_face = tree.query(mid, predicate="dwithin", distance=TOUCH_M)
     count = np.bincount(pair_segment, minlength=len(segments))
@@ -139,7 +139,7 @@ def _build_faces(edges: GeometryArray) -> StreetFaces:
     # exactly on it, so "properly inside" would misplace the edges of the city)
     inside[one] = ~shapely.dwithin(shapely.boundary(faces[one_face[one]]), mid[one], TOUCH_M)
     around = (count == 0) | ((count == 1) & ~inside)
-    loose_face = np.where(inside, one_face, -1)
+    del mid
     return StreetFaces(
         faces=faces,
         segment_edge=segment_edge.astype(np.int64),
@@ -148,8 +148,8 @@ def _build_faces(edges: GeometryArray) -> StreetFaces:
         pair_face=pair_face.astype(np.int64),
         segment_around=around,
         n_segments=len(segments),
-        loose_face=loose_face,
-        segments=segments,
+        loose=segments[inside],
+        loose_face=one_face[inside],
         tree=tree,
     )
 
