@@ -22,12 +22,16 @@ table says):
 - ``reachable_lines v0.1`` / ``reachable_lines``: the street pieces within 15 minutes of the
   ``elderly`` facilities, cut with one ``shapely.ops.substring`` per partial piece (the old
   loop, kept below as the reference) and from coordinate arrays (ratio to v0.1);
-- ``service area v0.1`` / ``service area (faces)``: the ``elderly`` walking area from
-  those pieces, by v0.1's buffer-and-union (``lines_to_area``, the reference) and by the
-  library's faces method (``lines_to_service_area``: a box minus the street faces shrunk
-  by the buffer; ratio to v0.1); the line after the table gives how far apart the two
-  areas are (``measure_area_difference``). With ``--areas-only`` nothing else is timed
-  (for the 1M run: v0.1 then runs only with ``--areas-v01``);
+- ``service area v0.1`` / ``service area (faces)`` / ``... (network's faces reused)``: the
+  ``elderly`` walking area from those pieces and the facilities' access legs, by v0.1's
+  buffer-and-union (``lines_to_area``, the reference), by the faces method on every piece
+  (``lines_to_service_area``: a box minus the street faces shrunk by the buffer) and as the
+  library builds it (``isochrone_from_seconds``: the blocks reached whole taken from the
+  network's faces, only the frontier polygonised; ratio to v0.1); ``street faces (once per
+  network)`` is what that reuse costs once per network object (a fresh copy each run); the
+  line after the table gives how far apart the areas are (``measure_area_difference``).
+  With ``--areas-only`` nothing else is timed (for the 1M run: v0.1 then runs only with
+  ``--areas-v01``);
 - ``per-facility isochrones``: one isochrone per ``elderly`` facility (what
   ``compute_coverage`` computed for every service before they became lazy);
 - ``demand lattice``: the demand points of every leaf grid;
@@ -77,6 +81,7 @@ from lifecircle.coverage.measures.service_coverage import (  # noqa: E402
     served_by_facility,
 )
 from lifecircle.coverage.routing.isochrones import (  # noqa: E402
+    isochrone_from_seconds,
     isochrones_for_facilities,
     reachable_lines,
 )
@@ -173,9 +178,29 @@ AREA_V01 = "service area v0.1 (merge, buffer, union)"
 AREA_FACES = "service area (faces)"
 
 
-def bench_areas(n: int, lines: np.ndarray, *, runs: int, v01: bool, row: Callable) -> str:
-    """Time the two service-area methods on the same pieces; return the agreement line."""
-    funcs = {AREA_FACES: lambda: area_faces(lines)}
+AREA_REUSE = "service area (faces; network's faces reused)"
+FACES_BUILD = "street faces (once per network)"
+
+
+def bench_areas(n: int, iso: IsochroneInputs, *, runs: int, v01: bool, row: Callable) -> str:
+    """Time the service-area methods on the same pieces; return the agreement line.
+
+    ``iso`` holds the split graph, the solve and the pieces (access legs included).
+    """
+    lines = iso.lines
+
+    def reuse() -> shapely.Geometry:
+        return isochrone_from_seconds(
+            iso.graph, iso.seconds, limit_s=LIMIT_S, access_m=ACCESS_M, facilities=iso.rows
+        )
+
+    network = iso.graph.network
+    street_faces(network).holes(ACCESS_M)  # built before: the reused path's own cost
+    funcs = {
+        AREA_FACES: lambda: area_faces(lines),
+        AREA_REUSE: reuse,
+        FACES_BUILD: lambda: street_faces(dataclasses.replace(network)).holes(ACCESS_M),
+    }
     if v01:
         funcs = {AREA_V01: lambda: area_v01(lines), **funcs}
     t = cpu_median(funcs, runs)
@@ -184,11 +209,34 @@ def bench_areas(n: int, lines: np.ndarray, *, runs: int, v01: bool, row: Callabl
         row(key, t[key], ref, "v0.1 area", peak_mb(func), runs)
     if not v01:
         return f"{n:,} nodes: {len(lines):,} pieces; v0.1 area not run"
-    gap, share = measure_area_difference(area_faces(lines), area_v01(lines))
+    old = area_v01(lines)
+    faces = measure_area_difference(area_faces(lines), old)
+    reused = measure_area_difference(reuse(), old)
     return (
-        f"{n:,} nodes: {len(lines):,} pieces; faces vs v0.1: farthest stray point "
-        f"{gap:.2f} m, symmetric difference {share:.2e} of the area"
+        f"{n:,} nodes: {len(lines):,} pieces; farthest stray point / symmetric difference "
+        f"against v0.1: faces {faces[0]:.2f} m / {faces[1]:.2e}, faces reused "
+        f"{reused[0]:.2f} m / {reused[1]:.2e}"
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class IsochroneInputs:
+    """One service's solve on a city: what the walking-area methods start from."""
+
+    graph: SplitGraph
+    seconds: np.ndarray
+    rows: np.ndarray
+    lines: np.ndarray  # reachable pieces and the facilities' access legs
+
+
+def isochrone_inputs(graph: SplitGraph, rows: np.ndarray, seconds: np.ndarray) -> IsochroneInputs:
+    """The pieces within the limit plus each facility's access legs, as the library adds them."""
+    lines = list(reachable_lines(graph, seconds, limit_s=LIMIT_S))
+    for f in rows:
+        node = graph.access_node[f]
+        for m in graph.csr.indices[graph.csr.indptr[node] : graph.csr.indptr[node + 1]]:
+            lines.append(shapely.LineString(graph.node_xy[[node, m]]))
+    return IsochroneInputs(graph, seconds, rows, np.asarray(lines, dtype=object))
 
 
 #: How far the two service-area methods' areas are apart, one line per size.
@@ -212,7 +260,6 @@ def bench_size(
     rows = np.flatnonzero(graph.access_node >= 0)
     sources = graph.access_node[rows]
     seconds = nearest_facility(graph, facilities=rows, limit_s=LIMIT_S).seconds
-    lines = reachable_lines(graph, seconds, limit_s=LIMIT_S)
     size = f"{n // 1000:,}k" if n < 1_000_000 else f"{n // 1_000_000}M"
     out: list[tuple] = []
 
@@ -221,7 +268,8 @@ def bench_size(
         out.append((method, size, t[0], t[1], mem, t[0] / ref if ref else math.nan, ref_name, k))
 
     if areas != "all":
-        AGREEMENT.append(bench_areas(n, lines, runs=runs, v01=areas == "only", row=row))
+        iso = isochrone_inputs(graph, rows, seconds)
+        AGREEMENT.append(bench_areas(n, iso, runs=runs, v01=areas == "only", row=row))
         return out
     t = cpu_median(
         {
@@ -255,7 +303,8 @@ def bench_size(
         peak_mb(lambda: substring_lines(graph, seconds, LIMIT_S)), runs)  # fmt: skip
     row("reachable_lines", t["lines"], old, "v0.1",
         peak_mb(lambda: reachable_lines(graph, seconds, limit_s=LIMIT_S)), runs)  # fmt: skip
-    AGREEMENT.append(bench_areas(n, lines, runs=runs, v01=True, row=row))
+    iso = isochrone_inputs(graph, rows, seconds)
+    AGREEMENT.append(bench_areas(n, iso, runs=runs, v01=True, row=row))
     row("demand lattice", t["lattice"], t["lattice"][0], "itself",
         peak_mb(lambda: demand_from_layers(layers.grids, crs=network.crs)), runs)  # fmt: skip
     full = t["on"][0]
