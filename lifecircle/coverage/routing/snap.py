@@ -18,6 +18,8 @@ from numpy.typing import NDArray
 
 from lifecircle.coverage.network.extent import LIKELY_CAUSE
 from lifecircle.coverage.network.walk_network import WalkNetwork
+from lifecircle.coverage.routing import snap_kernel
+from lifecircle.coverage.routing.kernel import kernel_available
 from lifecircle.errors import LayerError, NetworkError
 from lifecircle.typing import FloatArray, GeometryArray
 
@@ -115,13 +117,13 @@ def snap_points(
     columns = SNAP_COLUMNS if positions else tuple(c for c in SNAP_COLUMNS if c not in ("x", "y"))
     if len(pts) == 0:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}, index=points.index)
-    out = _snap(network, pts, positions=positions)
+    out = _snap(network, shapely.get_coordinates(pts), pts, positions=positions)
     _log_far(out["snap_m"], max_snap_m)
     out["snapped"] = out["snap_m"] <= max_snap_m
     return pd.DataFrame({c: out[c] for c in columns}, index=points.index)
 
 
-#: Points snapped per batch by :func:`snap_coordinates` (bounds the Point objects alive).
+#: Points snapped per batch by the STRtree (bounds the Point objects alive).
 SNAP_BATCH = 500_000
 
 
@@ -130,9 +132,12 @@ def snap_coordinates(
 ) -> pd.DataFrame:
     """Snap points given as coordinates in the network CRS, as :func:`snap_points` does.
 
-    For millions of points (a city's demand lattice): Point objects are made a batch at a
-    time and dropped, so they never all exist at once; the result is the same as
-    ``snap_points(network, points, positions=False)`` on those points.
+    For millions of points (a city's demand lattice): with numba installed, a compiled
+    search (:mod:`~lifecircle.coverage.routing.snap_kernel`) snaps them without making
+    Point objects; otherwise, and for the few points it leaves to the STRtree, Points are
+    made a batch at a time and dropped, so they never all exist at once. Either way the
+    result is the same, bit for bit, as ``snap_points(network, points, positions=False)``
+    on those points.
 
     Parameters
     ----------
@@ -163,11 +168,7 @@ def snap_coordinates(
     columns = tuple(c for c in SNAP_COLUMNS if c not in ("x", "y"))
     if len(xy) == 0:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
-    parts = [
-        _snap(network, shapely.points(xy[lo : lo + SNAP_BATCH]), positions=False)
-        for lo in range(0, len(xy), SNAP_BATCH)
-    ]
-    out = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
+    out = _snap(network, xy, None, positions=False)
     _log_far(out["snap_m"], max_snap_m)
     out["snapped"] = out["snap_m"] <= max_snap_m
     return pd.DataFrame({c: out[c] for c in columns})
@@ -179,19 +180,17 @@ def _log_far(snap_m: FloatArray, max_snap_m: float) -> None:
         logger.info("%d of %d points lie beyond max_snap_m=%g m", n_far, len(snap_m), max_snap_m)
 
 
-def _snap(network: WalkNetwork, pts: GeometryArray, *, positions: bool) -> dict[str, NDArray[Any]]:
-    """Snap valid Points: every column of :data:`SNAP_COLUMNS` but ``snapped``."""
-    edge_geoms = network.edges.geometry.to_numpy()
-    tree = _edge_tree(network)
-    (ipt, iedge), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
-    edge = np.empty(len(pts), dtype=np.int64)
-    snap_m = np.empty(len(pts), dtype=float)
-    edge[ipt] = iedge  # one match per point (all_matches=False)
-    snap_m[ipt] = dist
-    lines = edge_geoms[edge]
-    fraction = np.clip(shapely.line_locate_point(lines, pts, normalized=True), 0.0, 1.0)
+def _snap(
+    network: WalkNetwork, xy: FloatArray, pts: GeometryArray | None, *, positions: bool
+) -> dict[str, NDArray[Any]]:
+    """Snap valid points: every column of :data:`SNAP_COLUMNS` but ``snapped``.
+
+    ``xy`` are the points' coordinates; ``pts`` the Points themselves when the caller has
+    them (else they are made a batch at a time, and only where the STRtree is asked).
+    """
+    edge, snap_m, fraction = _nearest(network, xy, pts)
+    fraction = np.clip(fraction, 0.0, 1.0)
     length_m = network.edges["length_m"].to_numpy(dtype=float)[edge]
-    xy = shapely.get_coordinates(pts)
     out: dict[str, NDArray[Any]] = {
         "edge": edge,
         "offset_m": fraction * length_m,
@@ -202,11 +201,53 @@ def _snap(network: WalkNetwork, pts: GeometryArray, *, positions: bool) -> dict[
         "orig_y": xy[:, 1],
     }
     if positions:
+        lines = network.edges.geometry.to_numpy()[edge]
         on_line = shapely.get_coordinates(
             shapely.line_interpolate_point(lines, fraction, normalized=True)
         )
         out["x"], out["y"] = on_line[:, 0], on_line[:, 1]
     return out
+
+
+def _nearest(
+    network: WalkNetwork, xy: FloatArray, pts: GeometryArray | None
+) -> tuple[NDArray[np.int64], FloatArray, FloatArray]:
+    """Nearest edge, distance to it and normalised position along it (not clipped).
+
+    The compiled search (:mod:`~lifecircle.coverage.routing.snap_kernel`) on large inputs
+    when numba is installed, with the STRtree for the points it is unsure of; the STRtree
+    alone otherwise. Both give the same numbers, bit for bit.
+    """
+    use = snap_kernel.USE_KERNEL and len(xy) >= snap_kernel.MIN_KERNEL_POINTS
+    got = snap_kernel.nearest_edges(network, xy) if use and kernel_available() else None
+    if got is None:
+        return _nearest_by_tree(network, xy, pts)
+    edge, snap_m, fraction, ask = got
+    rows = np.flatnonzero(ask)
+    if len(rows):
+        sub = None if pts is None else pts[rows]
+        edge[rows], snap_m[rows], fraction[rows] = _nearest_by_tree(network, xy[rows], sub)
+    return edge, snap_m, fraction
+
+
+def _nearest_by_tree(
+    network: WalkNetwork, xy: FloatArray, pts: GeometryArray | None
+) -> tuple[NDArray[np.int64], FloatArray, FloatArray]:
+    """:func:`_nearest` by the STRtree (Points made :data:`SNAP_BATCH` at a time)."""
+    edge_geoms = network.edges.geometry.to_numpy()
+    tree = _edge_tree(network)
+    edge = np.empty(len(xy), dtype=np.int64)
+    snap_m = np.empty(len(xy), dtype=float)
+    fraction = np.empty(len(xy), dtype=float)
+    for lo in range(0, len(xy), SNAP_BATCH):
+        hi = min(lo + SNAP_BATCH, len(xy))
+        batch = shapely.points(xy[lo:hi]) if pts is None else pts[lo:hi]
+        (ipt, iedge), dist = tree.query_nearest(batch, return_distance=True, all_matches=False)
+        edge[lo + ipt] = iedge  # one match per point (all_matches=False)
+        snap_m[lo + ipt] = dist
+        lines = edge_geoms[edge[lo:hi]]
+        fraction[lo:hi] = shapely.line_locate_point(lines, batch, normalized=True)
+    return edge, snap_m, fraction
 
 
 _TREES: weakref.WeakKeyDictionary[WalkNetwork, shapely.STRtree] = weakref.WeakKeyDictionary()
