@@ -23,7 +23,7 @@ __all__ = ["bucket_segments", "snap_all"]
 _REL = 1e-9
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _point_to_segment(px: float, py: float, ax: float, ay: float, bx: float, by: float) -> float:
     """GEOS ``Distance::pointToSegment``, operation for operation."""
     if ax == bx and ay == by:
@@ -47,7 +47,7 @@ def _point_to_segment(px: float, py: float, ax: float, ay: float, bx: float, by:
     return abs(s) * math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay))
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _project(px: float, py: float, vx: FloatArray, vy: FloatArray, lo: int, hi: int) -> float:
     """GEOS ``LengthIndexOfPoint::indexOf``: the distance along the line (vertices
     ``lo..hi-1``) of the point on it nearest to ``(px, py)`` (the first nearest segment)."""
@@ -83,7 +83,7 @@ def _project(px: float, py: float, vx: FloatArray, vy: FloatArray, lo: int, hi: 
     return measure
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def bucket_segments(
     seg: FloatArray, origin: FloatArray, cell_m: float, shape: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -130,14 +130,14 @@ def bucket_segments(
     return cell_ptr, cell_seg
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _cell(v: float, lo: float, cell_m: float, n: int) -> int:
     """The cell of coordinate ``v`` along one axis, clamped to ``0..n-1``."""
     c = math.floor((v - lo) / cell_m)
     return int(min(max(c, 0.0), n - 1.0))
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def snap_all(
     xy: FloatArray,
     grid: tuple[FloatArray, float, NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
@@ -199,7 +199,7 @@ def snap_all(
     return edge, dist, fraction, ask
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _nearest(
     px: float,
     py: float,
