@@ -143,6 +143,8 @@ def scenes(draw: st.DrawFn) -> tuple[WalkNetwork, np.ndarray]:
 
 
 @needs_numba
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # GEOS's, via shapely
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
 @settings(max_examples=120)
 @given(scenes())
 def test_random_networks_snap_exactly_as_the_strtree(scene):
