@@ -19,7 +19,6 @@ check``. Relative paths are resolved against the folder of the study file. Run
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from lifecircle.input_files import input_file_problem
 from lifecircle.maps.basemaps import BASEMAPS as MAP_BASEMAPS
 from lifecircle.maps.labels import LANGS
 from lifecircle.study.batch_config import BatchSpec, parse_batch
-from lifecircle.study.config_problems import ProblemCollector, show_value
+from lifecircle.study.config_problems import ProblemCollector, parse_toml, show_value
 from lifecircle.study.life_circle import LIFE_CIRCLE_KEYS, LifeCircleSpec, parse_life_circle
 from lifecircle.study.siting_config import SitingSpec, parse_siting
 from lifecircle.study.target_config import (
@@ -472,10 +471,7 @@ def study_from_text(text: str, path: str | Path = "study.toml") -> Study:
         Listing every problem found, each with its key path.
     """
     path = Path(path)
-    try:
-        doc = tomllib.loads(text.removeprefix("\ufeff"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    doc = parse_toml(text, path)
     ck = ProblemCollector(path.resolve().parent)
     fields = _parse_document(ck, doc, path)
     if ck.problems:

@@ -6,15 +6,37 @@ Used by :mod:`lifecircle.study.config` only.
 from __future__ import annotations
 
 import difflib
+import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from lifecircle.errors import OptionError, OptionTypeError
+from lifecircle.errors import ConfigError, OptionError, OptionTypeError
 from lifecircle.input_files import input_file_problem
 from lifecircle.options import check_number
 
-__all__ = ["ProblemCollector", "join_key", "show_value"]
+__all__ = ["ProblemCollector", "join_key", "parse_toml", "show_value"]
+
+
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """Parse the TOML ``text`` of the file ``path`` (a leading byte-order mark is ignored).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file: the text is not TOML, or nests arrays or tables so deeply that
+        no study or scenario file could need it (Python's parser gives up on its recursion
+        limit).
+    """
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path.name}: not a study or scenario file: arrays or tables are nested "
+            "hundreds of levels deep; check the brackets [ ] and braces { }"
+        ) from None
 
 
 def show_value(value: object) -> str:

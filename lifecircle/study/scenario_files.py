@@ -11,7 +11,6 @@ with it.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from lifecircle.errors import ConfigError, LifecircleError
 from lifecircle.geo.schema import ELDERLY_TYPES, find_category
 from lifecircle.input_files import input_file_problem
 from lifecircle.study.config import BUILTIN_PROFILES, ProfileSpec
-from lifecircle.study.config_problems import ProblemCollector, join_key, show_value
+from lifecircle.study.config_problems import ProblemCollector, join_key, parse_toml, show_value
 from lifecircle.study.scenario import (
     EDITABLE_LAYERS,
     AddFacility,
@@ -221,10 +220,7 @@ def scenario_from_text(text: str, path: str | Path = "scenario.toml") -> Scenari
         Listing every problem found, each with its key path (``add[2].type``).
     """
     path = Path(path)
-    try:
-        doc = tomllib.loads(text.removeprefix("\ufeff"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    doc = parse_toml(text, path)
     ck = ProblemCollector(path.resolve().parent)
     ck.known_keys(doc, "", _KEYS[""])
     head = ck.table(doc, "scenario", "")
