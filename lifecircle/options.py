@@ -39,10 +39,38 @@ __all__ = [
     "check_flag",
     "check_number",
     "check_text",
+    "unit_limit",
     "with_overrides",
 ]
 
 _Options = TypeVar("_Options", bound="DataclassInstance")
+
+
+#: The largest value an option may take, by the unit its name ends in: beyond these no
+#: walking analysis makes sense, and products such as minutes x 60 x speed (the walking
+#: buffer) would overflow to infinity in the geometry library.
+UNIT_LIMITS = (
+    ("_minutes", 1440.0, "minutes (a day)"),
+    ("_m_s", 10.0, "m/s (a sprinter's pace)"),
+    ("_m", 100_000.0, "metres (100 km)"),
+    ("_s", 86_400.0, "seconds (a day)"),
+)
+
+
+def unit_limit(option: str) -> tuple[float, str] | None:
+    """The largest sensible value of ``option`` by its unit suffix, and that limit in words.
+
+    Examples
+    --------
+    >>> unit_limit("walk_minutes")
+    (1440.0, 'minutes (a day)')
+    >>> unit_limit("target_share") is None
+    True
+    """
+    for suffix, limit, words in UNIT_LIMITS:
+        if option.endswith(suffix):
+            return limit, words
+    return None
 
 
 def check_number(
@@ -52,6 +80,8 @@ def check_number(
 
     Python and numpy numbers are accepted (:class:`numbers.Real`); bools, NaN and
     infinities are not. ``at_most=1`` with ``allow_zero=True`` is a share in [0, 1].
+    Without ``at_most``, an option named with a unit (``walk_minutes``, ``speed_m_s``,
+    ``reach_m``, ``time_limit_s``) may not exceed that unit's :data:`UNIT_LIMITS`.
 
     Raises
     ------
@@ -61,6 +91,7 @@ def check_number(
         For a bool, NaN, an infinity, or a value out of range.
     """
     bound = ">= 0" if allow_zero else "> 0"
+    limit = unit_limit(option) if at_most is None else None
     if at_most == 1 and allow_zero:
         expected = "a number between 0 and 1"
     else:
@@ -80,6 +111,11 @@ def check_number(
         raise OptionError(
             f"{option} must be a finite number {bound}, got {value!r}",
             option=option, value=value, expected=expected,
+        )  # fmt: skip
+    if limit is not None and number > limit[0]:
+        raise OptionError(
+            f"{option} must be at most {limit[0]:,g} {limit[1]}, got {value!r}",
+            option=option, value=value, expected=f"{expected} of at most {limit[0]:,g} {limit[1]}",
         )  # fmt: skip
     if at_most is not None and number > at_most:
         span = f"[0, {at_most:g}]" if allow_zero else f"(0, {at_most:g}]"

@@ -74,3 +74,39 @@ def test_absurdly_nested_scenario_is_refused(study: Path) -> None:
     scenario = study.parent / "plan.toml"
     scenario.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
     _refused(study, "compare", study, scenario, needles=("plan.toml:", "nested"))
+
+
+# ---------------------------------------------------------------- absurd numbers
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("walk_minutes = 15                  #", "walk_minutes = 1e308  #",
+         "analysis.walk_minutes: expected a positive number of at most 1,440 minutes"),
+        ("# max_snap_m = 150", "max_snap_m = 1e308",
+         "analysis.max_snap_m: expected a positive number of at most 100,000 metres"),
+        ("reach_m = 100", "reach_m = 1e308", "targets[2].reach_m: expected a positive number"),
+        ("max_gap_m = 300", "max_gap_m = 1e300", "targets[3].max_gap_m: expected a positive"),
+        ("walk_minutes = 15\nlevel", "walk_minutes = 1e300\nlevel", "targets[1].walk_minutes"),
+        ("[analysis]", "[profiles.fast]\nspeed_m_s = 1e308\n[analysis]",
+         "profiles.fast.speed_m_s: expected a positive number of at most 10 m/s"),
+    ],
+)  # fmt: skip
+def test_absurdly_large_distances_and_times_are_refused(study, old, new, needle) -> None:
+    """Finite but absurd values made the walking buffer or a street buffer infinite and
+    stopped ``check`` with exit 3 (GEOSException / "buffer_m must be finite")."""
+    _edit(study, old, new)
+    _refused(study, "check", study, needles=(needle,))
+
+
+def test_the_largest_allowed_values_still_run(study) -> None:
+    """A day's walk at 10 m/s with 100 km snapping and reach: a result, not a crash."""
+    _edit(study, "walk_minutes = 15                  #", "walk_minutes = 1440  #")
+    _edit(study, "# max_snap_m = 150", "max_snap_m = 100000")
+    _edit(study, "reach_m = 100", "reach_m = 100000")
+    _edit(study, "[analysis]", "[profiles.fast]\nspeed_m_s = 10\n[analysis]")
+    _edit(
+        study, 'profile = "elderly"\nwalk_minutes = 15\n', 'profile = "fast"\nwalk_minutes = 1440\n'
+    )
+    result = _invoke("check", study)
+    assert result.exit_code in (0, 1), result.output
+    assert "T1" in result.stdout
