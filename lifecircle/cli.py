@@ -238,13 +238,15 @@ def validate(study: StudyArg) -> None:
     from lifecircle.study.config import resolve_tianditu_key
     from lifecircle.study.datum_review import check_study_datums
     from lifecircle.study.run import load_study_layers
+    from lifecircle.study.targets import check_scopes
 
     config = load_study(study)
     resolve_tianditu_key(config, config.basemap)
     layers = load_study_layers(config)
+    check_scopes(config.targets, layers.grids, label=config.label)
     check_study_datums(config, layers)  # visible warnings: wrong GCJ-02/BD-09 datum
     _check_demand_lattice(config, layers)
-    typer.echo(f"{config.label}: OK — study {config.name!r}, {len(config.targets)} target(s)")
+    typer.echo(f"{config.label}: OK — study \"{config.name}\", {len(config.targets)} target(s)")
     typer.echo(layers.summary().to_string())
     for target in config.targets:
         typer.echo(f"  {target.id} {describe_target(target, config.lang)} [{target.scope}] "

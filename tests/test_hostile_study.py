@@ -110,3 +110,20 @@ def test_the_largest_allowed_values_still_run(study) -> None:
     result = _invoke("check", study)
     assert result.exit_code in (0, 1), result.output
     assert "T1" in result.stdout
+
+
+# ------------------------------------------------------------------- target scopes
+def test_validate_checks_listed_grid_ids_against_the_grids_layer(study) -> None:
+    """Unknown ids in a target's ``grids`` passed ``validate`` and failed only in ``check``,
+    as a Python list (``unknown grid ids ['5', 'NOPE']``)."""
+    _edit(study, 'level = "microgrid"', 'grids = ["NOPE", 5, "A01-1"]')
+    message = _refused(study, "validate", study, needles=('targets[1].grids', '"5", "NOPE"'))
+    assert "write ids as in its id column" in message
+    _refused(study, "check", study, needles=('unknown grid ids "5", "NOPE"',))
+
+
+def test_validate_names_a_study_without_python_quotes(study) -> None:
+    _edit(study, 'name = "My subdistrict"', 'name = "O\'Brien \\"east\\""')
+    result = _invoke("validate", study)
+    assert result.exit_code == 0, result.output
+    assert 'OK — study "O\'Brien "east""' in result.stdout

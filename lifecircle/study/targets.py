@@ -23,6 +23,7 @@ __all__ = [
     "CheckReport",
     "GridOutcome",
     "TargetOutcome",
+    "check_scopes",
     "evaluate_target",
     "evaluate_targets",
     "select_scope",
@@ -152,9 +153,11 @@ def select_scope(target: Target, grids: pd.DataFrame, *, label: str = "study") -
     if target.grids:
         unknown = sorted(set(target.grids) - set(ids))
         if unknown:
+            known = ", ".join(f'"{i}"' for i in sorted(ids)[:5])
+            listed = ", ".join(f'"{i}"' for i in unknown)
             raise ConfigError(
-                f"{where}.grids: unknown grid ids {unknown}; the grids layer has e.g. "
-                f"{sorted(ids)[:5]}"
+                f"{where}.grids: unknown grid ids {listed}; "
+                f"the grids layer has e.g. {known} — write ids as in its id column"
             )
         mask = ids.isin(target.grids)
     elif target.level in (None, "all"):
@@ -166,11 +169,36 @@ def select_scope(target: Target, grids: pd.DataFrame, *, label: str = "study") -
     if target.kind is not None and "kind" in grids:
         mask &= grids["kind"] == target.kind
     if not mask.any():
-        present = sorted(grids["level"].dropna().unique()) if "level" in grids else []
+        present = sorted(map(str, grids["level"].dropna().unique())) if "level" in grids else []
         raise ConfigError(
-            f"{where}: scope {target.scope!r} selects no grid (levels present: {present})"
+            f'{where}: scope "{target.scope}" selects no grid (levels present: '
+            f"{', '.join(present) or 'none'}); choose another level or kind"
         )
     return grids.loc[mask]
+
+
+def check_scopes(targets: Iterable[Target], grids: pd.DataFrame, *, label: str = "study") -> None:
+    """Check that every target's scope selects grids of ``grids``, before any analysis.
+
+    ``lifecircle validate`` calls it so that a listed grid id that is not in the grids
+    layer fails there, not only in ``check``.
+
+    Raises
+    ------
+    ConfigError
+        Listing every target whose scope is wrong (see :func:`select_scope`).
+    """
+    problems = []
+    for target in targets:
+        try:
+            select_scope(target, grids, label=label)
+        except ConfigError as exc:
+            problems.append(str(exc).removeprefix(f"{label}: "))
+    if len(problems) == 1:
+        raise ConfigError(f"{label}: {problems[0]}")
+    if problems:
+        lines = "\n".join(f"  {p}" for p in problems)
+        raise ConfigError(f"{label}: {len(problems)} problems:\n{lines}")
 
 
 def evaluate_target(target: Target, table: pd.DataFrame, *, label: str = "study") -> TargetOutcome:
