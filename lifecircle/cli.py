@@ -246,7 +246,7 @@ def validate(study: StudyArg) -> None:
     check_scopes(config.targets, layers.grids, label=config.label)
     check_study_datums(config, layers)  # visible warnings: wrong GCJ-02/BD-09 datum
     _check_demand_lattice(config, layers)
-    typer.echo(f"{config.label}: OK — study \"{config.name}\", {len(config.targets)} target(s)")
+    typer.echo(f'{config.label}: OK — study "{config.name}", {len(config.targets)} target(s)')
     typer.echo(layers.summary().to_string())
     for target in config.targets:
         typer.echo(f"  {target.id} {describe_target(target, config.lang)} [{target.scope}] "

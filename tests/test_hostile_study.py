@@ -117,7 +117,7 @@ def test_validate_checks_listed_grid_ids_against_the_grids_layer(study) -> None:
     """Unknown ids in a target's ``grids`` passed ``validate`` and failed only in ``check``,
     as a Python list (``unknown grid ids ['5', 'NOPE']``)."""
     _edit(study, 'level = "microgrid"', 'grids = ["NOPE", 5, "A01-1"]')
-    message = _refused(study, "validate", study, needles=('targets[1].grids', '"5", "NOPE"'))
+    message = _refused(study, "validate", study, needles=("targets[1].grids", '"5", "NOPE"'))
     assert "write ids as in its id column" in message
     _refused(study, "check", study, needles=('unknown grid ids "5", "NOPE"',))
 
