@@ -46,6 +46,7 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_BUG",
     "EXIT_INTERRUPTED",
+    "PAGE_SUFFIXES",
     "SITE_SUFFIXES",
     "CommandGroup",
     "Lang",
@@ -232,6 +233,9 @@ def suggestion_summary(suggestions: SeatSuggestions) -> str:
         f"{suggestions.radius_m:g} m walk of a seat."
     )
 
+
+#: Suffixes of the HTML pages ``map``, ``report`` and ``compare`` write.
+PAGE_SUFFIXES = (".html", ".htm")
 
 #: Output formats of ``suggest -o``, by suffix (a shapefile would truncate the column names).
 SITE_SUFFIXES = (".xlsx", ".csv", ".geojson", ".json", ".gpkg")

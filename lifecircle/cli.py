@@ -17,6 +17,7 @@ import typer
 
 from lifecircle import __version__, cli_batch, cli_compare, cli_suggest
 from lifecircle._cli_support import (
+    PAGE_SUFFIXES,
     STATE,
     CommandGroup,
     Lang,
@@ -206,17 +207,16 @@ def check(
 
     Example: lifecircle check study.toml --xlsx reports/targets.xlsx
     """
-    from lifecircle.atomic_files import check_destination
     from lifecircle.study import load_study, report_to_text, run_study
     from lifecircle.study.check_files import write_check_outputs
+    from lifecircle.study.output_paths import check_output_paths
 
     outputs = {"junit": junit, "json": json_path, "markdown": markdown, "xlsx": xlsx}
     config = load_study(study)
     if xlsx is not None:
         table_suffix(xlsx, "--xlsx", (".xlsx",))
-    for path in outputs.values():
-        if path is not None:  # fail before the analysis, not after it
-            check_destination(path)
+    flags = {"--junit": junit, "--json": json_path, "--markdown": markdown, "--xlsx": xlsx}
+    check_output_paths(flags, config)  # fail before the analysis, not after it
     run = run_study(config, progress=progress_wanted())
     code = study_lang(lang, config)
     typer.echo(report_to_text(run.report, lang=code), nl=False)
@@ -360,10 +360,10 @@ def _load_for_output(
     key, study boundary) and the output path (default: ``default(study)`` in the outputs
     folder) before any analysis.
     """
-    from lifecircle.atomic_files import check_destination
     from lifecircle.errors import ConfigError, OptionError
     from lifecircle.study import load_study
     from lifecircle.study.config import resolve_tianditu_key
+    from lifecircle.study.output_paths import check_output_paths
 
     config = load_study(study)
     if service not in config.services:
@@ -384,7 +384,11 @@ def _load_for_output(
             raise
         flag = _OPTION_FLAGS[exc.option]
         raise ConfigError(f"{flag} {exc.value!r}: expected {exc.expected}") from None
-    return config, check_destination(output or config.output_dir / default(config)), options
+    if output is not None:
+        table_suffix(output, "--output", PAGE_SUFFIXES)
+    path = output or config.output_dir / default(config)
+    check_output_paths({"--output": path}, config)
+    return config, path, options
 
 
 @app.command("map")
@@ -463,10 +467,10 @@ def report(
 
     Example: lifecircle report study.toml --lang zh --seats 10 -o report.html
     """
-    from lifecircle.atomic_files import check_destination
     from lifecircle.maps.options import ReportOptions
     from lifecircle.maps.report import report_html
     from lifecircle.maps.save import write_atomic
+    from lifecircle.study.output_paths import check_output_paths
 
     config, path, options = _load_for_output(
         study,
@@ -476,7 +480,8 @@ def report(
         service=service,
         lang=lang,
     )  # a missing Tianditu key fails now, not after the analysis
-    workbook = check_destination(path.with_suffix(".xlsx"))
+    workbook = path.with_suffix(".xlsx")
+    check_output_paths({"--output": path, "--output (its workbook)": workbook}, config)
     with steps((2 if config.targets else 3) + 2 + (config.life_circle is not None)) as progress:
         layers, walk, result, run = _study_report_inputs(config, progress)
         circle = _study_life_circle(config, layers, walk, run, progress)

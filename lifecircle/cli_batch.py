@@ -72,10 +72,11 @@ def batch(
 
     Example: lifecircle batch city.toml --scheduler tcp://10.0.0.5:8786 --junit junit.xml
     """
-    from lifecircle.atomic_files import check_destination, write_text_atomic
+    from lifecircle.atomic_files import write_text_atomic
     from lifecircle.study import load_study
     from lifecircle.study.batch import BatchOptions, run_batch
     from lifecircle.study.batch_outputs import batch_to_junit, ranking_table
+    from lifecircle.study.output_paths import check_output_paths
 
     if demo_city == (study is not None):
         raise typer.BadParameter("give a study file or --demo-city (not both)", param_hint="STUDY")
@@ -88,8 +89,7 @@ def batch(
         study = write_demo_city(output_dir / "demo-city")
         typer.echo(f"SYNTHETIC demo city (fictional, not a real place): wrote {study}")
     config = load_study(study)
-    if junit is not None:
-        check_destination(junit)  # fail before the analysis, not after it
+    check_output_paths({"--junit": junit}, config)  # fail before the analysis, not after it
     options = BatchOptions(
         output_dir=output_dir, scheduler=scheduler, workers=workers, reports=reports,
         lang=lang, progress=progress_wanted(),

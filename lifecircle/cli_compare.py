@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from lifecircle._cli_support import progress_wanted, table_suffix
+from lifecircle._cli_support import PAGE_SUFFIXES, progress_wanted, table_suffix
 
 __all__ = ["compare"]
 
@@ -61,11 +61,11 @@ def compare(
 
     Example: lifecircle compare study.toml a.toml b.toml --report committee.html
     """
-    from lifecircle.atomic_files import check_destination
     from lifecircle.study import load_study, run_study
     from lifecircle.study.compare import compare as compare_runs
     from lifecircle.study.compare_map import write_comparison_report, write_difference_map
     from lifecircle.study.compare_outputs import comparison_to_text, write_comparison_outputs
+    from lifecircle.study.output_paths import check_output_paths
     from lifecircle.study.scenario_files import load_scenarios
 
     outputs = {"junit": junit, "json": json_path, "markdown": markdown, "xlsx": xlsx}
@@ -75,9 +75,12 @@ def compare(
     plans = load_scenarios(files[1:])
     if xlsx is not None:
         table_suffix(xlsx, "--xlsx", (".xlsx",))
-    for path in [*outputs.values(), map_path, report]:
-        if path is not None:  # fail before the analysis, not after it
-            check_destination(path)
+    for flag, page in (("--map", map_path), ("--report", report)):
+        if page is not None:
+            table_suffix(page, flag, PAGE_SUFFIXES)
+    flags = {"--junit": junit, "--json": json_path, "--markdown": markdown, "--xlsx": xlsx,
+             "--map": map_path, "--report": report}  # fmt: skip
+    check_output_paths(flags, config, inputs=files[1:])  # fail before the analysis
     comparison = compare_runs(run_study(config), plans, progress=progress_wanted())
     code = lang.value if lang is not None else config.lang
     typer.echo(comparison_to_text(comparison, lang=code), nl=False)

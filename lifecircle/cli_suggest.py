@@ -81,9 +81,9 @@ def suggest(
 
     Example: lifecircle suggest study.toml --service elderly --sites 2 -o stations.xlsx
     """
-    from lifecircle.atomic_files import check_destination
     from lifecircle.coverage.measures.seat_suggestions import suggest_seats
     from lifecircle.study import load_study
+    from lifecircle.study.output_paths import check_output_paths
     from lifecircle.study.planner_tables import suggestion_table
     from lifecircle.study.run import load_study_layers, load_study_network
 
@@ -91,7 +91,7 @@ def suggest(
     code = study_lang(lang, config)
     if output is not None:  # fail before the analysis, not after it
         table_suffix(output, "--output", SITE_SUFFIXES)
-        check_destination(output)
+        check_output_paths({"--output": output}, config, inputs=[candidates] if candidates else [])
     if service is not None:
         _suggest_facilities(config, code, (service, seats, objective, candidates), output, gcj02)
         return

@@ -127,3 +127,40 @@ def test_validate_names_a_study_without_python_quotes(study) -> None:
     result = _invoke("validate", study)
     assert result.exit_code == 0, result.output
     assert 'OK — study "O\'Brien "east""' in result.stdout
+
+
+# ------------------------------------------------------------------- output paths
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("check", "{s}", "--json", "{s}"), "--json"),
+        (("check", "{s}", "--junit", "{d}/data/seats.geojson"), "--junit"),
+        (("check", "{s}", "--markdown", "{d}/data/network.geojson"), "--markdown"),
+        (("compare", "{s}", "{d}/plan.toml", "--markdown", "{d}/data/../study.toml"), "--markdown"),
+        (("suggest", "{s}", "-o", "{d}/data/elderly.geojson", "-k", "1"), "--output"),
+        (("compare", "{s}", "{d}/plan.toml", "--json", "{d}/plan.toml"), "--json"),
+    ],
+)
+def test_an_output_never_overwrites_an_input(study, args, needle) -> None:
+    """``check study.toml --json study.toml`` replaced the study file with the JSON report
+    (exit 1, the study lost); any output naming an input file is now refused first."""
+    (study.parent / "plan.toml").write_text('[[remove]]\nid = "E02"\n', encoding="utf-8")
+    argv = [a.format(s=study, d=study.parent) for a in args]
+    _refused(study, *argv, needles=(needle, "input of the study", "another file"))
+
+
+def test_two_outputs_naming_one_file_are_refused(study) -> None:
+    out = study.parent / "out" / "x.json"
+    _refused(study, "check", study, "--json", out, "--junit", out,
+             needles=("--json", "--junit writes the same file"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [("map", "map.pdf"), ("report", "report.docx"), ("report", "report.xlsx")],
+)
+def test_pages_need_an_html_name(study, command, name) -> None:
+    """``map -o map.pdf`` wrote an HTML page named .pdf; ``report -o report.xlsx`` wrote
+    the page and then its workbook over it."""
+    _refused(study, command, study, "-o", study.parent / name,
+             needles=(f"--output {name}: expected a file name ending in .html",))  # fmt: skip
