@@ -384,10 +384,10 @@ def _load_for_output(
             raise
         flag = _OPTION_FLAGS[exc.option]
         raise ConfigError(f"{flag} {exc.value!r}: expected {exc.expected}") from None
-    if output is not None:
-        table_suffix(output, "--output", PAGE_SUFFIXES)
     path = output or config.output_dir / default(config)
     check_output_paths({"--output": path}, config)
+    if output is not None:
+        table_suffix(output, "--output", PAGE_SUFFIXES)
     return config, path, options
 
 

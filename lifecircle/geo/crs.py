@@ -346,7 +346,11 @@ def _anchor_coords(gdf: gpd.GeoDataFrame) -> tuple[FloatArray, FloatArray]:
 
 def _example(gdf: gpd.GeoDataFrame, mask: BoolArray, x: FloatArray, y: FloatArray) -> str:
     i = int(np.flatnonzero(mask)[0])
-    return f"feature {gdf.index[i]!r} at x={x[i]:.6g}, y={y[i]:.6g}"
+    ident = gdf["id"].iloc[i] if "id" in gdf.columns else None
+    # the id when the layer has one, else the feature's number counted from 1 (not the
+    # frame's index, which starts at 0 and may be anything)
+    where = f"id '{ident}'" if isinstance(ident, str) and ident else f"feature {i + 1}"
+    return f"{where} at x={x[i]:.6g}, y={y[i]:.6g}"
 
 
 def _swapped_message(

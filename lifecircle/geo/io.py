@@ -41,6 +41,7 @@ import shapely
 
 from lifecircle.errors import Fix, InputWarning, LayerError, Problem
 from lifecircle.geo.encoding import scan_text_file
+from lifecircle.geo.problem_rows import show_cell
 from lifecircle.geo.schema import LATITUDE_ALIASES, LAYER_SCHEMAS, LONGITUDE_ALIASES, LayerSchema
 from lifecircle.geo.shapefile import check_shapefile
 from lifecircle.geo.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
@@ -217,7 +218,9 @@ def _points_from_table(
     for pos in np.flatnonzero(~good):
         cells = [(c, frame[c].iloc[pos]) for c in (xcol, ycol)]
         bad = [
-            f"column {str(c)!r} holds {v!r}"
+            f"column {str(c)!r} is blank"
+            if show_cell(v) == "blank"
+            else f"column {str(c)!r} holds {show_cell(v)}"
             for c, v in cells
             if not np.isfinite(pd.to_numeric(str(v).strip(), errors="coerce"))
         ]

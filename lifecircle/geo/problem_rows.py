@@ -6,15 +6,19 @@ Shared by the layer validators (:mod:`~lifecircle.geo.validate`, :mod:`~lifecirc
 
 from __future__ import annotations
 
+import math
+import numbers
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
+import numpy as np
+
 from lifecircle.errors import LifecircleWarning
 
-__all__ = ["MAX_EXAMPLES", "Rows", "first_few", "grouped", "warn_user"]
+__all__ = ["MAX_EXAMPLES", "Rows", "first_few", "grouped", "show_cell", "warn_user"]
 
 #: How many offending rows a problem message lists before "and N more".
 MAX_EXAMPLES = 5
@@ -40,6 +44,38 @@ class Rows:
     def where(self, pos: int) -> str:
         """``row 3`` / ``feature 4`` without the id."""
         return f"{self.noun} {pos + self.first}"
+
+
+def show_cell(value: object) -> str:
+    """A raw cell as its file shows it, never a Python or numpy repr.
+
+    Text is quoted (so blanks and spaces show), numbers are plain, a blank number is
+    ``blank``, and lists or objects (a GeoJSON property holding an array) are written out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [show_cell(v) for v in ("1 200", np.float64(2.5), np.nan, np.int32(7), True)]
+    ["'1 200'", '2.5', 'blank', '7', 'true']
+    >>> show_cell([1, "a"]), show_cell({"a": 1})
+    ("[1, 'a']", '{a: 1}')
+    """
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isnan(number):
+            return "blank"
+        if number.is_integer() and abs(number) < 1e16:
+            return str(int(number))
+        return f"{number:g}"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {show_cell(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, Sequence | np.ndarray):
+        return "[" + ", ".join(show_cell(v) for v in value) + "]"
+    return repr(str(value))
 
 
 def first_few(texts: Sequence[str]) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from lifecircle.errors import ColumnWarning, Problem
 from lifecircle.geo.headers import explicit_fix, normalise_header
-from lifecircle.geo.problem_rows import Rows, first_few, grouped, warn_user
+from lifecircle.geo.problem_rows import Rows, first_few, grouped, show_cell, warn_user
 from lifecircle.geo.schema import ColumnSpec, match_category
 
 __all__ = [
@@ -176,7 +176,7 @@ def coerce(
         elif trouble is not None:
             close = spec.suggest(str(raw)) if trouble == "bad" and spec.suggest else None
             hint = f" (did you mean {close!r}?)" if close else ""
-            found[trouble].append(f"{raw!r} at {rows(pos)}{hint}")
+            found[trouble].append(f"{show_cell(raw)} at {rows(pos)}{hint}")
     col = f"column {spec.name!r}"
     expected = _expected(spec)
     problems: list[str] = []

@@ -1,0 +1,86 @@
+"""Hostile layer files: what the readers say about cells, geometries and formats.
+
+Each message must name the file, the row or feature, the column and the fix in the
+planner's words: no Python or numpy repr (``np.float64(nan)``, ``array([1])``, ``{'a': 1}``),
+no temporary path and no GDAL advice about driver prefixes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+import lifecircle as lc
+from lifecircle.errors import CoordinateWarning, LayerError
+from lifecircle.geo.crs import check_coordinates
+
+_PYTHON = re.compile(r"np\.\w+\(|array\(|dtype=|\{'|<DRIVER>|Traceback")
+
+
+def _seats_csv(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "seats.csv"
+    path.write_text("id,name,lon,lat,seats\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _message(reader, path: Path, **kwargs) -> str:
+    with pytest.raises(LayerError) as info:
+        reader(path, **kwargs)
+    message = str(info.value)
+    assert not _PYTHON.search(message), message
+    assert str(path.parent) not in message, message  # the file's name, not where it lies
+    return message
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [("nan", "column 'lat' is blank"), ("", "column 'lat' is blank"),
+     ("inf", "column 'lat' holds inf"), ("31.0x", "column 'lat' holds '31.0x'")],
+)  # fmt: skip
+def test_unusable_coordinate_cells_are_shown_as_written(tmp_path, cell, shown) -> None:
+    """A NaN, blank or infinite coordinate was shown as ``np.float64(nan)``."""
+    path = _seats_csv(tmp_path, ["S1,a,123.0,31.0,2", f"S2,b,123.0,{cell},2"])
+    message = _message(lc.read_seats, path)
+    assert message.startswith("seats.csv: 1 problem: missing geometry in 1 row: id 'S2' (row 3)")
+    assert f"({shown} (expected a number))" in message
+
+
+def _feature(props: dict, x: float = 123.0, y: float = 31.0) -> dict:
+    return {"type": "Feature", "properties": props,
+            "geometry": {"type": "Point", "coordinates": [x, y]}}  # fmt: skip
+
+
+def _geojson(tmp_path: Path, name: str, features: list[dict]) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [({"a": 1}, "{a: 1} at id 'B2' (feature 2)"), ([3, 4], "[3, 4]")],
+)
+def test_properties_holding_objects_or_arrays_are_written_out(tmp_path, value, shown) -> None:
+    """A GeoJSON property holding an object or array was shown as ``{'a': 1}`` or as
+    ``array([3, 4], dtype=int32)``."""
+    first, second = {"id": "B1", "population": 5}, {"id": "B2", "population": value}
+    path = _geojson(tmp_path, "buildings.geojson", [_feature(first), _feature(second)])
+    message = _message(lc.read_buildings, path)
+    assert "column 'population' has non-numeric values" in message
+    assert shown in message
+
+
+def test_a_far_away_feature_is_named_by_its_id_not_a_zero_based_index(tmp_path) -> None:
+    """The warning said ``feature 3`` for the fourth feature (the frame's index)."""
+    near = [_feature({"id": f"S{i}", "seats": 2}, 123.0 + i * 1e-4) for i in range(4)]
+    far = _feature({"id": "FAR", "seats": 2}, -73.9, 31.0)
+    seats = lc.read_seats(_geojson(tmp_path, "seats.geojson", [*near, far]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_coordinates(seats, source="seats", reference=(122.99, 30.99, 123.01, 31.01))
+    texts = [str(w.message) for w in caught if issubclass(w.category, CoordinateWarning)]
+    assert any("id 'FAR' at x=-73.9, y=31" in t for t in texts), texts
