@@ -84,3 +84,63 @@ def test_a_far_away_feature_is_named_by_its_id_not_a_zero_based_index(tmp_path) 
         check_coordinates(seats, source="seats", reference=(122.99, 30.99, 123.01, 31.01))
     texts = [str(w.message) for w in caught if issubclass(w.category, CoordinateWarning)]
     assert any("id 'FAR' at x=-73.9, y=31" in t for t in texts), texts
+
+
+# ------------------------------------------------------------------- unreadable files
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("seats.geojson", "[1, 2, 3]", "the content is not a GeoJSON FeatureCollection"),
+        ("seats.geojson", '{"type": "Feature", "geometry": {"type": "Point", "coordinates": '
+         '[123, 31]}, "properties": {"id": "S1", "seats": "x"', "is it truncated"),
+        ("seats.txt2", "id,lon,lat,seats\nS1,123,31,2\n",
+         "a file ending in '.txt2' is not a format lifecircle reads (.geojson,"),
+    ],
+)  # fmt: skip
+def test_files_gdal_cannot_read_are_named_without_gdal_advice(tmp_path, name, content, needle):
+    """These said ``cannot read the file ('/full/path/seats.txt2' not recognized as being in
+    a supported file format.; It might help to specify the correct driver explicitly by
+    prefixing the file path with '<DRIVER>:' ...)``."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    message = _message(lc.read_seats, path)
+    assert message.startswith(f"{name}: 1 problem: ")
+    assert needle in message
+
+
+def test_geojson_with_a_gbk_collection_name_is_decoded(tmp_path) -> None:
+    """GDAL reads GeoJSON as UTF-8 only: a GBK file whose collection name (not only its
+    properties) is Chinese failed with ``'utf-8' codec can't decode byte 0xca``."""
+    doc = {"type": "FeatureCollection", "name": "示范座椅 — 静安", "features": [
+        _feature({"id": "S1", "name": "长椅一号", "seats": 2}),
+        _feature({"id": "S2", "name": "长椅二号", "seats": 3}, 123.001),
+    ]}  # fmt: skip
+    path = tmp_path / "seats.geojson"
+    path.write_bytes(json.dumps(doc, ensure_ascii=False).encode("gbk"))
+    assert lc.read_seats(path)["name"].tolist() == ["长椅一号", "长椅二号"]
+
+
+def test_geojson_encoding_that_does_not_exist_is_named(tmp_path) -> None:
+    path = _geojson(tmp_path, "seats.geojson", [_feature({"id": "S1", "seats": 2})])
+    assert "unknown encoding 'klingon'" in _message(lc.read_seats, path, encoding="klingon")
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("Seats of 2025\n\nid,name,lon,lat,seats\nS1,a,123,31,2\nS2,b,123,31,2,9\n",
+         "row 5 has 6 cells but the header has 5: a cell holding the separator"),
+        ('Seats of 2025\n\nid,name,lon,lat,seats\nS1,a,123,31,2\nS2,"b,123,31,2\nS3,c,1,2,3\n',
+         'a quote (") opened in row 5 is never closed'),
+    ],
+)  # fmt: skip
+def test_broken_csv_rows_are_named_as_a_spreadsheet_numbers_them(tmp_path, text, needle):
+    """pandas' ``Error tokenizing data. C error: Expected 5 fields in line 5, saw 6``
+    became the row and the fix (the title rows above the header count)."""
+    path = tmp_path / "seats.csv"
+    path.write_text(text, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the title row is skipped with a warning
+        message = _message(lc.read_seats, path)
+    assert needle in message
+    assert "tokenizing" not in message

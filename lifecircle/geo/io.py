@@ -36,16 +36,15 @@ from typing import TypeAlias, TypeVar
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from lifecircle.errors import Fix, InputWarning, LayerError, Problem
-from lifecircle.geo.encoding import scan_text_file
 from lifecircle.geo.problem_rows import show_cell
 from lifecircle.geo.schema import LATITUDE_ALIASES, LAYER_SCHEMAS, LONGITUDE_ALIASES, LayerSchema
 from lifecircle.geo.shapefile import check_shapefile
 from lifecircle.geo.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
 from lifecircle.geo.validate import CheckedLayer, check_layer, normalise_header, warn_user
+from lifecircle.geo.vector_files import geojson_encoding, read_vector, utf8_content
 from lifecircle.input_files import input_file_problem
 from lifecircle.typing import CRSLike, FloatArray, GeometryArray
 
@@ -74,70 +73,6 @@ def _source_name(source: Source) -> str:
 
 
 # --------------------------------------------------------------------------- vector files
-def _pick_layer(path: str | Path, schema: LayerSchema, name: str) -> str | None:
-    """The layer to read from a multi-layer file when ``layer=`` was not given."""
-    layers = [str(row[0]) for row in pyogrio.list_layers(path)]
-    if len(layers) <= 1:
-        return None
-    for candidate in layers:
-        if normalise_header(candidate) == schema.layer:
-            return candidate
-    raise LayerError(
-        name,
-        [f"the file holds {len(layers)} layers ({', '.join(layers)}); pass layer= to choose one"],
-    )
-
-
-def _read_vector(
-    path: Path,
-    schema: LayerSchema,
-    *,
-    layer: str | None,
-    encoding: str | None,
-    gdal_path: str | None = None,
-) -> gpd.GeoDataFrame:
-    name = path.name
-    kwargs: dict[str, str] = {}
-    if encoding is not None:
-        kwargs["encoding"] = encoding
-    try:
-        target: str | Path = gdal_path or path
-        chosen = layer if layer is not None else _pick_layer(target, schema, name)
-        if chosen is not None:
-            kwargs["layer"] = chosen
-        frame = gpd.read_file(target, engine="pyogrio", **kwargs)
-    except LayerError:
-        raise
-    except (
-        pyogrio.errors.DataSourceError,
-        pyogrio.errors.DataLayerError,
-        pyogrio.errors.FieldError,
-        pyogrio.errors.GeometryError,
-        OSError,
-        ValueError,
-        UnicodeDecodeError,
-        LookupError,
-    ) as exc:
-        raise LayerError(
-            name,
-            [f"cannot read the file ({_first_line(exc)}); is it truncated or in another format?"],
-        ) from exc
-    if not isinstance(frame, gpd.GeoDataFrame):
-        raise LayerError(
-            name,
-            [
-                "the file has no geometry column; for a table of points use "
-                "CSV/XLSX with coordinate columns"
-            ],
-        )
-    return frame
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
 # --------------------------------------------------------------------------- tables
 def _find_coordinate(
     headers: list[Hashable], given: str | None, aliases: tuple[str, ...], axis: str
@@ -317,8 +252,13 @@ def _check_source(
         raise LayerError(name, [f"{problem}: {path}"])
     if path.stat().st_size == 0:
         raise LayerError(name, ["the file is empty (0 bytes); export or copy it again"])
-    if path.suffix.lower() in (".geojson", ".json") and encoding is None:
-        encoding = _geojson_encoding(path)
+    content = None
+    if path.suffix.lower() in (".geojson", ".json"):
+        # GDAL reads GeoJSON as UTF-8 whatever encoding= says (and decodes the collection's
+        # name with Python's strict UTF-8): hand it the text re-encoded as UTF-8
+        codec = encoding or geojson_encoding(path)
+        content = utf8_content(path, codec) if codec is not None else None
+        encoding = None
     if path.suffix.lower() in (*TEXT_SUFFIXES, *EXCEL_SUFFIXES):
         table = read_table(path, schema, layer=layer, encoding=encoding, columns=columns, x=x, y=y)
         return _check_table(
@@ -337,12 +277,13 @@ def _check_source(
         if shapefile.problems:
             raise LayerError(name, shapefile.problems)
         encoding = encoding or shapefile.encoding
-    vector = _read_vector(
+    vector = read_vector(
         path,
         schema,
         layer=layer,
         encoding=encoding,
         gdal_path=shapefile.gdal_path if shapefile else None,
+        content=content,
     )
     checked = check_layer(vector, schema, source=name, crs=crs, columns=columns)
     if shapefile is not None and shapefile.missing_prj and crs is None and not checked.problems:
@@ -354,23 +295,6 @@ def _check_source(
         )
         warn_user(str(fix), InputWarning)
     return checked
-
-
-def _geojson_encoding(path: Path) -> str | None:
-    """The text encoding of a GeoJSON file that is not UTF-8 (as the standard requires).
-
-    Legacy files (GBK, Big5, Latin-1) are detected like CSVs and decoded; UTF-16/32 ones,
-    which GDAL cannot read, are refused.
-    """
-    codec = scan_text_file(path).encoding
-    if codec in ("utf-8", "utf-8-sig"):
-        return None
-    if codec.startswith("utf-"):
-        raise LayerError(
-            path.name,
-            [f"the GeoJSON file is in {codec.upper()}; GeoJSON must be UTF-8: save it as UTF-8"],
-        )
-    return codec
 
 
 def _check_table(

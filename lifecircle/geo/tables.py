@@ -279,7 +279,7 @@ def _read_csv(
         with chunks:
             parts = list(chunks)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise LayerError(name, [f"cannot parse the CSV ({_first_line(exc)})"]) from exc
+        raise LayerError(name, [_csv_failure(_first_line(exc))]) from exc
     if not parts:  # a header and no rows
         return RawTable(pd.DataFrame(columns=names), first_row=first_row)
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
@@ -289,6 +289,30 @@ def _read_csv(
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _csv_failure(reason: str) -> str:
+    """pandas' parser error in the planner's words: the row as a spreadsheet numbers it
+    (pandas counts the file's lines, title rows included) and the fix."""
+    ragged = _RAGGED.search(reason)
+    if ragged:
+        expected, line, saw = (int(v) for v in ragged.groups())
+        return (
+            f"row {line} has {saw} cells but the header has {expected}: a cell "
+            'holding the separator (a name with a comma, a number written "1,200") must be '
+            "quoted, or remove the extra separators"
+        )
+    quote = _OPEN_QUOTE.search(reason)
+    if quote:
+        return (
+            f'a quote (") opened in row {int(quote.group(1)) + 1} is never closed, '
+            "so the rest of the file reads as one cell; close it or remove it"
+        )
+    return f"cannot parse the CSV ({reason})"
 
 
 # --------------------------------------------------------------------------- Excel

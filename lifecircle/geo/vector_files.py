@@ -1,0 +1,141 @@
+"""Vector files read through GDAL (pyogrio): GeoJSON, GeoPackage, Shapefile.
+
+Used by :mod:`lifecircle.geo.io`. Problems name the user's file (never the path GDAL was
+given) and say what to do; a GeoJSON file in a legacy encoding (GBK, Big5, Latin-1) is
+handed to GDAL re-encoded as UTF-8, the only encoding GDAL's GeoJSON driver reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+
+from lifecircle.errors import LayerError
+from lifecircle.geo.encoding import scan_text_file
+from lifecircle.geo.headers import normalise_header
+from lifecircle.geo.schema import LayerSchema
+from lifecircle.geo.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES
+
+__all__ = ["VECTOR_SUFFIXES", "geojson_encoding", "pick_layer", "read_vector", "utf8_content"]
+
+#: The suffixes of the vector formats read through GDAL (tables have their own reader).
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
+
+
+def pick_layer(path: str | Path | bytes, schema: LayerSchema, name: str) -> str | None:
+    """The layer to read from a multi-layer file when ``layer=`` was not given."""
+    layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+    if len(layers) <= 1:
+        return None
+    for candidate in layers:
+        if normalise_header(candidate) == schema.layer:
+            return candidate
+    raise LayerError(
+        name,
+        [f"the file holds {len(layers)} layers ({', '.join(layers)}); pass layer= to choose one"],
+    )
+
+
+def read_vector(
+    path: Path,
+    schema: LayerSchema,
+    *,
+    layer: str | None,
+    encoding: str | None,
+    gdal_path: str | None = None,
+    content: bytes | None = None,
+) -> gpd.GeoDataFrame:
+    name = path.name
+    kwargs: dict[str, str] = {}
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    try:
+        target: str | Path | bytes = content if content is not None else (gdal_path or path)
+        chosen = layer if layer is not None else pick_layer(target, schema, name)
+        if chosen is not None:
+            kwargs["layer"] = chosen
+        frame = gpd.read_file(target, engine="pyogrio", **kwargs)
+    except LayerError:
+        raise
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+        OSError,
+        ValueError,
+        UnicodeDecodeError,
+        LookupError,
+    ) as exc:
+        raise LayerError(name, [_read_failure(exc, path, gdal_path)]) from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise LayerError(
+            name,
+            [
+                "the file has no geometry column; for a table of points use "
+                "CSV/XLSX with coordinate columns"
+            ],
+        )
+    return frame
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _read_failure(exc: BaseException, path: Path, gdal_path: str | None) -> str:
+    """Why GDAL could not read ``path``, in words about the user's file: its name, not
+    the path GDAL was given, and no advice about GDAL's driver prefixes."""
+    text = _first_line(exc)
+    if "not recognized as being in a supported file format" in text:
+        suffix = path.suffix.lower()
+        if suffix not in VECTOR_SUFFIXES:
+            known = ", ".join((*VECTOR_SUFFIXES, *TEXT_SUFFIXES, *EXCEL_SUFFIXES))
+            return (
+                f"a file ending in {suffix or 'no suffix'!r} is not a format lifecircle reads "
+                f"({known}); export the layer in one of them"
+            )
+        kind = "GeoJSON FeatureCollection" if suffix in (".geojson", ".json") else suffix
+        return (
+            f"the content is not a {kind} (nor another format GDAL recognises); is it "
+            "truncated, or another kind of file renamed? Export the layer again"
+        )
+    for shown in sorted({gdal_path or "", str(path), str(path.absolute())} - {""}, key=len)[::-1]:
+        text = text.replace(shown, path.name)
+    return f"cannot read the file ({text}); is it truncated or in another format?"
+
+
+def utf8_content(path: Path, codec: str) -> bytes:
+    """The file's text, decoded from ``codec``, as UTF-8 bytes (for GDAL's GeoJSON driver)."""
+    try:
+        return path.read_bytes().decode(codec).encode("utf-8")
+    except LookupError:
+        raise LayerError(
+            path.name, [f"unknown encoding {codec!r}; use e.g. 'utf-8', 'gb18030' or 'big5'"]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise LayerError(
+            path.name,
+            [f"byte {exc.start} is not valid {codec} text; save the file as UTF-8 (GeoJSON's "
+             "own encoding), or give the encoding it is really in"],
+        ) from None  # fmt: skip
+
+
+def geojson_encoding(path: Path) -> str | None:
+    """The text encoding of a GeoJSON file that is not UTF-8 (as the standard requires).
+
+    Legacy files (GBK, Big5, Latin-1) are detected like CSVs and decoded; UTF-16/32 ones,
+    which GDAL cannot read, are refused.
+    """
+    codec = scan_text_file(path).encoding
+    if codec in ("utf-8", "utf-8-sig"):
+        return None
+    if codec.startswith("utf-"):
+        raise LayerError(
+            path.name,
+            [f"the GeoJSON file is in {codec.upper()}; GeoJSON must be UTF-8: save it as UTF-8"],
+        )
+    return codec
