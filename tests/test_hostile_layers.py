@@ -144,3 +144,24 @@ def test_broken_csv_rows_are_named_as_a_spreadsheet_numbers_them(tmp_path, text,
         message = _message(lc.read_seats, path)
     assert needle in message
     assert "tokenizing" not in message
+
+
+def test_a_polygon_ring_that_is_not_closed_names_the_feature(tmp_path) -> None:
+    """GDAL accepts an unclosed GeoJSON ring with a warning about its configuration
+    options; building the shape then raised GEOSException (exit 3, "unexpected internal
+    error")."""
+    ring = [[123.0, 31.0], [123.001, 31.0], [123.001, 31.001], [123.0, 31.001]]  # not closed
+    closed = [*ring, ring[0]]
+    features = [
+        {"type": "Feature", "properties": {"id": f"G{i}", "level": "microgrid"},
+         "geometry": {"type": "Polygon", "coordinates": [r]}}
+        for i, r in enumerate([closed, ring], start=1)
+    ]  # fmt: skip
+    path = _geojson(tmp_path, "grids.geojson", features)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # GDAL's note about OGR_GEOMETRY_... is not shown
+        message = _message(lc.read_grids, path)
+    assert message == (
+        "grids.geojson: 1 problem: feature 2 holds a polygon ring that is not closed (its last "
+        "point must repeat its first); redraw or repair it in GIS and export again"
+    )

@@ -7,10 +7,14 @@ handed to GDAL re-encoded as UTF-8, the only encoding GDAL's GeoJSON driver read
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
+import pyogrio.raw
+import shapely
 
 from lifecircle.errors import LayerError
 from lifecircle.geo.encoding import scan_text_file
@@ -56,9 +60,18 @@ def read_vector(
         chosen = layer if layer is not None else pick_layer(target, schema, name)
         if chosen is not None:
             kwargs["layer"] = chosen
-        frame = gpd.read_file(target, engine="pyogrio", **kwargs)
+        with warnings.catch_warnings():
+            # GDAL's own notes ("Non closed ring detected. To avoid accepting it, set the
+            # OGR_GEOMETRY_ACCEPT_UNCLOSED_RING configuration option...", "Could not parse
+            # column as JSON") speak of GDAL settings; what they are about is checked and
+            # reported in the planner's words by the validators
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.filterwarnings("ignore", message="Could not parse column")
+            frame = gpd.read_file(target, engine="pyogrio", **kwargs)
     except LayerError:
         raise
+    except shapely.errors.GEOSException as exc:  # GDAL read a shape GEOS cannot build
+        raise LayerError(name, [_unbuildable(target, kwargs, _first_line(exc))]) from exc
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,
@@ -106,6 +119,24 @@ def _read_failure(exc: BaseException, path: Path, gdal_path: str | None) -> str:
     for shown in sorted({gdal_path or "", str(path), str(path.absolute())} - {""}, key=len)[::-1]:
         text = text.replace(shown, path.name)
     return f"cannot read the file ({text}); is it truncated or in another format?"
+
+
+def _unbuildable(target: str | Path | bytes, kwargs: dict[str, str], reason: str) -> str:
+    """Which features hold a shape GEOS cannot build (e.g. a polygon ring that is not
+    closed, accepted by GDAL's GeoJSON driver with a warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL's "Non closed ring detected" again
+        _, _, wkb, _ = pyogrio.raw.read(target, read_geometry=True, columns=[], **kwargs)
+    shapes = shapely.from_wkb(wkb, on_invalid="ignore")
+    built = ~shapely.is_missing(shapes) | np.array([raw is None for raw in wkb], dtype=bool)
+    bad = (np.flatnonzero(~built) + 1).tolist()
+    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    where = f"feature {', '.join(map(str, bad[:5]))}{more}" if bad else "a feature"
+    if "closed linestring" in reason:
+        what = "a polygon ring that is not closed (its last point must repeat its first)"
+    else:
+        what = f"a shape that cannot be built ({reason})"
+    return f"{where} holds {what}; redraw or repair it in GIS and export again"
 
 
 def utf8_content(path: Path, codec: str) -> bytes:
