@@ -164,3 +164,15 @@ def test_pages_need_an_html_name(study, command, name) -> None:
     the page and then its workbook over it."""
     _refused(study, command, study, "-o", study.parent / name,
              needles=(f"--output {name}: expected a file name ending in .html",))  # fmt: skip
+
+
+def test_a_building_without_residents_is_named_by_its_id(study) -> None:
+    """A blank (NaN) population passed the reader ("blank when unknown") and was then
+    refused as ``column 'population' must be a number >= 0; bad in rows 0``."""
+    buildings = study.parent / "data" / "buildings.geojson"
+    text = buildings.read_text(encoding="utf-8")
+    assert '"population":53' in text
+    buildings.write_text(text.replace('"population":53', '"population":NaN', 1), "utf-8")
+    message = _refused(study, "validate", study, needles=("column 'population' is blank",))
+    assert "1 building (id 'B0001')" in message
+    assert "0 for none" in message

@@ -285,9 +285,17 @@ def _building_points(buildings: gpd.GeoDataFrame, leaves: gpd.GeoDataFrame) -> p
     pop = pd.to_numeric(buildings["population"], errors="coerce")
     bad = pop.isna() | (pop < 0)
     if bad.any():
-        rows = _ids(buildings.index[bad])
+        labels = buildings["id"] if "id" in buildings else pd.Series(buildings.index + 1)
+        named = _ids(f"'{v}'" for v in labels.to_numpy()[bad.to_numpy()])
+        noun = "building" if int(bad.sum()) == 1 else "buildings"
         raise LayerError(
-            "buildings", [f"column 'population' must be a number >= 0; bad in rows {rows}"]
+            "buildings",
+            [
+                f"column 'population' is blank or negative for {int(bad.sum())} {noun} "
+                f"(id {named}); the residents of every building are needed to place the "
+                "demand: write each building's residents (0 for none), or leave the "
+                "buildings layer out to spread each grid's population instead"
+            ],
         )
     pts = shapely.point_on_surface(buildings.geometry.to_numpy())
     grid_id = buildings["grid_id"] if "grid_id" in buildings else pd.Series(None, buildings.index)
