@@ -165,3 +165,37 @@ def test_a_polygon_ring_that_is_not_closed_names_the_feature(tmp_path) -> None:
         "grids.geojson: 1 problem: feature 2 holds a polygon ring that is not closed (its last "
         "point must repeat its first); redraw or repair it in GIS and export again"
     )
+
+
+# ---------------------------------------------------------- coordinate systems
+@pytest.mark.parametrize("prj", ["garbage here", ""])
+def test_a_shapefile_prj_that_is_no_crs_is_refused(tmp_path, prj) -> None:
+    """A damaged or empty .prj left the layer without a CRS, read silently as WGS-84
+    (only a *missing* .prj was warned about)."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame({"id": ["S1"], "seats": [2]}, geometry=[Point(123, 31)], crs=4326)
+    frame.to_file(tmp_path / "seats.shp")
+    (tmp_path / "seats.prj").write_text(prj, encoding="utf-8")
+    message = _message(lc.read_seats, tmp_path / "seats.shp")
+    assert "the Shapefile's seats.prj does not hold a coordinate system" in message
+    assert "crs='EPSG:4549'" in message  # the Python fix (the study file says crs = "...")
+    assert lc.read_seats(tmp_path / "seats.shp", crs=4326)["id"].tolist() == ["S1"]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_geojson_crs_member_naming_nothing_is_refused(tmp_path, where) -> None:
+    """GDAL falls back to WGS-84 silently when it cannot read the ``crs`` member."""
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::garbage"}}
+    features = [_feature({"id": "S1", "seats": 2})]
+    doc = {"crs": crs, "type": "FeatureCollection", "features": features}
+    if where == "after":
+        doc = {"type": "FeatureCollection", "features": features, "crs": crs}
+    path = tmp_path / "seats.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    message = _message(lc.read_seats, path)
+    assert '"crs" member ("urn:ogc:def:crs:EPSG::garbage") names no known coordinate' in message
+    crs["properties"]["name"] = "urn:ogc:def:crs:EPSG::4490"  # CGCS2000: read as it says
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert lc.read_seats(path)["id"].tolist() == ["S1"]

@@ -44,7 +44,12 @@ from lifecircle.geo.schema import LATITUDE_ALIASES, LAYER_SCHEMAS, LONGITUDE_ALI
 from lifecircle.geo.shapefile import check_shapefile
 from lifecircle.geo.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES, read_table
 from lifecircle.geo.validate import CheckedLayer, check_layer, normalise_header, warn_user
-from lifecircle.geo.vector_files import geojson_encoding, read_vector, utf8_content
+from lifecircle.geo.vector_files import (
+    check_geojson_crs,
+    geojson_encoding,
+    read_vector,
+    utf8_content,
+)
 from lifecircle.input_files import input_file_problem
 from lifecircle.typing import CRSLike, FloatArray, GeometryArray
 
@@ -259,6 +264,8 @@ def _check_source(
         codec = encoding or geojson_encoding(path)
         content = utf8_content(path, codec) if codec is not None else None
         encoding = None
+        if crs is None:
+            check_geojson_crs(path, content)
     if path.suffix.lower() in (*TEXT_SUFFIXES, *EXCEL_SUFFIXES):
         table = read_table(path, schema, layer=layer, encoding=encoding, columns=columns, x=x, y=y)
         return _check_table(
@@ -285,6 +292,18 @@ def _check_source(
         gdal_path=shapefile.gdal_path if shapefile else None,
         content=content,
     )
+    if shapefile is not None and not shapefile.missing_prj and vector.crs is None and crs is None:
+        raise LayerError(
+            name,
+            [
+                Problem(
+                    f"the Shapefile's {Path(path.stem).with_suffix('.prj')} does not hold a "
+                    "coordinate system that can be read (empty or damaged); export the Shapefile "
+                    "again, or give its CRS, e.g. ",
+                    Fix((("crs", "EPSG:4549"),)),
+                )
+            ],
+        )
     checked = check_layer(vector, schema, source=name, crs=crs, columns=columns)
     if shapefile is not None and shapefile.missing_prj and crs is None and not checked.problems:
         fix = Problem(

@@ -7,6 +7,8 @@ handed to GDAL re-encoded as UTF-8, the only encoding GDAL's GeoJSON driver read
 
 from __future__ import annotations
 
+import json
+import re
 import warnings
 from pathlib import Path
 
@@ -22,7 +24,14 @@ from lifecircle.geo.headers import normalise_header
 from lifecircle.geo.schema import LayerSchema
 from lifecircle.geo.tables import EXCEL_SUFFIXES, TEXT_SUFFIXES
 
-__all__ = ["VECTOR_SUFFIXES", "geojson_encoding", "pick_layer", "read_vector", "utf8_content"]
+__all__ = [
+    "VECTOR_SUFFIXES",
+    "check_geojson_crs",
+    "geojson_encoding",
+    "pick_layer",
+    "read_vector",
+    "utf8_content",
+]
 
 #: The suffixes of the vector formats read through GDAL (tables have their own reader).
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
@@ -170,3 +179,67 @@ def geojson_encoding(path: Path) -> str | None:
             [f"the GeoJSON file is in {codec.upper()}; GeoJSON must be UTF-8: save it as UTF-8"],
         )
     return codec
+
+
+#: How much of a GeoJSON file is searched for a ``crs`` member before its features.
+_HEAD_BYTES = 1 << 16
+
+
+def check_geojson_crs(path: Path, content: bytes | None = None) -> None:
+    """Refuse a GeoJSON ``crs`` member that names no coordinate system.
+
+    GDAL falls back to WGS-84 without a word when it cannot read the (pre-RFC 7946)
+    ``crs`` member, so coordinates in, say, a local system would be read as degrees.
+    The member is looked for in the first and last 64 KB of the file, as an object with
+    a ``type`` (``{"type": "name", "properties": {"name": ...}}``).
+
+    Raises
+    ------
+    LayerError
+        Naming the file, the ``crs`` it gives and the fix.
+    """
+    for text in _head_and_tail(path, content):
+        for found in re.finditer(r'"crs"\s*:\s*(?=\{)', text):
+            try:
+                member, _ = json.JSONDecoder().raw_decode(text, found.end())
+            except json.JSONDecodeError:
+                continue  # cut off where the head ends, or broken: GDAL reports that
+            if isinstance(member, dict) and "type" in member:
+                _check_crs_member(path, member)
+                return
+
+
+def _check_crs_member(path: Path, member: dict[str, object]) -> None:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjError
+
+    props = member.get("properties")
+    name = props.get("name") if isinstance(props, dict) else None
+    if isinstance(name, str):
+        try:
+            CRS.from_user_input(name)
+            return
+        except ProjError:
+            pass
+    shown = json.dumps(name if isinstance(name, str) else member, ensure_ascii=False)[:80]
+    raise LayerError(
+        path.name,
+        [
+            f'the file\'s "crs" member ({shown}) names no known coordinate system, so its '
+            "coordinates cannot be placed; remove the member if they are WGS-84 longitude/"
+            'latitude, or write e.g. "urn:ogc:def:crs:EPSG::4549", or give crs = "..." for '
+            "the layer"
+        ],
+    )
+
+
+def _head_and_tail(path: Path, content: bytes | None) -> list[str]:
+    if content is None:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+            size = handle.seek(0, 2)
+            handle.seek(max(size - _HEAD_BYTES, len(head)))
+            tail = handle.read()
+    else:
+        head, tail = content[:_HEAD_BYTES], content[max(len(content) - _HEAD_BYTES, _HEAD_BYTES) :]
+    return [part.decode("utf-8", errors="replace") for part in (head, tail) if part]
