@@ -199,3 +199,43 @@ def test_a_geojson_crs_member_naming_nothing_is_refused(tmp_path, where) -> None
     crs["properties"]["name"] = "urn:ogc:def:crs:EPSG::4490"  # CGCS2000: read as it says
     path.write_text(json.dumps(doc), encoding="utf-8")
     assert lc.read_seats(path)["id"].tolist() == ["S1"]
+
+
+# ------------------------------------------------------------- GeoPackage and zip
+def _two_layer_gpkg(tmp_path: Path) -> Path:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    path = tmp_path / "all.gpkg"
+    for name in ("benches", "stations"):
+        frame = gpd.GeoDataFrame({"id": ["S1"], "seats": [2]}, geometry=[Point(123, 31)], crs=4326)
+        frame.to_file(path, layer=name)
+    return path
+
+
+def test_a_layer_that_is_not_in_the_geopackage_lists_those_that_are(tmp_path) -> None:
+    """Was ``cannot read the file (Layer 'nope' could not be opened)``."""
+    path = _two_layer_gpkg(tmp_path)
+    message = _message(lc.read_seats, path, layer="nope")
+    assert "the file has no layer 'nope'; it holds 'benches', 'stations': choose one" in message
+    assert "layer='benches'" in message
+    assert "choose one, e.g. layer='benches'" in _message(lc.read_seats, path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("x.gpkg", b"SQLite format 3\x00" + bytes(100), "not a GeoPackage (an SQLite database)"),
+        ("x.zip", b"PK\x03\x04garbage", "the zip file is damaged or holds no Shapefile"),
+    ],
+)
+def test_damaged_geopackage_and_zip_are_named_without_gdal_internals(tmp_path, name, content,
+                                                                      needle) -> None:  # fmt: skip
+    """Were ``sqlite3_prepare_v2(SELECT COUNT(*) FROM sqlite_master ...) failed`` and
+    ``'/vsizip/x.zip' does not exist in the file system``, with a GDAL warning naming the
+    full path."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert needle in _message(lc.read_seats, path)

@@ -18,7 +18,7 @@ import pyogrio
 import pyogrio.raw
 import shapely
 
-from lifecircle.errors import LayerError
+from lifecircle.errors import Fix, LayerError, Problem
 from lifecircle.geo.encoding import scan_text_file
 from lifecircle.geo.headers import normalise_header
 from lifecircle.geo.schema import LayerSchema
@@ -47,7 +47,12 @@ def pick_layer(path: str | Path | bytes, schema: LayerSchema, name: str) -> str 
             return candidate
     raise LayerError(
         name,
-        [f"the file holds {len(layers)} layers ({', '.join(layers)}); pass layer= to choose one"],
+        [
+            Problem(
+                f"the file holds {len(layers)} layers ({', '.join(layers)}); choose one, e.g. ",
+                Fix((("layer", layers[0]),)),
+            )
+        ],
     )
 
 
@@ -66,9 +71,6 @@ def read_vector(
         kwargs["encoding"] = encoding
     try:
         target: str | Path | bytes = content if content is not None else (gdal_path or path)
-        chosen = layer if layer is not None else pick_layer(target, schema, name)
-        if chosen is not None:
-            kwargs["layer"] = chosen
         with warnings.catch_warnings():
             # GDAL's own notes ("Non closed ring detected. To avoid accepting it, set the
             # OGR_GEOMETRY_ACCEPT_UNCLOSED_RING configuration option...", "Could not parse
@@ -76,6 +78,9 @@ def read_vector(
             # reported in the planner's words by the validators
             warnings.simplefilter("ignore", RuntimeWarning)
             warnings.filterwarnings("ignore", message="Could not parse column")
+            chosen = layer if layer is not None else pick_layer(target, schema, name)
+            if chosen is not None:
+                kwargs["layer"] = chosen
             frame = gpd.read_file(target, engine="pyogrio", **kwargs)
     except LayerError:
         raise
@@ -91,6 +96,8 @@ def read_vector(
         UnicodeDecodeError,
         LookupError,
     ) as exc:
+        if layer is not None and "could not be opened" in str(exc):
+            raise LayerError(name, [_missing_layer(target, layer)]) from exc
         raise LayerError(name, [_read_failure(exc, path, gdal_path)]) from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         raise LayerError(
@@ -125,6 +132,13 @@ def _read_failure(exc: BaseException, path: Path, gdal_path: str | None) -> str:
             f"the content is not a {kind} (nor another format GDAL recognises); is it "
             "truncated, or another kind of file renamed? Export the layer again"
         )
+    if "file is not a database" in text:
+        return "the file is not a GeoPackage (an SQLite database); is it damaged, or renamed?"
+    if "/vsizip/" in text:
+        return (
+            "the zip file is damaged or holds no Shapefile (.shp with its .shx and .dbf); "
+            "zip the Shapefile's files again"
+        )
     for shown in sorted({gdal_path or "", str(path), str(path.absolute())} - {""}, key=len)[::-1]:
         text = text.replace(shown, path.name)
     return f"cannot read the file ({text}); is it truncated or in another format?"
@@ -146,6 +160,20 @@ def _unbuildable(target: str | Path | bytes, kwargs: dict[str, str], reason: str
     else:
         what = f"a shape that cannot be built ({reason})"
     return f"{where} holds {what}; redraw or repair it in GIS and export again"
+
+
+def _missing_layer(target: str | Path | bytes, layer: str) -> str | Problem:
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(target)]
+    except (pyogrio.errors.DataSourceError, OSError):
+        layers = []
+    if not layers:
+        return f"the file has no layer {layer!r}"
+    held = ", ".join(repr(n) for n in layers)
+    return Problem(
+        f"the file has no layer {layer!r}; it holds {held}: choose one, e.g. ",
+        Fix((("layer", layers[0]),)),
+    )
 
 
 def utf8_content(path: Path, codec: str) -> bytes:
