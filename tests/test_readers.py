@@ -120,7 +120,8 @@ def test_multilayer_gpkg_without_matching_layer_asks_for_layer(test_files, tmp_p
     base = test_files.base_layers()
     test_files.write_layer(base["seats"], path, "gpkg", layer="benches")
     test_files.write_layer(base["elderly"], path, "gpkg", layer="other")
-    with pytest.raises(LayerError, match=r"mixed\.gpkg.*2 layers \(benches, other\); choose one, e.g. layer='benches'"):
+    message = r"mixed\.gpkg.*2 layers \(benches, other\); choose one, e\.g\. layer='benches'"
+    with pytest.raises(LayerError, match=message):
         geo.read_seats(path)
     assert len(geo.read_seats(path, layer="benches")) == 4
 
