@@ -176,3 +176,32 @@ def test_a_building_without_residents_is_named_by_its_id(study) -> None:
     message = _refused(study, "validate", study, needles=("column 'population' is blank",))
     assert "1 building (id 'B0001')" in message
     assert "0 for none" in message
+
+
+# ------------------------------------------------------------------------ scenarios
+_ADD = '[[add]]\nid = "N1"\ntype = "life_station"\nx = 123.003\ny = 30.996\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[[add]]\nlayer = "seats"\nid = "NS1"\nseats = 1e300\nx = 123.003\ny = 30.996\n',
+         "add[1].seats: expected a whole number of seats (1, 2, 3...), got 1e+300"),
+        ('[[add]]\nlayer = "seats"\nid = "NS1"\nseats = 2.5\nx = 123.003\ny = 30.996\n',
+         "add[1].seats: expected a whole number of seats (1, 2, 3...), got 2.5"),
+        (_ADD.replace("x = 123.003\ny = 30.996", "x = 500.0\ny = 95.0"),
+         "add[1]: x = 500, y = 95 is no place on Earth in EPSG:4326"),
+        (_ADD.replace("y = 30.996\n", ""), "add[1].y: missing; give the coordinate (e.g. y = "),
+        ('[[remove]]\nid = "E02"\n[[remove]]\nid = "E02"\n',
+         'remove[2].id: "E02" is already removed by remove[1]'),
+        ('[[remove]]\nid = "E02"\n[[move]]\nid = "E02"\nx = 123.0\ny = 31.0\n',
+         'move[1].id: "E02" is already removed by remove[1]'),
+        (_ADD + _ADD.replace("123.003", "123.004"), 'add[2].id: "N1" is added by add[1]'),
+    ],
+)  # fmt: skip
+def test_hostile_scenarios_name_the_change_and_the_fix(study, text, needle) -> None:
+    """Were: exit 3 (OverflowError) for 1e300 seats, 2.5 seats taken as 2, a point at
+    lon 500 "inf km from the nearest street", 'no feature "E02" ...; did you mean "E02"?'
+    for an id removed twice."""
+    (study.parent / "plan.toml").write_text(text, encoding="utf-8")
+    _refused(study, "compare", study, study.parent / "plan.toml", needles=(needle,))

@@ -132,19 +132,27 @@ def scenario_problems(scenario: Scenario, layers: Layers, network: WalkNetwork) 
     ids = {layer: list(getattr(layers, layer)["id"].astype(str)) for layer in ("elderly", "seats")}
     present = {layer: set(v) for layer, v in ids.items()}
     problems = []
+    done: dict[tuple[str, str], str] = {}  # (layer, id) -> the change that added/removed it
     for where, change in zip(_table_names(scenario.changes), scenario.changes, strict=True):
         layer = "seats" if isinstance(change, AddSeat) else getattr(change, "layer", "elderly")
+        earlier = done.get((layer, change.id)) if hasattr(change, "id") else None
         if isinstance(change, AddFacility | AddSeat):
             if change.id in present[layer]:
-                problems.append(
-                    f'{where}.id: "{change.id}" is taken in the {layer} layer; give a new id'
-                )
+                taken = f"added by {earlier}" if earlier else f"taken in the {layer} layer"
+                problems.append(f'{where}.id: "{change.id}" is {taken}; give a new id')
             present[layer].add(change.id)
+            done[(layer, change.id)] = where
         elif isinstance(change, RemoveFacility | MoveFacility):
-            if change.id not in present[layer]:
+            if change.id not in present[layer] and earlier is not None:
+                problems.append(
+                    f'{where}.id: "{change.id}" is already removed by {earlier}; '
+                    f"remove or move it once"
+                )
+            elif change.id not in present[layer]:
                 problems.append(f"{where}.id: {_id_problem(change.id, ids[layer], layer)}")
             elif isinstance(change, RemoveFacility):
                 present[layer].discard(change.id)
+                done[(layer, change.id)] = where
         if isinstance(change, AddFacility | AddSeat | MoveFacility):
             _, far = _nearest_node_m(network, _to_metric(network, change.lon, change.lat))
             if far > MAX_OFFSITE_M:

@@ -54,7 +54,8 @@ def _xy(ck: ProblemCollector, row: Mapping[str, Any], where: str, crs: object) -
     for key in ("x", "y"):
         value = row.get(key)
         if key not in row:
-            ck.add(join_key(where, key), "missing; give the coordinate (e.g. x = 121.45)")
+            example = "x = 121.45" if key == "x" else "y = 31.22"
+            ck.add(join_key(where, key), f"missing; give the coordinate (e.g. {example})")
         elif isinstance(value, bool) or not isinstance(value, int | float):
             ck.add(join_key(where, key), f"expected a number, got {show_value(value)}")
         elif not math.isfinite(value):
@@ -70,10 +71,18 @@ def _converted(
     ck: ProblemCollector, where: str, x: float, y: float, crs: object
 ) -> tuple[float, float] | None:
     try:
-        return wgs84_point(x, y, crs)  # type: ignore[arg-type]  # checked by parse_crs inside
+        lon, lat = wgs84_point(x, y, crs)  # type: ignore[arg-type]  # checked by parse_crs inside
     except LifecircleError as exc:
         ck.add(where, f"{exc}")
         return None
+    if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
+        ck.add(
+            where,
+            f"x = {x:g}, y = {y:g} is no place on Earth in {crs}: expected longitude "
+            "-180..180 and latitude -90..90 (x is the longitude); check the numbers and crs",
+        )
+        return None
+    return lon, lat
 
 
 def _crs(ck: ProblemCollector, row: Mapping[str, Any], where: str) -> object:
@@ -115,7 +124,13 @@ def _parse_add(ck: ProblemCollector, where: str, row: Mapping[str, Any]) -> Chan
     name = ck.string(row, "name", where)
     if layer == "seats":
         seats = ck.number(row, "seats", where, default=1.0)
-        if point is None or fid is None:
+        if seats is not None and (not seats.is_integer() or seats >= 2**31):
+            ck.add(
+                join_key(where, "seats"),
+                f"expected a whole number of seats (1, 2, 3...), got {show_value(row['seats'])}",
+            )
+            seats = None
+        if point is None or fid is None or seats is None:
             return None
         return AddSeat(fid, point[0], point[1], int(seats or 1), name)
     ftype = None
