@@ -90,6 +90,7 @@ def batch(
         typer.echo(f"SYNTHETIC demo city (fictional, not a real place): wrote {study}")
     config = load_study(study)
     check_output_paths({"--junit": junit}, config)  # fail before the analysis, not after it
+    _check_output_folder(output_dir)
     options = BatchOptions(
         output_dir=output_dir, scheduler=scheduler, workers=workers, reports=reports,
         lang=lang, progress=progress_wanted(),
@@ -117,3 +118,19 @@ def batch(
         raise typer.Exit(2)
     if not run.passed:
         raise typer.Exit(1)
+
+
+def _check_output_folder(folder: Path | None) -> None:
+    """``-o`` must be a folder or a path where one can be made: not a file, nor under one."""
+    from lifecircle.errors import ConfigError
+
+    if folder is None:
+        return
+    for path in (folder, *folder.parents):
+        if path.exists():
+            if not path.is_dir():
+                where = "is a file" if path == folder else f"lies under the file {path}"
+                raise ConfigError(
+                    f"--output-dir {folder}: {where}; give a folder for the city's outputs"
+                )
+            return

@@ -205,3 +205,31 @@ def test_hostile_scenarios_name_the_change_and_the_fix(study, text, needle) -> N
     for an id removed twice."""
     (study.parent / "plan.toml").write_text(text, encoding="utf-8")
     _refused(study, "compare", study, study.parent / "plan.toml", needles=(needle,))
+
+
+# --------------------------------------------------------------------------- batch
+@pytest.fixture()
+def city(tmp_path: Path) -> Path:
+    from lifecircle.study.demo_city import write_demo_city
+
+    return write_demo_city(tmp_path / "city")
+
+
+def test_batch_output_folder_that_is_a_file_fails_first(city, monkeypatch) -> None:
+    """``-o`` naming a file failed only after every district was computed."""
+    import lifecircle.study.batch as batch
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the districts ran before the output folder was checked")
+
+    monkeypatch.setattr(batch, "run_batch", boom)
+    (city.parent / "out.txt").write_text("x", encoding="utf-8")
+    _refused(city, "batch", city, "-o", city.parent / "out.txt",
+             needles=("out.txt: is a file; give a folder",))  # fmt: skip
+
+
+def test_batch_lattice_too_fine_is_named_not_out_of_memory(city) -> None:
+    """``cell_m = 0.001`` ran out of memory ("ran out of memory; use smaller inputs")."""
+    _edit(city, "cell_m = 500", "cell_m = 0.001")
+    needles = ("batch.cell_m: 0.001 m would cut district", "use a larger cell_m")
+    _refused(city, "batch", city, "--workers", "1", needles=needles)

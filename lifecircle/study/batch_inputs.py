@@ -117,6 +117,10 @@ def _whole_shares(total: float, weights: FloatArray) -> FloatArray:
     return out
 
 
+#: Most cells a district's lattice may have (a 50 km district in 100 m cells is 250,000).
+MAX_LATTICE_CELLS = 1_000_000
+
+
 def lattice_grids(district: pd.Series, *, cell_m: float, crs_m: object) -> gpd.GeoDataFrame:
     """A root grid for ``district`` and a lattice of ``cell_m`` micro-grids cut to it.
 
@@ -140,6 +144,15 @@ def lattice_grids(district: pd.Series, *, cell_m: float, crs_m: object) -> gpd.G
     """
     polygon = gpd.GeoSeries([district.geometry], crs=4326).to_crs(crs_m).iloc[0]
     x0, y0, x1, y1 = polygon.bounds
+    n_cells = (np.ceil(x1 / cell_m) - np.floor(x0 / cell_m)) * (
+        np.ceil(y1 / cell_m) - np.floor(y0 / cell_m)
+    )
+    if n_cells > MAX_LATTICE_CELLS:  # before numpy tries to allocate them
+        raise ConfigError(
+            f"batch.cell_m: {cell_m:g} m would cut district {district['id']} into about "
+            f"{n_cells:,.0f} cells (at most {MAX_LATTICE_CELLS:,}); use a larger cell_m "
+            "(default 500)"
+        )
     cols = np.arange(np.floor(x0 / cell_m), np.ceil(x1 / cell_m))
     rows = np.arange(np.floor(y0 / cell_m), np.ceil(y1 / cell_m))
     cx, cy = (a.ravel() for a in np.meshgrid(cols, rows))
