@@ -359,15 +359,15 @@ _OK = LineString([(X0, Y0), (X0 + 10, Y0)])
 @pytest.mark.parametrize(
     ("frame", "message"),
     [
-        (_layer([]), r"1 problem\(s\): the layer has no features; give a layer"),
+        (_layer([]), r"1 problem: the layer has no features; give a layer"),
         (
             _layer([None, shapely.Point(X0, Y0), LineString([(X0, Y0), (np.inf, Y0)]), _OK]),
-            r"3 problem\(s\): feature 0 has no geometry; feature 1 is not a line \(Point\); "
-            r"expected LineString/MultiLineString; feature 2 has NaN or infinite coordinates",
+            r"3 problems: feature 1 has no geometry; feature 2 is not a line \(Point\); "
+            r"expected LineString/MultiLineString; feature 3 has NaN or infinite coordinates",
         ),
         (
             _layer([_OK, _OK], crs="EPSG:4326"),
-            r"1 problem\(s\): features 0, 1 lie outside longitude -180\.\.180 / latitude "
+            r"1 problem: features 1, 2 lie outside longitude -180\.\.180 / latitude "
             r"-90\.\.90 although the layer's CRS is WGS 84: are the coordinates in metres\? "
             r"set the layer's real CRS",
         ),

@@ -233,3 +233,13 @@ def test_batch_lattice_too_fine_is_named_not_out_of_memory(city) -> None:
     _edit(city, "cell_m = 500", "cell_m = 0.001")
     needles = ("batch.cell_m: 0.001 m would cut district", "use a larger cell_m")
     _refused(city, "batch", city, "--workers", "1", needles=needles)
+
+
+# ------------------------------------------------------------------------- networks
+def test_a_network_layer_of_points_names_the_file_and_features_from_one(study) -> None:
+    """Was ``/abs/path/seats.geojson: 1 problem(s): features 0, 1, 2, 3, 4 and 99 more are
+    not lines`` (the full path, and features counted from 0 unlike every layer message)."""
+    _edit(study, 'source = "data/network.geojson"', 'source = "data/seats.geojson"')
+    message = _refused(study, "network", study, needles=("features 1, 2, 3, 4, 5 and 99 more",))
+    assert message.startswith("error: seats.geojson: 1 problem: ")
+    assert str(study.parent) not in message

@@ -118,7 +118,7 @@ def test_reads_geojson_file_in_wgs84_and_picks_utm(tmp_path):
 
 def test_non_line_features_are_rejected_with_their_rows():
     frame = layer([line((0, 0), (1, 1)), Point(X0, Y0)])
-    with pytest.raises(NetworkError, match=r"feature 1 is not a line \(Point\)"):
+    with pytest.raises(NetworkError, match=r"feature 2 is not a line \(Point\)"):
         network_from_lines(frame)
 
 

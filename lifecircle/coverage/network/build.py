@@ -122,7 +122,8 @@ def network_from_pbf(
             extra_attributes=_PBF_WAY_TAGS,
         )
     except (PBFException, OSError, ValueError, KeyError) as exc:
-        raise NetworkError(f"{path}: cannot read as OSM PBF ({exc})") from exc
+        reason = str(exc).replace(f"'{path}' ", "the file ").replace(str(path), Path(path).name)
+        raise NetworkError(f"{Path(path).name}: cannot read as OSM PBF ({reason})") from exc
     if result is None or result[1] is None or len(result[1]) == 0:
         raise NetworkError(f"{path}: no ways with a highway tag found (bbox={bbox})")
     nodes, edges = result
@@ -165,7 +166,7 @@ def network_from_xml(
         try:
             graph = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
         except (OSError, ValueError, KeyError, SyntaxError) as exc:  # ParseError: SyntaxError
-            raise NetworkError(f"{path}: cannot read as OSM XML ({exc})") from exc
+            raise NetworkError(f"{path.name}: cannot read as OSM XML ({exc})") from exc
     graph = simplify_walkable(graph, source=str(path))
     return network_from_graph(graph, bbox=bbox, penalties=penalties, source=str(path))
 
@@ -437,18 +438,21 @@ def _read_lines(
     """Read a line layer, check its CRS and geometry types, explode multi-parts."""
     if isinstance(source, gpd.GeoDataFrame):
         name, frame = "<GeoDataFrame>", source.copy()
+        label = name
     else:
         path = _existing_file(source)
-        name = str(path)
+        name, label = str(path), path.name  # the network's source; the file in messages
         try:
             frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
         except Exception as exc:  # pyogrio raises several unrelated types
-            raise NetworkError(f"{name}: cannot read as a vector layer ({exc})") from exc
+            reason = str(exc).replace(name, label)
+            raise NetworkError(f"{label}: cannot read as a vector layer ({reason})") from exc
     if frame.crs is None:
-        raise NetworkError(f"{name}: the line layer has no CRS; set one (e.g. EPSG:4326)")
+        raise NetworkError(f"{label}: the line layer has no CRS; set one (e.g. EPSG:4326)")
     problems = _line_problems(frame)
     if problems:
-        raise NetworkError(f"{name}: {len(problems)} problem(s): {'; '.join(problems)}")
+        noun = "problem" if len(problems) == 1 else "problems"
+        raise NetworkError(f"{label}: {len(problems)} {noun}: {'; '.join(problems)}")
     frame = frame.assign(way_key=[f"feature {i}" for i in range(len(frame))])
     frame = frame.explode(index_parts=False, ignore_index=True)
     frame = frame[~frame.geometry.is_empty & (shapely.get_num_coordinates(frame.geometry) >= 2)]
@@ -456,12 +460,12 @@ def _read_lines(
 
 
 def _line_problems(frame: gpd.GeoDataFrame) -> list[str]:
-    """Every problem of a line layer's geometry, naming the features (0-based) and the fix."""
+    """Every problem of a line layer's geometry, naming the features (from 1) and the fix."""
     if len(frame) == 0:
         return ["the layer has no features; give a layer of footpath or street lines"]
 
     def rows(mask: BoolArray) -> str:
-        found = [int(i) for i in np.flatnonzero(mask)[:5]]
+        found = [int(i) + 1 for i in np.flatnonzero(mask)[:5]]
         more = f" and {int(mask.sum()) - 5} more" if mask.sum() > 5 else ""
         return f"feature{'s' if mask.sum() > 1 else ''} {', '.join(map(str, found))}{more}"
 
