@@ -243,3 +243,19 @@ def test_a_network_layer_of_points_names_the_file_and_features_from_one(study) -
     message = _refused(study, "network", study, needles=("features 1, 2, 3, 4, 5 and 99 more",))
     assert message.startswith("error: seats.geojson: 1 problem: ")
     assert str(study.parent) not in message
+
+
+@pytest.mark.parametrize(
+    ("services", "needle"),
+    [
+        ("elderly = []", "services.elderly: the list is empty; give at least one facility type"),
+        ('elderly = "life_centre"', 'got "life_centre" (write elderly = ["life_centre"])'),
+    ],
+)
+def test_a_service_without_a_list_of_types_gets_one_clear_problem(study, services, needle):
+    """Was ``expected a list of facility types, got an array`` for an empty list, followed
+    by ``targets[1].service: unknown service "elderly"; expected one of  (see [services])``."""
+    with study.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n[services]\n{services}\n")
+    message = _refused(study, "validate", study, needles=(needle,))
+    assert "study.toml: 1 problem:" in message

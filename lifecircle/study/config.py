@@ -350,8 +350,12 @@ def _parse_services(ck: ProblemCollector, doc: Mapping[str, Any]) -> dict[str, t
     allowed = ", ".join(f"{c.code} ({c.zh})" for c in ELDERLY_TYPES)
     for name, types in table.items():
         where = f"services.{name}"
-        if not isinstance(types, list) or not types:
-            ck.add(where, f"expected a list of facility types, got {show_value(types)}")
+        if isinstance(types, list) and not types:
+            ck.add(where, f"the list is empty; give at least one facility type: {allowed}")
+            continue
+        if not isinstance(types, list):
+            hint = f' (write {name} = ["{types}"])' if isinstance(types, str) else ""
+            ck.add(where, f"expected a list of facility types, got {show_value(types)}{hint}")
             continue
         codes = []
         for value in types:

@@ -123,7 +123,7 @@ def _parse_target(
             '"completeness" needs a planning standard: add [services] preset = "gb50180_2018" '
             '(or "shanghai_2016")',
         )
-    if metric == "coverage" and service not in study["services"]:
+    if metric == "coverage" and study["services"] and service not in study["services"]:
         ck.add(
             f"{where}.service",
             f"unknown service {show_value(service)}; "
