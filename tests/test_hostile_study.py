@@ -259,3 +259,11 @@ def test_a_service_without_a_list_of_types_gets_one_clear_problem(study, service
         handle.write(f"\n[services]\n{services}\n")
     message = _refused(study, "validate", study, needles=(needle,))
     assert "study.toml: 1 problem:" in message
+
+
+def test_an_unclosed_string_says_a_quote_is_missing(study) -> None:
+    """Was ``not valid TOML: Illegal character '\\n' (at line 7, column 53)``."""
+    _edit(study, 'name = "My subdistrict"', 'name = "My subdistrict')
+    _refused(study, "validate", study,
+             needles=("not valid TOML: the line ends inside a string (is a closing quote "
+                      "missing?) (at line 7",))  # fmt: skip

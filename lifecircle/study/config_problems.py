@@ -31,7 +31,10 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+        reason = str(exc).replace(
+            "Illegal character '\\n'", "the line ends inside a string (is a closing quote missing?)"
+        )
+        raise ConfigError(f"{path.name}: not valid TOML: {reason}") from None
     except RecursionError:
         raise ConfigError(
             f"{path.name}: not a study or scenario file: arrays or tables are nested "
