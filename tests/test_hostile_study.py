@@ -267,3 +267,16 @@ def test_an_unclosed_string_says_a_quote_is_missing(study) -> None:
     _refused(study, "validate", study,
              needles=("not valid TOML: the line ends inside a string (is a closing quote "
                       "missing?) (at line 7",))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("scope", "needle"),
+    [
+        ("grids = []", "targets[1].grids: the list is empty; give grid ids, or remove grids"),
+        ('level = "microgrid"\ngrids = ["A01-1"]', "targets[1].grids: give either grids or level"),
+    ],
+)
+def test_a_target_scope_that_says_nothing_or_two_things_is_refused(study, scope, needle):
+    """``grids = []`` silently meant "every micro-grid"; ``grids`` silently beat ``level``."""
+    _edit(study, 'level = "microgrid"', scope)
+    _refused(study, "validate", study, needles=(needle,))

@@ -113,6 +113,10 @@ def _parse_target(
     if not isinstance(grids, list) or not all(isinstance(g, str | int) for g in grids):
         ck.add(f"{where}.grids", f"expected a list of grid ids, got {show_value(grids)}")
         grids = []
+    elif "grids" in spec and not grids:
+        ck.add(f"{where}.grids", "the list is empty; give grid ids, or remove grids to use level")
+    elif grids and "level" in spec:
+        ck.add(f"{where}.grids", "give either grids or level, not both")
     level = ck.string(spec, "level", where, default="microgrid", choices=SCOPES)
     kind = _target_kind(ck, spec, where)
     service = ck.string(spec, "service", where, default="elderly")
