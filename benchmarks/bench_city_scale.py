@@ -73,6 +73,17 @@ sys.path.insert(0, str(ROOT))
 from bench_reachability import peak_mb  # noqa: E402  (benchmarks/ is on sys.path)
 
 from lifecircle.coverage import compute_coverage  # noqa: E402
+from lifecircle.coverage.areas.isochrones import (  # noqa: E402
+    isochrone_from_seconds,
+    isochrones_for_facilities,
+    reachable_lines,
+)
+from lifecircle.coverage.areas.service_area import (  # noqa: E402
+    lines_to_area,
+    lines_to_service_area,
+    measure_area_difference,
+)
+from lifecircle.coverage.areas.street_faces import street_faces  # noqa: E402
 from lifecircle.coverage.measures.coverage_result import DemandPoints  # noqa: E402
 from lifecircle.coverage.measures.demand import demand_from_layers, demand_table  # noqa: E402
 from lifecircle.coverage.measures.service_coverage import (  # noqa: E402
@@ -80,20 +91,9 @@ from lifecircle.coverage.measures.service_coverage import (  # noqa: E402
     grid_shares,
     served_by_facility,
 )
-from lifecircle.coverage.routing.isochrones import (  # noqa: E402
-    isochrone_from_seconds,
-    isochrones_for_facilities,
-    reachable_lines,
-)
 from lifecircle.coverage.routing.profiles import PROFILES  # noqa: E402
-from lifecircle.coverage.routing.service_area import (  # noqa: E402
-    lines_to_area,
-    lines_to_service_area,
-    measure_area_difference,
-)
 from lifecircle.coverage.routing.snap import snap_coordinates, snap_points  # noqa: E402
 from lifecircle.coverage.routing.split_graph import SplitGraph, build_split_graph  # noqa: E402
-from lifecircle.coverage.routing.street_faces import street_faces  # noqa: E402
 from lifecircle.coverage.routing.travel_times import (  # noqa: E402
     nearest_facility,
     seconds_to_points,

@@ -19,10 +19,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecircle.coverage.network.synthetic import synthetic_city
-from lifecircle.coverage.routing.isochrones import isochrone_from_seconds, reachable_lines
-from lifecircle.coverage.routing.profiles import PROFILES
-from lifecircle.coverage.routing.service_area import (
+from lifecircle.coverage.areas.isochrones import isochrone_from_seconds, reachable_lines
+from lifecircle.coverage.areas.service_area import (
     AREA_TOLERANCE_SHARE,
     area_tolerance_m,
     faces_to_area,
@@ -30,6 +28,8 @@ from lifecircle.coverage.routing.service_area import (
     lines_to_service_area,
     measure_area_difference,
 )
+from lifecircle.coverage.network.synthetic import synthetic_city
+from lifecircle.coverage.routing.profiles import PROFILES
 from lifecircle.coverage.routing.snap import snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility

@@ -15,8 +15,8 @@ import shapely.ops
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lifecircle.coverage.areas.isochrones import cut_lines, reachable_lines
 from lifecircle.coverage.network.synthetic import network_from_arrays, synthetic_city
-from lifecircle.coverage.routing.isochrones import cut_lines, reachable_lines
 from lifecircle.coverage.routing.profiles import PROFILES
 from lifecircle.coverage.routing.snap import snap_points
 from lifecircle.coverage.routing.split_graph import SplitGraph, build_split_graph
@@ -164,13 +164,13 @@ def test_zero_length_edge_whole():
 
 def test_demo_service_areas_match_v01():
     """The demo's elderly-service area from today's code vs from the substring loop."""
-    from lifecircle.coverage.measures.service_coverage import default_services
-    from lifecircle.coverage.network.build import load_demo_network
-    from lifecircle.coverage.routing.isochrones import isochrone_from_seconds
-    from lifecircle.coverage.routing.service_area import (
+    from lifecircle.coverage.areas.isochrones import isochrone_from_seconds
+    from lifecircle.coverage.areas.service_area import (
         AREA_TOLERANCE_M,
         measure_area_difference,
     )
+    from lifecircle.coverage.measures.service_coverage import default_services
+    from lifecircle.coverage.network.build import load_demo_network
     from lifecircle.geo.layers import load_demo_layers
 
     net, layers = load_demo_network(), load_demo_layers()

@@ -10,8 +10,8 @@ import pytest
 import shapely
 
 from lifecircle.coverage import CoverageResult, compute_coverage
+from lifecircle.coverage.areas.isochrones import isochrones_for_facilities, reachable_lines
 from lifecircle.coverage.network.synthetic import network_from_arrays, synthetic_city
-from lifecircle.coverage.routing.isochrones import isochrones_for_facilities, reachable_lines
 from lifecircle.coverage.routing.profiles import WalkProfile
 from lifecircle.coverage.routing.snap import snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph

@@ -16,18 +16,18 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecircle.coverage.network.build import network_from_lines
-from lifecircle.coverage.network.synthetic import synthetic_city
-from lifecircle.coverage.routing import street_faces as sf
-from lifecircle.coverage.routing.isochrones import isochrone_from_seconds, reachable_pieces
-from lifecircle.coverage.routing.noding import node_lines
-from lifecircle.coverage.routing.profiles import PROFILES
-from lifecircle.coverage.routing.service_area import (
+from lifecircle.coverage.areas import street_faces as sf
+from lifecircle.coverage.areas.isochrones import isochrone_from_seconds, reachable_pieces
+from lifecircle.coverage.areas.noding import node_lines
+from lifecircle.coverage.areas.service_area import (
     AREA_TOLERANCE_SHARE,
     area_tolerance_m,
     lines_to_area,
     measure_area_difference,
 )
+from lifecircle.coverage.network.build import network_from_lines
+from lifecircle.coverage.network.synthetic import synthetic_city
+from lifecircle.coverage.routing.profiles import PROFILES
 from lifecircle.coverage.routing.snap import snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility

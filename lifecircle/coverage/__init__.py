@@ -1,12 +1,14 @@
 """Walking network, routing, coverage measures and placement.
 
-Four folders, one concern each, depending one way (measures -> placement -> routing ->
-network):
+Five folders, one concern each, depending one way (measures -> placement or areas ->
+routing -> network):
 
 - :mod:`~lifecircle.coverage.network`: the :class:`WalkNetwork` type and its builders,
   walkability rules, study extent, on-disk cache and synthetic generator;
 - :mod:`~lifecircle.coverage.routing`: walking profiles, snapping, the split graph,
-  shortest times, route trees, isochrones;
+  shortest times, route trees;
+- :mod:`~lifecircle.coverage.areas`: network isochrones and service walking areas (the
+  reachable street pieces, the network's faces, noding);
 - :mod:`~lifecircle.coverage.placement`: the optimisation core (maximal covering and set
   cover with proven gaps);
 - :mod:`~lifecircle.coverage.measures`: coverage of services, seat reach and rest gaps,

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from lifecircle.coverage.areas.isochrones import isochrones_per_facility
 from lifecircle.coverage.measures.demand import points_frame
-from lifecircle.coverage.routing.isochrones import isochrones_per_facility
 from lifecircle.coverage.routing.split_graph import SplitGraph
 from lifecircle.frozen_mapping import FrozenMapping
 

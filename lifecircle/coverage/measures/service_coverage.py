@@ -21,6 +21,7 @@ if find_spec("ipywidgets") is not None:
 else:
     from tqdm import tqdm
 
+from lifecircle.coverage.areas.isochrones import isochrones_for_facilities
 from lifecircle.coverage.measures.coverage_result import (
     CoverageResult,
     DemandPoints,
@@ -30,7 +31,6 @@ from lifecircle.coverage.measures.demand import demand_table, leaf_grid_ids
 from lifecircle.coverage.network.extent import beyond_reach
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.options import CoverageOptions
-from lifecircle.coverage.routing.isochrones import isochrones_for_facilities
 from lifecircle.coverage.routing.snap import check_snapped, snap_coordinates, snap_points
 from lifecircle.coverage.routing.split_graph import build_split_graph
 from lifecircle.coverage.routing.travel_times import nearest_facility, seconds_to_points

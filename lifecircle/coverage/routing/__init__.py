@@ -1,10 +1,9 @@
 """Routing on the walking network: walking profiles, snapping, the split graph, shortest
-times, route trees and isochrones.
+times and route trees (isochrones and service areas are in :mod:`lifecircle.coverage.areas`).
 
 Depends on :mod:`lifecircle.coverage.network` only.
 """
 
-from lifecircle.coverage.routing.isochrones import isochrone_from_seconds, isochrones_for_facilities
 from lifecircle.coverage.routing.profiles import PROFILES, WalkProfile, resolve_profile
 from lifecircle.coverage.routing.route_trees import trace_routes
 from lifecircle.coverage.routing.snap import snap_points
@@ -28,8 +27,6 @@ __all__ = [
     "WalkProfile",
     "build_split_graph",
     "enter_graph",
-    "isochrone_from_seconds",
-    "isochrones_for_facilities",
     "nearest_facility",
     "resolve_profile",
     "seconds_to_points",

@@ -7,18 +7,18 @@ nobody can walk to.
 The reachable parts are cut from coordinate arrays in one pass (:func:`cut_lines`), giving
 the same pieces as one ``shapely.ops.substring`` per edge did in v0.1. A walking area is
 then every point within ``access_m`` of those pieces, built from the faces (blocks) the
-pieces enclose (:func:`~lifecircle.coverage.routing.service_area.lines_to_service_area`):
+pieces enclose (:func:`~lifecircle.coverage.areas.service_area.lines_to_service_area`):
 the area is a box minus each face shrunk by ``access_m``, with no union of buffers
-(:func:`~lifecircle.coverage.routing.service_area.lines_to_area`, v0.1's buffer-and-union,
+(:func:`~lifecircle.coverage.areas.service_area.lines_to_area`, v0.1's buffer-and-union,
 is kept as the reference; ``benchmarks/bench_city_scale.py --areas-only`` measures both).
 :func:`isochrone_from_seconds` takes the blocks a service reaches whole from the network's
-own faces, built once per network (:mod:`~lifecircle.coverage.routing.street_faces`), and
+own faces, built once per network (:mod:`~lifecircle.coverage.areas.street_faces`), and
 polygonises only the pieces along the frontier of what it reaches. The two
 differ only in where GEOS puts the vertices of the arcs: every point of either area lies
-within :data:`~lifecircle.coverage.routing.service_area.AREA_TOLERANCE_M` (2 m; at most
+within :data:`~lifecircle.coverage.areas.service_area.AREA_TOLERANCE_M` (2 m; at most
 1.9 m seen on the synthetic city, 0.5 m between the demo's outlines) of the other, and
 their symmetric difference is at most
-:data:`~lifecircle.coverage.routing.service_area.AREA_TOLERANCE_SHARE` (0.5%; under 0.001%
+:data:`~lifecircle.coverage.areas.service_area.AREA_TOLERANCE_SHARE` (0.5%; under 0.001%
 seen) of the area — tested on the demo, random synthetic cities and real streets.
 """
 
@@ -31,13 +31,13 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from lifecircle.coverage.routing.service_area import (
+from lifecircle.coverage.areas.service_area import (
     lines_to_area,
     lines_to_service_area,
     pieces_to_service_area,
 )
+from lifecircle.coverage.areas.street_faces import closed_faces, street_faces
 from lifecircle.coverage.routing.split_graph import SplitGraph
-from lifecircle.coverage.routing.street_faces import closed_faces, street_faces
 from lifecircle.coverage.routing.travel_times import nearest_facility
 from lifecircle.typing import BoolArray, FloatArray, GeometryArray, IndexArray
 
@@ -264,7 +264,7 @@ def isochrone_from_seconds(
     """Return every point within ``access_m`` of the reachable street pieces.
 
     One (multi)polygon, built by
-    :func:`~lifecircle.coverage.routing.service_area.lines_to_service_area`.
+    :func:`~lifecircle.coverage.areas.service_area.lines_to_service_area`.
 
     The off-street legs of ``facilities`` (rows of the split graph's facility frame) are
     included so that each facility sits inside its own isochrone.

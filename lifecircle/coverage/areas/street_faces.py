@@ -1,7 +1,7 @@
 """The faces (blocks) of a whole street network, built once and shared by its walking areas.
 
 A service's walking area is a box minus the faces of its reachable street pieces, each
-shrunk by the access buffer (:mod:`~lifecircle.coverage.routing.service_area`). Inside a
+shrunk by the access buffer (:mod:`~lifecircle.coverage.areas.service_area`). Inside a
 city that a service reaches nearly everywhere, almost every one of those faces is a face of
 the *whole* network: a block all of whose streets, and the dead ends inside it, are walkable
 within the limit. Noding and polygonising the whole network once, and shrinking each face
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from lifecircle.coverage.areas.noding import TOUCH_M, node_lines
+from lifecircle.coverage.areas.service_area import remove_loose_reach
 from lifecircle.coverage.network.walk_network import WalkNetwork
-from lifecircle.coverage.routing.noding import TOUCH_M, node_lines
-from lifecircle.coverage.routing.service_area import remove_loose_reach
 from lifecircle.typing import BoolArray, GeometryArray, IndexArray
 
 __all__ = ["ClosedFaces", "StreetFaces", "closed_faces", "street_faces"]

@@ -10,7 +10,7 @@ from the pieces inside the face that bound nothing (dead ends, bridges between b
 Nearest pieces never lie beyond the face's boundary, because a straight line from inside
 a face to anything outside it crosses that boundary. So (:func:`faces_to_area`):
 
-1. node the pieces (:func:`~lifecircle.coverage.routing.noding.node_lines`: only where
+1. node the pieces (:func:`~lifecircle.coverage.areas.noding.node_lines`: only where
    they cross) and polygonise them (``shapely.polygonize_full``): the faces, plus the
    pieces that enclose no face (dangles, cut edges, invalid rings);
 2. the region around the city, inside a box ``3 * access_m`` beyond the pieces, is one
@@ -26,7 +26,7 @@ a face to anything outside it crosses that boundary. So (:func:`faces_to_area`):
    otherwise (a street island inside a block) by one difference.
 
 Faces already known whole (every street around and inside them reached; see
-:mod:`~lifecircle.coverage.routing.street_faces`) come in with their holes ready made, and
+:mod:`~lifecircle.coverage.areas.street_faces`) come in with their holes ready made, and
 only the pieces that bound the rest are polygonised (:func:`pieces_to_service_area`): a
 face of those pieces is either made of known faces, and left out, or meets none of them.
 
@@ -48,7 +48,7 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from lifecircle.coverage.routing.noding import node_lines
+from lifecircle.coverage.areas.noding import node_lines
 from lifecircle.typing import GeometryArray, IndexArray
 
 __all__ = [
@@ -145,7 +145,7 @@ def faces_to_area(
     whole_faces, whole_holes : numpy.ndarray of shapely.Polygon, optional
         Faces known to be faces of the walking area already, with their holes (each shrunk
         by ``access_m``, less its dead ends' buffers), whose inner streets were left out of
-        ``lines`` (:mod:`~lifecircle.coverage.routing.street_faces`). A face of ``lines``
+        ``lines`` (:mod:`~lifecircle.coverage.areas.street_faces`). A face of ``lines``
         made of such faces is not shrunk again; their holes are taken as given.
 
     Returns
