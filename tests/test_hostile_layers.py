@@ -239,3 +239,27 @@ def test_damaged_geopackage_and_zip_are_named_without_gdal_internals(tmp_path, n
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert needle in _message(lc.read_seats, path)
+
+
+def test_a_damaged_network_cache_is_one_plain_warning(tmp_path, caplog) -> None:
+    """Was ``network cache /full/path/x.gpkg is unusable (/full/path/x.gpkg: cannot read a
+    saved walking network (sqlite3_prepare_v2(SELECT COUNT(*) FROM sqlite_master ...``."""
+    import logging
+
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    lines = gpd.GeoDataFrame(
+        geometry=[LineString([(123.0, 31.0), (123.001, 31.0)])], crs=4326
+    ).assign(highway="footway")
+    source = tmp_path / "paths.geojson"
+    lines.to_file(source)
+    cache = tmp_path / "cache"
+    lc.network_from_lines(source, cache_dir=cache)
+    (path,) = cache.glob("*.gpkg")
+    path.write_bytes(path.read_bytes()[:1000])
+    with caplog.at_level(logging.WARNING, logger="lifecircle.coverage.network.cache"):
+        assert lc.network_from_lines(source, cache_dir=cache).meta["cache"] == "miss"
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [f"the cached walking network {path.name} is damaged or truncated; "
+                      "rebuilding it"]  # fmt: skip

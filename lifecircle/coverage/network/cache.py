@@ -322,7 +322,11 @@ def _load_cached(path: Path, key: str) -> WalkNetwork | None:
     try:
         network, info = _read_network(path)
     except NetworkError as exc:
-        logger.warning("network cache %s is unusable (%s); rebuilding", path, exc)
+        # one plain line for the planner (the file's name); GDAL's reason for -v
+        logger.warning(
+            "the cached walking network %s is damaged or truncated; rebuilding it", path.name
+        )
+        logger.info("network cache %s could not be read: %s", path, exc)
         return None
     if info.get("cache_key") != key:
         logger.warning(
