@@ -280,3 +280,23 @@ def test_a_target_scope_that_says_nothing_or_two_things_is_refused(study, scope,
     """``grids = []`` silently meant "every micro-grid"; ``grids`` silently beat ``level``."""
     _edit(study, 'level = "microgrid"', scope)
     _refused(study, "validate", study, needles=(needle,))
+
+
+# ------------------------------------------------------------------ bidi overrides
+def test_a_right_to_left_override_in_a_name_cannot_flip_the_figures(study, tmp_path) -> None:
+    """A grid named with U+202E displayed the rest of its Markdown line and of the terminal
+    table reversed (its share "59.4%" as "%4.95"); Arabic letters themselves stay."""
+    import json
+
+    grids = study.parent / "data" / "grids.geojson"
+    doc = json.loads(grids.read_text(encoding="utf-8"))
+    for feature in doc["features"]:
+        props = feature["properties"]
+        props["name"] = f"\u202e{props['id']} مقعد\u2066"
+    grids.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    summary = tmp_path / "summary.md"
+    result = _invoke("check", study, "--markdown", summary)
+    assert result.exit_code == 1, result.output
+    for text in (summary.read_text(encoding="utf-8"), result.stdout):
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", text)
+    assert "\ufffdA11-2 مقعد\ufffd: 59.4%" in summary.read_text(encoding="utf-8")

@@ -23,6 +23,7 @@ from lifecircle.study.outputs import (
     XML_ILLEGAL,
     describe_target,
     format_share,
+    inert_line,
     markdown_escape,
     scope_text,
     text_width,
@@ -136,6 +137,7 @@ def _resident_grid(comparison: Comparison, lang: str) -> list[list[str]]:
 
 
 def _aligned(rows: list[list[str]]) -> list[str]:
+    rows = [[inert_line(c) for c in row] for row in rows]  # scenario names are user text
     widths = [max(text_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for i, row in enumerate(rows):

@@ -25,6 +25,7 @@ __all__ = [
     "XML_ILLEGAL",
     "describe_target",
     "format_share",
+    "inert_line",
     "junit_text",
     "markdown_escape",
     "report_to_json",
@@ -160,7 +161,7 @@ def report_to_text(report: CheckReport, *, lang: str = "en") -> str:
     """Return a plain-text table (aligned for CJK too) and a one-line verdict."""
     lab = _labels(lang)
     header = [lab[k] for k in ("target", "scope", "required", "achieved", "result", "worst")]
-    rows = [header, *_rows(report, lang)]
+    rows = [header, *([inert_line(c) for c in row] for row in _rows(report, lang))]
     widths = [max(text_width(r[i]) for r in rows) for i in range(len(header))]
     lines = []
     for i, row in enumerate(rows):
@@ -202,12 +203,29 @@ def report_to_markdown(report: CheckReport, *, lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Explicit bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+#: U+2066-U+2069): a name holding U+202E (right-to-left override) would display the rest
+#: of its line reversed, e.g. a grid's "59.4%" as "%4.95".
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def inert_line(text: str) -> str:
+    r"""User text as one line that cannot reorder what follows it: line breaks flattened,
+    explicit bidi controls shown as U+FFFD (Arabic or Hebrew letters are kept).
+
+    Examples
+    --------
+    >>> inert_line("A\u202e1%\nB")
+    'A\ufffd1% B'
+    """
+    return _BIDI_CONTROLS.sub("\ufffd", " ".join(str(text).splitlines()))
+
+
 def markdown_escape(text: str) -> str:
     """Make user text inert in Markdown: HTML escaped (job summaries render inline HTML),
-    Markdown punctuation backslash-escaped (no image, link, emphasis or table cell break)
-    and line breaks flattened."""
-    flat = " ".join(str(text).splitlines())
-    return _MD_SPECIAL.sub(r"\\\g<0>", html.escape(flat, quote=False))
+    Markdown punctuation backslash-escaped (no image, link, emphasis or table cell break),
+    line breaks flattened and bidi overrides neutralised (:func:`inert_line`)."""
+    return _MD_SPECIAL.sub(r"\\\g<0>", html.escape(inert_line(text), quote=False))
 
 
 #: Characters with a meaning in (GitHub-flavoured) Markdown; ``&``, ``<``, ``>`` are
