@@ -300,3 +300,15 @@ def test_a_right_to_left_override_in_a_name_cannot_flip_the_figures(study, tmp_p
     for text in (summary.read_text(encoding="utf-8"), result.stdout):
         assert not re.search("[\u202a-\u202e\u2066-\u2069]", text)
     assert "\ufffdA11-2 مقعد\ufffd: 59.4%" in summary.read_text(encoding="utf-8")
+
+
+def test_a_bad_district_population_names_the_districts_file(city) -> None:
+    """Was ``grids districts.gpkg (the districts): 1 problem: ...``."""
+    import geopandas as gpd
+
+    districts = city.parent / "districts.gpkg"
+    gpd.read_file(districts).assign(population=-5).to_file(districts)
+    message = _refused(city, "batch", city, "--workers", "1",
+                       needles=("error: districts.gpkg (the districts): 1 problem: column "
+                                "'population' has out-of-range values",))  # fmt: skip
+    assert "grids districts.gpkg" not in message

@@ -246,7 +246,8 @@ def _districts_named(name: str) -> Iterator[None]:
     try:
         yield
     except LayerError as exc:
-        raise ConfigError(str(exc).replace("<GeoDataFrame>", f"{name} (the districts)")) from None
+        text = str(exc).replace("grids <GeoDataFrame>", "<GeoDataFrame>")  # read as grids
+        raise ConfigError(text.replace("<GeoDataFrame>", f"{name} (the districts)")) from None
 
 
 def _districts_as_grids(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
