@@ -30,7 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import lifecircle as lc
-from lifecircle.coverage.measures.facility_siting import FacilitySuggestions, suggest_facilities
+from lifecircle.coverage.measures.siting.facility_siting import (
+    FacilitySuggestions,
+    suggest_facilities,
+)
 from lifecircle.coverage.network.synthetic import synthetic_city
 
 OBJECTIVES = ("covering", "total", "worst")

@@ -109,7 +109,7 @@ def city(runs: int) -> None:
     from bench_what_if import city_layers
 
     from lifecircle.coverage import compute_coverage
-    from lifecircle.coverage.measures.what_if import CoverageState
+    from lifecircle.coverage.measures.what_if.what_if import CoverageState
     from lifecircle.coverage.network.synthetic import synthetic_city
 
     network = synthetic_city(100_000, seed=1)

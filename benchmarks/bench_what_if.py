@@ -47,8 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lifecircle.coverage import compute_coverage
 from lifecircle.coverage.measures.seats import seat_reach
-from lifecircle.coverage.measures.what_if import CoverageState
-from lifecircle.coverage.measures.what_if_seats import SeatState
+from lifecircle.coverage.measures.what_if.what_if import CoverageState
+from lifecircle.coverage.measures.what_if.what_if_seats import SeatState
 from lifecircle.coverage.network.synthetic import synthetic_city
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.geo.schema import ELDERLY_TYPES

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lifecircle.coverage.measures.accessibility import (
+from lifecircle.coverage.measures.life_circle.accessibility import (
     LUO_QI_2009,
     CutoffDecay,
     DecayFunction,

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from lifecircle.coverage.measures.equity import (
+from lifecircle.coverage.measures.life_circle.equity import (
     gini,
     lorenz_curve,
     palma_ratio,

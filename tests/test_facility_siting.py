@@ -17,8 +17,8 @@ import pytest
 from scipy import sparse
 
 import lifecircle as lc
-from lifecircle.coverage.measures.facility_siting import suggest_facilities
 from lifecircle.coverage.measures.service_coverage import SEARCH_FACTOR, default_services
+from lifecircle.coverage.measures.siting.facility_siting import suggest_facilities
 from lifecircle.coverage.options import CoverageOptions
 from lifecircle.coverage.placement.capacitated import solve_capacitated_covering
 from lifecircle.coverage.placement.p_center import solve_p_center
@@ -245,7 +245,7 @@ def test_exclusions_and_too_many_sites(demo, offered):
 def test_many_candidates_are_thinned_before_routing(demo, monkeypatch):
     """Past MAX_ROUTED_CANDIDATES, street candidates are thinned by a straight-line proxy
     before any walk is measured; what is left keeps min_spacing_m and still gains."""
-    from lifecircle.coverage.measures import facility_siting
+    from lifecircle.coverage.measures.siting import facility_siting
 
     layers, network = demo
     kw = {"k": 2, "service": SERVICE, "candidate_source": "streets", "min_spacing_m": 150}

@@ -14,9 +14,9 @@ import pytest
 from life_circle_fixtures import CRS, X0, Y0, make_street
 from shapely.geometry import LineString, Point
 
-from lifecircle.coverage.measures.equity import gini
-from lifecircle.coverage.measures.grid_access import AccessOptions, grid_accessibility
-from lifecircle.coverage.measures.life_circle import (
+from lifecircle.coverage.measures.life_circle.equity import gini
+from lifecircle.coverage.measures.life_circle.grid_access import AccessOptions, grid_accessibility
+from lifecircle.coverage.measures.life_circle.life_circle import (
     LifeCircleOptions,
     compute_life_circle,
 )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from life_circle_fixtures import make_street
 
-from lifecircle.coverage.measures.life_circle import compute_life_circle
+from lifecircle.coverage.measures.life_circle.life_circle import compute_life_circle
 from lifecircle.maps.life_circle import (
     completeness_colour,
     life_circle_layer,

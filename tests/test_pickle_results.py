@@ -14,9 +14,9 @@ from life_circle_fixtures import make_street
 
 import lifecircle as lc
 from lifecircle.coverage.measures.coverage_result import DemandPoints
-from lifecircle.coverage.measures.life_circle import compute_life_circle
-from lifecircle.coverage.measures.what_if import CoverageState
-from lifecircle.coverage.measures.what_if_seats import SeatState
+from lifecircle.coverage.measures.life_circle.life_circle import compute_life_circle
+from lifecircle.coverage.measures.what_if.what_if import CoverageState
+from lifecircle.coverage.measures.what_if.what_if_seats import SeatState
 from lifecircle.frozen_mapping import FrozenMapping
 
 ROUND_TRIPS = {

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecircle.coverage import compute_coverage
-from lifecircle.coverage.measures.what_if import CoverageState
+from lifecircle.coverage.measures.what_if.what_if import CoverageState
 from lifecircle.coverage.network.synthetic import network_from_arrays, synthetic_city
 from lifecircle.errors import LifecircleWarning
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecircle.coverage.measures.seats import seat_reach
-from lifecircle.coverage.measures.what_if_seats import SeatState
+from lifecircle.coverage.measures.what_if.what_if_seats import SeatState
 from lifecircle.study.synthetic_city import synthetic_city_study
 
 SETTINGS = settings(

@@ -32,7 +32,7 @@ from lifecircle.study.scenario_files import scenario_to_toml
 from lifecircle.study.targets import evaluate_target
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.measures.what_if import CoverageState
+    from lifecircle.coverage.measures.what_if.what_if import CoverageState
     from lifecircle.study.config import Study
 
 __all__ = ["Explorer", "explore"]
@@ -273,7 +273,7 @@ def explore(
     Explorer
         Displays as the widget in Jupyter; its methods edit it from code.
     """
-    from lifecircle.coverage.measures.what_if import CoverageState
+    from lifecircle.coverage.measures.what_if.what_if import CoverageState
     from lifecircle.study.config import Study
 
     if isinstance(source, Study):

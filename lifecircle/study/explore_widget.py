@@ -21,7 +21,7 @@ import shapely
 from lifecircle.errors import ConfigError
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.measures.what_if import CoverageState
+    from lifecircle.coverage.measures.what_if.what_if import CoverageState
 
 __all__ = ["Explorer", "build_widget", "refresh_widget"]
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from lifecircle.study.config_problems import ProblemCollector, show_value
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.measures.life_circle import LifeCircleOptions
+    from lifecircle.coverage.measures.life_circle.life_circle import LifeCircleOptions
     from lifecircle.coverage.options import CoverageOptions
 
 __all__ = ["LIFE_CIRCLE_KEYS", "LifeCircleSpec", "parse_life_circle"]
@@ -60,7 +60,7 @@ def parse_life_circle(
     ``max_snap_m`` and ``spacing_m`` come from ``[analysis]`` (``coverage``), so the life
     circle places residents and snaps facilities as the coverage does.
     """
-    from lifecircle.coverage.measures.life_circle import LifeCircleOptions
+    from lifecircle.coverage.measures.life_circle.life_circle import LifeCircleOptions
     from lifecircle.coverage.presets import preset_names
 
     where = "services"

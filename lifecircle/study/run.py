@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
     from lifecircle.coverage.measures.coverage_result import CoverageResult
-    from lifecircle.coverage.measures.life_circle_result import LifeCircleResult
+    from lifecircle.coverage.measures.life_circle.life_circle_result import LifeCircleResult
     from lifecircle.coverage.network.walk_network import WalkNetwork
     from lifecircle.coverage.routing.profiles import WalkProfile
     from lifecircle.geo.layers import Layers
@@ -135,7 +135,7 @@ def study_buffer_m(study: Study) -> float:
     speed = max(study_profile(study, name).speed_m_s for name in sorted(profiles))
     reach = max([0.0, *(t.reach_m for t in study.targets if t.metric == "seat_reach")])
     if study.life_circle is not None:  # facilities are routed up to twice the longest limit
-        from lifecircle.coverage.measures.life_circle import SEARCH_FACTOR
+        from lifecircle.coverage.measures.life_circle.life_circle import SEARCH_FACTOR
 
         reach = max(reach, SEARCH_FACTOR * study.life_circle.max_limit_m)
     snap = study.coverage.max_snap_m
@@ -516,7 +516,7 @@ def compute_study_life_circle(
     study: Study, layers: Layers, network: WalkNetwork
 ) -> LifeCircleResult | None:
     """The study's life circle (``[services] preset``), ``None`` when it names no preset."""
-    from lifecircle.coverage.measures.life_circle import compute_life_circle
+    from lifecircle.coverage.measures.life_circle.life_circle import compute_life_circle
 
     spec = study.life_circle
     if spec is None:

@@ -51,7 +51,7 @@ from lifecircle.study.scenario import (
 )
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.measures.what_if import CoverageState
+    from lifecircle.coverage.measures.what_if.what_if import CoverageState
     from lifecircle.coverage.network.walk_network import WalkNetwork
     from lifecircle.geo.layers import Layers
 
@@ -291,7 +291,7 @@ def scenario_states(run: StudyRun) -> dict[tuple[str, float], CoverageState]:
     coordinate warnings (homes or facilities beyond ``max_snap_m``) are the ones the run
     already gave: they are not given a second time.
     """
-    from lifecircle.coverage.measures.what_if import CoverageState
+    from lifecircle.coverage.measures.what_if.what_if import CoverageState
 
     study, states = run.study, {}
     for (profile, minutes), services in coverage_groups(study).items():

@@ -11,9 +11,10 @@
     exclude_conservation = true
     capacity = 200               # residents one new site can serve (covering only)
 
-Every option is checked by :class:`~lifecircle.coverage.measures.siting_options.SitingOptions`
-(the one place it is checked) and reported under its ``siting.`` key, with every other
-problem of the study file at once.
+Every option is checked by
+:class:`~lifecircle.coverage.measures.siting.siting_options.SitingOptions` (the one place it
+is checked) and reported under its ``siting.`` key, with every other problem of the study
+file at once.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from lifecircle.study.config_problems import ProblemCollector, show_value
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from lifecircle.coverage.measures.siting_options import SitingOptions
+    from lifecircle.coverage.measures.siting.siting_options import SitingOptions
 
 __all__ = ["SITING_KEYS", "SitingSpec", "parse_siting"]
 
@@ -39,7 +40,7 @@ _CANDIDATE_KEYS = ("path", "crs", "layer")
 
 
 def _option_keys() -> tuple[str, ...]:
-    from lifecircle.coverage.measures.siting_options import SitingOptions
+    from lifecircle.coverage.measures.siting.siting_options import SitingOptions
 
     return tuple(f.name for f in dataclasses.fields(SitingOptions))
 
@@ -64,7 +65,7 @@ def parse_siting(
     ck: ProblemCollector, doc: Mapping[str, Any], services: Mapping[str, object]
 ) -> SitingSpec | None:
     """``[siting]`` as a :class:`SitingSpec` (``None`` when the study has none)."""
-    from lifecircle.coverage.measures.siting_options import SitingOptions
+    from lifecircle.coverage.measures.siting.siting_options import SitingOptions
 
     if "siting" not in doc:
         return None

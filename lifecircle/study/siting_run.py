@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from lifecircle.coverage.measures.facility_siting import FacilitySuggestions
+    from lifecircle.coverage.measures.siting.facility_siting import FacilitySuggestions
     from lifecircle.coverage.network.walk_network import WalkNetwork
     from lifecircle.geo.layers import Layers
     from lifecircle.study.config import Study
@@ -37,8 +37,8 @@ def suggest_study_sites(
     lifecircle.errors.ConfigError
         An unknown service (naming the study's).
     """
-    from lifecircle.coverage.measures.facility_siting import suggest_facilities
-    from lifecircle.coverage.measures.siting_options import SitingOptions
+    from lifecircle.coverage.measures.siting.facility_siting import suggest_facilities
+    from lifecircle.coverage.measures.siting.siting_options import SitingOptions
     from lifecircle.errors import ConfigError
     from lifecircle.geo.io import read_layer
 

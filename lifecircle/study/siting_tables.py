@@ -15,7 +15,7 @@ import pandas as pd
 from lifecircle.maps.labels import service_label
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.measures.facility_siting import FacilitySuggestions
+    from lifecircle.coverage.measures.siting.facility_siting import FacilitySuggestions
 
 __all__ = ["siting_notes", "siting_summary", "siting_table"]
 

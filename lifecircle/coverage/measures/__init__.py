@@ -4,26 +4,38 @@ seat suggestions (the placement core applied to seats), facility siting
 life circle against a planning standard (:func:`compute_life_circle`), accessibility
 measures per grid (:func:`grid_accessibility`) and their equity.
 
-Depends on :mod:`lifecircle.coverage.network`, :mod:`lifecircle.coverage.routing` and
-:mod:`lifecircle.coverage.placement`.
+The life circle and accessibility per grid are in
+:mod:`~lifecircle.coverage.measures.life_circle`, facility siting in
+:mod:`~lifecircle.coverage.measures.siting`, what-if analyses (:class:`CoverageState`,
+:class:`SeatState`) in :mod:`~lifecircle.coverage.measures.what_if`; coverage of services,
+demand points, seats and seat suggestions stay at this level.
+
+Depends on :mod:`lifecircle.coverage.network`, :mod:`lifecircle.coverage.routing`,
+:mod:`lifecircle.coverage.areas` and :mod:`lifecircle.coverage.placement`.
 """
 
 from lifecircle.coverage.measures.coverage_result import CoverageResult
-from lifecircle.coverage.measures.facility_siting import FacilitySuggestions, suggest_facilities
-from lifecircle.coverage.measures.grid_access import (
+from lifecircle.coverage.measures.life_circle.grid_access import (
     AccessOptions,
     GridAccessResult,
     grid_accessibility,
 )
-from lifecircle.coverage.measures.life_circle import LifeCircleOptions, compute_life_circle
-from lifecircle.coverage.measures.life_circle_result import LifeCircleResult
+from lifecircle.coverage.measures.life_circle.life_circle import (
+    LifeCircleOptions,
+    compute_life_circle,
+)
+from lifecircle.coverage.measures.life_circle.life_circle_result import LifeCircleResult
 from lifecircle.coverage.measures.routing_pickles import allow_routing_pickles
 from lifecircle.coverage.measures.seat_suggestions import SeatSuggestions, suggest_seats
 from lifecircle.coverage.measures.seats import RestGaps, SeatReach, rest_gaps, seat_reach
 from lifecircle.coverage.measures.service_coverage import compute_coverage, default_services
-from lifecircle.coverage.measures.siting_options import SitingOptions
-from lifecircle.coverage.measures.what_if import CoverageState
-from lifecircle.coverage.measures.what_if_seats import SeatState
+from lifecircle.coverage.measures.siting.facility_siting import (
+    FacilitySuggestions,
+    suggest_facilities,
+)
+from lifecircle.coverage.measures.siting.siting_options import SitingOptions
+from lifecircle.coverage.measures.what_if.what_if import CoverageState
+from lifecircle.coverage.measures.what_if.what_if_seats import SeatState
 
 allow_routing_pickles()  # results keep walking graphs: let them pickle
 

@@ -1,8 +1,8 @@
 """Walking times from every demand point to every facility within a cutoff, as a sparse matrix.
 
-The accessibility measures (:mod:`lifecircle.coverage.measures.accessibility`: cumulative
-opportunities, gravity, 2SFCA) need the time to *each* facility, not only to the nearest one.
-:func:`travel_time_matrix` runs one bounded :func:`scipy.sparse.csgraph.dijkstra` per
+The accessibility measures (:mod:`lifecircle.coverage.measures.life_circle.accessibility`:
+cumulative opportunities, gravity, 2SFCA) need the time to *each* facility, not only to the
+nearest one. :func:`travel_time_matrix` runs one bounded :func:`scipy.sparse.csgraph.dijkstra` per
 facility over the :class:`~lifecircle.coverage.routing.split_graph.SplitGraph` (in chunks of
 facilities, so memory stays ``chunk x nodes``) and reads each demand point's time off the two
 split-graph nodes bracketing it::

@@ -1,6 +1,6 @@
 """The tables a what-if state hands back: its facilities, what each serves, the unsnapped points.
 
-Part of :mod:`lifecircle.coverage.measures.what_if`; the same columns as
+Part of :mod:`lifecircle.coverage.measures.what_if.what_if`; the same columns as
 :func:`~lifecircle.coverage.compute_coverage` reports, so a state's result reads like one.
 """
 

@@ -9,7 +9,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from lifecircle.coverage.measures.equity import EquitySummary
+from lifecircle.coverage.measures.life_circle.equity import EquitySummary
 from lifecircle.coverage.presets import ServiceCatalogue
 from lifecircle.frozen_mapping import FrozenMapping
 

@@ -1,6 +1,6 @@
 """Demand points of a what-if analysis: stored once, shared by every state, edited by chunks.
 
-Part of :mod:`lifecircle.coverage.measures.what_if`: the points with their street positions,
+Part of :mod:`lifecircle.coverage.measures.what_if.what_if`: the points with their street positions,
 the grid structure they roll up into (leaf grids and their ancestors, as
 :func:`~lifecircle.geo.hierarchy.roll_up` weighs them), the points on each street, and
 :class:`ChunkedArray`, the per-point arrays of a state that an edit copies only where it

@@ -51,9 +51,9 @@ import numpy as np
 import pandas as pd
 
 from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
-from lifecircle.coverage.measures.equity import EquitySummary, equity_summary
-from lifecircle.coverage.measures.facility_supply import facility_table
-from lifecircle.coverage.measures.life_circle_result import LifeCircleResult
+from lifecircle.coverage.measures.life_circle.equity import EquitySummary, equity_summary
+from lifecircle.coverage.measures.life_circle.facility_supply import facility_table
+from lifecircle.coverage.measures.life_circle.life_circle_result import LifeCircleResult
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.options import DEFAULT_TARGET_SHARE
 from lifecircle.coverage.presets import ServiceCatalogue, load_preset
@@ -101,7 +101,7 @@ class LifeCircleOptions:
         Demand lattice spacing when there is no buildings layer.
     include_elderly : bool, default True
         Count the elderly layer's facilities for the elderly categories
-        (:data:`~lifecircle.coverage.measures.facility_supply.ELDERLY_AS_CATEGORY`).
+        (:data:`~lifecircle.coverage.measures.life_circle.facility_supply.ELDERLY_AS_CATEGORY`).
     older_residents : str, optional
         A grids column with the older residents of each grid (e.g. ``"老年人口"``), for
         the share of older residents among the worst served. The canonical grids schema

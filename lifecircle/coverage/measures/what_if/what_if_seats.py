@@ -1,7 +1,7 @@
 """What if seats were added or removed? The residents' seat figures updated in milliseconds.
 
 :class:`SeatState` is to :func:`~lifecircle.coverage.measures.seats.seat_reach` what
-:class:`~lifecircle.coverage.measures.what_if.CoverageState` is to ``compute_coverage``: it
+:class:`~lifecircle.coverage.measures.what_if.what_if.CoverageState` is to ``compute_coverage``: it
 keeps the editable split graph of the seat sites on the penalty-free network (walking metres),
 the metres from the nearest seat of every node and every home, and the per-grid sums, and an
 edit re-solves only the nodes within ``reach_m`` of the streets it changes (see
@@ -29,7 +29,7 @@ import shapely
 
 from lifecircle.coverage.measures.demand import demand_from_layers
 from lifecircle.coverage.measures.seats import DEFAULT_REACH_M, usable_seats
-from lifecircle.coverage.measures.what_if_demand import (
+from lifecircle.coverage.measures.what_if.what_if_demand import (
     ChunkedArray,
     DemandPoints,
     demand_structure,

@@ -5,7 +5,7 @@ they already bring within the time budget counts as covered); the new sites are 
 among candidates — a layer the planner gives (vacant ground-floor units), the buildings
 layer, or points along public streets — with heritage footprints (+ a buffer), private
 ways and, on request, conservation areas excluded. Three questions
-(:data:`~lifecircle.coverage.measures.siting_options.OBJECTIVES`):
+(:data:`~lifecircle.coverage.measures.siting.siting_options.OBJECTIVES`):
 
 - ``covering``: most residents newly within the budget — the placement core
   (:class:`~lifecircle.coverage.placement.model.CoverageModel`: reduction, greedy, Lagrangian
@@ -44,9 +44,13 @@ from lifecircle.coverage.measures.service_coverage import (
     compute_coverage,
     default_services,
 )
-from lifecircle.coverage.measures.siting_explain import compare_grids, explain_sites, rank_for_worst
-from lifecircle.coverage.measures.siting_options import SitingOptions
-from lifecircle.coverage.measures.siting_problem import SitingProblem
+from lifecircle.coverage.measures.siting.siting_explain import (
+    compare_grids,
+    explain_sites,
+    rank_for_worst,
+)
+from lifecircle.coverage.measures.siting.siting_options import SitingOptions
+from lifecircle.coverage.measures.siting.siting_problem import SitingProblem
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.options import CoverageOptions
 from lifecircle.coverage.placement.candidates import (
@@ -176,7 +180,7 @@ def suggest_facilities(
     options : SitingOptions, optional
         Objective, candidates, exclusions, capacities and solver settings.
     **overrides
-        Any option of :class:`~lifecircle.coverage.measures.siting_options.SitingOptions`.
+        Any option of :class:`~lifecircle.coverage.measures.siting.siting_options.SitingOptions`.
 
     Returns
     -------

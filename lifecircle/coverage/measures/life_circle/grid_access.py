@@ -3,10 +3,10 @@
 :func:`grid_accessibility` routes from every demand point to every facility of one
 life-circle category (:func:`~lifecircle.coverage.routing.time_matrix.travel_time_matrix`,
 walking **time** with the chosen profile, its penalties included), applies one measure of
-:mod:`~lifecircle.coverage.measures.accessibility` to the sparse matrix, and averages the
-per-point values over each grid's residents (leaf grids: weighted by the demand points'
+:mod:`~lifecircle.coverage.measures.life_circle.accessibility` to the sparse matrix, and
+averages the per-point values over each grid's residents (leaf grids: weighted by the demand points'
 residents; parents: :func:`~lifecircle.geo.hierarchy.roll_up`). The equity indices of
-:mod:`~lifecircle.coverage.measures.equity` describe the same per-point values across
+:mod:`~lifecircle.coverage.measures.life_circle.equity` describe the same per-point values across
 residents.
 
 =============  ====================================================  ==========================
@@ -31,7 +31,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lifecircle.coverage.measures.accessibility import (
+from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
+from lifecircle.coverage.measures.life_circle.accessibility import (
     DecayFunction,
     StepDecay,
     TravelTimes,
@@ -40,10 +41,9 @@ from lifecircle.coverage.measures.accessibility import (
     gravity_accessibility,
     two_step_fca,
 )
-from lifecircle.coverage.measures.demand import demand_from_layers, leaf_grid_ids
-from lifecircle.coverage.measures.equity import EquitySummary
-from lifecircle.coverage.measures.facility_supply import facility_table
-from lifecircle.coverage.measures.life_circle import equity_of_points
+from lifecircle.coverage.measures.life_circle.equity import EquitySummary
+from lifecircle.coverage.measures.life_circle.facility_supply import facility_table
+from lifecircle.coverage.measures.life_circle.life_circle import equity_of_points
 from lifecircle.coverage.network.walk_network import WalkNetwork
 from lifecircle.coverage.routing.profiles import WalkProfile, resolve_profile
 from lifecircle.coverage.routing.snap import snap_points
@@ -129,7 +129,7 @@ class AccessOptions:
     use_capacity : bool, default False
         Weight facilities by ``capacity`` for cumulative and gravity (2SFCA always does).
     max_snap_m, spacing_m, include_elderly, older_residents
-        As in :class:`~lifecircle.coverage.measures.life_circle.LifeCircleOptions`.
+        As in :class:`~lifecircle.coverage.measures.life_circle.life_circle.LifeCircleOptions`.
 
     Raises
     ------

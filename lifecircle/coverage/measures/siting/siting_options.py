@@ -1,4 +1,4 @@
-"""The settings of :func:`~lifecircle.coverage.measures.facility_siting.suggest_facilities`.
+"""The settings of :func:`~lifecircle.coverage.measures.siting.facility_siting.suggest_facilities`.
 
 Where the defaults come from:
 
@@ -38,7 +38,7 @@ CANDIDATE_SOURCES = ("auto", "buildings", "streets")
 
 @dataclass(frozen=True, kw_only=True)
 class SitingOptions:
-    """How :func:`~lifecircle.coverage.measures.facility_siting.suggest_facilities` looks.
+    """How :func:`~lifecircle.coverage.measures.siting.facility_siting.suggest_facilities` looks.
 
     Parameters
     ----------

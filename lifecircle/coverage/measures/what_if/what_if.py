@@ -46,7 +46,7 @@ from lifecircle.coverage.measures.service_coverage import (
     default_services,
     grid_shares,
 )
-from lifecircle.coverage.measures.what_if_demand import (
+from lifecircle.coverage.measures.what_if.what_if_demand import (
     ChunkedArray,
     DemandPoints,
     demand_structure,
@@ -56,7 +56,7 @@ from lifecircle.coverage.measures.what_if_demand import (
     ranges,
     rebracket,
 )
-from lifecircle.coverage.measures.what_if_tables import (
+from lifecircle.coverage.measures.what_if.what_if_tables import (
     facility_summary,
     facility_table,
     unsnapped,

@@ -1,8 +1,8 @@
 """Why each suggested facility site helps: gains, grids that reach the target, nearest street.
 
-Kept apart from :mod:`~lifecircle.coverage.measures.facility_siting` (which chooses) so that
+Kept apart from :mod:`~lifecircle.coverage.measures.siting.facility_siting` (which chooses) so that
 each concern stays small. Every figure is recomputed from the walks the solver saw
-(:class:`~lifecircle.coverage.measures.facility_siting.SitingProblem`), opening the sites one
+(:class:`~lifecircle.coverage.measures.siting.facility_siting.SitingProblem`), opening the sites one
 rank at a time; grid shares are rolled up exactly as
 :func:`~lifecircle.coverage.compute_coverage` does (:func:`grid_shares`).
 """
@@ -18,7 +18,7 @@ import pandas as pd
 from lifecircle.coverage.measures.service_coverage import grid_shares
 
 if TYPE_CHECKING:
-    from lifecircle.coverage.measures.siting_problem import SitingProblem
+    from lifecircle.coverage.measures.siting.siting_problem import SitingProblem
     from lifecircle.coverage.network.walk_network import WalkNetwork
     from lifecircle.geo.layers import Layers
     from lifecircle.typing import FloatArray

@@ -1,8 +1,8 @@
 """How evenly access is shared among residents: Gini, Palma, Theil T, Lorenz curve.
 
 Each function takes one access value per demand point (any measure of
-:mod:`~lifecircle.coverage.measures.accessibility`, or minutes-based scores turned so that
-*more is better*) and, optionally, the residents each point stands for. A point with weight
+:mod:`~lifecircle.coverage.measures.life_circle.accessibility`, or minutes-based scores turned
+so that *more is better*) and, optionally, the residents each point stands for. A point with weight
 ``w`` counts as ``w`` residents with the same access: every index equals the one computed on
 the list where each value is repeated ``w`` times (the tests check exactly that). Zero
 weights drop a point; weights need not be whole numbers.
