@@ -24,6 +24,7 @@ from lifecircle.coverage.areas.service_area import (
     area_tolerance_m,
     lines_to_area,
     measure_area_difference,
+    union_groups,
 )
 from lifecircle.coverage.network.build import network_from_lines
 from lifecircle.coverage.network.synthetic import synthetic_city
@@ -213,3 +214,27 @@ def test_whole_blocks_are_used_on_a_city():
     frontier = ~view.interior_edge[pieces.edge]
     assert view.closed.sum() > 200
     assert frontier.sum() < 0.6 * len(frontier)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    groups=st.lists(
+        st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=40),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_union_groups_equals_a_union_per_group(groups):
+    """Groups of every size band (1, 2, 3-4 ... 33+) in any order: each group's union."""
+    polys, group = [], []
+    for k, centres in enumerate(groups):
+        for x, y in centres:
+            polys.append(shapely.Point(x * 10.0, y * 10.0).buffer(12.0, quad_segs=4))
+            group.append(k)
+    polys_arr, group_arr = np.array(polys, dtype=object), np.array(group)
+    shuffle = np.random.default_rng(len(polys)).permutation(len(polys))
+    out = union_groups(polys_arr[shuffle], group_arr[shuffle])
+    assert len(out) == len(groups)
+    for k in range(len(groups)):
+        expected = shapely.union_all(polys_arr[group_arr == k])
+        assert shapely.symmetric_difference(out[k], expected).area < 1e-6

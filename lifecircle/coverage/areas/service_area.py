@@ -61,6 +61,7 @@ __all__ = [
     "measure_area_difference",
     "pieces_to_service_area",
     "remove_loose_reach",
+    "union_groups",
 ]
 
 logger = logging.getLogger(__name__)
@@ -229,19 +230,18 @@ def _present(lines: GeometryArray) -> GeometryArray:
 def _remove_loose(shrunk: GeometryArray, loose: GeometryArray, *, access_m: float) -> GeometryArray:
     """Take the buffers of the pieces that bound no face away from the shrunk faces.
 
-    The loose pieces fall into clusters whose buffers touch one another; each cluster is
-    buffered once, as one multi-line, so that the clusters' buffers are pairwise apart,
-    and each shrunk face loses, in one vectorised difference, the clusters that reach it
-    (as one multi-polygon, which needs no union). Buffering all loose pieces of a face
-    together instead costs twice a union of their buffers along a city's ragged edge.
+    The loose pieces fall into clusters whose buffers touch one another; each cluster's
+    buffers are unioned (:func:`union_groups`), so that the clusters' reaches are pairwise
+    apart, and each shrunk face loses, in one vectorised difference, the clusters that
+    reach it (as one multi-polygon, which needs no union). Unioning all buffers of a face
+    instead costs twice as much along a city's ragged edge.
     """
     holes = shrunk.copy()
     if len(loose) == 0:
         return holes
     merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(loose)))
     reach = shapely.buffer(merged, access_m, quad_segs=_QUAD_SEGS)
-    keep = ~shapely.is_empty(reach)
-    merged, reach = merged[keep], reach[keep]
+    reach = reach[~shapely.is_empty(reach)]
     tree = shapely.STRtree(reach)
     face, buf = tree.query(holes, predicate="intersects")
     if len(face) == 0:
@@ -249,17 +249,7 @@ def _remove_loose(shrunk: GeometryArray, loose: GeometryArray, *, access_m: floa
     a, b = tree.query(reach, predicate="intersects")
     graph = coo_array((np.ones(len(a)), (a, b)), shape=(len(reach), len(reach)))
     _, cluster = connected_components(graph, directed=False)
-    size = np.bincount(cluster)
-    # a piece alone in its cluster keeps its own buffer; the others are buffered together
-    cluster_reach = np.empty(len(size), dtype=object)
-    alone = size[cluster] == 1
-    cluster_reach[cluster[alone]] = reach[alone]
-    many = np.flatnonzero(size > 1)
-    if len(many):
-        order = np.flatnonzero(~alone)[np.argsort(cluster[~alone], kind="stable")]
-        dense = np.searchsorted(many, cluster[order])  # 0 .. len(many) - 1, no gaps
-        together = shapely.multilinestrings(merged[order], indices=dense)
-        cluster_reach[many] = shapely.buffer(together, access_m, quad_segs=_QUAD_SEGS)
+    cluster_reach = union_groups(reach, cluster)
     pairs = np.unique(np.stack([face, cluster[buf]], axis=1), axis=0)
     parts, whose = shapely.get_parts(cluster_reach[pairs[:, 1]], return_index=True)
     cut_faces, dense = np.unique(pairs[whose, 0], return_inverse=True)
@@ -287,18 +277,43 @@ def remove_loose_reach(
     Returns
     -------
     numpy.ndarray of shapely geometry
-        A new array; the pieces of one face are buffered together, as one multi-line.
+        A new array; the buffers of one face's pieces are unioned (:func:`union_groups`).
     """
     out = holes.copy()
     if len(loose) == 0:
         return out
-    order = np.argsort(owner, kind="stable")
-    face, first = np.unique(owner[order], return_index=True)
-    group = np.repeat(np.arange(len(face)), np.diff(np.r_[first, len(order)]))
-    reach = shapely.buffer(
-        shapely.multilinestrings(loose[order], indices=group), access_m, quad_segs=_QUAD_SEGS
-    )
+    face, group = np.unique(owner, return_inverse=True)
+    reach = union_groups(shapely.buffer(loose, access_m, quad_segs=_QUAD_SEGS), group)
     out[face] = shapely.difference(out[face], reach)
+    return out
+
+
+def union_groups(polys: GeometryArray, group: IndexArray) -> GeometryArray:
+    """The union of each group's polygons (groups ``0 .. group.max()``, none empty).
+
+    A polygon alone in its group is taken as it is; the others are unioned in one
+    vectorised call per band of group sizes (1, 2, 3-4, 5-8...), each band a table
+    padded with missing values, so that a few large groups do not widen every row.
+    Four times cheaper than one buffer of each group's pieces as a multi-line.
+    """
+    size = np.bincount(group)
+    out = np.empty(len(size), dtype=object)
+    order = np.argsort(group, kind="stable")
+    rank = np.empty(len(group), dtype=np.int64)
+    rank[order] = np.arange(len(group)) - np.repeat(np.cumsum(size) - size, size)
+    alone = size[group] == 1
+    out[group[alone]] = polys[alone]
+    lo = 2
+    while lo <= int(size.max(initial=0)):
+        hi = 2 * lo - 2  # bands 2, 3-4, 5-8, 9-16...
+        band = (size >= lo) & (size <= hi)
+        rows = np.flatnonzero(band)
+        if len(rows):
+            member = band[group]
+            table = np.full((len(rows), int(size[rows].max())), None, dtype=object)
+            table[np.searchsorted(rows, group[member]), rank[member]] = polys[member]
+            out[rows] = shapely.union_all(table, axis=1)
+        lo = hi + 1
     return out
 
 
