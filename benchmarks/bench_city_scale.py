@@ -74,6 +74,7 @@ from bench_reachability import peak_mb  # noqa: E402  (benchmarks/ is on sys.pat
 
 from lifecircle.coverage import compute_coverage  # noqa: E402
 from lifecircle.coverage.areas.isochrones import (  # noqa: E402
+    access_legs,
     isochrone_from_seconds,
     isochrones_for_facilities,
     reachable_lines,
@@ -232,10 +233,7 @@ class IsochroneInputs:
 def isochrone_inputs(graph: SplitGraph, rows: np.ndarray, seconds: np.ndarray) -> IsochroneInputs:
     """The pieces within the limit plus each facility's access legs, as the library adds them."""
     lines = list(reachable_lines(graph, seconds, limit_s=LIMIT_S))
-    for f in rows:
-        node = graph.access_node[f]
-        for m in graph.csr.indices[graph.csr.indptr[node] : graph.csr.indptr[node + 1]]:
-            lines.append(shapely.LineString(graph.node_xy[[node, m]]))
+    lines += list(access_legs(graph, rows))
     return IsochroneInputs(graph, seconds, rows, np.asarray(lines, dtype=object))
 
 

@@ -19,7 +19,11 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecircle.coverage.areas.isochrones import isochrone_from_seconds, reachable_lines
+from lifecircle.coverage.areas.isochrones import (
+    access_legs,
+    isochrone_from_seconds,
+    reachable_lines,
+)
 from lifecircle.coverage.areas.service_area import (
     AREA_TOLERANCE_SHARE,
     area_tolerance_m,
@@ -167,10 +171,7 @@ def _city_area_pair(net, fac_xy, limit_s, access_m):
         graph, seconds, limit_s=limit_s, access_m=access_m, facilities=rows
     )
     lines = list(reachable_lines(graph, seconds, limit_s=limit_s))
-    for f in rows:
-        node = graph.access_node[f]
-        for m in graph.csr.indices[graph.csr.indptr[node] : graph.csr.indptr[node + 1]]:
-            lines.append(shapely.LineString(graph.node_xy[[node, m]]))
+    lines += list(access_legs(graph, rows))
     return new, lines_to_area(np.array(lines, dtype=object), access_m=access_m)
 
 

@@ -17,7 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lifecircle.coverage.areas import street_faces as sf
-from lifecircle.coverage.areas.isochrones import isochrone_from_seconds, reachable_pieces
+from lifecircle.coverage.areas.isochrones import (
+    access_legs,
+    isochrone_from_seconds,
+    reachable_pieces,
+)
 from lifecircle.coverage.areas.noding import node_lines
 from lifecircle.coverage.areas.service_area import (
     AREA_TOLERANCE_SHARE,
@@ -139,10 +143,7 @@ def _graph(net, xy):
 def _all_pieces_area(graph, seconds, rows, limit_s, access_m):
     pieces = reachable_pieces(graph, seconds, limit_s=limit_s)
     lines = list(pieces.lines)
-    for f in rows:
-        node = graph.access_node[f]
-        for m in graph.csr.indices[graph.csr.indptr[node] : graph.csr.indptr[node + 1]]:
-            lines.append(shapely.LineString(graph.node_xy[[node, m]]))
+    lines += list(access_legs(graph, rows))
     return lines_to_area(np.array(lines, dtype=object), access_m=access_m)
 
 

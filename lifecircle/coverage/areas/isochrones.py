@@ -43,6 +43,7 @@ from lifecircle.typing import BoolArray, FloatArray, GeometryArray, IndexArray
 
 __all__ = [
     "ReachablePieces",
+    "access_legs",
     "cut_lines",
     "isochrone_from_seconds",
     "isochrones_for_facilities",
@@ -253,6 +254,23 @@ def _point_at(
     return point
 
 
+def access_legs(graph: SplitGraph, facilities: Sequence[int] | IndexArray) -> GeometryArray:
+    """The off-street legs of ``facilities`` (rows of the split graph's facility frame).
+
+    One straight line from each snapped facility to each node it is linked to, so that a
+    facility sits inside its own walking area; none for a facility that was not snapped.
+    """
+    legs = []
+    for f in facilities:
+        node = graph.access_node[f]
+        if node < 0:
+            continue
+        for m in graph.csr.indices[graph.csr.indptr[node] : graph.csr.indptr[node + 1]]:
+            legs.append(shapely.LineString(graph.node_xy[[node, m]]))
+    out: GeometryArray = np.asarray(legs, dtype=object)
+    return out
+
+
 def isochrone_from_seconds(
     graph: SplitGraph,
     node_seconds: FloatArray,
@@ -270,15 +288,7 @@ def isochrone_from_seconds(
     included so that each facility sits inside its own isochrone.
     """
     pieces = reachable_pieces(graph, node_seconds, limit_s=limit_s)
-    legs = []
-    for f in facilities:
-        node = graph.access_node[f]
-        if node < 0:
-            continue
-        nbr = graph.csr.indices[graph.csr.indptr[node] : graph.csr.indptr[node + 1]]
-        for m in nbr:
-            legs.append(shapely.LineString(graph.node_xy[[node, m]]))
-    leg_arr = np.asarray(legs, dtype=object)
+    leg_arr = access_legs(graph, facilities)
     present = ~(shapely.is_missing(pieces.lines) | shapely.is_empty(pieces.lines))
     lines = np.concatenate([pieces.lines[present], leg_arr]).astype(object)
     if len(lines) == 0:
