@@ -1,7 +1,8 @@
 """A read-only mapping that pickles: :class:`FrozenMapping`.
 
 The results a planner keeps (``CoverageResult.params``, ``LifeCircleResult.params``, the
-what-if states' records...) hold mappings nobody should edit after the analysis. A
+what-if states' records, the walking profile's penalties and the site graph's tables they
+carry) hold mappings nobody should edit after the analysis. A
 ``types.MappingProxyType`` says so, but cannot be pickled, so a result holding one cannot be
 sent to another process (``multiprocessing``, joblib, dask) nor saved with :mod:`pickle`.
 :class:`FrozenMapping` reads like a dict, refuses every edit like a mapping proxy, and

@@ -25,7 +25,6 @@ from lifecircle.coverage.measures.life_circle.life_circle import (
     compute_life_circle,
 )
 from lifecircle.coverage.measures.life_circle.life_circle_result import LifeCircleResult
-from lifecircle.coverage.measures.routing_pickles import allow_routing_pickles
 from lifecircle.coverage.measures.seat_suggestions import SeatSuggestions, suggest_seats
 from lifecircle.coverage.measures.seats import RestGaps, SeatReach, rest_gaps, seat_reach
 from lifecircle.coverage.measures.service_coverage import compute_coverage, default_services
@@ -36,8 +35,6 @@ from lifecircle.coverage.measures.siting.facility_siting import (
 from lifecircle.coverage.measures.siting.siting_options import SitingOptions
 from lifecircle.coverage.measures.what_if.what_if import CoverageState
 from lifecircle.coverage.measures.what_if.what_if_seats import SeatState
-
-allow_routing_pickles()  # results keep walking graphs: let them pickle
 
 __all__ = [
     "AccessOptions",

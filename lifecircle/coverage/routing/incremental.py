@@ -33,13 +33,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 
 import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
 from lifecircle.coverage.routing.split_graph import MIN_SECONDS, SplitGraph
+from lifecircle.frozen_mapping import FrozenMapping
 from lifecircle.typing import FloatArray, IndexArray
 
 __all__ = ["SiteGraph", "affected_nodes", "region_nodes", "resolve_region"]
@@ -144,10 +144,10 @@ class SiteGraph:
             edge_seconds=seconds,
             seconds_per_m=graph.edge_seconds_per_m,
             speed_m_s=graph.profile.speed_m_s,
-            splits=MappingProxyType(
+            splits=FrozenMapping(
                 {e: tuple((o, n, c) for o, (n, c) in sorted(d.items())) for e, d in splits.items()}
             ),
-            site_node=MappingProxyType(sites),
+            site_node=FrozenMapping(sites),
             node_edge=_node_edge(graph),
             _pair_order=order,
             _pair_key=key[order],
@@ -249,8 +249,8 @@ class SiteGraph:
         graph = replace(
             self,
             csr=_edit_csr(self.csr, drops, rows, n),
-            splits=MappingProxyType(splits),
-            site_node=MappingProxyType(sites),
+            splits=FrozenMapping(splits),
+            site_node=FrozenMapping(sites),
             node_edge=node_edge,
         )
         return graph, access, np.unique(np.asarray(touched, dtype=np.int64))

@@ -47,6 +47,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from lifecircle.frozen_mapping import FrozenMapping
 from lifecircle.typing import FloatArray
 
 __all__ = ["IMPASSABLE_S", "PROFILES", "WalkProfile", "resolve_profile"]
@@ -87,7 +88,7 @@ class WalkProfile:
         bad = {k: v for k, v in self.penalties.items() if not (float(v) >= 0)}
         if bad:
             raise ValueError(f"penalties must be >= 0 seconds, got {bad}")
-        object.__setattr__(self, "penalties", MappingProxyType(dict(self.penalties)))
+        object.__setattr__(self, "penalties", FrozenMapping(self.penalties))
 
     def metres_in(self, walk_minutes: float) -> float:
         """Return the distance walked on flat, penalty-free street in ``walk_minutes``."""
