@@ -105,13 +105,7 @@ def lines_to_service_area(lines: GeometryArray, *, access_m: float) -> shapely.G
         Empty when there is no piece.
     """
     arr = _present(lines)
-    if len(arr) == 0:
-        return shapely.Polygon()
-    try:
-        return faces_to_area(arr, access_m=access_m)
-    except shapely.errors.GEOSException as exc:  # pragma: no cover - a GEOS robustness net
-        logger.warning("walking area by faces failed (%s); buffering and unioning instead", exc)
-        return lines_to_area(arr, access_m=access_m)
+    return pieces_to_service_area(arr, np.ones(len(arr), dtype=bool), access_m=access_m)
 
 
 def lines_to_area(lines: GeometryArray, *, access_m: float) -> shapely.Geometry:
@@ -190,8 +184,8 @@ def pieces_to_service_area(
     frontier: np.ndarray,
     *,
     access_m: float,
-    whole_faces: GeometryArray,
-    whole_holes: GeometryArray,
+    whole_faces: GeometryArray | None = None,
+    whole_holes: GeometryArray | None = None,
 ) -> shapely.Geometry:
     """The walking area of street pieces whose inner blocks are known whole faces.
 
@@ -206,8 +200,8 @@ def pieces_to_service_area(
         The pieces that bound or lie in a face that is not whole.
     access_m : float
         Buffer distance in metres (> 0).
-    whole_faces, whole_holes : numpy.ndarray of shapely.Polygon
-        As for :func:`faces_to_area`.
+    whole_faces, whole_holes : numpy.ndarray of shapely.Polygon, optional
+        As for :func:`faces_to_area` (none: every piece is on the frontier).
     """
     if len(lines) == 0:
         return shapely.Polygon()

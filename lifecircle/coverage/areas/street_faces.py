@@ -53,8 +53,6 @@ class StreetFaces:
     segment_around : numpy.ndarray
         Per noded segment: it touches the region around the city (the outside of every
         face), where no face is kept whole.
-    n_segments : int
-        Number of noded segments.
     loose, loose_face : numpy.ndarray
         The segments that bound no face (dead ends, cut edges) inside a face, and that face.
     tree : shapely.STRtree
@@ -67,7 +65,6 @@ class StreetFaces:
     pair_segment: IndexArray
     pair_face: IndexArray
     segment_around: BoolArray
-    n_segments: int
     loose: GeometryArray
     loose_face: IndexArray
     tree: shapely.STRtree
@@ -147,7 +144,6 @@ def _build_faces(edges: GeometryArray) -> StreetFaces:
         pair_segment=pair_segment.astype(np.int64),
         pair_face=pair_face.astype(np.int64),
         segment_around=around,
-        n_segments=len(segments),
         loose=segments[inside],
         loose_face=one_face[inside],
         tree=tree,
@@ -172,7 +168,7 @@ def closed_faces(faces: StreetFaces, edge_full: BoolArray, legs: GeometryArray) 
     ClosedFaces
     """
     n_faces = len(faces.faces)
-    segment_full = np.zeros(faces.n_segments, dtype=bool)
+    segment_full = np.zeros(len(faces.segment_around), dtype=bool)
     segment_full[faces.segment_of[edge_full[faces.segment_edge]]] = True
     open_face = np.zeros(n_faces, dtype=bool)
     open_face[faces.pair_face[~segment_full[faces.pair_segment]]] = True
